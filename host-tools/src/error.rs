@@ -1,0 +1,40 @@
+//! Exit codes and the user-facing error type.
+
+use std::fmt;
+
+/// Process exit codes that scripts can rely on.
+pub mod exit {
+    /// Everything went fine (warnings, e.g. damaged frames, may be on stderr).
+    pub const OK: u8 = 0;
+    /// An ordinary failure (I/O, bad configuration).
+    pub const FAILURE: u8 = 1;
+    /// The input is not usable: not a log, nothing decodable, bad usage.
+    pub const BAD_INPUT: u8 = 2;
+}
+
+/// An error that carries the exit code it should end the process with.
+#[derive(Debug)]
+pub struct CliError {
+    /// Exit code, see [`exit`].
+    pub code: u8,
+    /// One line for the user.
+    pub message: String,
+}
+
+impl CliError {
+    /// The input was not usable (exit code 2).
+    pub fn bad_input(message: impl Into<String>) -> Self {
+        CliError {
+            code: exit::BAD_INPUT,
+            message: message.into(),
+        }
+    }
+}
+
+impl fmt::Display for CliError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for CliError {}

@@ -1,0 +1,7 @@
+//! The laptop side of tabletalk: reading logs, computing participation
+//! metrics and writing reports. The `tabletalk` binary is a thin clap front
+//! end over this library, so the tests and benchmarks call the same code.
+
+pub mod cli;
+pub mod commands;
+pub mod error;

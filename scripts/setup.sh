@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# Installs everything tabletalk's build and tests need on a fresh Debian (bookworm)
+# machine with rustup. Idempotent: safe to run again; each step checks first.
+#
+#   scripts/setup.sh            # Rust targets + components only (enough for the demo)
+#   scripts/setup.sh --tests    # also QEMU, Chromium and the fuzzing/emulation tools
+set -euo pipefail
+
+want_tests=0
+[ "${1:-}" = "--tests" ] && want_tests=1
+
+say() { printf '[setup] %s\n' "$*" >&2; }
+
+# --- Rust -------------------------------------------------------------------
+if ! command -v cargo >/dev/null; then
+  say "cargo not found: install Rust with rustup first (https://rustup.rs)"; exit 1
+fi
+rustup target add thumbv6m-none-eabi thumbv7em-none-eabihf >/dev/null
+rustup component add clippy rustfmt >/dev/null 2>&1 || true
+
+[ "$want_tests" = 1 ] || exit 0
+
+# --- Debian packages ---------------------------------------------------------
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+
+need_pkgs=()
+# QEMU must come from bookworm-backports: bookworm's own qemu-system-arm
+# conflicts with (and removes) the newer preinstalled qemu-utils.
+command -v qemu-system-arm >/dev/null || need_pkgs+=(qemu-system-arm)
+command -v chromium >/dev/null || need_pkgs+=(chromium)
+
+if [ ${#need_pkgs[@]} -gt 0 ]; then
+  if command -v apt-get >/dev/null; then
+    codename=$(. /etc/os-release && echo "${VERSION_CODENAME:-}")
+    src=/etc/apt/sources.list.d/debian.sources
+    # Add "<codename>-backports" to the machine's existing Debian suite list,
+    # reusing whatever mirror it already points at.
+    if [ -n "$codename" ] && [ -f "$src" ] && ! grep -q "${codename}-backports" "$src"; then
+      say "adding ${codename}-backports to $src"
+      as_root sed -i -E "0,/^Suites: ${codename}( |$)/s//Suites: ${codename} ${codename}-backports\1/" "$src"
+    elif [ -n "$codename" ] && [ -f /etc/apt/sources.list ] && ! grep -q "${codename}-backports" /etc/apt/sources.list \
+         && grep -qE "^deb .* ${codename} " /etc/apt/sources.list; then
+      say "adding ${codename}-backports to /etc/apt/sources.list"
+      line=$(grep -E "^deb .* ${codename} " /etc/apt/sources.list | head -n1 | sed -E "s/ ${codename} / ${codename}-backports /")
+      echo "$line" | as_root tee -a /etc/apt/sources.list >/dev/null
+    fi
+    say "installing ${need_pkgs[*]}"
+    as_root apt-get update -qq >/dev/null
+    bp=()
+    # (read the policy into a variable first: under pipefail, grep -q closing
+    # the pipe early would make the whole test fail)
+    policy=$(apt-cache policy qemu-system-arm 2>/dev/null || true)
+    if [ -n "$codename" ] && grep -q "${codename}-backports" <<<"$policy"; then bp=(-t "${codename}-backports"); fi
+    for p in "${need_pkgs[@]}"; do
+      if [ "$p" = qemu-system-arm ]; then
+        as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${bp[@]}" qemu-system-arm >/dev/null
+      else
+        as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$p" >/dev/null
+      fi
+    done
+  else
+    say "not a Debian machine: install ${need_pkgs[*]} yourself"; exit 1
+  fi
+fi
+say "ok"
