@@ -1,0 +1,9 @@
+//! The microphone evaluation: a generator of realistic per-seat signals from
+//! real meeting timings, the Open Badges baseline detector, scoring against
+//! references, and the driver that runs the real core over all of it.
+//! `docs/mic-evaluation.md` defines every figure.
+
+pub mod assignment;
+pub mod rng;
+pub mod score;
+pub mod spans;
