@@ -62,4 +62,17 @@ if [ ${#need_pkgs[@]} -gt 0 ]; then
     say "not a Debian machine: install ${need_pkgs[*]} yourself"; exit 1
   fi
 fi
+
+# --- rp2040js (npm), for the on-target cost benchmark (tests/bench-target) ---
+# Installed from the committed package-lock.json; skipped when present.
+bench_js="$(dirname "$0")/../tests/bench-target"
+if [ -f "$bench_js/package-lock.json" ] && [ ! -f "$bench_js/node_modules/rp2040js/package.json" ]; then
+  if command -v npm >/dev/null; then
+    say "installing rp2040js (npm ci in tests/bench-target)"
+    (cd "$bench_js" && npm ci --no-audit --no-fund --loglevel=error >/dev/null) \
+      || say "npm ci failed in tests/bench-target: the on-target cost benchmark will fail"
+  else
+    say "npm not found: the on-target cost benchmark (scripts/test.d/65-target-cost.sh) will be skipped"
+  fi
+fi
 say "ok"
