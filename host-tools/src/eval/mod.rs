@@ -7,3 +7,6 @@ pub mod assignment;
 pub mod rng;
 pub mod score;
 pub mod spans;
+pub mod scene;
+pub mod synth;
+pub mod voice;
