@@ -4,6 +4,8 @@
 //! `docs/mic-evaluation.md` defines every figure.
 
 pub mod assignment;
+pub mod badge_meter;
+pub mod baseline;
 pub mod rng;
 pub mod score;
 pub mod spans;
