@@ -6,6 +6,7 @@
 pub mod assignment;
 pub mod badge_meter;
 pub mod baseline;
+pub mod openbadge;
 pub mod rng;
 pub mod score;
 pub mod spans;
