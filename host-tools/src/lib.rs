@@ -6,3 +6,7 @@ pub mod cli;
 pub mod commands;
 pub mod error;
 pub mod eval;
+pub mod metrics;
+pub mod roster;
+pub mod rttm;
+pub mod session;

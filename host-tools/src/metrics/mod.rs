@@ -1,0 +1,382 @@
+//! Participation metrics over a [`Session`]: per seat, per session, per
+//! time window and agenda segment, by roster group, and across sessions.
+//!
+//! Every definition (formula, convention, source) is written out in
+//! `docs/metrics.md`; each idea lives in its own module here. All of it is
+//! computed from the timeline partition (see [`timeline`]) in O(n log n)
+//! for n turns. Silent seats count everywhere: they have a share of 0,
+//! they raise the Gini and lower the evenness.
+//!
+//! ```
+//! use tabletalk::metrics::{analyse, Options};
+//! use tabletalk::session::{SeatInfo, SessionBuilder};
+//! use tabletalk_core::seat::InputKind;
+//! use tabletalk_core::turns::TurnEnd;
+//!
+//! let mut builder = SessionBuilder::new(vec![SeatInfo::new(None, InputKind::Button); 3]);
+//! builder.push_turn(0, 0, 3_000, TurnEnd::Natural);
+//! builder.push_turn(1, 3_000, 4_000, TurnEnd::Natural);
+//! let figures = analyse(&builder.finish(), &Options::default(), None);
+//! assert_eq!(figures.seats[0].speaking_ms, 3_000);
+//! assert_eq!(figures.seats[0].share, 0.75);
+//! assert_eq!(figures.seats[2].turns, 0); // silent, but counted
+//! assert_eq!(figures.group.transitions[0][1], 1);
+//! ```
+
+pub mod backchannels;
+pub mod balance;
+pub mod floor;
+pub mod groups;
+pub mod interruptions;
+pub mod overlap;
+pub mod speaking;
+pub mod timeline;
+pub mod trend;
+pub mod windows;
+
+use serde::Serialize;
+
+use crate::roster::Roster;
+use crate::session::{Marker, Session};
+use speaking::share;
+
+/// What the metrics depend on besides the session.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Options {
+    /// Longest backchannel (ms); `None`: the log header's value.
+    pub backchannel_max_ms: Option<u64>,
+    /// Length of the time windows (ms); `None`: no windows.
+    pub window_ms: Option<u64>,
+}
+
+/// Everything computed for one session; serialised as `sessions[i]` of
+/// the JSON report.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct SessionFigures {
+    /// The file it came from.
+    pub source: String,
+    /// Its position among the sessions of that file, from 0.
+    pub session: usize,
+    /// The recording device, when known.
+    pub device_id: Option<u64>,
+    /// Wall-clock start (Unix ms), when known.
+    pub wall_clock_start_ms: Option<u64>,
+    /// The log's tick (ms).
+    pub tick_ms: u32,
+    /// Start of the session's extent (session ms).
+    pub start_ms: u64,
+    /// End of the session's extent (session ms).
+    pub end_ms: u64,
+    /// The backchannel limit used (ms).
+    pub backchannel_max_ms: u64,
+    /// Per seat, silent seats included, in seat order.
+    pub seats: Vec<SeatFigures>,
+    /// The session as a whole.
+    pub group: GroupFigures,
+    /// Markers (agenda points, pauses…).
+    pub markers: Vec<Marker>,
+    /// Figures per time window (`--window`), in order.
+    pub windows: Vec<windows::RangeFigures>,
+    /// Figures per agenda segment (between `Agenda` markers), in order;
+    /// empty when the session has no agenda markers.
+    pub segments: Vec<windows::RangeFigures>,
+    /// Shares by roster group (with `--roster`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub roster_groups: Option<groups::RosterGroups>,
+    /// What a reader should know about the data (merged turns, losses…).
+    pub notes: Vec<String>,
+}
+
+/// One seat's figures; `sessions[i].seats[j]` of the JSON report.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct SeatFigures {
+    /// Seat index, from 0.
+    pub seat: usize,
+    /// The seat's label from the log, if any.
+    pub label: Option<String>,
+    /// From the roster.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// From the roster.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub organisation: Option<String>,
+    /// From the roster.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sector: Option<String>,
+    /// From the roster.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub role: Option<String>,
+    /// Speaking time: the union of the seat's turns (ms).
+    pub speaking_ms: u64,
+    /// Share of all seats' speaking time, 0–1.
+    pub share: f64,
+    /// Turns (maximal stretches of activity, backchannels included).
+    pub turns: u32,
+    /// Share of all turns, 0–1.
+    pub turn_share: f64,
+    /// Floor turns: times the seat took the floor.
+    pub floor_turns: u32,
+    /// Mean turn length (ms); null without turns.
+    pub mean_turn_ms: Option<f64>,
+    /// Median turn length (ms); null without turns.
+    pub median_turn_ms: Option<f64>,
+    /// Longest turn (ms).
+    pub longest_turn_ms: u64,
+    /// Time speaking while another seat speaks too (ms).
+    pub overlap_ms: u64,
+    /// Interruptions this seat made (successful or not).
+    pub interruptions_made: u32,
+    /// Of those, successful ones.
+    pub interruptions_made_successful: u32,
+    /// Interruptions this seat suffered while holding the floor.
+    pub interruptions_suffered: u32,
+    /// Of those, ones that cost it the floor.
+    pub interruptions_suffered_successful: u32,
+    /// Backchannels this seat gave.
+    pub backchannels: u32,
+}
+
+/// The session as a whole; `sessions[i].group` of the JSON report.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct GroupFigures {
+    /// Number of seats.
+    pub seats: usize,
+    /// Recorded time: the extent less pauses (ms).
+    pub duration_ms: u64,
+    /// Time in which at least one seat speaks (ms).
+    pub speech_ms: u64,
+    /// `duration_ms − speech_ms`.
+    pub silence_ms: u64,
+    /// Time in which two or more seats speak (ms).
+    pub overlap_ms: u64,
+    /// `overlap_ms / speech_ms`; null without speech.
+    pub overlap_ratio: Option<f64>,
+    /// Gini of speaking time over seats, population form; null without speech.
+    pub gini: Option<f64>,
+    /// Gini with the n/(n−1) correction; null without speech or with one seat.
+    pub gini_corrected: Option<f64>,
+    /// Normalised entropy of shares; null without speech or with one seat.
+    pub evenness: Option<f64>,
+    /// Total turns.
+    pub turns: u32,
+    /// Population variance of turn counts over seats.
+    pub turn_count_variance: Option<f64>,
+    /// Coefficient of variation of turn counts; null without turns.
+    pub turn_count_cv: Option<f64>,
+    /// Number of floor changes.
+    pub floor_transitions: u32,
+    /// `transitions[a][b]`: how often seat b took the floor from seat a.
+    pub transitions: Vec<Vec<u32>>,
+    /// Row probabilities of `transitions`; null rows for seats never left.
+    pub transition_probabilities: Vec<Vec<Option<f64>>>,
+    /// `interruptions[a][b]`: how often seat a interrupted seat b.
+    pub interruptions: Vec<Vec<u32>>,
+    /// Backchannels in the session.
+    pub backchannels: u32,
+    /// Gaps and overlaps between speakers, pauses within one.
+    pub floor_transfer: FloorTransfer,
+    /// The longest monologue; null when no one ever held the floor.
+    pub longest_monologue: Option<Monologue>,
+    /// Burstiness of turn onsets; null with fewer than three onsets.
+    pub burstiness: Option<f64>,
+}
+
+/// Floor-transfer offsets (between speakers) and pauses (within one).
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct FloorTransfer {
+    /// Floor changes measured.
+    pub transfers: u32,
+    /// Of those, with silence between the speakers (offset > 0).
+    pub gaps: u32,
+    /// Of those, with overlap (offset < 0).
+    pub overlaps: u32,
+    /// Median offset (ms); null without transfers.
+    pub offset_median_ms: Option<f64>,
+    /// Mean offset (ms).
+    pub offset_mean_ms: Option<f64>,
+    /// First quartile of offsets (ms).
+    pub offset_q1_ms: Option<f64>,
+    /// Third quartile of offsets (ms).
+    pub offset_q3_ms: Option<f64>,
+    /// Pauses within one speaker's floor.
+    pub pauses: u32,
+    /// Median pause (ms).
+    pub pause_median_ms: Option<f64>,
+    /// Mean pause (ms).
+    pub pause_mean_ms: Option<f64>,
+}
+
+/// The longest floor tenure.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Monologue {
+    /// Who.
+    pub seat: usize,
+    /// Start of the speech that won the floor (ms).
+    pub start_ms: u64,
+    /// End of the holder's last speech before losing it (ms).
+    pub end_ms: u64,
+    /// `end_ms − start_ms`.
+    pub duration_ms: u64,
+}
+
+/// Computes every figure for `session`.
+pub fn analyse(session: &Session, options: &Options, roster: Option<&Roster>) -> SessionFigures {
+    let seats = session.seat_count();
+    let by_seat = session.stretches_by_seat();
+    let pieces = timeline::partition(&by_seat);
+    let speaking = speaking::per_seat(&by_seat);
+    let overlap = overlap::overlap(pieces.iter().copied(), seats);
+
+    let backchannel_max_ms = options
+        .backchannel_max_ms
+        .unwrap_or(u64::from(session.params.turns.backchannel_max_ms));
+    let flags = backchannels::classify(&by_seat, backchannel_max_ms);
+    let floor_seats = backchannels::without(&by_seat, &flags);
+    let floor = floor::floor(&timeline::partition(&floor_seats), &floor_seats);
+    let interruptions = interruptions::interruptions(&floor_seats, &floor);
+    let floor_turns = floor::floor_turns(&floor, seats);
+
+    let total_speaking: u64 = speaking.iter().map(|s| s.speaking_ms).sum();
+    let total_turns: u32 = speaking.iter().map(|s| s.turns).sum();
+    let seat_figures: Vec<SeatFigures> = (0..seats)
+        .map(|seat| {
+            let s = speaking.get(seat).cloned().unwrap_or_default();
+            let entry = roster.and_then(|r| r.entry(session, seat));
+            let made = interruptions.iter().filter(|i| i.by == seat);
+            let suffered = interruptions.iter().filter(|i| i.of == seat);
+            SeatFigures {
+                seat,
+                label: session.seats.get(seat).and_then(|s| s.label.clone()),
+                name: entry.and_then(|e| e.name.clone()),
+                organisation: entry.and_then(|e| e.organisation.clone()),
+                sector: entry.and_then(|e| e.sector.clone()),
+                role: entry.and_then(|e| e.role.clone()),
+                speaking_ms: s.speaking_ms,
+                share: share(s.speaking_ms, total_speaking),
+                turns: s.turns,
+                turn_share: share(u64::from(s.turns), u64::from(total_turns)),
+                floor_turns: floor_turns.get(seat).copied().unwrap_or(0),
+                mean_turn_ms: s.mean_turn_ms,
+                median_turn_ms: s.median_turn_ms,
+                longest_turn_ms: s.longest_turn_ms,
+                overlap_ms: overlap.seat_overlap_ms.get(seat).copied().unwrap_or(0),
+                interruptions_made: count(made.clone()),
+                interruptions_made_successful: count(made.filter(|i| i.successful)),
+                interruptions_suffered: count(suffered.clone()),
+                interruptions_suffered_successful: count(suffered.filter(|i| i.successful)),
+                backchannels: flags
+                    .get(seat)
+                    .map_or(0, |f| count(f.iter().filter(|&&b| b))),
+            }
+        })
+        .collect();
+
+    let speaking_values: Vec<f64> = speaking.iter().map(|s| s.speaking_ms as f64).collect();
+    let turn_values: Vec<f64> = speaking.iter().map(|s| f64::from(s.turns)).collect();
+    let mut interruption_matrix = vec![vec![0u32; seats]; seats];
+    for i in &interruptions {
+        if let Some(cell) = interruption_matrix
+            .get_mut(i.by)
+            .and_then(|r| r.get_mut(i.of))
+        {
+            *cell += 1;
+        }
+    }
+    let transitions = floor::transition_counts(&floor, seats);
+    let mut onsets: Vec<u64> = floor_seats.iter().flatten().map(|s| s.0).collect();
+    onsets.sort_unstable();
+    let duration_ms = session.recorded_ms();
+
+    let group = GroupFigures {
+        seats,
+        duration_ms,
+        speech_ms: overlap.speech_ms,
+        silence_ms: duration_ms.saturating_sub(overlap.speech_ms),
+        overlap_ms: overlap.overlap_ms,
+        overlap_ratio: (overlap.speech_ms > 0)
+            .then(|| overlap.overlap_ms as f64 / overlap.speech_ms as f64),
+        gini: balance::gini(&speaking_values),
+        gini_corrected: balance::gini_corrected(&speaking_values),
+        evenness: balance::evenness(&speaking_values),
+        turns: total_turns,
+        turn_count_variance: balance::variance(&turn_values),
+        turn_count_cv: balance::coefficient_of_variation(&turn_values),
+        floor_transitions: count(floor.tenures.iter().filter(|t| t.from.is_some())),
+        transition_probabilities: floor::row_probabilities(&transitions),
+        transitions,
+        interruptions: interruption_matrix,
+        backchannels: seat_figures.iter().map(|s| s.backchannels).sum(),
+        floor_transfer: floor_transfer(&floor),
+        longest_monologue: floor
+            .tenures
+            .iter()
+            .max_by_key(|t| (t.monologue_ms(), std::cmp::Reverse(t.speech_start)))
+            .map(|t| Monologue {
+                seat: t.seat,
+                start_ms: t.speech_start,
+                end_ms: t.speech_end,
+                duration_ms: t.monologue_ms(),
+            }),
+        burstiness: balance::burstiness(&onsets),
+    };
+
+    let windows = options
+        .window_ms
+        .filter(|&w| w > 0)
+        .map_or_else(Vec::new, |w| {
+            windows::ranges(
+                session,
+                &by_seat,
+                &pieces,
+                &windows::window_bounds(session, w),
+            )
+        });
+    let segments = match windows::agenda_bounds(session) {
+        Some(bounds) => windows::ranges(session, &by_seat, &pieces, &bounds),
+        None => Vec::new(),
+    };
+    let roster_groups = roster.map(|_| groups::roster_groups(&seat_figures));
+
+    SessionFigures {
+        source: session.source.clone(),
+        session: session.index,
+        device_id: session.device_id,
+        wall_clock_start_ms: session.wall_clock_start_ms,
+        tick_ms: session.tick_ms,
+        start_ms: session.start_ms,
+        end_ms: session.end_ms,
+        backchannel_max_ms,
+        seats: seat_figures,
+        group,
+        markers: session.markers.clone(),
+        windows,
+        segments,
+        roster_groups,
+        notes: session.notes.clone(),
+    }
+}
+
+fn count<T>(items: impl Iterator<Item = T>) -> u32 {
+    u32::try_from(items.count()).unwrap_or(u32::MAX)
+}
+
+fn floor_transfer(floor: &floor::Floor) -> FloorTransfer {
+    let offsets: Vec<f64> = floor
+        .tenures
+        .iter()
+        .filter_map(|t| t.from.map(|(_, offset)| offset as f64))
+        .collect();
+    let pauses: Vec<f64> = floor.pauses.iter().map(|&(_, ms)| ms as f64).collect();
+    FloorTransfer {
+        transfers: count(offsets.iter()),
+        gaps: count(offsets.iter().filter(|&&o| o > 0.0)),
+        overlaps: count(offsets.iter().filter(|&&o| o < 0.0)),
+        offset_median_ms: balance::median(&offsets),
+        offset_mean_ms: balance::mean(&offsets),
+        offset_q1_ms: balance::quantile(&offsets, 0.25),
+        offset_q3_ms: balance::quantile(&offsets, 0.75),
+        pauses: count(pauses.iter()),
+        pause_median_ms: balance::median(&pauses),
+        pause_mean_ms: balance::mean(&pauses),
+    }
+}

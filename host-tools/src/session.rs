@@ -1,0 +1,471 @@
+//! The session model every laptop-side computation works on: seats, their
+//! turns, markers and input conditions, in session milliseconds.
+//!
+//! A [`Session`] is built by a [`SessionBuilder`] from the core's
+//! [`Event`]s (decoded from a log, simulated, or imported from RTTM), so
+//! metrics, reports, replays and scoring all see one normalised shape:
+//!
+//! * seats are `0..seats.len()`, silent seats included;
+//! * turns are sorted by start (then seat), and one seat's turns never
+//!   overlap or touch: touching or overlapping pieces of one seat's activity
+//!   are merged into one turn (a note says how many, when that happened in
+//!   a device log, where it should not);
+//! * `start_ms..end_ms` is the session's extent; pauses come from
+//!   `Pause`/`Resume` markers.
+//!
+//! ```
+//! use tabletalk::session::{SessionBuilder, SeatInfo};
+//! use tabletalk_core::seat::{InputKind, SeatId};
+//! use tabletalk_core::turns::{Event, TurnEnd};
+//!
+//! let seat = |i| SeatId::new(i).unwrap();
+//! let mut builder = SessionBuilder::new(vec![
+//!     SeatInfo::new(Some("Ana".into()), InputKind::Button),
+//!     SeatInfo::new(None, InputKind::Button),
+//! ]);
+//! builder.push(&Event::TurnEnded { seat: seat(1), start: 500, end: 900, how: TurnEnd::Natural });
+//! builder.push(&Event::TurnEnded { seat: seat(0), start: 0, end: 600, how: TurnEnd::Natural });
+//! let session = builder.finish();
+//! assert_eq!(session.turns[0].seat, 0); // sorted by start
+//! assert_eq!((session.start_ms, session.end_ms), (0, 900));
+//! assert_eq!(session.seats[1].display_label(1), "seat 1");
+//! ```
+
+use serde::Serialize;
+use tabletalk_core::params::DetectionParams;
+use tabletalk_core::seat::{InputKind, MAX_SEATS};
+use tabletalk_core::turns::{Condition, Event, MarkerKind, TurnEnd};
+
+/// One seat at the table.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct SeatInfo {
+    /// The label the log (or the imported annotation) gives the seat, if any.
+    pub label: Option<String>,
+    /// How the seat's speech reached the device.
+    pub input: InputKind,
+}
+
+impl SeatInfo {
+    /// A seat with an optional label.
+    pub fn new(label: Option<String>, input: InputKind) -> Self {
+        SeatInfo { label, input }
+    }
+
+    /// The label, or `seat N` (N = the seat index, from 0, as in the log)
+    /// without one.
+    pub fn display_label(&self, index: usize) -> String {
+        match &self.label {
+            Some(label) if !label.is_empty() => label.clone(),
+            _ => format!("seat {index}"),
+        }
+    }
+}
+
+/// One speaking turn: a maximal stretch of one seat's activity.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct Turn {
+    /// Seat index, `0..seats.len()`.
+    pub seat: usize,
+    /// Start (session ms).
+    pub start_ms: u64,
+    /// End (session ms), after `start_ms`.
+    pub end_ms: u64,
+    /// The turn, or a piece of it, was cut at the maximum turn length.
+    pub cut: bool,
+}
+
+impl Turn {
+    /// Length in ms.
+    pub fn duration_ms(&self) -> u64 {
+        self.end_ms - self.start_ms
+    }
+}
+
+/// A session marker.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct Marker {
+    /// When (session ms).
+    pub at_ms: u64,
+    /// Which.
+    pub kind: MarkerKind,
+}
+
+/// An input condition reported by the device (saturated mic, stuck button…).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct ConditionNote {
+    /// Seat index.
+    pub seat: usize,
+    /// When (session ms).
+    pub at_ms: u64,
+    /// What.
+    pub what: Condition,
+}
+
+/// One recorded session, normalised (see the module docs).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Session {
+    /// Where it came from (a file name), for reports.
+    pub source: String,
+    /// Its position among the sessions of that source, from 0.
+    pub index: usize,
+    /// The device that recorded it, when known.
+    pub device_id: Option<u64>,
+    /// Wall-clock start, Unix milliseconds, when the device knew it.
+    pub wall_clock_start_ms: Option<u64>,
+    /// The log's time resolution in ms (1 for millisecond logs).
+    pub tick_ms: u32,
+    /// The detection parameters the device used.
+    pub params: DetectionParams,
+    /// The seats, silent ones included.
+    pub seats: Vec<SeatInfo>,
+    /// The turns, sorted by `(start_ms, seat)`.
+    pub turns: Vec<Turn>,
+    /// Markers in time order.
+    pub markers: Vec<Marker>,
+    /// Input conditions in time order.
+    pub conditions: Vec<ConditionNote>,
+    /// Start of the session's extent (session ms).
+    pub start_ms: u64,
+    /// End of the session's extent (session ms).
+    pub end_ms: u64,
+    /// Things a reader of the report should know about this session's data
+    /// (merged turns, ignored events, lost frames…).
+    pub notes: Vec<String>,
+}
+
+impl Session {
+    /// The number of seats.
+    pub fn seat_count(&self) -> usize {
+        self.seats.len()
+    }
+
+    /// Paused stretches `(from, to)`, from `Pause`/`Resume` markers (a pause
+    /// without a resume lasts to the end), clipped to the extent.
+    pub fn paused(&self) -> Vec<(u64, u64)> {
+        let mut paused = Vec::new();
+        let mut since = None;
+        for marker in &self.markers {
+            match marker.kind {
+                MarkerKind::Pause if since.is_none() => since = Some(marker.at_ms),
+                MarkerKind::Resume => {
+                    if let Some(from) = since.take() {
+                        paused.push((from, marker.at_ms));
+                    }
+                }
+                _ => {}
+            }
+        }
+        if let Some(from) = since {
+            paused.push((from, self.end_ms));
+        }
+        paused
+            .into_iter()
+            .map(|(a, b)| {
+                (
+                    a.clamp(self.start_ms, self.end_ms),
+                    b.clamp(self.start_ms, self.end_ms),
+                )
+            })
+            .filter(|(a, b)| a < b)
+            .collect()
+    }
+
+    /// Recorded time: the extent less the pauses (ms).
+    pub fn recorded_ms(&self) -> u64 {
+        let paused: u64 = self.paused().iter().map(|(a, b)| b - a).sum();
+        (self.end_ms - self.start_ms).saturating_sub(paused)
+    }
+
+    /// The agenda points (`Agenda` markers) inside the extent, in order.
+    pub fn agenda_marks(&self) -> Vec<u64> {
+        self.markers
+            .iter()
+            .filter(|m| m.kind == MarkerKind::Agenda)
+            .map(|m| m.at_ms)
+            .filter(|&at| at > self.start_ms && at < self.end_ms)
+            .collect()
+    }
+
+    /// Each seat's turns as `(start, end)` stretches, sorted, disjoint.
+    pub fn stretches_by_seat(&self) -> Vec<Vec<(u64, u64)>> {
+        let mut by_seat = vec![Vec::new(); self.seats.len()];
+        for turn in &self.turns {
+            if let Some(list) = by_seat.get_mut(turn.seat) {
+                list.push((turn.start_ms, turn.end_ms));
+            }
+        }
+        by_seat
+    }
+}
+
+/// Builds a [`Session`] from events, tolerating anything a damaged or
+/// hostile log may contain: turns of unknown seats or ending before they
+/// start are dropped (and noted), never a panic.
+#[derive(Clone, Debug)]
+pub struct SessionBuilder {
+    session: Session,
+    extent_start: Option<u64>,
+    extent_end: Option<u64>,
+    dropped_turns: usize,
+}
+
+impl SessionBuilder {
+    /// A session with these seats (at most [`MAX_SEATS`]; more are ignored).
+    pub fn new(mut seats: Vec<SeatInfo>) -> Self {
+        seats.truncate(MAX_SEATS);
+        SessionBuilder {
+            session: Session {
+                source: String::new(),
+                index: 0,
+                device_id: None,
+                wall_clock_start_ms: None,
+                tick_ms: 1,
+                params: DetectionParams::default(),
+                seats,
+                turns: Vec::new(),
+                markers: Vec::new(),
+                conditions: Vec::new(),
+                start_ms: 0,
+                end_ms: 0,
+                notes: Vec::new(),
+            },
+            extent_start: None,
+            extent_end: None,
+            dropped_turns: 0,
+        }
+    }
+
+    /// Names the source and the session's position in it.
+    pub fn source(&mut self, source: impl Into<String>, index: usize) -> &mut Self {
+        self.session.source = source.into();
+        self.session.index = index;
+        self
+    }
+
+    /// Sets the device id.
+    pub fn device_id(&mut self, id: Option<u64>) -> &mut Self {
+        self.session.device_id = id;
+        self
+    }
+
+    /// Sets the wall-clock start (Unix ms).
+    pub fn wall_clock_start_ms(&mut self, at: Option<u64>) -> &mut Self {
+        self.session.wall_clock_start_ms = at;
+        self
+    }
+
+    /// Sets the tick length (ms, at least 1).
+    pub fn tick_ms(&mut self, tick: u32) -> &mut Self {
+        self.session.tick_ms = tick.max(1);
+        self
+    }
+
+    /// Sets the detection parameters.
+    pub fn params(&mut self, params: DetectionParams) -> &mut Self {
+        self.session.params = params;
+        self
+    }
+
+    /// Fixes the extent explicitly (e.g. from a UEM); otherwise it comes from
+    /// `Start`/`Stop` markers, else from 0 to the last event.
+    pub fn extent(&mut self, start_ms: u64, end_ms: u64) -> &mut Self {
+        self.extent_start = Some(start_ms.min(end_ms));
+        self.extent_end = Some(end_ms.max(start_ms));
+        self
+    }
+
+    /// Adds a note for the report.
+    pub fn note(&mut self, note: impl Into<String>) -> &mut Self {
+        self.session.notes.push(note.into());
+        self
+    }
+
+    /// Adds a turn directly.
+    pub fn push_turn(&mut self, seat: usize, start_ms: u64, end_ms: u64, how: TurnEnd) {
+        if seat >= self.session.seats.len() || end_ms < start_ms {
+            self.dropped_turns += 1;
+            return;
+        }
+        if end_ms == start_ms {
+            return; // an empty turn carries no speech
+        }
+        self.session.turns.push(Turn {
+            seat,
+            start_ms,
+            end_ms,
+            cut: how == TurnEnd::Cut,
+        });
+    }
+
+    /// Adds one event. `TurnStarted` is live-only information and ignored:
+    /// the matching `TurnEnded` carries the whole turn.
+    pub fn push(&mut self, event: &Event) {
+        match *event {
+            Event::TurnStarted { .. } => {}
+            Event::TurnEnded {
+                seat,
+                start,
+                end,
+                how,
+            } => self.push_turn(seat.index(), start, end, how),
+            Event::Marker { at, kind } => self.session.markers.push(Marker { at_ms: at, kind }),
+            Event::Condition { seat, at, what } => {
+                if seat.index() < self.session.seats.len() {
+                    self.session.conditions.push(ConditionNote {
+                        seat: seat.index(),
+                        at_ms: at,
+                        what,
+                    });
+                }
+            }
+        }
+    }
+
+    /// The normalised session.
+    pub fn finish(mut self) -> Session {
+        let session = &mut self.session;
+        session.markers.sort_by_key(|m| m.at_ms);
+        session.conditions.sort_by_key(|c| c.at_ms);
+
+        // Merge overlapping or touching turns of one seat into one.
+        session
+            .turns
+            .sort_unstable_by_key(|t| (t.seat, t.start_ms, t.end_ms));
+        let mut merged: Vec<Turn> = Vec::with_capacity(session.turns.len());
+        let mut merges = 0usize;
+        for turn in session.turns.drain(..) {
+            match merged.last_mut() {
+                Some(last) if last.seat == turn.seat && turn.start_ms <= last.end_ms => {
+                    last.end_ms = last.end_ms.max(turn.end_ms);
+                    last.cut |= turn.cut;
+                    merges += 1;
+                }
+                _ => merged.push(turn),
+            }
+        }
+        merged.sort_unstable_by_key(|t| (t.start_ms, t.seat));
+        session.turns = merged;
+
+        let first_event = session
+            .turns
+            .first()
+            .map(|t| t.start_ms)
+            .into_iter()
+            .chain(session.markers.first().map(|m| m.at_ms));
+        let last_event = session
+            .turns
+            .iter()
+            .map(|t| t.end_ms)
+            .chain(session.markers.last().map(|m| m.at_ms))
+            .chain(session.conditions.last().map(|c| c.at_ms))
+            .max()
+            .unwrap_or(0);
+        let start_marker = session
+            .markers
+            .iter()
+            .find(|m| m.kind == MarkerKind::Start)
+            .map(|m| m.at_ms);
+        let stop_marker = session
+            .markers
+            .iter()
+            .rev()
+            .find(|m| m.kind == MarkerKind::Stop)
+            .map(|m| m.at_ms);
+        let earliest = first_event.min().unwrap_or(0);
+        // The extent never hides an event: it grows to cover them all.
+        session.start_ms = self
+            .extent_start
+            .or(start_marker)
+            .unwrap_or(0)
+            .min(earliest);
+        session.end_ms = self
+            .extent_end
+            .or(stop_marker)
+            .unwrap_or(last_event)
+            .max(last_event)
+            .max(session.start_ms);
+
+        if merges > 0 {
+            session.notes.push(format!(
+                "{merges} overlapping or touching turn pieces of one seat were merged"
+            ));
+        }
+        if self.dropped_turns > 0 {
+            session.notes.push(format!(
+                "{} turns with an unknown seat or ending before their start were ignored",
+                self.dropped_turns
+            ));
+        }
+        self.session
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn seats(n: usize) -> Vec<SeatInfo> {
+        (0..n)
+            .map(|_| SeatInfo::new(None, InputKind::External))
+            .collect()
+    }
+
+    #[test]
+    fn touching_and_overlapping_turns_of_one_seat_merge() {
+        let mut b = SessionBuilder::new(seats(2));
+        b.push_turn(0, 0, 100, TurnEnd::Cut);
+        b.push_turn(0, 100, 200, TurnEnd::Natural);
+        b.push_turn(0, 150, 250, TurnEnd::Natural);
+        b.push_turn(1, 100, 200, TurnEnd::Natural);
+        let s = b.finish();
+        assert_eq!(s.turns.len(), 2);
+        assert_eq!(
+            (s.turns[0].start_ms, s.turns[0].end_ms, s.turns[0].cut),
+            (0, 250, true)
+        );
+        assert_eq!(s.turns[1].seat, 1);
+        assert_eq!(s.notes.len(), 1);
+    }
+
+    #[test]
+    fn hostile_turns_are_dropped_not_panicking() {
+        let mut b = SessionBuilder::new(seats(1));
+        b.push_turn(5, 0, 100, TurnEnd::Natural);
+        b.push_turn(0, 100, 50, TurnEnd::Natural);
+        b.push_turn(0, u64::MAX - 1, u64::MAX, TurnEnd::Natural);
+        let s = b.finish();
+        assert_eq!(s.turns.len(), 1);
+        assert_eq!(s.end_ms, u64::MAX);
+        assert!(s.notes[0].contains("2 turns"));
+    }
+
+    #[test]
+    fn extent_and_pauses_follow_markers() {
+        let mut b = SessionBuilder::new(seats(1));
+        for (at, kind) in [
+            (1000, MarkerKind::Start),
+            (2000, MarkerKind::Pause),
+            (2500, MarkerKind::Resume),
+            (3000, MarkerKind::Agenda),
+            (4000, MarkerKind::Pause),
+            (5000, MarkerKind::Stop),
+        ] {
+            b.push(&Event::Marker { at, kind });
+        }
+        b.push_turn(0, 1200, 1800, TurnEnd::Natural);
+        let s = b.finish();
+        assert_eq!((s.start_ms, s.end_ms), (1000, 5000));
+        assert_eq!(s.paused(), [(2000, 2500), (4000, 5000)]);
+        assert_eq!(s.recorded_ms(), 2500);
+        assert_eq!(s.agenda_marks(), [3000]);
+    }
+
+    #[test]
+    fn extent_grows_to_cover_events() {
+        let mut b = SessionBuilder::new(seats(1));
+        b.extent(500, 1000);
+        b.push_turn(0, 100, 1500, TurnEnd::Natural);
+        let s = b.finish();
+        assert_eq!((s.start_ms, s.end_ms), (100, 1500));
+    }
+}
