@@ -149,7 +149,10 @@ mod tests {
                 assert!(!seen[*c], "column used twice");
                 seen[*c] = true;
             }
-            assert!((total(&w, &a) - brute_force(&w)).abs() < 1e-9, "{w:?} {a:?}");
+            assert!(
+                (total(&w, &a) - brute_force(&w)).abs() < 1e-9,
+                "{w:?} {a:?}"
+            );
         }
     }
 

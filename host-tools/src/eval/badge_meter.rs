@@ -79,13 +79,19 @@ impl BadgeMeter {
         for seat in 0..self.seats {
             let mean = self.sum[seat] / count;
             let amplitude = if self.dc_ready {
-                (self.sum_abs[seat] / count * self.scale).round().clamp(0.0, 255.0) as u8
+                (self.sum_abs[seat] / count * self.scale)
+                    .round()
+                    .clamp(0.0, 255.0) as u8
             } else {
                 0
             };
             self.amplitudes[seat].push(amplitude);
             // ~1 s time constant over 50 ms windows.
-            self.dc[seat] = if self.dc_ready { self.dc[seat] + 0.05 * (mean - self.dc[seat]) } else { mean };
+            self.dc[seat] = if self.dc_ready {
+                self.dc[seat] + 0.05 * (mean - self.dc[seat])
+            } else {
+                mean
+            };
             self.sum[seat] = 0.0;
             self.sum_abs[seat] = 0.0;
         }

@@ -39,7 +39,10 @@ fn chunk_from(obj: &Value) -> Option<Chunk> {
     let samples = obj.get("samples")?.as_array()?;
     let member = obj.get("member")?.as_str()?.to_owned();
     let seconds = obj.get("timestamp")?.as_f64()?;
-    let extra_ms = obj.get("timestamp_ms").and_then(Value::as_f64).unwrap_or(0.0);
+    let extra_ms = obj
+        .get("timestamp_ms")
+        .and_then(Value::as_f64)
+        .unwrap_or(0.0);
     let period = obj
         .get("sampleDelay")
         .or_else(|| obj.get("sample_period"))
@@ -64,8 +67,12 @@ pub fn parse(text: &str) -> anyhow::Result<BadgeRecording> {
         if line.is_empty() {
             continue;
         }
-        let value: Value = serde_json::from_str(line).with_context(|| format!("line {}: not JSON", n + 1))?;
-        let obj = value.get("data").filter(|d| d.get("samples").is_some()).unwrap_or(&value);
+        let value: Value =
+            serde_json::from_str(line).with_context(|| format!("line {}: not JSON", n + 1))?;
+        let obj = value
+            .get("data")
+            .filter(|d| d.get("samples").is_some())
+            .unwrap_or(&value);
         if let Some(chunk) = chunk_from(obj) {
             chunks.push(chunk);
         }

@@ -199,10 +199,15 @@ impl Scene {
     /// Draws a room for speakers `(label, speech spans)` (one seat each, in
     /// the given order) over `duration_ms`. The same `params.seed` and
     /// meeting `name` always give the same room.
-    pub fn draw(name: &str, speakers: &[(String, Vec<Span>)], duration_ms: u64, params: &SceneParams) -> Scene {
-        let name_hash = name
-            .bytes()
-            .fold(0xCBF2_9CE4_8422_2325u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x100_0000_01B3));
+    pub fn draw(
+        name: &str,
+        speakers: &[(String, Vec<Span>)],
+        duration_ms: u64,
+        params: &SceneParams,
+    ) -> Scene {
+        let name_hash = name.bytes().fold(0xCBF2_9CE4_8422_2325u64, |h, b| {
+            (h ^ u64::from(b)).wrapping_mul(0x100_0000_01B3)
+        });
         let root = Rng::new(params.seed ^ name_hash);
         let mut rng = root.fork(0);
         let n = speakers.len();
@@ -216,7 +221,9 @@ impl Scene {
                     label: label.clone(),
                     speech: speech.clone(),
                     voice_level: params.voice_level * db_to_amplitude(spread),
-                    mic_gain: db_to_amplitude(rng.range(params.mic_gain_db.0, params.mic_gain_db.1)),
+                    mic_gain: db_to_amplitude(
+                        rng.range(params.mic_gain_db.0, params.mic_gain_db.1),
+                    ),
                     noise_gain: db_to_amplitude(rng.range(-2.0, 2.0)),
                     bias: mid + rng.range(-params.bias_offset, params.bias_offset),
                     drift: (
@@ -227,7 +234,16 @@ impl Scene {
                 }
             })
             .collect();
-        let mut paths = vec![vec![Path { energy: 1.0, reverberant: 0.05 }; n]; n];
+        let mut paths = vec![
+            vec![
+                Path {
+                    energy: 1.0,
+                    reverberant: 0.05
+                };
+                n
+            ];
+            n
+        ];
         for (i, row) in paths.iter_mut().enumerate() {
             for (j, path) in row.iter_mut().enumerate() {
                 if i == j {
@@ -264,7 +280,9 @@ impl Scene {
             }
             let size = noise_rng.range(params.noise_step_db.0, params.noise_step_db.1);
             let up = noise_rng.chance(0.5);
-            db = if (up && db + size <= params.noise_bounds_db.1) || db - size < params.noise_bounds_db.0 {
+            db = if (up && db + size <= params.noise_bounds_db.1)
+                || db - size < params.noise_bounds_db.0
+            {
                 db + size
             } else {
                 db - size
@@ -287,11 +305,23 @@ impl Scene {
                 let pick = event_rng.unit();
                 let (kind, len, peak) = if pick < 0.3 {
                     let bursts = 2.0 + event_rng.below(2) as f64;
-                    (NonSpeechKind::Cough, bursts * 200.0 - 80.0, voice * event_rng.range(1.0, 2.5))
+                    (
+                        NonSpeechKind::Cough,
+                        bursts * 200.0 - 80.0,
+                        voice * event_rng.range(1.0, 2.5),
+                    )
                 } else if pick < 0.7 {
-                    (NonSpeechKind::Tap, event_rng.range(15.0, 40.0), voice * event_rng.range(2.0, 6.0))
+                    (
+                        NonSpeechKind::Tap,
+                        event_rng.range(15.0, 40.0),
+                        voice * event_rng.range(2.0, 6.0),
+                    )
                 } else {
-                    (NonSpeechKind::Paper, event_rng.range(500.0, 2500.0), voice * event_rng.range(0.3, 0.8))
+                    (
+                        NonSpeechKind::Paper,
+                        event_rng.range(500.0, 2500.0),
+                        voice * event_rng.range(0.3, 0.8),
+                    )
                 };
                 let start = t as u64;
                 events.push(NonSpeech {
@@ -320,7 +350,14 @@ mod tests {
     use super::*;
 
     fn speakers(n: usize) -> Vec<(String, Vec<Span>)> {
-        (0..n).map(|i| (format!("S{i}"), vec![(i as u64 * 1000, i as u64 * 1000 + 500)])).collect()
+        (0..n)
+            .map(|i| {
+                (
+                    format!("S{i}"),
+                    vec![(i as u64 * 1000, i as u64 * 1000 + 500)],
+                )
+            })
+            .collect()
     }
 
     #[test]
@@ -344,18 +381,31 @@ mod tests {
             assert!((-6.0 - 1e-9..=14.0 + 1e-9).contains(&db), "{db}");
         }
         assert!((50..150).contains(&a.events.len()), "{}", a.events.len());
-        for kind in [NonSpeechKind::Cough, NonSpeechKind::Tap, NonSpeechKind::Paper] {
+        for kind in [
+            NonSpeechKind::Cough,
+            NonSpeechKind::Tap,
+            NonSpeechKind::Paper,
+        ] {
             assert!(a.events.iter().any(|e| e.kind == kind));
         }
     }
 
     #[test]
     fn events_are_silent_outside_their_span() {
-        let e = NonSpeech { kind: NonSpeechKind::Paper, seat: 0, span: (100, 200), peak: 50.0, seed: 3 };
+        let e = NonSpeech {
+            kind: NonSpeechKind::Paper,
+            seat: 0,
+            span: (100, 200),
+            peak: 50.0,
+            seed: 3,
+        };
         assert_eq!(e.amplitude(99), 0.0);
         assert_eq!(e.amplitude(200), 0.0);
         assert!(e.amplitude(150) > 0.0);
-        let tap = NonSpeech { kind: NonSpeechKind::Tap, ..e };
+        let tap = NonSpeech {
+            kind: NonSpeechKind::Tap,
+            ..e
+        };
         assert!(tap.amplitude(100) > tap.amplitude(130));
     }
 }

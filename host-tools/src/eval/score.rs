@@ -150,8 +150,16 @@ impl Score {
 }
 
 /// Pairs each reference track with a seat (`result[r] = Some(seat)`).
-pub fn map_speakers(reference: &[Track], detected: &[Track], mapping: Mapping) -> (Vec<Option<usize>>, bool) {
-    let by_label = |r: &Track| detected.iter().position(|d| !d.label.is_empty() && d.label == r.label);
+pub fn map_speakers(
+    reference: &[Track],
+    detected: &[Track],
+    mapping: Mapping,
+) -> (Vec<Option<usize>>, bool) {
+    let by_label = |r: &Track| {
+        detected
+            .iter()
+            .position(|d| !d.label.is_empty() && d.label == r.label)
+    };
     let labels_work = {
         let found: Vec<Option<usize>> = reference.iter().map(by_label).collect();
         let mut used = vec![false; detected.len()];
@@ -178,11 +186,18 @@ pub fn map_speakers(reference: &[Track], detected: &[Track], mapping: Mapping) -
                 .collect();
             (m, true)
         }
-        Mapping::Auto if labels_work && !reference.is_empty() => (reference.iter().map(by_label).collect(), true),
+        Mapping::Auto if labels_work && !reference.is_empty() => {
+            (reference.iter().map(by_label).collect(), true)
+        }
         _ => {
             let weights: Vec<Vec<f64>> = reference
                 .iter()
-                .map(|r| detected.iter().map(|d| spans::overlap(&r.spans, &d.spans) as f64).collect())
+                .map(|r| {
+                    detected
+                        .iter()
+                        .map(|d| spans::overlap(&r.spans, &d.spans) as f64)
+                        .collect()
+                })
                 .collect();
             (maximum_weight_assignment(&weights), false)
         }
@@ -199,9 +214,14 @@ pub fn score(reference_tracks: &[Track], detected: &[Track], options: &ScoreOpti
         .max()
         .unwrap_or(0);
     let (region_start, region_end) = options.region.unwrap_or((0, last));
-    let reference: Vec<Vec<Span>> = reference_tracks.iter().map(|t| spans::clip(&t.spans, region_start, region_end)).collect();
-    let detected_spans: Vec<Vec<Span>> =
-        detected.iter().map(|t| spans::clip(&t.spans, region_start, region_end)).collect();
+    let reference: Vec<Vec<Span>> = reference_tracks
+        .iter()
+        .map(|t| spans::clip(&t.spans, region_start, region_end))
+        .collect();
+    let detected_spans: Vec<Vec<Span>> = detected
+        .iter()
+        .map(|t| spans::clip(&t.spans, region_start, region_end))
+        .collect();
 
     // Scored time: the region minus the collars around reference boundaries.
     let collar = options.collar_ms;
@@ -228,7 +248,13 @@ pub fn score(reference_tracks: &[Track], detected: &[Track], options: &ScoreOpti
     let scored = spans::union(scored);
 
     let mut cuts: Vec<u64> = scored.iter().flat_map(|&(s, e)| [s, e]).collect();
-    cuts.extend(reference.iter().chain(&detected_spans).flatten().flat_map(|&(s, e)| [s, e]));
+    cuts.extend(
+        reference
+            .iter()
+            .chain(&detected_spans)
+            .flatten()
+            .flat_map(|&(s, e)| [s, e]),
+    );
     cuts.sort_unstable();
     cuts.dedup();
 
@@ -296,7 +322,10 @@ pub fn score(reference_tracks: &[Track], detected: &[Track], options: &ScoreOpti
 
     // Shares over the whole region (no collar).
     let ref_totals: Vec<f64> = reference.iter().map(|s| spans::total(s) as f64).collect();
-    let det_totals: Vec<f64> = detected_spans.iter().map(|s| spans::total(s) as f64).collect();
+    let det_totals: Vec<f64> = detected_spans
+        .iter()
+        .map(|s| spans::total(s) as f64)
+        .collect();
     let ref_sum: f64 = ref_totals.iter().sum();
     let det_sum: f64 = det_totals.iter().sum();
     let share = |x: f64, sum: f64| if sum > 0.0 { x / sum } else { 0.0 };
@@ -327,7 +356,13 @@ pub fn score(reference_tracks: &[Track], detected: &[Track], options: &ScoreOpti
         seats: seat_rows,
         unmapped: (0..speakers)
             .filter(|&r| seat_of[r].is_none())
-            .map(|r| (reference_tracks[r].label.clone(), missed[r] + confused[r], share(ref_totals[r], ref_sum)))
+            .map(|r| {
+                (
+                    reference_tracks[r].label.clone(),
+                    missed[r] + confused[r],
+                    share(ref_totals[r], ref_sum),
+                )
+            })
             .collect(),
     }
 }
@@ -343,7 +378,14 @@ mod tests {
     }
 
     fn run(reference: &[Track], detected: &[Track], collar_ms: u64) -> Score {
-        score(reference, detected, &ScoreOptions { collar_ms, ..Default::default() })
+        score(
+            reference,
+            detected,
+            &ScoreOptions {
+                collar_ms,
+                ..Default::default()
+            },
+        )
     }
 
     #[test]
@@ -362,7 +404,10 @@ mod tests {
         let r = [t("A", &[(0, 10)]), t("B", &[(10, 20)])];
         let d = [t("A", &[(0, 10)]), t("B", &[(12, 25)])];
         let s = run(&r, &d, 0);
-        assert_eq!((s.missed_ms, s.false_alarm_ms, s.confusion_ms), (2000.0, 5000.0, 0.0));
+        assert_eq!(
+            (s.missed_ms, s.false_alarm_ms, s.confusion_ms),
+            (2000.0, 5000.0, 0.0)
+        );
         assert!((s.error_rate() - 0.35).abs() < 1e-12);
         assert_eq!(s.seats[1].missed_ms, 2000.0);
         assert_eq!(s.seats[1].false_alarm_ms, 5000.0);
@@ -376,7 +421,10 @@ mod tests {
         let r = [t("A", &[(0, 10)]), t("B", &[])];
         let d = [t("A", &[]), t("B", &[(0, 10)])];
         let s = run(&r, &d, 0);
-        assert_eq!((s.missed_ms, s.false_alarm_ms, s.confusion_ms), (0.0, 0.0, 10_000.0));
+        assert_eq!(
+            (s.missed_ms, s.false_alarm_ms, s.confusion_ms),
+            (0.0, 0.0, 10_000.0)
+        );
         assert_eq!(s.error_rate(), 1.0);
         // Attributed to the seat whose speech went elsewhere.
         assert_eq!(s.seats[0].confusion_ms, 10_000.0);
@@ -399,7 +447,10 @@ mod tests {
         let r = [t("A", &[(0, 10)]), t("B", &[]), t("C", &[])];
         let d = [t("A", &[]), t("B", &[(0, 10)]), t("C", &[(0, 10)])];
         let s = run(&r, &d, 0);
-        assert_eq!((s.missed_ms, s.false_alarm_ms, s.confusion_ms), (0.0, 10_000.0, 10_000.0));
+        assert_eq!(
+            (s.missed_ms, s.false_alarm_ms, s.confusion_ms),
+            (0.0, 10_000.0, 10_000.0)
+        );
         // The false alarm is split between the two wrong seats.
         assert_eq!(s.seats[1].false_alarm_ms, 5000.0);
         assert_eq!(s.seats[2].false_alarm_ms, 5000.0);
@@ -455,7 +506,10 @@ mod tests {
     fn region_limits_scoring() {
         let r = [t("A", &[(0, 10)])];
         let d = [t("A", &[(0, 20)])];
-        let opts = ScoreOptions { region: Some((0, 10_000)), ..Default::default() };
+        let opts = ScoreOptions {
+            region: Some((0, 10_000)),
+            ..Default::default()
+        };
         assert_eq!(score(&r, &d, &opts).error_rate(), 0.0);
         assert_eq!(run(&r, &d, 0).false_alarm_ms, 10_000.0);
     }

@@ -95,7 +95,10 @@ mod tests {
         assert_eq!(total(&a), 20);
         assert_eq!(clip(&a, 5, 22), vec![(5, 10), (20, 22)]);
         let mut c = Cursor::new(&a);
-        let hits: Vec<bool> = [0, 9, 10, 19, 20, 29, 30].iter().map(|&t| c.contains(t)).collect();
+        let hits: Vec<bool> = [0, 9, 10, 19, 20, 29, 30]
+            .iter()
+            .map(|&t| c.contains(t))
+            .collect();
         assert_eq!(hits, [true, true, false, false, true, true, false]);
     }
 }

@@ -132,7 +132,9 @@ impl Synth {
             noise_index: 0,
             next_event: 0,
             active_events: Vec::new(),
-            carrier: root.fork(7).fork(scene.seats.iter().map(|s| s.speech.len() as u64).sum()),
+            carrier: root
+                .fork(7)
+                .fork(scene.seats.iter().map(|s| s.speech.len() as u64).sum()),
             sigma: vec![0.0; n],
             bias: vec![0.0; n],
             direct: vec![0.0; n],
@@ -243,7 +245,9 @@ impl Synth {
             let seat = &self.scene.seats[i];
             let mut energy = 0.0;
             for (j, path) in self.scene.paths[i].iter().enumerate() {
-                energy += path.energy * ((1.0 - path.reverberant) * self.direct[j] + path.reverberant * self.reverb[j]);
+                energy += path.energy
+                    * ((1.0 - path.reverberant) * self.direct[j]
+                        + path.reverberant * self.reverb[j]);
                 // Table-borne: taps reach other microphones 6 dB stronger.
                 energy += (4.0 * path.energy).min(1.0) * self.taps[j];
             }
@@ -252,7 +256,8 @@ impl Synth {
             let gain2 = seat.mic_gain * seat.mic_gain;
             self.sigma[i] = (gain2 * energy + self_noise * self_noise).sqrt();
             let (amp, period, phase) = seat.drift;
-            self.bias[i] = seat.bias + amp * (std::f64::consts::TAU * t as f64 / period + phase).sin();
+            self.bias[i] =
+                seat.bias + amp * (std::f64::consts::TAU * t as f64 / period + phase).sin();
         }
     }
 
@@ -272,7 +277,9 @@ impl Synth {
         let ramp = ((t - at) as f64 / NOISE_RAMP_MS).min(1.0);
         let base = before + (level - before) * ramp;
         let tf = t as f64;
-        base * (1.0 + 0.1 * (tf / 5300.0 * std::f64::consts::TAU).sin() + 0.05 * (tf / 1700.0).sin())
+        base * (1.0
+            + 0.1 * (tf / 5300.0 * std::f64::consts::TAU).sin()
+            + 0.05 * (tf / 1700.0).sin())
     }
 }
 
@@ -298,7 +305,10 @@ mod tests {
             ("B".to_string(), vec![]),
             ("C".to_string(), vec![]),
         ];
-        let params = SceneParams { events_per_minute: 0.0, ..Default::default() };
+        let params = SceneParams {
+            events_per_minute: 0.0,
+            ..Default::default()
+        };
         let scene = Scene::draw("t", &speakers, 10_000, &params);
         let mut synth = Synth::new(scene, 8000);
         let mut buf = Vec::new();

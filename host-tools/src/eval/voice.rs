@@ -90,14 +90,20 @@ impl Voice {
         }
         if self.segment_end.is_none() {
             // Skip segments already over (e.g. a start past them).
-            while self.segments.get(self.next_segment).is_some_and(|s| s.1 <= t) {
+            while self
+                .segments
+                .get(self.next_segment)
+                .is_some_and(|s| s.1 <= t)
+            {
                 self.next_segment += 1;
             }
             match self.segments.get(self.next_segment) {
                 Some(&(start, end)) if start <= t => {
                     self.next_segment += 1;
                     self.segment_end = Some(end);
-                    self.segment_level = self.rng.lognormal_db(self.level, self.shape.segment_spread_db);
+                    self.segment_level = self
+                        .rng
+                        .lognormal_db(self.level, self.shape.segment_spread_db);
                     self.start_syllable(t);
                 }
                 _ => return 0.0,
@@ -129,7 +135,9 @@ impl Voice {
         self.syllable_start = at;
         let (lo, hi) = self.shape.syllable_ms;
         self.syllable_len = self.rng.range(lo, hi).round().max(1.0) as u64;
-        self.syllable_peak = self.rng.lognormal_db(self.segment_level, self.shape.syllable_spread_db);
+        self.syllable_peak = self
+            .rng
+            .lognormal_db(self.segment_level, self.shape.syllable_spread_db);
         self.quiet_until = at;
     }
 
@@ -147,14 +155,22 @@ mod tests {
 
     #[test]
     fn silent_outside_segments_and_modulated_inside() {
-        let mut v = Voice::new(vec![(1000, 11_000)], 100.0, VoiceShape::default(), Rng::new(1));
+        let mut v = Voice::new(
+            vec![(1000, 11_000)],
+            100.0,
+            VoiceShape::default(),
+            Rng::new(1),
+        );
         let a: Vec<f64> = (0..12_000).map(|t| v.amplitude(t)).collect();
         assert!(a[..1000].iter().all(|&x| x == 0.0));
         assert!(a[11_000..].iter().all(|&x| x == 0.0));
         assert!(a[1000] > 0.0, "speech starts at the segment start");
         // Syllable rate: count rises through half the median level.
         let inside = &a[1000..11_000];
-        let rises = inside.windows(2).filter(|w| w[0] < 30.0 && w[1] >= 30.0).count();
+        let rises = inside
+            .windows(2)
+            .filter(|w| w[0] < 30.0 && w[1] >= 30.0)
+            .count();
         let rate = rises as f64 / 10.0;
         assert!((3.0..=6.0).contains(&rate), "syllable rate {rate} Hz");
         let mean = inside.iter().sum::<f64>() / inside.len() as f64;
@@ -163,7 +179,14 @@ mod tests {
 
     #[test]
     fn same_seed_same_voice() {
-        let mk = || Voice::new(vec![(0, 5000), (6000, 7000)], 50.0, VoiceShape::default(), Rng::new(9));
+        let mk = || {
+            Voice::new(
+                vec![(0, 5000), (6000, 7000)],
+                50.0,
+                VoiceShape::default(),
+                Rng::new(9),
+            )
+        };
         let (mut a, mut b) = (mk(), mk());
         assert!((0..8000).all(|t| a.amplitude(t) == b.amplitude(t)));
     }
