@@ -32,6 +32,7 @@ pub mod engine;
 pub mod inputs;
 pub mod log;
 pub mod params;
+pub mod protocol;
 pub mod records;
 pub mod seat;
 pub mod time;
