@@ -6,6 +6,7 @@
 pub mod assignment;
 pub mod badge_meter;
 pub mod baseline;
+pub mod corpus;
 pub mod openbadge;
 pub mod resample;
 pub mod rng;

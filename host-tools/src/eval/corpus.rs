@@ -1,0 +1,200 @@
+//! Real meeting timings to simulate: the AMI meetings in the shared data
+//! folder (`ami/rttm/{train,dev}/*.rttm` with `ami/uem/…`), or any RTTM.
+//!
+//! The shared data folder is found, in order, from `--data`, the
+//! `TABLETALK_DATA` environment variable, a `shared/data` folder beside the
+//! current directory or one of its ancestors (`../shared/data` from the
+//! repository root), or beside the repository this tool was built from.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context};
+
+use super::spans::{self, Span};
+use crate::error::CliError;
+use crate::rttm;
+
+/// Which part of AMI a meeting belongs to. Tuning uses `Train`; `Dev` is
+/// held out.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Split {
+    /// The AMI diarization setup's training list.
+    Train,
+    /// Its development list (held out from tuning).
+    Dev,
+    /// Not from AMI's lists (a user's RTTM).
+    Other,
+}
+
+impl Split {
+    /// Lower-case name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Split::Train => "train",
+            Split::Dev => "dev",
+            Split::Other => "other",
+        }
+    }
+}
+
+/// One meeting's real timings, seat per speaker in sorted label order, in
+/// ms from the start of its scored extent.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Meeting {
+    /// Recording name (e.g. `ES2011a`).
+    pub name: String,
+    /// Where it comes from.
+    pub split: Split,
+    /// `(speaker label, unioned speech spans)`, one per seat.
+    pub speakers: Vec<(String, Vec<Span>)>,
+    /// Length (ms): the UEM extent when known.
+    pub duration_ms: u64,
+}
+
+impl Meeting {
+    /// The first `minutes` of the meeting (all of it if shorter).
+    pub fn truncated(&self, minutes: f64) -> Meeting {
+        let end = ((minutes * 60_000.0).max(0.0) as u64).min(self.duration_ms);
+        Meeting {
+            name: self.name.clone(),
+            split: self.split,
+            speakers: self
+                .speakers
+                .iter()
+                .map(|(l, s)| (l.clone(), spans::clip(s, 0, end)))
+                .collect(),
+            duration_ms: end,
+        }
+    }
+
+    /// Total speech of all speakers (ms).
+    pub fn speech_ms(&self) -> u64 {
+        self.speakers.iter().map(|(_, s)| spans::total(s)).sum()
+    }
+}
+
+/// Meetings from RTTM text (and UEM text, if any), one per recording.
+/// Times are rounded to whole ms and shifted so the extent starts at 0.
+pub fn meetings_from_rttm(rttm_text: &str, uem_text: Option<&str>, split: Split) -> anyhow::Result<Vec<Meeting>> {
+    let segments = rttm::parse_rttm(rttm_text).map_err(|e| CliError::bad_input(e.to_string()))?;
+    let uem = match uem_text {
+        Some(t) => rttm::parse_uem(t).map_err(|e| CliError::bad_input(e.to_string()))?,
+        None => Vec::new(),
+    };
+    Ok(rttm::group_recordings(&segments, &uem)
+        .into_iter()
+        .map(|rec| {
+            let (start_us, end_us) = rec.extent_us();
+            let ms = |us: u64| (us.saturating_sub(start_us) + 500) / 1000;
+            let speakers = rec
+                .speakers
+                .iter()
+                .enumerate()
+                .map(|(i, label)| {
+                    let s = rec
+                        .segments
+                        .iter()
+                        .filter(|seg| seg.0 == i)
+                        .map(|seg| (ms(seg.1), ms(seg.2.min(end_us))))
+                        .collect();
+                    (label.clone(), spans::union(s))
+                })
+                .collect();
+            Meeting {
+                name: rec.name,
+                split,
+                speakers,
+                duration_ms: ms(end_us),
+            }
+        })
+        .collect())
+}
+
+/// Finds the shared data folder (see the module docs).
+pub fn find_data_dir(explicit: Option<&Path>) -> Option<PathBuf> {
+    let is_data = |p: &Path| p.join("ami").is_dir();
+    if let Some(p) = explicit {
+        return Some(p.to_owned());
+    }
+    if let Some(p) = std::env::var_os("TABLETALK_DATA").map(PathBuf::from) {
+        return Some(p);
+    }
+    if let Ok(cwd) = std::env::current_dir() {
+        for dir in cwd.ancestors() {
+            for candidate in [dir.join("shared").join("data"), dir.join("..").join("shared").join("data")] {
+                if is_data(&candidate) {
+                    return Some(candidate);
+                }
+            }
+        }
+    }
+    let built_from = Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join("..").join("shared").join("data");
+    is_data(&built_from).then_some(built_from)
+}
+
+/// Every AMI meeting under `data_dir/ami`, sorted by split then name.
+pub fn load_ami(data_dir: &Path) -> anyhow::Result<Vec<Meeting>> {
+    let mut meetings = Vec::new();
+    for split in [Split::Train, Split::Dev] {
+        let dir = data_dir.join("ami").join("rttm").join(split.name());
+        let Ok(entries) = std::fs::read_dir(&dir) else { continue };
+        let mut files: Vec<PathBuf> = entries
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|x| x == "rttm"))
+            .collect();
+        files.sort();
+        for file in files {
+            let text = std::fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?;
+            let stem = file.file_stem().unwrap_or_default().to_string_lossy();
+            let uem_path = data_dir.join("ami").join("uem").join(split.name()).join(format!("{stem}.uem"));
+            let uem = std::fs::read_to_string(&uem_path).ok();
+            meetings.extend(
+                meetings_from_rttm(&text, uem.as_deref(), split).with_context(|| format!("{}", file.display()))?,
+            );
+        }
+    }
+    if meetings.is_empty() {
+        bail!(CliError::bad_input(format!(
+            "no AMI meetings under {} (expected ami/rttm/train/*.rttm)",
+            data_dir.display()
+        )));
+    }
+    Ok(meetings)
+}
+
+/// `count` meetings spread evenly over `meetings` (all if `count` is
+/// larger), so that a small selection still covers the corpus's rooms.
+pub fn spread<T: Clone>(meetings: &[T], count: usize) -> Vec<T> {
+    if count >= meetings.len() {
+        return meetings.to_vec();
+    }
+    (0..count).filter_map(|k| meetings.get(k * meetings.len() / count)).cloned().collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rttm_to_meeting_in_ms_with_uem_extent() {
+        let rttm = "SPEAKER m1 1 1.0 2.0 <NA> <NA> B <NA> <NA>\n\
+                    SPEAKER m1 1 2.5 1.0 <NA> <NA> B <NA> <NA>\n\
+                    SPEAKER m1 1 0.0 1.5 <NA> <NA> A <NA> <NA>\n";
+        let m = meetings_from_rttm(rttm, Some("m1 1 0.000 10.0\n"), Split::Other).unwrap_or_default();
+        assert_eq!(m.len(), 1);
+        assert_eq!(m[0].speakers[0], ("A".to_string(), vec![(0, 1500)]));
+        assert_eq!(m[0].speakers[1], ("B".to_string(), vec![(1000, 3500)]));
+        assert_eq!(m[0].duration_ms, 10_000);
+        assert_eq!(m[0].speech_ms(), 4000);
+        let t = m[0].truncated(2.0 / 60.0);
+        assert_eq!((t.duration_ms, t.speakers[1].1.clone()), (2000, vec![(1000, 2000)]));
+    }
+
+    #[test]
+    fn spread_picks_evenly() {
+        let v: Vec<u32> = (0..10).collect();
+        assert_eq!(spread(&v, 3), vec![0, 3, 6]);
+        assert_eq!(spread(&v, 20).len(), 10);
+    }
+}
