@@ -7,6 +7,7 @@ pub mod commands;
 pub mod error;
 pub mod eval;
 pub mod metrics;
+pub mod report;
 pub mod roster;
 pub mod rttm;
 pub mod session;

@@ -1,0 +1,108 @@
+//! Human-readable numbers shared by the text, Markdown and HTML reports.
+
+/// A duration for people: `850 ms`, `4.2 s`, `3:07`, `1:02:03`.
+///
+/// ```
+/// use tabletalk::report::format::duration;
+/// assert_eq!(duration(850), "850 ms");
+/// assert_eq!(duration(4_249), "4.2 s");
+/// assert_eq!(duration(187_000), "3:07");
+/// assert_eq!(duration(3_723_000), "1:02:03");
+/// ```
+pub fn duration(ms: u64) -> String {
+    if ms < 1_000 {
+        format!("{ms} ms")
+    } else if ms < 60_000 {
+        format!("{:.1} s", ms as f64 / 1000.0)
+    } else {
+        clock(ms)
+    }
+}
+
+/// A position in a session: `m:ss` or `h:mm:ss`.
+pub fn clock(ms: u64) -> String {
+    let s = ms / 1000;
+    if s >= 3600 {
+        format!("{}:{:02}:{:02}", s / 3600, s / 60 % 60, s % 60)
+    } else {
+        format!("{}:{:02}", s / 60, s % 60)
+    }
+}
+
+/// A duration given as `f64` ms (a mean or median), or `–` when undefined.
+pub fn duration_f(ms: Option<f64>) -> String {
+    ms.map_or_else(|| "–".to_owned(), |ms| duration(ms.max(0.0).round() as u64))
+}
+
+/// A share as a whole percentage: `0.314` → `31%`.
+pub fn percent(share: f64) -> String {
+    format!("{:.0}%", share * 100.0)
+}
+
+/// A figure with two decimals, or `–` when undefined.
+pub fn figure(value: Option<f64>) -> String {
+    value.map_or_else(|| "–".to_owned(), |v| format!("{v:.2}"))
+}
+
+/// A signed offset in ms as seconds: `-0.20 s`, `+0.45 s`.
+pub fn offset(ms: Option<f64>) -> String {
+    ms.map_or_else(|| "–".to_owned(), |ms| format!("{:+.2} s", ms / 1000.0))
+}
+
+/// A bar of `width` cells for a share in 0–1, in eighths of a cell.
+///
+/// ```
+/// assert_eq!(tabletalk::report::format::bar(0.5, 4), "██");
+/// ```
+pub fn bar(share: f64, width: usize) -> String {
+    const EIGHTHS: [&str; 8] = ["", "▏", "▎", "▍", "▌", "▋", "▊", "▉"];
+    let eighths = (share.clamp(0.0, 1.0) * width as f64 * 8.0).round() as usize;
+    let mut bar = "█".repeat(eighths / 8);
+    bar.push_str(EIGHTHS.get(eighths % 8).copied().unwrap_or(""));
+    bar
+}
+
+/// How a figure compares with an equal share, in words a facilitator can
+/// read: `about fair`, `1.6× fair share`, `half a fair share`, `silent`.
+pub fn versus_fair(share: f64, seats: usize) -> String {
+    if seats == 0 {
+        return String::new();
+    }
+    let ratio = share * seats as f64;
+    if share == 0.0 {
+        "silent".to_owned()
+    } else if (0.8..=1.25).contains(&ratio) {
+        "about fair".to_owned()
+    } else {
+        format!("{ratio:.1}× fair share")
+    }
+}
+
+/// Plain words for a (population) Gini of speaking time.
+pub fn balance_words(gini: Option<f64>) -> &'static str {
+    match gini {
+        None => "no speech",
+        Some(g) if g < 0.15 => "very balanced",
+        Some(g) if g < 0.25 => "fairly balanced",
+        Some(g) if g < 0.40 => "unbalanced",
+        Some(_) => "dominated by a few",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn words_and_bars() {
+        assert_eq!(versus_fair(0.25, 4), "about fair");
+        assert_eq!(versus_fair(0.4, 4), "1.6× fair share");
+        assert_eq!(versus_fair(0.0, 4), "silent");
+        assert_eq!(bar(0.0, 10), "");
+        assert_eq!(bar(1.0, 3), "███");
+        assert_eq!(bar(0.5, 1), "▌");
+        assert_eq!(offset(Some(-200.0)), "-0.20 s");
+        assert_eq!(duration_f(None), "–");
+        assert_eq!(balance_words(Some(0.5)), "dominated by a few");
+    }
+}

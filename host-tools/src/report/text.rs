@@ -1,0 +1,301 @@
+//! The terminal report: per session a seat table and the balance in a few
+//! lines, then windows, agenda segments, roster groups and trends.
+
+use std::io::{self, Write};
+
+use super::format::{bar, clock, duration, duration_f, figure, offset, percent, versus_fair};
+use super::Report;
+use crate::metrics::groups::GroupShare;
+use crate::metrics::windows::RangeFigures;
+use crate::metrics::{SeatFigures, SessionFigures};
+
+/// Column alignment.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Align {
+    /// Text.
+    Left,
+    /// Numbers.
+    Right,
+}
+
+/// Lays out rows of cells under a header, columns padded to their widest
+/// cell, separated by two spaces.
+pub fn layout(header: &[(&str, Align)], rows: &[Vec<String>]) -> String {
+    let width = |s: &str| s.chars().count();
+    let widths: Vec<usize> = header
+        .iter()
+        .enumerate()
+        .map(|(i, (h, _))| {
+            rows.iter()
+                .filter_map(|r| r.get(i))
+                .map(|c| width(c))
+                .max()
+                .unwrap_or(0)
+                .max(width(h))
+        })
+        .collect();
+    let line = |cells: Vec<&str>| {
+        let padded: Vec<String> = cells
+            .iter()
+            .zip(header)
+            .zip(&widths)
+            .map(|((cell, (_, align)), &w)| {
+                let pad = " ".repeat(w.saturating_sub(width(cell)));
+                match align {
+                    Align::Left => format!("{cell}{pad}"),
+                    Align::Right => format!("{pad}{cell}"),
+                }
+            })
+            .collect();
+        padded.join("  ").trim_end().to_owned()
+    };
+    let mut text = line(header.iter().map(|h| h.0).collect());
+    text.push('\n');
+    for row in rows {
+        text.push_str(&line(row.iter().map(String::as_str).collect()));
+        text.push('\n');
+    }
+    text
+}
+
+/// The name a person reads for a seat: roster name, else label, else `seat N`.
+pub fn seat_name(seat: &SeatFigures) -> String {
+    seat.name
+        .clone()
+        .or_else(|| seat.label.clone().filter(|l| !l.is_empty()))
+        .unwrap_or_else(|| format!("seat {}", seat.seat))
+}
+
+/// A one-line title for a session.
+pub fn session_title(s: &SessionFigures) -> String {
+    format!(
+        "{} · session {} · {} recorded · {} seats",
+        s.source,
+        s.session,
+        duration(s.group.duration_ms),
+        s.group.seats
+    )
+}
+
+/// Writes the text report.
+///
+/// # Errors
+/// Whatever writing to `out` fails with.
+pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    for (i, s) in report.sessions.iter().enumerate() {
+        if i > 0 {
+            writeln!(out)?;
+        }
+        write_session(s, out)?;
+    }
+    if !report.trend.is_empty() {
+        writeln!(out, "\nAcross {} sessions", report.sessions.len())?;
+        let rows: Vec<Vec<String>> = report
+            .trend
+            .iter()
+            .filter(|t| {
+                [
+                    "gini",
+                    "evenness",
+                    "turn_count_cv",
+                    "overlap_ratio",
+                    "duration_ms",
+                ]
+                .contains(&t.figure.as_str())
+            })
+            .map(|t| {
+                let values: Vec<String> = t.values.iter().map(|v| short(&t.figure, *v)).collect();
+                vec![
+                    t.figure.clone(),
+                    values.join(" → "),
+                    t.slope_per_session
+                        .map_or("–".into(), |s| format!("{s:+.3}")),
+                ]
+            })
+            .collect();
+        write!(
+            out,
+            "{}",
+            layout(
+                &[
+                    ("figure", Align::Left),
+                    ("per session", Align::Left),
+                    ("slope/session", Align::Right)
+                ],
+                &rows
+            )
+        )?;
+    }
+    Ok(())
+}
+
+fn short(figure: &str, value: Option<f64>) -> String {
+    match value {
+        None => "–".into(),
+        Some(v) if figure.ends_with("_ms") => clock(v.max(0.0) as u64),
+        Some(v) => format!("{v:.2}"),
+    }
+}
+
+fn write_session(s: &SessionFigures, out: &mut dyn Write) -> io::Result<()> {
+    let g = &s.group;
+    writeln!(out, "{}", session_title(s))?;
+    let n = g.seats;
+    let rows: Vec<Vec<String>> = s
+        .seats
+        .iter()
+        .map(|seat| {
+            vec![
+                seat.seat.to_string(),
+                seat_name(seat),
+                duration(seat.speaking_ms),
+                percent(seat.share),
+                bar(seat.share, 12),
+                seat.turns.to_string(),
+                seat.floor_turns.to_string(),
+                duration_f(seat.median_turn_ms),
+                format!(
+                    "{}/{}",
+                    seat.interruptions_made, seat.interruptions_suffered
+                ),
+                seat.backchannels.to_string(),
+                versus_fair(seat.share, n),
+            ]
+        })
+        .collect();
+    write!(
+        out,
+        "{}",
+        layout(
+            &[
+                ("seat", Align::Right),
+                ("who", Align::Left),
+                ("speaking", Align::Right),
+                ("share", Align::Right),
+                ("", Align::Left),
+                ("turns", Align::Right),
+                ("floor", Align::Right),
+                ("median turn", Align::Right),
+                ("interrupts made/suffered", Align::Right),
+                ("backchannels", Align::Right),
+                ("vs fair share", Align::Left),
+            ],
+            &rows
+        )
+    )?;
+    writeln!(
+        out,
+        "balance: {} · Gini {} (n/(n−1): {}) · evenness {} · turn-count CV {}",
+        super::format::balance_words(g.gini),
+        figure(g.gini),
+        figure(g.gini_corrected),
+        figure(g.evenness),
+        figure(g.turn_count_cv)
+    )?;
+    writeln!(
+        out,
+        "time: speech {} · silence {} · overlap {} ({} of speech)",
+        duration(g.speech_ms),
+        duration(g.silence_ms),
+        duration(g.overlap_ms),
+        g.overlap_ratio.map_or("–".into(), percent)
+    )?;
+    let ft = &g.floor_transfer;
+    writeln!(
+        out,
+        "floor: {} changes ({} after a gap, {} in overlap, median offset {}) · {} pauses (median {}) · burstiness {}",
+        g.floor_transitions,
+        ft.gaps,
+        ft.overlaps,
+        offset(ft.offset_median_ms),
+        ft.pauses,
+        duration_f(ft.pause_median_ms),
+        figure(g.burstiness)
+    )?;
+    if let Some(m) = &g.longest_monologue {
+        let who = s
+            .seats
+            .get(m.seat)
+            .map_or_else(|| format!("seat {}", m.seat), seat_name);
+        writeln!(
+            out,
+            "longest monologue: {who}, {} from {}",
+            duration(m.duration_ms),
+            clock(m.start_ms.saturating_sub(s.start_ms))
+        )?;
+    }
+    for (title, ranges) in [
+        ("per window", &s.windows),
+        ("per agenda segment", &s.segments),
+    ] {
+        if !ranges.is_empty() {
+            writeln!(out, "{title}:")?;
+            write!(out, "{}", ranges_table(s, ranges))?;
+        }
+    }
+    if let Some(groups) = &s.roster_groups {
+        for (dimension, shares) in [
+            ("organisation", &groups.organisation),
+            ("sector", &groups.sector),
+            ("role", &groups.role),
+        ] {
+            writeln!(out, "by {dimension}:")?;
+            write!(out, "{}", group_table(shares))?;
+        }
+    }
+    for note in &s.notes {
+        writeln!(out, "note: {note}")?;
+    }
+    Ok(())
+}
+
+fn ranges_table(s: &SessionFigures, ranges: &[RangeFigures]) -> String {
+    let mut header = vec![("from", Align::Right), ("to", Align::Right)];
+    let names: Vec<String> = s.seats.iter().map(seat_name).collect();
+    header.extend(names.iter().map(|n| (n.as_str(), Align::Right)));
+    header.extend([
+        ("Gini", Align::Right),
+        ("evenness", Align::Right),
+        ("turns", Align::Right),
+    ]);
+    let rows: Vec<Vec<String>> = ranges
+        .iter()
+        .map(|r| {
+            let mut row = vec![
+                clock(r.start_ms.saturating_sub(s.start_ms)),
+                clock(r.end_ms.saturating_sub(s.start_ms)),
+            ];
+            row.extend(r.seats.iter().map(|x| percent(x.share)));
+            row.extend([figure(r.gini), figure(r.evenness), r.turns.to_string()]);
+            row
+        })
+        .collect();
+    layout(&header, &rows)
+}
+
+fn group_table(shares: &[GroupShare]) -> String {
+    let rows: Vec<Vec<String>> = shares
+        .iter()
+        .map(|g| {
+            vec![
+                g.group.clone(),
+                g.seats.to_string(),
+                percent(g.seat_share),
+                percent(g.speaking_share),
+                percent(g.turn_share),
+                format!("{:.2}", g.voice_ratio),
+            ]
+        })
+        .collect();
+    layout(
+        &[
+            ("group", Align::Left),
+            ("seats", Align::Right),
+            ("seat share", Align::Right),
+            ("speaking share", Align::Right),
+            ("turn share", Align::Right),
+            ("voice ratio", Align::Right),
+        ],
+        &rows,
+    )
+}
