@@ -75,7 +75,11 @@ impl Meeting {
 
 /// Meetings from RTTM text (and UEM text, if any), one per recording.
 /// Times are rounded to whole ms and shifted so the extent starts at 0.
-pub fn meetings_from_rttm(rttm_text: &str, uem_text: Option<&str>, split: Split) -> anyhow::Result<Vec<Meeting>> {
+pub fn meetings_from_rttm(
+    rttm_text: &str,
+    uem_text: Option<&str>,
+    split: Split,
+) -> anyhow::Result<Vec<Meeting>> {
     let segments = rttm::parse_rttm(rttm_text).map_err(|e| CliError::bad_input(e.to_string()))?;
     let uem = match uem_text {
         Some(t) => rttm::parse_uem(t).map_err(|e| CliError::bad_input(e.to_string()))?,
@@ -121,14 +125,21 @@ pub fn find_data_dir(explicit: Option<&Path>) -> Option<PathBuf> {
     }
     if let Ok(cwd) = std::env::current_dir() {
         for dir in cwd.ancestors() {
-            for candidate in [dir.join("shared").join("data"), dir.join("..").join("shared").join("data")] {
+            for candidate in [
+                dir.join("shared").join("data"),
+                dir.join("..").join("shared").join("data"),
+            ] {
                 if is_data(&candidate) {
                     return Some(candidate);
                 }
             }
         }
     }
-    let built_from = Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join("..").join("shared").join("data");
+    let built_from = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("..")
+        .join("..")
+        .join("shared")
+        .join("data");
     is_data(&built_from).then_some(built_from)
 }
 
@@ -137,7 +148,9 @@ pub fn load_ami(data_dir: &Path) -> anyhow::Result<Vec<Meeting>> {
     let mut meetings = Vec::new();
     for split in [Split::Train, Split::Dev] {
         let dir = data_dir.join("ami").join("rttm").join(split.name());
-        let Ok(entries) = std::fs::read_dir(&dir) else { continue };
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
         let mut files: Vec<PathBuf> = entries
             .filter_map(Result::ok)
             .map(|e| e.path())
@@ -145,12 +158,18 @@ pub fn load_ami(data_dir: &Path) -> anyhow::Result<Vec<Meeting>> {
             .collect();
         files.sort();
         for file in files {
-            let text = std::fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?;
+            let text = std::fs::read_to_string(&file)
+                .with_context(|| format!("reading {}", file.display()))?;
             let stem = file.file_stem().unwrap_or_default().to_string_lossy();
-            let uem_path = data_dir.join("ami").join("uem").join(split.name()).join(format!("{stem}.uem"));
+            let uem_path = data_dir
+                .join("ami")
+                .join("uem")
+                .join(split.name())
+                .join(format!("{stem}.uem"));
             let uem = std::fs::read_to_string(&uem_path).ok();
             meetings.extend(
-                meetings_from_rttm(&text, uem.as_deref(), split).with_context(|| format!("{}", file.display()))?,
+                meetings_from_rttm(&text, uem.as_deref(), split)
+                    .with_context(|| format!("{}", file.display()))?,
             );
         }
     }
@@ -169,7 +188,10 @@ pub fn spread<T: Clone>(meetings: &[T], count: usize) -> Vec<T> {
     if count >= meetings.len() {
         return meetings.to_vec();
     }
-    (0..count).filter_map(|k| meetings.get(k * meetings.len() / count)).cloned().collect()
+    (0..count)
+        .filter_map(|k| meetings.get(k * meetings.len() / count))
+        .cloned()
+        .collect()
 }
 
 #[cfg(test)]
@@ -181,14 +203,18 @@ mod tests {
         let rttm = "SPEAKER m1 1 1.0 2.0 <NA> <NA> B <NA> <NA>\n\
                     SPEAKER m1 1 2.5 1.0 <NA> <NA> B <NA> <NA>\n\
                     SPEAKER m1 1 0.0 1.5 <NA> <NA> A <NA> <NA>\n";
-        let m = meetings_from_rttm(rttm, Some("m1 1 0.000 10.0\n"), Split::Other).unwrap_or_default();
+        let m =
+            meetings_from_rttm(rttm, Some("m1 1 0.000 10.0\n"), Split::Other).unwrap_or_default();
         assert_eq!(m.len(), 1);
         assert_eq!(m[0].speakers[0], ("A".to_string(), vec![(0, 1500)]));
         assert_eq!(m[0].speakers[1], ("B".to_string(), vec![(1000, 3500)]));
         assert_eq!(m[0].duration_ms, 10_000);
         assert_eq!(m[0].speech_ms(), 4000);
         let t = m[0].truncated(2.0 / 60.0);
-        assert_eq!((t.duration_ms, t.speakers[1].1.clone()), (2000, vec![(1000, 2000)]));
+        assert_eq!(
+            (t.duration_ms, t.speakers[1].1.clone()),
+            (2000, vec![(1000, 2000)])
+        );
     }
 
     #[test]

@@ -51,7 +51,8 @@ impl Resampler {
                 let blackman = if w >= 1.0 {
                     0.0
                 } else {
-                    0.42 + 0.5 * (std::f64::consts::PI * w).cos() + 0.08 * (2.0 * std::f64::consts::PI * w).cos()
+                    0.42 + 0.5 * (std::f64::consts::PI * w).cos()
+                        + 0.08 * (2.0 * std::f64::consts::PI * w).cos()
                 };
                 (sinc * blackman) as f32
             })
@@ -154,14 +155,26 @@ mod tests {
             let mut out = Vec::new();
             r.push(&tone(from, 1000.0, 1.0), &mut out);
             r.finish(&mut out);
-            assert!((out.len() as i64 - 8000).abs() <= 1, "{from}: {}", out.len());
+            assert!(
+                (out.len() as i64 - 8000).abs() <= 1,
+                "{from}: {}",
+                out.len()
+            );
             let mid = &out[1000..7000];
-            assert!((rms(mid) - std::f64::consts::FRAC_1_SQRT_2).abs() < 0.01, "{from}: {}", rms(mid));
+            assert!(
+                (rms(mid) - std::f64::consts::FRAC_1_SQRT_2).abs() < 0.01,
+                "{from}: {}",
+                rms(mid)
+            );
             // 6 kHz is above the new Nyquist (4 kHz): it must not fold to 2 kHz.
             let mut r = Resampler::new(from, 8000);
             let mut out = Vec::new();
             r.push(&tone(from, 6000.0, 1.0), &mut out);
-            assert!(rms(&out[1000..6000]) < 0.01, "{from}: alias {}", rms(&out[1000..6000]));
+            assert!(
+                rms(&out[1000..6000]) < 0.01,
+                "{from}: alias {}",
+                rms(&out[1000..6000])
+            );
         }
     }
 

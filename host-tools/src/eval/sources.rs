@@ -46,7 +46,9 @@ pub fn instants_in_ms(t: u64, rate_hz: u32) -> usize {
 /// silence sits at mid-scale and audio full scale spans the ADC's range.
 fn to_adc(x: f32, gain: f32, full_scale: u16) -> u16 {
     let mid = f32::from(full_scale) / 2.0;
-    (mid + x * gain * mid).round().clamp(0.0, f32::from(full_scale)) as u16
+    (mid + x * gain * mid)
+        .round()
+        .clamp(0.0, f32::from(full_scale)) as u16
 }
 
 struct WavSeat {
@@ -62,17 +64,25 @@ struct WavSeat {
 
 impl WavSeat {
     fn open(path: &Path, device_rate: u32) -> anyhow::Result<WavSeat> {
-        let reader = hound::WavReader::open(path)
-            .map_err(|e| CliError::bad_input(format!("{}: not a readable WAV file ({e})", path.display())))?;
+        let reader = hound::WavReader::open(path).map_err(|e| {
+            CliError::bad_input(format!("{}: not a readable WAV file ({e})", path.display()))
+        })?;
         let spec = reader.spec();
         let float = spec.sample_format == hound::SampleFormat::Float;
         if !float && !(1..=32).contains(&spec.bits_per_sample) {
-            bail!(CliError::bad_input(format!("{}: unsupported sample size", path.display())));
+            bail!(CliError::bad_input(format!(
+                "{}: unsupported sample size",
+                path.display()
+            )));
         }
         Ok(WavSeat {
             path: path.to_owned(),
             channels: usize::from(spec.channels.max(1)),
-            scale: if float { 1.0 } else { 1.0 / (1u64 << (spec.bits_per_sample - 1)) as f32 },
+            scale: if float {
+                1.0
+            } else {
+                1.0 / (1u64 << (spec.bits_per_sample - 1)) as f32
+            },
             float,
             resampler: Resampler::new(spec.sample_rate, device_rate),
             reader,
@@ -96,10 +106,15 @@ impl WavSeat {
                     let sample = if self.float {
                         self.reader.samples::<f32>().next().map(|s| s.map(|v| v))
                     } else {
-                        self.reader.samples::<i32>().next().map(|s| s.map(|v| v as f32 * self.scale))
+                        self.reader
+                            .samples::<i32>()
+                            .next()
+                            .map(|s| s.map(|v| v as f32 * self.scale))
                     };
                     match sample {
-                        Some(s) => frame.push(s.with_context(|| format!("{}: damaged audio data", self.path.display()))?),
+                        Some(s) => frame.push(s.with_context(|| {
+                            format!("{}: damaged audio data", self.path.display())
+                        })?),
                         None => break,
                     }
                 }
@@ -135,11 +150,19 @@ pub struct WavSource {
 impl WavSource {
     /// Opens `paths` (seat order) for a device sampling at `rate_hz` with an
     /// ADC of `full_scale`; `gain_db` scales the audio before the ADC.
-    pub fn open(paths: &[PathBuf], rate_hz: u32, full_scale: u16, gain_db: f64) -> anyhow::Result<Self> {
+    pub fn open(
+        paths: &[PathBuf],
+        rate_hz: u32,
+        full_scale: u16,
+        gain_db: f64,
+    ) -> anyhow::Result<Self> {
         if paths.is_empty() {
             bail!(CliError::bad_input("give one WAV file per seat"));
         }
-        let seats = paths.iter().map(|p| WavSeat::open(p, rate_hz)).collect::<anyhow::Result<Vec<_>>>()?;
+        let seats = paths
+            .iter()
+            .map(|p| WavSeat::open(p, rate_hz))
+            .collect::<anyhow::Result<Vec<_>>>()?;
         Ok(WavSource {
             seats,
             rate_hz,
@@ -239,7 +262,10 @@ pub fn parse_levels(text: &str) -> anyhow::Result<LevelTable> {
                 labels = Some(cells.iter().map(|c| c.to_string()).collect());
             }
             Err(_) => {
-                let col = cells.iter().position(|c| c.parse::<f64>().is_err()).unwrap_or(0);
+                let col = cells
+                    .iter()
+                    .position(|c| c.parse::<f64>().is_err())
+                    .unwrap_or(0);
                 bail!(CliError::bad_input(format!(
                     "line {}, column {}: {:?} is not a number",
                     n + 1,
@@ -258,9 +284,17 @@ pub fn parse_levels(text: &str) -> anyhow::Result<LevelTable> {
 impl LevelSource {
     /// Plays `table` at `rows_per_s` rows per second to a device sampling at
     /// `rate_hz`, levels multiplied by `scale`.
-    pub fn new(table: &LevelTable, rows_per_s: f64, rate_hz: u32, full_scale: u16, scale: f64) -> anyhow::Result<Self> {
+    pub fn new(
+        table: &LevelTable,
+        rows_per_s: f64,
+        rate_hz: u32,
+        full_scale: u16,
+        scale: f64,
+    ) -> anyhow::Result<Self> {
         if !(rows_per_s.is_finite() && rows_per_s > 0.0) {
-            bail!(CliError::bad_input("--rate must be a positive number of rows per second"));
+            bail!(CliError::bad_input(
+                "--rate must be a positive number of rows per second"
+            ));
         }
         Ok(LevelSource {
             seats: table.rows.first().map_or(0, Vec::len),
@@ -292,7 +326,9 @@ impl SampleSource for LevelSource {
             let sign = if self.parity { -1.0 } else { 1.0 };
             self.parity = !self.parity;
             for &level in levels {
-                let x = (mid + sign * level * self.scale).round().clamp(0.0, f64::from(self.full_scale));
+                let x = (mid + sign * level * self.scale)
+                    .round()
+                    .clamp(0.0, f64::from(self.full_scale));
                 out.push(x as u16);
             }
         }
@@ -310,16 +346,26 @@ mod tests {
         let t = parse_levels("ana,ben\n1,2\n3.5,0\n").unwrap_or_else(|e| unreachable!("{e}"));
         assert_eq!(t.labels, Some(vec!["ana".into(), "ben".into()]));
         assert_eq!(t.rows, vec![vec![1.0, 2.0], vec![3.5, 0.0]]);
-        assert!(parse_levels("1,2\n3\n").unwrap_err().to_string().contains("line 2"));
-        assert!(parse_levels("1,2\n3,x\n").unwrap_err().to_string().contains("column 2"));
+        assert!(parse_levels("1,2\n3\n")
+            .unwrap_err()
+            .to_string()
+            .contains("line 2"));
+        assert!(parse_levels("1,2\n3,x\n")
+            .unwrap_err()
+            .to_string()
+            .contains("column 2"));
         assert!(parse_levels("1,-2\n").is_err());
         assert!(parse_levels("").is_err());
     }
 
     #[test]
     fn levels_become_samples_whose_rectified_mean_is_the_level() {
-        let t = LevelTable { labels: None, rows: vec![vec![10.0, 0.0], vec![20.0, 5.0]] };
-        let mut s = LevelSource::new(&t, 20.0, 8000, 4095, 1.0).unwrap_or_else(|e| unreachable!("{e}"));
+        let t = LevelTable {
+            labels: None,
+            rows: vec![vec![10.0, 0.0], vec![20.0, 5.0]],
+        };
+        let mut s =
+            LevelSource::new(&t, 20.0, 8000, 4095, 1.0).unwrap_or_else(|e| unreachable!("{e}"));
         let mut buf = Vec::new();
         let mut ms = 0;
         let mut sums = [[0.0f64; 2]; 2];
@@ -343,24 +389,36 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("tabletalk-wav-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap_or_default();
         let path = dir.join("seat.wav");
-        let spec = hound::WavSpec { channels: 2, sample_rate: 16_000, bits_per_sample: 16, sample_format: hound::SampleFormat::Int };
+        let spec = hound::WavSpec {
+            channels: 2,
+            sample_rate: 16_000,
+            bits_per_sample: 16,
+            sample_format: hound::SampleFormat::Int,
+        };
         {
-            let mut w = hound::WavWriter::create(&path, spec).unwrap_or_else(|e| unreachable!("{e}"));
+            let mut w =
+                hound::WavWriter::create(&path, spec).unwrap_or_else(|e| unreachable!("{e}"));
             for n in 0..16_000 {
-                let x = (0.5 * (2.0 * std::f64::consts::PI * 500.0 * n as f64 / 16_000.0).sin() * 32767.0) as i16;
+                let x = (0.5
+                    * (2.0 * std::f64::consts::PI * 500.0 * n as f64 / 16_000.0).sin()
+                    * 32767.0) as i16;
                 w.write_sample(x).unwrap_or_default();
                 w.write_sample(x).unwrap_or_default();
             }
             w.finalize().unwrap_or_default();
         }
-        let mut s = WavSource::open(&[path.clone()], 8000, 4095, 0.0).unwrap_or_else(|e| unreachable!("{e}"));
+        let mut s = WavSource::open(&[path.clone()], 8000, 4095, 0.0)
+            .unwrap_or_else(|e| unreachable!("{e}"));
         let mut buf = Vec::new();
         let mut all = Vec::new();
         while s.next_ms(&mut buf).unwrap_or(0) > 0 {
             all.extend_from_slice(&buf);
         }
         assert!((all.len() as i64 - 8000).abs() <= 8, "{}", all.len());
-        let peak = all[1000..7000].iter().map(|&x| (f64::from(x) - 2047.5).abs()).fold(0.0, f64::max);
+        let peak = all[1000..7000]
+            .iter()
+            .map(|&x| (f64::from(x) - 2047.5).abs())
+            .fold(0.0, f64::max);
         assert!((peak - 1023.0).abs() < 15.0, "{peak}");
         assert!(WavSource::open(&[dir.join("missing.wav")], 8000, 4095, 0.0).is_err());
         std::fs::remove_dir_all(&dir).unwrap_or_default();

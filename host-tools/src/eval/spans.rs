@@ -45,6 +45,40 @@ pub fn overlap(a: &[Span], b: &[Span]) -> u64 {
     sum
 }
 
+/// The parts of unioned `a` not in unioned `b`.
+///
+/// ```
+/// use tabletalk::eval::spans::difference;
+/// assert_eq!(difference(&[(0, 10), (20, 30)], &[(5, 22)]), vec![(0, 5), (22, 30)]);
+/// ```
+pub fn difference(a: &[Span], b: &[Span]) -> Vec<Span> {
+    let mut out = Vec::new();
+    let mut j = 0;
+    for &(s, e) in a {
+        let mut from = s;
+        while j < b.len() && b[j].1 <= from {
+            j += 1;
+        }
+        let mut k = j;
+        while k < b.len() && b[k].0 < e {
+            if b[k].0 > from {
+                out.push((from, b[k].0));
+            }
+            from = from.max(b[k].1);
+            k += 1;
+        }
+        if from < e {
+            out.push((from, e));
+        }
+    }
+    out
+}
+
+/// The parts of unioned `a` that are also in unioned `b`.
+pub fn intersection(a: &[Span], b: &[Span]) -> Vec<Span> {
+    difference(a, &difference(a, b))
+}
+
 /// Clips unioned spans to `[start, end)`.
 pub fn clip(spans: &[Span], start: u64, end: u64) -> Vec<Span> {
     spans
@@ -94,6 +128,10 @@ mod tests {
         assert_eq!(overlap(&a, &b), 10);
         assert_eq!(total(&a), 20);
         assert_eq!(clip(&a, 5, 22), vec![(5, 10), (20, 22)]);
+        assert_eq!(intersection(&a, &b), vec![(5, 10), (20, 25)]);
+        assert_eq!(difference(&b, &a), vec![(10, 20)]);
+        assert_eq!(difference(&a, &[]), a);
+        assert_eq!(difference(&a, &[(0, 100)]), vec![]);
         let mut c = Cursor::new(&a);
         let hits: Vec<bool> = [0, 9, 10, 19, 20, 29, 30]
             .iter()
