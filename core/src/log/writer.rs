@@ -1,0 +1,350 @@
+//! The log writer: a session's header and events in, complete frames out.
+
+use serde::{Serialize, Serializer};
+
+use super::frame::{encode_value, MAX_BATCH_FRAME_LEN, MAX_SMALL_FRAME_LEN};
+use crate::records::{
+    seat_bits, BatchEncoder, ConditionRecord, Error, FlushPolicy, Header, LoggedTurn, MarkerRecord,
+    Record, SessionEnd, SessionId, StoreEvent, StoreNotice, Tick, MAX_BATCH_TURNS,
+};
+use crate::time::SessionMs;
+use crate::turns::{Condition, Event, MarkerKind};
+
+/// The most bytes any single call of [`LogWriter`] other than
+/// [`LogWriter::start`] writes: a flushed batch plus one small record. An
+/// `out` buffer this long never gets [`Error::BufferTooSmall`].
+pub const MAX_WRITE_LEN: usize = MAX_BATCH_FRAME_LEN + MAX_SMALL_FRAME_LEN;
+
+/// Writes one session: takes its [`Header`] and then its [`Event`]s, and
+/// puts complete frames into the caller's buffer, ready to be appended to
+/// flash or a file. Sans-IO and allocation-free.
+///
+/// Turns are kept until a batch is due (see [`FlushPolicy`]): when
+/// `max_turns` are pending, when the oldest pending one ended `max_age_ms`
+/// ago (checked on every call that brings a time, including
+/// [`poll`](Self::poll)), before a marker, and at [`finish`](Self::finish).
+///
+/// Every call writes whole frames or nothing: if `out` is too small it
+/// returns [`Error::BufferTooSmall`] and the writer is unchanged, so the
+/// call can be repeated with more room. `out` of [`MAX_WRITE_LEN`] bytes is
+/// always enough.
+///
+/// ```
+/// use tabletalk_core::log::{LogReader, LogWriter, Item};
+/// use tabletalk_core::records::{Header, Record, Seats, SessionId};
+/// use tabletalk_core::seat::{InputKind, SeatId};
+/// use tabletalk_core::turns::{Event, TurnEnd};
+///
+/// let kinds = [InputKind::Button; 2];
+/// let header = Header::new(SessionId { number: 1, nonce: 0x1234 }, 42, Seats::new(&kinds)?);
+/// let mut log = [0u8; 512];
+/// let (mut writer, mut len) = LogWriter::start(&header, &mut log)?;
+/// let seat = SeatId::new(1).unwrap();
+/// let turn = Event::TurnEnded { seat, start: 1_000, end: 2_500, how: TurnEnd::Natural };
+/// len += writer.push(&turn, &mut log[len..])?;
+/// len += writer.finish(300, &mut log[len..])?;
+///
+/// let mut scratch = [0u8; 512];
+/// let records: Vec<_> = LogReader::new(&log[..len], &mut scratch)?
+///     .filter_map(|item| match item { Item::Record { record, .. } => Some(record), _ => None })
+///     .collect();
+/// assert!(matches!(records[0], Record::Header(_)));
+/// let Record::Turns(batch) = records[1] else { panic!() };
+/// let turns: Vec<_> = batch.turns().collect();
+/// assert_eq!((turns[0].seat, turns[0].start, turns[0].end), (1, 100, 250)); // 10 ms ticks
+/// assert!(matches!(records[2], Record::End(_)));
+/// # Ok::<(), tabletalk_core::records::Error>(())
+/// ```
+#[derive(Clone, Debug)]
+pub struct LogWriter {
+    session: SessionId,
+    tick_ms: u16,
+    seat_count: u8,
+    policy: FlushPolicy,
+    pending: heapless::Vec<LoggedTurn, MAX_BATCH_TURNS>,
+    /// The latest time any call brought (ticks).
+    now: Tick,
+    next_seq: u32,
+    turns_written: u32,
+    finished: bool,
+}
+
+/// A batch record serialized straight from the pending turns.
+struct TurnsRecord<'t>(BatchEncoder<'t>);
+
+impl Serialize for TurnsRecord<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        // Same variant index as `Record::Turns`.
+        s.serialize_newtype_variant("Record", 1, "Turns", &self.0)
+    }
+}
+
+impl LogWriter {
+    /// Starts a session: validates `header` and writes a `0x00` followed by
+    /// the header frame into `out`. The leading `0x00` closes any frame a
+    /// power cut left unfinished before it, so the header always decodes.
+    /// Returns the writer and the bytes written.
+    pub fn start(header: &Header<'_>, out: &mut [u8]) -> Result<(Self, usize), Error> {
+        header.validate()?;
+        let (first, rest) = out.split_first_mut().ok_or(Error::BufferTooSmall)?;
+        *first = 0;
+        let n = encode_value(&Record::Header(*header), rest)?;
+        let writer = LogWriter {
+            session: header.session,
+            tick_ms: header.tick_ms,
+            seat_count: header.seats.count(),
+            policy: header.flush,
+            pending: heapless::Vec::new(),
+            now: 0,
+            next_seq: 0,
+            turns_written: 0,
+            finished: false,
+        };
+        Ok((writer, n + 1))
+    }
+
+    /// The session being written.
+    pub const fn session(&self) -> SessionId {
+        self.session
+    }
+
+    /// The tick at session time `ms` (ticks count whole tick lengths).
+    pub const fn tick_of(&self, ms: SessionMs) -> Tick {
+        ms / self.tick_ms as u64
+    }
+
+    /// Turns not yet written (lost if power fails now).
+    pub fn pending(&self) -> &[LoggedTurn] {
+        &self.pending
+    }
+
+    /// Batches written so far.
+    pub const fn batches_written(&self) -> u32 {
+        self.next_seq
+    }
+
+    /// Turns written so far (in batches, not counting pending ones).
+    pub const fn turns_written(&self) -> u32 {
+        self.turns_written
+    }
+
+    /// True once [`finish`](Self::finish) succeeded.
+    pub const fn is_finished(&self) -> bool {
+        self.finished
+    }
+
+    /// Takes one event of the turn layer (times in session ms).
+    /// `TurnStarted` is ignored: the log keeps whole turns.
+    pub fn push(&mut self, event: &Event, out: &mut [u8]) -> Result<usize, Error> {
+        match *event {
+            Event::TurnStarted { at, .. } => {
+                self.check_open()?;
+                self.poll(self.tick_of(at), out)
+            }
+            Event::TurnEnded {
+                seat,
+                start,
+                end,
+                how,
+            } => self.push_turn(
+                LoggedTurn {
+                    seat: seat.get(),
+                    start: self.tick_of(start),
+                    end: self.tick_of(end),
+                    how,
+                },
+                out,
+            ),
+            Event::Marker { at, kind } => self.push_marker(self.tick_of(at), kind, out),
+            Event::Condition { seat, at, what } => {
+                self.push_condition(seat.get(), self.tick_of(at), what, out)
+            }
+        }
+    }
+
+    /// Takes one whole turn (times in ticks). Turns may come in any order;
+    /// each batch sorts its own.
+    pub fn push_turn(&mut self, turn: LoggedTurn, out: &mut [u8]) -> Result<usize, Error> {
+        self.check_open()?;
+        if turn.seat >= self.seat_count {
+            return Err(Error::SeatOutOfRange);
+        }
+        if turn.end < turn.start {
+            return Err(Error::TurnEndsBeforeStart);
+        }
+        if self.pending.push(turn).is_err() {
+            // Unreachable while max_turns <= MAX_BATCH_TURNS, which the
+            // header check guarantees; refuse rather than lose the turn.
+            return Err(Error::BatchSize);
+        }
+        let now = self.now.max(turn.end);
+        let due = self.pending.len() >= usize::from(self.policy.max_turns) || self.aged(now);
+        if !due {
+            self.now = now;
+            return Ok(0);
+        }
+        match self.encode_batch(out) {
+            Ok(n) => {
+                self.now = now;
+                self.commit_batch();
+                Ok(n)
+            }
+            Err(e) => {
+                self.pending.pop();
+                Err(e)
+            }
+        }
+    }
+
+    /// Writes a marker (time in ticks), after flushing pending turns so the
+    /// log keeps them before it.
+    pub fn push_marker(
+        &mut self,
+        at: Tick,
+        kind: MarkerKind,
+        out: &mut [u8],
+    ) -> Result<usize, Error> {
+        self.check_open()?;
+        let record = Record::Marker(MarkerRecord {
+            session: self.session,
+            at,
+            kind,
+        });
+        let n = self.flush_then(&record, out)?;
+        self.now = self.now.max(at);
+        Ok(n)
+    }
+
+    /// Writes an input condition of seat `seat` (time in ticks). Pending
+    /// turns stay pending.
+    pub fn push_condition(
+        &mut self,
+        seat: u8,
+        at: Tick,
+        what: Condition,
+        out: &mut [u8],
+    ) -> Result<usize, Error> {
+        self.check_open()?;
+        if seat >= self.seat_count {
+            return Err(Error::SeatOutOfRange);
+        }
+        let record = Record::Condition(ConditionRecord {
+            session: self.session,
+            seat,
+            at,
+            what,
+        });
+        let n = encode_value(&record, out)?;
+        self.now = self.now.max(at);
+        Ok(n)
+    }
+
+    /// Writes a store notice (time in ticks), e.g. that the flash log wrapped.
+    pub fn push_notice(
+        &mut self,
+        at: Tick,
+        what: StoreEvent,
+        out: &mut [u8],
+    ) -> Result<usize, Error> {
+        self.check_open()?;
+        let record = Record::Notice(StoreNotice {
+            session: self.session,
+            at,
+            what,
+        });
+        let n = encode_value(&record, out)?;
+        self.now = self.now.max(at);
+        Ok(n)
+    }
+
+    /// Tells the writer the time (ticks): flushes pending turns if the oldest
+    /// is older than the policy allows. Call it now and then (say every
+    /// second) so a long silence does not keep turns unwritten.
+    pub fn poll(&mut self, now: Tick, out: &mut [u8]) -> Result<usize, Error> {
+        self.check_open()?;
+        let now = self.now.max(now);
+        if !self.aged(now) {
+            self.now = now;
+            return Ok(0);
+        }
+        let n = self.encode_batch(out)?;
+        self.now = now;
+        self.commit_batch();
+        Ok(n)
+    }
+
+    /// Writes pending turns now, if any.
+    pub fn flush(&mut self, out: &mut [u8]) -> Result<usize, Error> {
+        self.check_open()?;
+        let n = self.encode_batch(out)?;
+        self.commit_batch();
+        Ok(n)
+    }
+
+    /// Ends the session at `at` (ticks): flushes pending turns and writes the
+    /// session-end record. Later calls return [`Error::Finished`].
+    pub fn finish(&mut self, at: Tick, out: &mut [u8]) -> Result<usize, Error> {
+        self.check_open()?;
+        let batch_turns = self.pending.len() as u32;
+        let batches = self.next_seq + u32::from(!self.pending.is_empty());
+        let record = Record::End(SessionEnd {
+            session: self.session,
+            at: at.max(self.now),
+            turns: self.turns_written.saturating_add(batch_turns),
+            batches,
+        });
+        let n = self.flush_then(&record, out)?;
+        self.finished = true;
+        Ok(n)
+    }
+
+    fn check_open(&self) -> Result<(), Error> {
+        if self.finished {
+            Err(Error::Finished)
+        } else {
+            Ok(())
+        }
+    }
+
+    fn aged(&self, now: Tick) -> bool {
+        let Some(oldest) = self.pending.iter().map(|t| t.end).min() else {
+            return false;
+        };
+        let age_ms = now
+            .saturating_sub(oldest)
+            .saturating_mul(u64::from(self.tick_ms));
+        age_ms >= u64::from(self.policy.max_age_ms)
+    }
+
+    /// Encodes the pending turns as a batch frame into `out` (nothing if
+    /// none are pending) without committing.
+    fn encode_batch(&mut self, out: &mut [u8]) -> Result<usize, Error> {
+        if self.pending.is_empty() {
+            return Ok(0);
+        }
+        self.pending.sort_unstable_by_key(LoggedTurn::batch_order);
+        let batch = TurnsRecord(BatchEncoder {
+            session: self.session,
+            seq: self.next_seq,
+            turns: &self.pending,
+            seat_bits: seat_bits(self.seat_count),
+        });
+        encode_value(&batch, out)
+    }
+
+    fn commit_batch(&mut self) {
+        if !self.pending.is_empty() {
+            self.turns_written = self.turns_written.saturating_add(self.pending.len() as u32);
+            self.next_seq = self.next_seq.saturating_add(1);
+            self.pending.clear();
+        }
+    }
+
+    /// Writes the pending batch and then `record`, both or neither.
+    fn flush_then(&mut self, record: &Record<'_>, out: &mut [u8]) -> Result<usize, Error> {
+        let n = self.encode_batch(out)?;
+        let m = encode_value(record, out.get_mut(n..).ok_or(Error::BufferTooSmall)?)?;
+        self.commit_batch();
+        Ok(n + m)
+    }
+}
