@@ -22,6 +22,14 @@ pub struct CliError {
 }
 
 impl CliError {
+    /// An ordinary failure: I/O, configuration (exit code 1).
+    pub fn failure(message: impl Into<String>) -> Self {
+        CliError {
+            code: exit::FAILURE,
+            message: message.into(),
+        }
+    }
+
     /// The input was not usable (exit code 2).
     pub fn bad_input(message: impl Into<String>) -> Self {
         CliError {

@@ -11,3 +11,5 @@ pub mod report;
 pub mod roster;
 pub mod rttm;
 pub mod session;
+pub mod duration;
+pub mod logs;

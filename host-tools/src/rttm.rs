@@ -306,6 +306,147 @@ pub fn group_recordings(segments: &[Segment], uem: &[UemSegment]) -> Vec<Recordi
         .collect()
 }
 
+/// A recording's speech in whole ticks, ready to become a log or a session.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct TickedRecording {
+    /// The tick length (ms).
+    pub tick_ms: u32,
+    /// Each speaker's turns as `(start tick, end tick)`: the union of its
+    /// segments, clipped to the scored stretches, sorted, disjoint and not
+    /// touching.
+    pub turns: Vec<Vec<(u64, u64)>>,
+    /// The extent in ticks.
+    pub extent: (u64, u64),
+    /// Unscored gaps between scored stretches, in ticks (become pauses).
+    pub gaps: Vec<(u64, u64)>,
+    /// Segments dropped or shortened because they lie outside the scored
+    /// stretches.
+    pub clipped_segments: usize,
+}
+
+/// Microseconds to the nearest tick (halves round up).
+pub fn us_to_tick(us: u64, tick_ms: u32) -> u64 {
+    let tick_us = u64::from(tick_ms.max(1)) * 1000;
+    us / tick_us + u64::from(us % tick_us >= tick_us.div_ceil(2))
+}
+
+impl Recording {
+    /// The recording at a tick of `tick_ms` (at least 1): each endpoint is
+    /// rounded to the nearest tick, segments are clipped to the scored
+    /// stretches (when a UEM gave them), and each speaker's segments are
+    /// merged into their union.
+    pub fn ticked(&self, tick_ms: u32) -> TickedRecording {
+        let tick_ms = tick_ms.max(1);
+        let to_tick = |us| us_to_tick(us, tick_ms);
+        let scored: Vec<(u64, u64)> = self
+            .scored
+            .iter()
+            .map(|&(a, b)| (to_tick(a), to_tick(b)))
+            .collect();
+        let mut per_speaker: Vec<Vec<(u64, u64)>> = vec![Vec::new(); self.speakers.len()];
+        let mut clipped_segments = 0;
+        for &(speaker, start, end) in &self.segments {
+            let (start, end) = (to_tick(start), to_tick(end));
+            let Some(list) = per_speaker.get_mut(speaker) else {
+                continue;
+            };
+            if scored.is_empty() {
+                if start < end {
+                    list.push((start, end));
+                }
+                continue;
+            }
+            let mut kept = 0;
+            for &(a, b) in &scored {
+                let (s, e) = (start.max(a), end.min(b));
+                if s < e {
+                    list.push((s, e));
+                    kept += e - s;
+                }
+            }
+            if kept < end.saturating_sub(start) {
+                clipped_segments += 1;
+            }
+        }
+        let turns: Vec<Vec<(u64, u64)>> = per_speaker
+            .into_iter()
+            .map(|mut list| {
+                list.sort_unstable();
+                merge_intervals(list)
+            })
+            .collect();
+        let extent = match (scored.first(), scored.last()) {
+            (Some(first), Some(last)) => (first.0, last.1),
+            _ => (
+                0,
+                turns
+                    .iter()
+                    .filter_map(|t| t.last())
+                    .map(|t| t.1)
+                    .max()
+                    .unwrap_or(0),
+            ),
+        };
+        let gaps = scored
+            .windows(2)
+            .map(|w| (w[0].1, w[1].0))
+            .filter(|(a, b)| a < b)
+            .collect();
+        TickedRecording {
+            tick_ms,
+            turns,
+            extent,
+            gaps,
+            clipped_segments,
+        }
+    }
+}
+
+impl TickedRecording {
+    /// The recording as a [`Session`](crate::session::Session) (without
+    /// going through a log): one seat per speaker, labelled with its name,
+    /// `Start`/`Stop` markers at the extent and `Pause`/`Resume` around
+    /// unscored gaps.
+    pub fn session(&self, recording: &Recording) -> crate::session::Session {
+        use crate::session::{SeatInfo, SessionBuilder};
+        use tabletalk_core::seat::InputKind;
+        use tabletalk_core::turns::{Event, MarkerKind, TurnEnd};
+        let ms = |tick: u64| tick.saturating_mul(u64::from(self.tick_ms));
+        let seats = recording
+            .speakers
+            .iter()
+            .map(|s| SeatInfo::new(Some(s.clone()), InputKind::External))
+            .collect();
+        let mut builder = SessionBuilder::new(seats);
+        builder
+            .source(recording.name.clone(), 0)
+            .tick_ms(self.tick_ms);
+        builder.extent(ms(self.extent.0), ms(self.extent.1));
+        let marker = |at, kind| Event::Marker { at, kind };
+        let mut events = vec![marker(ms(self.extent.0), MarkerKind::Start)];
+        for &(a, b) in &self.gaps {
+            events.push(marker(ms(a), MarkerKind::Pause));
+            events.push(marker(ms(b), MarkerKind::Resume));
+        }
+        events.push(marker(ms(self.extent.1), MarkerKind::Stop));
+        for event in &events {
+            builder.push(event);
+        }
+        for (seat, turns) in self.turns.iter().enumerate() {
+            for &(a, b) in turns {
+                builder.push_turn(seat, ms(a), ms(b), TurnEnd::Natural);
+            }
+        }
+        if self.clipped_segments > 0 {
+            builder.note(format!(
+                "{} segments reached outside the scored extent and were clipped",
+                self.clipped_segments
+            ));
+        }
+        builder.finish()
+    }
+}
+
 /// Merges sorted `(start, end)` intervals that overlap or touch.
 pub fn merge_intervals(sorted: Vec<(u64, u64)>) -> Vec<(u64, u64)> {
     let mut merged: Vec<(u64, u64)> = Vec::with_capacity(sorted.len());
@@ -416,6 +557,34 @@ mod tests {
         let recordings = group_recordings(&segments, &uem);
         assert_eq!(recordings[0].scored.len(), 3);
         assert_eq!(recordings[0].extent_us(), (0, 824_915_000));
+    }
+
+    #[test]
+    fn ticking_rounds_clips_and_merges() {
+        assert_eq!(us_to_tick(1_499, 1), 1);
+        assert_eq!(us_to_tick(1_500, 1), 2);
+        assert_eq!(us_to_tick(14_999, 10), 1);
+        assert_eq!(us_to_tick(15_000, 10), 2);
+        let text = "SPEAKER r 1 0.0 1.0 <NA> <NA> B <NA> <NA>\n\
+                    SPEAKER r 1 0.5 1.0 <NA> <NA> B <NA> <NA>\n\
+                    SPEAKER r 1 1.5 0.5 <NA> <NA> B <NA> <NA>\n\
+                    SPEAKER r 1 2.5 1.0 <NA> <NA> A <NA> <NA>\n\
+                    SPEAKER r 1 9.0 2.0 <NA> <NA> A <NA> <NA>\n";
+        let uem = parse_uem("r 1 0 3.0\nr 1 3.2 10.0\n").unwrap();
+        let recording = &group_recordings(&parse_rttm(text).unwrap(), &uem)[0];
+        let ticked = recording.ticked(1);
+        // B: 0..1, 0.5..1.5, 1.5..2 → one turn 0..2000 (touching merged).
+        assert_eq!(ticked.turns[1], [(0, 2000)]);
+        // A: 2.5..3.5 loses the gap 3.0..3.2; 9..11 is clipped to 9..10.
+        assert_eq!(ticked.turns[0], [(2500, 3000), (3200, 3500), (9000, 10000)]);
+        assert_eq!(ticked.clipped_segments, 2);
+        assert_eq!(ticked.extent, (0, 10000));
+        assert_eq!(ticked.gaps, [(3000, 3200)]);
+        let session = ticked.session(recording);
+        assert_eq!(session.seats[0].label.as_deref(), Some("A"));
+        assert_eq!(session.paused(), [(3000, 3200)]);
+        assert_eq!(session.turns.len(), 4);
+        assert_eq!((session.start_ms, session.end_ms), (0, 10000));
     }
 
     #[test]

@@ -32,8 +32,12 @@
 //! ```
 
 use serde::Serialize;
+
+/// The most seats one log (and so one session) can describe: a device has
+/// at most 16, an imported recording may have more speakers.
+pub const MAX_LOG_SEATS: usize = 255;
 use tabletalk_core::params::DetectionParams;
-use tabletalk_core::seat::{InputKind, MAX_SEATS};
+use tabletalk_core::seat::InputKind;
 use tabletalk_core::turns::{Condition, Event, MarkerKind, TurnEnd};
 
 /// One seat at the table.
@@ -206,13 +210,15 @@ pub struct SessionBuilder {
     session: Session,
     extent_start: Option<u64>,
     extent_end: Option<u64>,
+    end_record: Option<u64>,
     dropped_turns: usize,
 }
 
 impl SessionBuilder {
-    /// A session with these seats (at most [`MAX_SEATS`]; more are ignored).
+    /// A session with these seats (at most [`MAX_LOG_SEATS`]; more are
+    /// ignored).
     pub fn new(mut seats: Vec<SeatInfo>) -> Self {
-        seats.truncate(MAX_SEATS);
+        seats.truncate(MAX_LOG_SEATS);
         SessionBuilder {
             session: Session {
                 source: String::new(),
@@ -231,6 +237,7 @@ impl SessionBuilder {
             },
             extent_start: None,
             extent_end: None,
+            end_record: None,
             dropped_turns: 0,
         }
     }
@@ -274,6 +281,22 @@ impl SessionBuilder {
         self
     }
 
+    /// Where the log's session-end record says the session ended (ms); it
+    /// wins over a `Stop` marker.
+    pub fn end_at(&mut self, end_ms: u64) -> &mut Self {
+        self.end_record = Some(end_ms);
+        self
+    }
+
+    /// Adds an input condition of seat `seat` (ignored for unknown seats).
+    pub fn push_condition(&mut self, seat: usize, at_ms: u64, what: Condition) {
+        if seat < self.session.seats.len() {
+            self.session
+                .conditions
+                .push(ConditionNote { seat, at_ms, what });
+        }
+    }
+
     /// Adds a note for the report.
     pub fn note(&mut self, note: impl Into<String>) -> &mut Self {
         self.session.notes.push(note.into());
@@ -309,15 +332,7 @@ impl SessionBuilder {
                 how,
             } => self.push_turn(seat.index(), start, end, how),
             Event::Marker { at, kind } => self.session.markers.push(Marker { at_ms: at, kind }),
-            Event::Condition { seat, at, what } => {
-                if seat.index() < self.session.seats.len() {
-                    self.session.conditions.push(ConditionNote {
-                        seat: seat.index(),
-                        at_ms: at,
-                        what,
-                    });
-                }
-            }
+            Event::Condition { seat, at, what } => self.push_condition(seat.index(), at, what),
         }
     }
 
@@ -380,6 +395,7 @@ impl SessionBuilder {
             .min(earliest);
         session.end_ms = self
             .extent_end
+            .or(self.end_record)
             .or(stop_marker)
             .unwrap_or(last_event)
             .max(last_event)

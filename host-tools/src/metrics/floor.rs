@@ -57,7 +57,8 @@ pub fn floor(pieces: &[Piece], by_seat: &[Vec<(u64, u64)>]) -> Floor {
             if current.is_none_or(|t| t.seat != seat) {
                 let speech_start = stretch_start(by_seat, seat, piece.start);
                 let from = current.map(|previous| {
-                    let offset = i128::from(speech_start) - i128::from(last_end[previous.seat]);
+                    let previous_end = last_end.get(previous.seat).copied().unwrap_or(0);
+                    let offset = i128::from(speech_start) - i128::from(previous_end);
                     (
                         previous.seat,
                         i64::try_from(offset).unwrap_or(if offset < 0 {
@@ -79,15 +80,18 @@ pub fn floor(pieces: &[Piece], by_seat: &[Vec<(u64, u64)>]) -> Floor {
                 });
             }
         }
-        for (seat, end) in last_end.iter_mut().enumerate() {
-            if piece.active & (1 << seat) != 0 {
+        for seat in piece.active.iter() {
+            if let Some(end) = last_end.get_mut(seat) {
                 *end = piece.end;
             }
         }
         if let Some(tenure) = current.as_mut() {
-            tenure.speech_end = last_end[tenure.seat];
+            tenure.speech_end = last_end
+                .get(tenure.seat)
+                .copied()
+                .unwrap_or(tenure.speech_end);
         }
-        if piece.active == 0 {
+        if piece.active.is_empty() {
             let around = (
                 i.checked_sub(1).and_then(|j| pieces.get(j)),
                 pieces.get(i + 1),

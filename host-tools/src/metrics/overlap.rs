@@ -26,8 +26,8 @@ pub fn overlap(pieces: impl IntoIterator<Item = Piece>, seats: usize) -> Overlap
         }
         if speakers >= 2 {
             figures.overlap_ms += piece.len();
-            for (seat, total) in figures.seat_overlap_ms.iter_mut().enumerate() {
-                if piece.active & (1 << seat) != 0 {
+            for seat in piece.active.iter() {
+                if let Some(total) = figures.seat_overlap_ms.get_mut(seat) {
                     *total += piece.len();
                 }
             }
