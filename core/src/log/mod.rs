@@ -25,6 +25,7 @@
 mod cobs;
 mod frame;
 mod reader;
+mod sessions;
 mod writer;
 
 pub use frame::{
@@ -32,6 +33,7 @@ pub use frame::{
     MAX_SMALL_FRAME_LEN,
 };
 pub use reader::{Damage, Item, LogReader};
+pub use sessions::{SessionItem, SessionReader};
 pub use writer::{LogWriter, MAX_WRITE_LEN};
 
 pub use crate::records::Error;
