@@ -22,11 +22,28 @@ pub struct Cli {
 pub enum Command {
     /// Print every record of a log as JSON lines, for scripting.
     Decode(commands::decode::Args),
+    /// Participation-equity report of one or many logs (text, JSON, CSV,
+    /// Markdown or HTML).
+    Report(commands::report::Args),
+    /// Make logs from speaker annotations or diarization output (RTTM).
+    Import(commands::import::Args),
+    /// Write a log's turns in another format (RTTM).
+    Export(commands::export::Args),
+    /// Every session of every log as table rows (CSV or Parquet), on all cores.
+    Batch(commands::batch::Args),
+    /// Talk to a table device over USB: status, list, pull, erase, config,
+    /// set-time, live.
+    Device(commands::device::Args),
 }
 
 /// Runs the parsed command line.
 pub fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Decode(args) => commands::decode::run(args),
+        Command::Report(args) => commands::report::run(args),
+        Command::Import(args) => commands::import::run(args),
+        Command::Export(args) => commands::export::run(args),
+        Command::Batch(args) => commands::batch::run(args),
+        Command::Device(args) => commands::device::run(args),
     }
 }

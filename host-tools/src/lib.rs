@@ -4,6 +4,7 @@
 
 pub mod cli;
 pub mod commands;
+pub mod device;
 pub mod error;
 pub mod eval;
 pub mod metrics;
@@ -13,3 +14,4 @@ pub mod rttm;
 pub mod session;
 pub mod duration;
 pub mod logs;
+pub mod inputs;

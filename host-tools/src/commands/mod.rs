@@ -1,3 +1,8 @@
 //! One module per subcommand of `tabletalk`.
 
+pub mod batch;
 pub mod decode;
+pub mod device;
+pub mod export;
+pub mod import;
+pub mod report;

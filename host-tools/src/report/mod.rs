@@ -11,6 +11,7 @@ pub mod format;
 pub mod html;
 pub mod json;
 pub mod markdown;
+pub mod parquet;
 pub mod table;
 pub mod text;
 
