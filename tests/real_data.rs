@@ -12,7 +12,9 @@ use tabletalk::metrics::{analyse, Options};
 use tabletalk::rttm::{group_recordings, parse_rttm, parse_uem};
 
 fn fixture(path: &str) -> String {
-    let full = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures").join(path);
+    let full = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures")
+        .join(path);
     std::fs::read_to_string(&full).unwrap_or_else(|e| panic!("{}: {e}", full.display()))
 }
 
@@ -20,7 +22,11 @@ fn fixture(path: &str) -> String {
 /// string (written independently of the tool's parser).
 fn ms(text: &str) -> u64 {
     let (whole, fraction) = text.split_once('.').unwrap_or((text, ""));
-    let digits: String = fraction.chars().chain(std::iter::repeat('0')).take(4).collect();
+    let digits: String = fraction
+        .chars()
+        .chain(std::iter::repeat('0'))
+        .take(4)
+        .collect();
     let sub: u64 = digits.parse().unwrap(); // tenths of microseconds ×10: 4 digits = 0.1 ms
     whole.parse::<u64>().unwrap() * 1000 + sub / 10 + u64::from(sub % 10 >= 5)
 }
@@ -53,7 +59,11 @@ fn grid_truth(rttm: &str, uem: &str, recording: &str) -> Expected {
         .filter(|f| f.first() == Some(&recording))
         .map(|f| (ms(f[2]), ms(f[3])))
         .collect();
-    let end = scored.iter().map(|s| s.1).max().unwrap_or_else(|| segments.iter().map(|s| s.2).max().unwrap());
+    let end = scored
+        .iter()
+        .map(|s| s.1)
+        .max()
+        .unwrap_or_else(|| segments.iter().map(|s| s.2).max().unwrap());
     let mut in_scope = vec![scored.is_empty(); end as usize];
     for &(a, b) in &scored {
         in_scope[a as usize..b as usize].fill(true);
@@ -113,18 +123,41 @@ fn check(rttm_path: &str, uem_path: Option<&str>) -> usize {
         let figures = analyse(session, &Options::default(), None);
         let expected = grid_truth(&rttm, &uem, &recording.name);
 
-        let labels: Vec<String> = session.seats.iter().map(|s| s.label.clone().unwrap()).collect();
-        assert_eq!(labels, expected.speakers, "{}: seats in sorted speaker order", recording.name);
+        let labels: Vec<String> = session
+            .seats
+            .iter()
+            .map(|s| s.label.clone().unwrap())
+            .collect();
+        assert_eq!(
+            labels, expected.speakers,
+            "{}: seats in sorted speaker order",
+            recording.name
+        );
         let speaking: Vec<u64> = figures.seats.iter().map(|s| s.speaking_ms).collect();
-        assert_eq!(speaking, expected.speaking_ms, "{}: speaking time per speaker", recording.name);
-        assert_eq!(figures.group.speech_ms, expected.speech_ms, "{}: speech", recording.name);
-        assert_eq!(figures.group.overlap_ms, expected.overlap_ms, "{}: overlap", recording.name);
+        assert_eq!(
+            speaking, expected.speaking_ms,
+            "{}: speaking time per speaker",
+            recording.name
+        );
+        assert_eq!(
+            figures.group.speech_ms, expected.speech_ms,
+            "{}: speech",
+            recording.name
+        );
+        assert_eq!(
+            figures.group.overlap_ms, expected.overlap_ms,
+            "{}: overlap",
+            recording.name
+        );
 
         // Consistency between figures that are computed separately.
         let total: u64 = speaking.iter().sum();
         let shares: f64 = figures.seats.iter().map(|s| s.share).sum();
         assert!((shares - 1.0).abs() < 1e-9);
-        assert!(total >= figures.group.speech_ms && total - figures.group.speech_ms >= figures.group.overlap_ms);
+        assert!(
+            total >= figures.group.speech_ms
+                && total - figures.group.speech_ms >= figures.group.overlap_ms
+        );
         let seat_overlap: u64 = figures.seats.iter().map(|s| s.overlap_ms).sum();
         assert!(seat_overlap >= 2 * figures.group.overlap_ms);
         let transitions: u32 = figures.group.transitions.iter().flatten().sum();
@@ -158,7 +191,13 @@ fn voxconverse_recordings_match_the_grid_beyond_16_speakers() {
 fn santa_barbara_conversations_match_the_grid_with_scored_stretches() {
     // SBC001's UEM has five stretches (four unscored gaps become pauses);
     // SBC021 has 113 speakers.
-    assert_eq!(check("sbcsae/SBC001_SBC021.rttm", Some("sbcsae/SBC001_SBC021.uem")), 2);
+    assert_eq!(
+        check(
+            "sbcsae/SBC001_SBC021.rttm",
+            Some("sbcsae/SBC001_SBC021.uem")
+        ),
+        2
+    );
 }
 
 #[test]
@@ -168,12 +207,16 @@ fn ami_population_gini_is_in_the_published_range() {
     for name in ["ES2011a", "IB4001"] {
         let rttm = fixture(&format!("ami/{name}.rttm"));
         let uem = fixture(&format!("ami/{name}.uem"));
-        let recording = &group_recordings(&parse_rttm(&rttm).unwrap(), &parse_uem(&uem).unwrap())[0];
+        let recording =
+            &group_recordings(&parse_rttm(&rttm).unwrap(), &parse_uem(&uem).unwrap())[0];
         let session = recording.ticked(1).session(recording);
         let figures = analyse(&session, &Options::default(), None);
         let gini = figures.group.gini.unwrap();
         assert!((0.03..=0.62).contains(&gini), "{name}: {gini}");
         let ratio = figures.group.overlap_ratio.unwrap();
-        assert!((0.04..=0.30).contains(&ratio), "{name}: overlap ratio {ratio}");
+        assert!(
+            (0.04..=0.30).contains(&ratio),
+            "{name}: overlap ratio {ratio}"
+        );
     }
 }
