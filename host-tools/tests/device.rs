@@ -479,6 +479,35 @@ fn live_stream_reaches_the_terminal() {
 }
 
 #[test]
+fn live_on_a_terminal_redraws_in_place() {
+    let mut device = MemoryDevice::new(9);
+    device
+        .config
+        .seats
+        .push(tabletalk_core::protocol::SeatConfig::button(
+            SeatId::new(0).unwrap(),
+        ))
+        .unwrap();
+    let (_sim, mut client) = start(device);
+    let mut out = Vec::new();
+    let mut confirm = |_: &str| None;
+    let mut console = Console {
+        out: &mut out,
+        terminal: true,
+        confirm: &mut confirm,
+    };
+    let command = DeviceCommand::Live {
+        duration: Some(0.5),
+        plain: false,
+    };
+    execute(&mut client, &command, &mut console).unwrap();
+    let text = String::from_utf8(out).unwrap();
+    // Drawn once, then drawn over (cursor up 3 lines, each line cleared).
+    assert!(text.starts_with("\r\x1b[2Knot recording"), "{text:?}");
+    assert!(text.contains("\x1b[3A\r\x1b[2K"), "{text:?}");
+}
+
+#[test]
 fn live_frames_are_numbered_and_interleave_with_replies() {
     let (sim, mut client) = start(MemoryDevice::new(9));
     client.subscribe(true).unwrap();
@@ -663,4 +692,44 @@ fn an_incompatible_device_is_refused() {
     fake.join().unwrap();
     assert!(matches!(err, DeviceError::Incompatible { .. }), "{err:?}");
     assert!(err.to_string().contains("update tabletalk"), "{err}");
+}
+
+/// The same exchange over a real serial port: a pseudo-terminal pair, with
+/// the simulated device on one end and the laptop's serial transport (the
+/// one used with hardware: timeouts, partial reads) on the other.
+#[cfg(unix)]
+#[test]
+fn works_over_a_pseudo_terminal() {
+    use tabletalk::device::SerialTransport;
+    let (laptop, device) = serialport::TTYPort::pair().expect("a pseudo-terminal pair");
+    let sim = SimulatedDevice::spawn(
+        device_with_sessions(),
+        SerialTransport::from_port(Box::new(device), "pty (device end)"),
+    );
+    let laptop = SerialTransport::from_port(Box::new(laptop), "pty");
+    let mut client = DeviceClient::connect(laptop, fast()).unwrap();
+    assert_eq!(client.status().unwrap().sessions, 3);
+    let dir = scratch_dir("pty");
+    run_pty_pull(&mut client, &dir);
+    let stored = sim.with_device(|d| d.sessions.clone());
+    for (name, session) in files_in(&dir).iter().zip(&stored) {
+        assert_eq!(fs::read(dir.join(name)).unwrap(), session.bytes);
+    }
+    fs::remove_dir_all(dir).unwrap();
+}
+
+#[cfg(unix)]
+fn run_pty_pull<T: Transport>(client: &mut DeviceClient<T>, dir: &Path) {
+    let report = tabletalk::device::pull::pull(
+        client,
+        &tabletalk::device::pull::PullOptions {
+            out_dir: dir.to_owned(),
+            only: vec![],
+            erase_after: false,
+        },
+        &mut |_| {},
+    )
+    .unwrap();
+    assert_eq!(report.outcomes.len(), 3);
+    assert!(report.outcomes.iter().all(|o| o.is_on_disk()), "{report:?}");
 }

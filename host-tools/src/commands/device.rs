@@ -84,9 +84,10 @@ pub enum DeviceCommand {
     },
     /// Erase sessions from the device (asks first unless --yes). A session
     /// being recorded is never erased.
+    #[command(group(clap::ArgGroup::new("which").required(true).args(["all", "through"])))]
     Erase {
         /// Erase every stored session.
-        #[arg(long, conflicts_with = "through", required_unless_present = "through")]
+        #[arg(long)]
         all: bool,
         /// Erase the sessions up to and including this id.
         #[arg(long, value_name = "ID")]

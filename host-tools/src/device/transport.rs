@@ -37,10 +37,15 @@ impl SerialTransport {
         // DTR tells the firmware that a host is listening (and, when it
         // drops on close, that the host went away).
         let _ = port.write_data_terminal_ready(true);
-        Ok(SerialTransport {
+        Ok(Self::from_port(port, path))
+    }
+
+    /// Wraps an already open port (e.g. one end of a pseudo-terminal pair).
+    pub fn from_port(port: Box<dyn serialport::SerialPort>, name: &str) -> Self {
+        SerialTransport {
             port,
-            path: path.to_owned(),
-        })
+            path: name.to_owned(),
+        }
     }
 }
 
