@@ -1,1 +1,34 @@
-//! (in progress)
+//! Inputs: pin states and ADC samples as the device reads them.
+//!
+//! This layer knows about hardware only through plain values. It has two
+//! halves:
+//!
+//! * **Buttons.** [`debounce::Debouncer`] accepts a pin level once it has
+//!   held for `debounce_ms` and dates the edge at its real start.
+//!   [`button::SeatButton`] builds a seat's button source on it:
+//!   hold-to-talk or toggle, a stuck button released after the maximum turn
+//!   (the turn is cut and `ButtonStuck` raised), chatter detection.
+//!   [`facilitator::FacilitatorButton`] turns the facilitator's presses into
+//!   agenda markers (short) and session start/stop (long).
+//!   [`pins::read_pressed_mask`] reads `embedded-hal` pins into the bit mask
+//!   the engine takes, so the same code serves GPIOs, a port expander or a
+//!   test script of booleans.
+//! * **Level sources.** [`level::LevelSource`] is the HAL-agnostic trait for
+//!   anything that delivers raw microphone samples and knows its full scale;
+//!   what happens to the samples is the [`activity`](crate::activity)
+//!   layer's business.
+//!
+//! Everything here is driven by the caller's readings: nothing is read from
+//! a clock, and a button that is never read simply never changes.
+
+pub mod button;
+pub mod debounce;
+pub mod facilitator;
+pub mod level;
+pub mod pins;
+
+pub use button::SeatButton;
+pub use debounce::Debouncer;
+pub use facilitator::FacilitatorButton;
+pub use level::{LevelSource, SliceSource};
+pub use pins::{read_pressed, read_pressed_mask, Polarity};

@@ -1,0 +1,310 @@
+//! All microphones of a device together: frames in, per-seat speech edges
+//! out.
+//!
+//! [`MicArray`] owns one [`Envelope`], [`NoiseFloor`], [`MicHealth`] and
+//! [`Vad`] per microphone seat and one [`Crosstalk`] matrix. Samples arrive
+//! per seat, in blocks ([`MicArray::push_samples`]); completed frames wait in
+//! a short per-seat queue until every microphone has delivered the same
+//! frame, and then the frame is decided for all seats at once ("a round"),
+//! because crosstalk can only be judged across seats:
+//!
+//! 1. level of each frame (dBFS × 10) and its class (normal, flat,
+//!    clipping) → fault conditions;
+//! 2. each usable frame updates its seat's noise floor; level above floor;
+//! 3. above the on / off thresholds, minus frames explained as crosstalk;
+//! 4. coupling learning;
+//! 5. each seat's [`Vad`] turns that into rise/fall edges.
+//!
+//! A microphone that stops delivering samples must not hold the others
+//! back: when a seat's queue is full (it is [`FRAME_QUEUE`] frames ahead),
+//! the round is decided without the missing seats, which count as silent
+//! and stop holding rounds until they deliver again.
+//!
+//! Frames of one seat are dated by that seat's own sample blocks, so a
+//! seat's edges are in time order; edges of different seats are merged by
+//! the engine using each seat's [`MicArray::horizon`].
+
+use heapless::Deque;
+
+use crate::activity::crosstalk::Crosstalk;
+use crate::activity::db::{frame_level_db10, log2_q12};
+use crate::activity::envelope::{Envelope, FrameStats};
+use crate::activity::health::{FrameClass, MicHealth};
+use crate::activity::noise_floor::NoiseFloor;
+use crate::activity::vad::{Vad, VadTiming};
+use crate::params::MicParams;
+use crate::turns::edge::{Edge, EdgeKind, SourceKind};
+
+/// Completed frames a seat may be ahead of the slowest microphone.
+pub const FRAME_QUEUE: usize = 8;
+
+/// What the level path currently knows about one microphone (for displays,
+/// tuning and tests).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct MicStatus {
+    /// Level of the last frame (dBFS × 10).
+    pub level_db10: i16,
+    /// Current noise floor (dBFS × 10; `i16::MAX` before the first frame).
+    pub floor_db10: i16,
+    /// The last frame was explained as crosstalk.
+    pub crosstalk: bool,
+    /// A turn is being reported.
+    pub active: bool,
+    /// The fault being reported, if any.
+    pub fault: Option<crate::turns::event::Condition>,
+    /// The DC bias (ADC steps).
+    pub bias: u16,
+}
+
+#[derive(Clone, Debug)]
+struct MicSeat {
+    enabled: bool,
+    full_scale: u16,
+    log2_full_scale: i32,
+    envelope: Envelope,
+    queue: Deque<FrameStats, FRAME_QUEUE>,
+    floor: NoiseFloor,
+    health: MicHealth,
+    vad: Vad,
+    delivering: bool,
+    last_level: i16,
+    last_crosstalk: bool,
+}
+
+/// The microphone seats of an engine with `SEATS` seats.
+#[derive(Clone, Debug)]
+pub struct MicArray<const SEATS: usize> {
+    params: MicParams,
+    timing: VadTiming,
+    frame_ms: u64,
+    seats: [MicSeat; SEATS],
+    crosstalk: Crosstalk<SEATS>,
+}
+
+impl<const SEATS: usize> MicArray<SEATS> {
+    /// An array where `full_scale[i]` is `Some` for each microphone seat.
+    pub fn new(params: &MicParams, full_scale: &[Option<u16>; SEATS]) -> Self {
+        let seats = core::array::from_fn(|i| {
+            let fs = full_scale.get(i).copied().flatten();
+            let scale = fs.unwrap_or(u16::MAX).max(1);
+            MicSeat {
+                enabled: fs.is_some(),
+                full_scale: scale,
+                log2_full_scale: log2_q12(u32::from(scale)).unwrap_or(0),
+                envelope: Envelope::new(params, scale),
+                queue: Deque::new(),
+                floor: NoiseFloor::for_params(params),
+                health: MicHealth::for_params(params),
+                vad: Vad::new(),
+                delivering: false,
+                last_level: crate::activity::db::LEVEL_MIN_DB10,
+                last_crosstalk: false,
+            }
+        });
+        MicArray {
+            params: *params,
+            timing: VadTiming::of(params),
+            frame_ms: u64::from(1000 / params.frame_rate_hz.clamp(1, 1000)),
+            seats,
+            crosstalk: Crosstalk::new(params.coupling_initial_db10),
+        }
+    }
+
+    /// Whether seat `seat` has a microphone.
+    pub fn is_mic(&self, seat: usize) -> bool {
+        self.seats.get(seat).is_some_and(|s| s.enabled)
+    }
+
+    /// The coupling matrix (learned).
+    pub const fn crosstalk(&self) -> &Crosstalk<SEATS> {
+        &self.crosstalk
+    }
+
+    /// Mutable coupling matrix, to preset known couplings.
+    pub fn crosstalk_mut(&mut self) -> &mut Crosstalk<SEATS> {
+        &mut self.crosstalk
+    }
+
+    /// What the level path knows about `seat`'s microphone.
+    pub fn status(&self, seat: usize) -> Option<MicStatus> {
+        let s = self.seats.get(seat).filter(|s| s.enabled)?;
+        Some(MicStatus {
+            level_db10: s.last_level,
+            floor_db10: s.floor.floor(),
+            crosstalk: s.last_crosstalk,
+            active: s.vad.active(),
+            fault: s.health.fault(),
+            bias: s.envelope.bias(),
+        })
+    }
+
+    /// The time up to which `seat`'s edges are final (caller ms), or `None`
+    /// when the seat does not currently hold the merge back (no microphone,
+    /// or not delivering samples).
+    pub fn horizon(&self, seat: usize) -> Option<u64> {
+        let s = self.seats.get(seat).filter(|s| s.enabled && s.delivering)?;
+        Some(s.vad.horizon(&self.timing))
+    }
+
+    /// Adds a block of `seat`'s samples, the last taken at `now_ms`. Calls
+    /// `out(seat, edge)` for every edge decided (of any seat: a block may
+    /// complete a round). Ignored for seats without a microphone. Blocks of
+    /// any length work; a seat more than [`FRAME_QUEUE`] frames ahead of
+    /// another delivering seat forces rounds without that seat.
+    pub fn push_samples(
+        &mut self,
+        seat: usize,
+        samples: &[u16],
+        now_ms: u64,
+        out: &mut impl FnMut(usize, Edge),
+    ) {
+        let Some(s) = self.seats.get_mut(seat).filter(|s| s.enabled) else {
+            return;
+        };
+        if !samples.is_empty() {
+            s.delivering = true;
+        }
+        let mut rest = samples;
+        while !rest.is_empty() {
+            let Some(s) = self.seats.get_mut(seat) else {
+                return;
+            };
+            let (used, frame) = s.envelope.push_frame(rest, now_ms);
+            rest = rest.get(used.max(1)..).unwrap_or(&[]);
+            if let Some(frame) = frame {
+                self.enqueue(seat, frame, out);
+                self.run_rounds(false, out);
+            }
+        }
+    }
+
+    fn enqueue(&mut self, seat: usize, frame: FrameStats, out: &mut impl FnMut(usize, Edge)) {
+        let full = self.seats.get(seat).is_some_and(|s| s.queue.is_full());
+        if full {
+            self.run_rounds(true, out);
+        }
+        if let Some(s) = self.seats.get_mut(seat) {
+            let _ = s.queue.push_back(frame);
+        }
+    }
+
+    /// Decides every round that can be decided. With `force`, decides one
+    /// round even if some delivering seat has no frame yet.
+    fn run_rounds(&mut self, force: bool, out: &mut impl FnMut(usize, Edge)) {
+        let mut force = force;
+        loop {
+            let any = self.seats.iter().any(|s| s.enabled && !s.queue.is_empty());
+            let all = self
+                .seats
+                .iter()
+                .all(|s| !s.enabled || !s.delivering || !s.queue.is_empty());
+            if !any || !(all || force) {
+                return;
+            }
+            self.round(out);
+            force = false;
+        }
+    }
+
+    /// Decides one frame for every microphone seat.
+    fn round(&mut self, out: &mut impl FnMut(usize, Edge)) {
+        let params = self.params;
+        let mut frames: [Option<FrameStats>; SEATS] = [None; SEATS];
+        for (s, slot) in self.seats.iter_mut().zip(frames.iter_mut()) {
+            if s.enabled {
+                *slot = s.queue.pop_front();
+                if slot.is_none() {
+                    // Holding rounds back no more until it delivers again.
+                    s.delivering = false;
+                }
+            }
+        }
+        let round_end = frames.iter().flatten().map(|f| f.end_ms).max().unwrap_or(0);
+
+        // 1-2: levels, faults, floors.
+        let mut levels = [crate::activity::db::LEVEL_MIN_DB10; SEATS];
+        let mut snr: [Option<i32>; SEATS] = [None; SEATS];
+        for (i, s) in self.seats.iter_mut().enumerate() {
+            let Some(frame) = frames.get(i).copied().flatten() else {
+                continue;
+            };
+            let level = frame_level_db10(frame.sum_q4, u32::from(frame.count), s.log2_full_scale);
+            s.last_level = level;
+            if let Some(slot) = levels.get_mut(i) {
+                *slot = level;
+            }
+            let class = FrameClass::of(&frame, s.full_scale, &params);
+            if let Some(condition) = s.health.update(class) {
+                out(
+                    i,
+                    Edge {
+                        at: frame.end_ms,
+                        source: SourceKind::Microphone,
+                        kind: EdgeKind::Condition(condition),
+                    },
+                );
+            }
+            if class == FrameClass::Normal && s.health.fault().is_none() {
+                let floor = s.floor.update(level);
+                if let Some(slot) = snr.get_mut(i) {
+                    *slot = Some(i32::from(level) - i32::from(floor));
+                }
+            }
+        }
+
+        // 3: thresholds and crosstalk.
+        let on = i32::from(params.on_threshold_db10);
+        let off = i32::from(params.off_threshold_db10);
+        let mut speaking = [false; SEATS];
+        for (flag, s) in speaking.iter_mut().zip(snr.iter()) {
+            *flag = s.is_some_and(|v| v >= off);
+        }
+        let explained =
+            self.crosstalk
+                .explained(&levels, &snr, &speaking, params.crosstalk_margin_db10);
+
+        // 4: learning, from this frame's evidence.
+        self.crosstalk.learn(
+            &levels,
+            &snr,
+            off,
+            i32::from(params.coupling_learn_snr_db10),
+            params.coupling_step_db10,
+        );
+
+        // 5: per-seat activity.
+        for (i, s) in self.seats.iter_mut().enumerate() {
+            if !s.enabled {
+                continue;
+            }
+            let own = !explained.get(i).copied().unwrap_or(false);
+            s.last_crosstalk = !own;
+            let value = snr.get(i).copied().flatten();
+            let above_off = own && value.is_some_and(|v| v >= off);
+            let above_on = own && value.is_some_and(|v| v >= on);
+            let end = frames
+                .get(i)
+                .copied()
+                .flatten()
+                .map_or(round_end, |f| f.end_ms);
+            let start = end.saturating_sub(self.frame_ms);
+            if let Some(edge) = s.vad.frame(start, end, above_off, above_on, &self.timing) {
+                out(i, edge);
+            }
+        }
+    }
+
+    /// Decides all queued frames, then ends every pending turn as if the
+    /// microphones fell silent (end of a recording).
+    pub fn flush(&mut self, out: &mut impl FnMut(usize, Edge)) {
+        while self.seats.iter().any(|s| s.enabled && !s.queue.is_empty()) {
+            self.round(out);
+        }
+        for (i, s) in self.seats.iter_mut().enumerate() {
+            if let Some(edge) = s.vad.flush() {
+                out(i, edge);
+            }
+        }
+    }
+}

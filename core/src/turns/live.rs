@@ -1,0 +1,317 @@
+//! Live figures: speaking time, turns, shares and one balance number, kept
+//! up to date for LEDs and a live display.
+//!
+//! [`LiveFigures`] is fed by the [`TurnTracker`](super::tracker::TurnTracker)
+//! as turns start and end, and told the current session time on every
+//! update. Reading a seat's speaking time includes the turn in progress, so
+//! a display never lags a whole turn behind.
+//!
+//! ## The balance figure
+//!
+//! [`LiveFigures::balance_q16`] is `1 − G*`, where `G*` is the Gini
+//! coefficient of the seats' speaking times normalised to reach 1 when one
+//! seat did all the talking: `G* = Σᵢ (2i − n − 1)·x₍ᵢ₎ / ((n − 1)·Σx)` over
+//! the speaking times sorted ascending. So `balance` is `65536` (1.0) when
+//! everyone spoke equally long (and before anyone spoke) and `0` when one
+//! person spoke alone. It is updated in O(seats) per update: the seats are
+//! kept in sorted order by an insertion sort, which does nearly nothing
+//! because speaking times change order rarely, and the sum needs one 64-bit
+//! division.
+//!
+//! Shares are in Q16 too: [`LiveFigures::share_q16`] is the seat's part of
+//! all speaking time, [`LiveFigures::share_of_fair_q16`] compares it to an
+//! equal share (65536 = exactly its fair share), which is what a seat LED
+//! shows.
+//!
+//! ```
+//! use tabletalk_core::seat::SeatId;
+//! use tabletalk_core::turns::live::{LiveFigures, Q16_ONE};
+//!
+//! let seat = |i| SeatId::new(i).unwrap();
+//! let mut live = LiveFigures::<4>::new(2);
+//! assert_eq!(live.balance_q16(), Q16_ONE);
+//! live.turn_started(seat(0), 0);
+//! live.turn_ended(seat(0), 0, 3000);
+//! live.turn_started(seat(1), 3000);
+//! live.update(4000); // seat 1 has been speaking for 1 s so far
+//! assert_eq!(live.speaking_ms(seat(1)), 1000);
+//! assert_eq!(live.share_q16(seat(0)), 49152); // 3 of 4 s: 0.75
+//! // Two seats, 3:1: G* = (3 - 1) / 4 = 0.5.
+//! assert_eq!(live.balance_q16(), Q16_ONE / 2);
+//! ```
+
+use crate::seat::SeatId;
+use crate::time::SessionMs;
+
+/// 1.0 in the Q16 figures.
+pub const Q16_ONE: u32 = 1 << 16;
+
+/// Figures of one seat.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct SeatFigures {
+    /// Speaking time of completed turns (ms).
+    pub completed_ms: u64,
+    /// Turns started (including one in progress).
+    pub turns: u32,
+    /// Start of the turn in progress.
+    pub speaking_since: Option<SessionMs>,
+    /// Times the seat took the floor.
+    pub floor_takes: u32,
+    /// Successful interruptions made.
+    pub interruptions: u32,
+    /// Times the seat lost the floor to an interruption.
+    pub interrupted: u32,
+    /// Unsuccessful interruptions made.
+    pub failed_interruptions: u32,
+    /// Backchannels given.
+    pub backchannels: u32,
+}
+
+/// Live figures of up to `SEATS` seats.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LiveFigures<const SEATS: usize> {
+    seats: [SeatFigures; SEATS],
+    counted: usize,
+    now: SessionMs,
+    order: [u8; SEATS],
+    balance_q16: u32,
+}
+
+impl<const SEATS: usize> LiveFigures<SEATS> {
+    /// Figures where the first `counted` seats take part in shares and the
+    /// balance.
+    pub fn new(counted: usize) -> Self {
+        LiveFigures {
+            seats: [SeatFigures::default(); SEATS],
+            counted: counted.min(SEATS),
+            now: 0,
+            order: core::array::from_fn(|i| i as u8),
+            balance_q16: Q16_ONE,
+        }
+    }
+
+    /// Clears everything (a new session).
+    pub fn reset(&mut self) {
+        *self = Self::new(self.counted);
+    }
+
+    /// The session time of the last update.
+    pub const fn now(&self) -> SessionMs {
+        self.now
+    }
+
+    /// The raw figures of `seat`.
+    pub fn seat(&self, seat: SeatId) -> Option<&SeatFigures> {
+        self.seats.get(seat.index())
+    }
+
+    pub(crate) fn seat_mut(&mut self, seat: SeatId) -> Option<&mut SeatFigures> {
+        self.seats.get_mut(seat.index())
+    }
+
+    /// Records a turn start.
+    pub fn turn_started(&mut self, seat: SeatId, at: SessionMs) {
+        if let Some(s) = self.seats.get_mut(seat.index()) {
+            s.turns = s.turns.saturating_add(1);
+            s.speaking_since = Some(at);
+        }
+        self.now = self.now.max(at);
+    }
+
+    /// Records a turn end.
+    pub fn turn_ended(&mut self, seat: SeatId, start: SessionMs, end: SessionMs) {
+        if let Some(s) = self.seats.get_mut(seat.index()) {
+            s.completed_ms = s.completed_ms.saturating_add(end.saturating_sub(start));
+            s.speaking_since = None;
+        }
+        self.now = self.now.max(end);
+    }
+
+    /// Speaking time of `seat` so far, the turn in progress included (ms).
+    pub fn speaking_ms(&self, seat: SeatId) -> u64 {
+        self.seats.get(seat.index()).map_or(0, |s| self.total_of(s))
+    }
+
+    fn total_of(&self, s: &SeatFigures) -> u64 {
+        let ongoing = s
+            .speaking_since
+            .map_or(0, |since| self.now.saturating_sub(since));
+        s.completed_ms.saturating_add(ongoing)
+    }
+
+    /// Speaking time of all counted seats (ms).
+    pub fn total_speaking_ms(&self) -> u64 {
+        self.seats
+            .iter()
+            .take(self.counted)
+            .map(|s| self.total_of(s))
+            .fold(0u64, u64::saturating_add)
+    }
+
+    /// `seat`'s share of all speaking time, Q16 (0 before anyone spoke).
+    pub fn share_q16(&self, seat: SeatId) -> u32 {
+        let total = self.total_speaking_ms();
+        if total == 0 || seat.index() >= self.counted {
+            return 0;
+        }
+        ratio_q16(self.speaking_ms(seat), total)
+    }
+
+    /// `seat`'s share relative to an equal share, Q16: 65536 means exactly
+    /// its fair share, 131072 twice that (saturates at `u32::MAX`).
+    pub fn share_of_fair_q16(&self, seat: SeatId) -> u32 {
+        let share = u64::from(self.share_q16(seat));
+        (share * self.counted as u64).min(u64::from(u32::MAX)) as u32
+    }
+
+    /// The balance figure, Q16 (see the module docs).
+    pub const fn balance_q16(&self) -> u32 {
+        self.balance_q16
+    }
+
+    /// Moves the clock to `now` and recomputes the balance. O(seats).
+    pub fn update(&mut self, now: SessionMs) {
+        self.now = self.now.max(now);
+        let n = self.counted;
+        let mut totals = [0u64; SEATS];
+        for (t, s) in totals.iter_mut().zip(self.seats.iter()).take(n) {
+            *t = self.total_of(s);
+        }
+        // Insertion sort of the seat order by speaking time (nearly sorted).
+        let order = self.order.get_mut(..n).unwrap_or(&mut []);
+        for i in 1..order.len() {
+            let mut j = i;
+            while j > 0 {
+                let (Some(&a), Some(&b)) = (order.get(j - 1), order.get(j)) else {
+                    break;
+                };
+                let ta = totals.get(usize::from(a)).copied().unwrap_or(0);
+                let tb = totals.get(usize::from(b)).copied().unwrap_or(0);
+                if ta <= tb {
+                    break;
+                }
+                order.swap(j - 1, j);
+                j -= 1;
+            }
+        }
+        let sum: u64 = totals
+            .iter()
+            .take(n)
+            .fold(0u64, |a, &b| a.saturating_add(b));
+        if n < 2 || sum == 0 {
+            self.balance_q16 = Q16_ONE;
+            return;
+        }
+        // Scale so the sum fits in 32 bits: the weighted sum then fits i64.
+        let shift = 64 - sum.leading_zeros();
+        let shift = shift.saturating_sub(32);
+        let mut weighted: i64 = 0;
+        let mut scaled_sum: i64 = 0;
+        for (rank, &seat) in order.iter().enumerate() {
+            let x = (totals.get(usize::from(seat)).copied().unwrap_or(0) >> shift) as i64;
+            let weight = 2 * (rank as i64 + 1) - n as i64 - 1;
+            weighted += weight * x;
+            scaled_sum += x;
+        }
+        let denominator = (n as i64 - 1) * scaled_sum;
+        if denominator <= 0 {
+            self.balance_q16 = Q16_ONE;
+            return;
+        }
+        let gini_q16 = ((weighted.max(0) << 16) / denominator).clamp(0, i64::from(Q16_ONE));
+        self.balance_q16 = Q16_ONE - gini_q16 as u32;
+    }
+}
+
+/// `num / den` in Q16, for `num <= den`.
+fn ratio_q16(num: u64, den: u64) -> u32 {
+    if den == 0 {
+        return 0;
+    }
+    let shift = (64 - den.leading_zeros()).saturating_sub(40);
+    let (num, den) = (num >> shift, den >> shift);
+    if den == 0 {
+        return 0;
+    }
+    ((num << 16) / den).min(u64::from(u32::MAX)) as u32
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::indexing_slicing,
+        clippy::panic
+    )]
+    use super::*;
+
+    fn seat(i: u8) -> SeatId {
+        SeatId::new(i).unwrap_or_else(|| unreachable!())
+    }
+
+    fn with_times(times: &[u64]) -> LiveFigures<16> {
+        let mut live = LiveFigures::<16>::new(times.len());
+        for (i, &t) in times.iter().enumerate() {
+            live.turn_started(seat(i as u8), 0);
+            live.turn_ended(seat(i as u8), 0, t);
+        }
+        live.update(0);
+        live
+    }
+
+    fn reference_balance(times: &[u64]) -> f64 {
+        let n = times.len() as f64;
+        let sum: f64 = times.iter().map(|&t| t as f64).sum();
+        let mut pairs = 0.0;
+        for &a in times {
+            for &b in times {
+                pairs += (a as f64 - b as f64).abs();
+            }
+        }
+        let gini = pairs / (2.0 * n * sum);
+        1.0 - gini * n / (n - 1.0)
+    }
+
+    #[test]
+    fn balance_matches_the_pairwise_gini() {
+        for times in [
+            &[1000u64, 1000, 1000, 1000][..],
+            &[4000, 0, 0, 0],
+            &[100, 200, 300, 400, 500],
+            &[60_000, 1, 5000, 123_456, 9, 0, 77, 3_000_000],
+            &[u64::MAX / 32, 1 << 50, 3, 1 << 40],
+        ] {
+            let got = f64::from(with_times(times).balance_q16()) / 65536.0;
+            let want = reference_balance(times);
+            assert!(
+                (got - want).abs() < 0.001,
+                "{times:?}: got {got} want {want}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_order_is_kept_when_speaking_times_change() {
+        let mut live = with_times(&[100, 200, 300]);
+        // Seat 0 speaks a lot more: the order must follow.
+        live.turn_started(seat(0), 1000);
+        live.update(11_000);
+        let got = f64::from(live.balance_q16()) / 65536.0;
+        let want = reference_balance(&[10_100, 200, 300]);
+        assert!((got - want).abs() < 0.001, "got {got} want {want}");
+    }
+
+    #[test]
+    fn shares_add_up_to_one() {
+        let live = with_times(&[1, 2, 3, 4, 5, 6, 7]);
+        let sum: u32 = (0..7).map(|i| live.share_q16(seat(i))).sum();
+        assert!((65530..=65536).contains(&sum), "sum {sum}");
+        assert_eq!(live.share_q16(seat(9)), 0);
+        assert_eq!(
+            live.share_of_fair_q16(seat(3)),
+            (live.share_q16(seat(3)) as u64 * 7) as u32
+        );
+    }
+}
