@@ -34,6 +34,9 @@ pub enum Command {
     /// Talk to a table device over USB: status, list, pull, erase, config,
     /// set-time, live.
     Device(commands::device::Args),
+    /// Score a log's turns against a reference annotation (RTTM): missed
+    /// speech, false alarm, seat confusion, share-of-speaking-time error.
+    Score(commands::score::Args),
 }
 
 /// Runs the parsed command line.
@@ -45,5 +48,6 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Export(args) => commands::export::run(args),
         Command::Batch(args) => commands::batch::run(args),
         Command::Device(args) => commands::device::run(args),
+        Command::Score(args) => commands::score::run(args),
     }
 }

@@ -6,3 +6,4 @@ pub mod device;
 pub mod export;
 pub mod import;
 pub mod report;
+pub mod score;
