@@ -1,15 +1,18 @@
-//! Detection parameters in the header, as a list of `(id, value)` pairs.
+//! Detection parameters in the header: an append-only list of values.
 //!
-//! Every parameter has a frozen one-byte id below. The header stores each as
-//! its id (one byte) and its value (a postcard varint), in id order. This
-//! keeps the header decodable forever while [`DetectionParams`] evolves: a
-//! parameter the log does not carry (written before it existed) keeps its
-//! default and is counted as *missing*; a parameter this decoder does not
-//! know (written by a newer device) is skipped and counted as *unknown*.
+//! Every parameter has a frozen position (its id, counting from 1) in
+//! [`PARAMS`]. The header stores a byte string holding each parameter's
+//! value as a postcard varint (signed values zigzagged), in id order, and
+//! nothing else. This keeps every header decodable forever while
+//! [`DetectionParams`] evolves: a log written before a parameter existed
+//! simply ends earlier, and the parameter keeps its default and is counted
+//! as *missing*; values after the last id this decoder knows (written by a
+//! newer device) are skipped and counted as *unknown*.
 //!
-//! **Adding a field to [`DetectionParams`]**: add a row with the next free id
-//! at the end of [`PARAMS`]. Never reuse or renumber an id. The test
-//! `every_parameter_has_an_id` fails until the row exists.
+//! **Adding a field to [`DetectionParams`]**: add a row with the next id at
+//! the end of [`PARAMS`]. Never reorder, renumber or remove a row (a
+//! parameter that is dropped keeps its row and writes its last value). The
+//! test `every_parameter_has_an_id` fails until the row exists.
 
 use serde::ser::SerializeTuple;
 use serde::{Serialize, Serializer};
@@ -66,6 +69,7 @@ impl ParamValue for bool {
 /// One parameter: its frozen id, its path in [`DetectionParams`] and how to
 /// read and write it.
 pub(crate) struct ParamRow {
+    #[cfg_attr(not(test), allow(dead_code))]
     pub(crate) id: u8,
     #[cfg_attr(not(test), allow(dead_code))]
     pub(crate) name: &'static str,
@@ -93,10 +97,28 @@ macro_rules! param_table {
 param_table! {
     1 => button.debounce_ms;
     2 => button.long_press_ms;
-    3 => mic.sample_rate_hz;
-    4 => mic.frame_rate_hz;
-    5 => turns.max_turn_ms;
-    6 => turns.backchannel_max_ms;
+    3 => button.chatter_ms;
+    4 => mic.sample_rate_hz;
+    5 => mic.frame_rate_hz;
+    6 => mic.dc_shift;
+    7 => mic.floor_window_ms;
+    8 => mic.on_threshold_db10;
+    9 => mic.off_threshold_db10;
+    10 => mic.onset_lookback_ms;
+    11 => mic.hangover_ms;
+    12 => mic.min_turn_ms;
+    13 => mic.coupling_initial_db10;
+    14 => mic.coupling_step_db10;
+    15 => mic.coupling_learn_snr_db10;
+    16 => mic.crosstalk_margin_db10;
+    17 => mic.flat_q8;
+    18 => mic.rail_band_per_mille;
+    19 => mic.clip_fraction_per_mille;
+    20 => mic.fault_set_ms;
+    21 => mic.fault_clear_ms;
+    22 => turns.max_turn_ms;
+    23 => turns.backchannel_max_ms;
+    24 => mic.floor_steady_db10;
 }
 
 fn varint_len(mut v: u64) -> u32 {
@@ -126,19 +148,15 @@ fn take_varint(bytes: &mut &[u8]) -> Option<u64> {
     None
 }
 
-/// Serializes the parameters as a byte string of `(id, value)` pairs.
+/// Serializes the parameters as a byte string of varints in id order.
 pub(crate) struct ParamsWire<'p>(pub(crate) &'p DetectionParams);
 
 impl Serialize for ParamsWire<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let len: u32 = PARAMS
-            .iter()
-            .map(|row| 1 + varint_len((row.get)(self.0)))
-            .sum();
-        let mut t = s.serialize_tuple(1 + 2 * PARAMS.len())?;
+        let len: u32 = PARAMS.iter().map(|row| varint_len((row.get)(self.0))).sum();
+        let mut t = s.serialize_tuple(1 + PARAMS.len())?;
         t.serialize_element(&len)?;
         for row in PARAMS {
-            t.serialize_element(&row.id)?;
             t.serialize_element(&(row.get)(self.0))?;
         }
         t.end()
@@ -153,20 +171,15 @@ pub(crate) struct DecodedParams {
     pub(crate) unknown: u8,
 }
 
-/// Decodes the `(id, value)` pairs of a header; ids must increase.
+/// Decodes the values of a header's parameter list.
 pub(crate) fn decode(mut bytes: &[u8]) -> Result<DecodedParams, Error> {
     let mut params = DetectionParams::default();
+    let mut rows = PARAMS.iter();
     let mut seen = 0usize;
     let mut unknown = 0u8;
-    let mut last_id: Option<u8> = None;
-    while let Some((&id, rest)) = bytes.split_first() {
-        bytes = rest;
-        if last_id.is_some_and(|last| id <= last) {
-            return Err(Error::Malformed);
-        }
-        last_id = Some(id);
+    while !bytes.is_empty() {
         let value = take_varint(&mut bytes).ok_or(Error::Malformed)?;
-        match PARAMS.iter().find(|row| row.id == id) {
+        match rows.next() {
             Some(row) => {
                 if !(row.set)(&mut params, value) {
                     return Err(Error::Malformed);
@@ -229,24 +242,31 @@ mod tests {
 
     #[test]
     fn missing_and_unknown_parameters_are_counted() {
-        // id 2 = 700, unknown id 200 = 5; everything else missing.
-        let back = decode(&[2, 0xBC, 0x05, 200, 5]).unwrap();
+        // An old log: only debounce_ms = 30 and long_press_ms = 700.
+        let back = decode(&[30, 0xBC, 0x05]).unwrap();
+        assert_eq!(back.params.button.debounce_ms, 30);
         assert_eq!(back.params.button.long_press_ms, 700);
-        assert_eq!(back.params.button.debounce_ms, 20);
-        assert_eq!(back.unknown, 1);
-        assert_eq!(usize::from(back.missing), PARAMS.len() - 1);
+        assert_eq!(back.unknown, 0);
+        assert_eq!(usize::from(back.missing), PARAMS.len() - 2);
+        // A newer log: two values more than this decoder knows.
+        let mut newer = encode(&DetectionParams::default());
+        newer.extend_from_slice(&[7, 0x80, 0x01]);
+        newer[0] += 3;
+        let body: &[u8] = postcard::from_bytes(&newer).unwrap();
+        let back = decode(body).unwrap();
+        assert_eq!(back.params, DetectionParams::default());
+        assert_eq!((back.missing, back.unknown), (0, 2));
     }
 
     #[test]
-    fn rejects_out_of_order_ids_bad_varints_and_out_of_range_values() {
-        assert_eq!(decode(&[2, 1, 1, 1]), Err(Error::Malformed));
+    fn rejects_bad_varints_and_out_of_range_values() {
         assert_eq!(decode(&[1, 0x80]), Err(Error::Malformed));
         assert_eq!(
-            decode(&[1, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x7F]),
+            decode(&[0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x7F]),
             Err(Error::Malformed)
         );
         // debounce_ms is a u16: 70000 does not fit.
-        assert_eq!(decode(&[1, 0xF0, 0xA2, 0x04]), Err(Error::Malformed));
+        assert_eq!(decode(&[0xF0, 0xA2, 0x04]), Err(Error::Malformed));
     }
 
     #[test]
