@@ -46,11 +46,12 @@ pub fn write_session(header: &Header<'_>, ops: &[Op], end: Tick, log: &mut Vec<u
     log.extend_from_slice(&out[..n]);
 }
 
+/// A read frame: its range and (re-encoded) bytes, or the damage found.
+pub type ReadFrame = Result<(std::ops::Range<usize>, Vec<u8>), tabletalk_core::log::Damage>;
+
 /// Every item of `log`, with records re-encoded to owned frame bytes so
 /// they outlive the scratch buffer.
-pub fn read_frames(
-    log: &[u8],
-) -> Vec<Result<(std::ops::Range<usize>, Vec<u8>), tabletalk_core::log::Damage>> {
+pub fn read_frames(log: &[u8]) -> Vec<ReadFrame> {
     let mut scratch = vec![0u8; log.len()];
     LogReader::new(log, &mut scratch)
         .unwrap()
