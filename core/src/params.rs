@@ -126,6 +126,12 @@ pub struct MicParams {
     /// Normal frames this long in a row clear a microphone fault (`MicOk`)
     /// (ms).
     pub fault_clear_ms: u16,
+    /// A noise-floor sub-window (an eighth of `floor_window_ms`) whose frame
+    /// levels all stayed within this spread is steady noise, not speech: the
+    /// floor rises to it at once instead of waiting for the whole window
+    /// (dB × 10; `0` disables). Speech varies far more from syllable to
+    /// syllable.
+    pub floor_steady_db10: u16,
 }
 
 impl Default for MicParams {
@@ -149,6 +155,7 @@ impl Default for MicParams {
             clip_fraction_per_mille: 250,
             fault_set_ms: 2000,
             fault_clear_ms: 1000,
+            floor_steady_db10: 60,
         }
     }
 }

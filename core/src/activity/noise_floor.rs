@@ -8,9 +8,13 @@
 //! * when the noise falls (a fan switched off), the floor falls with the
 //!   very next frame;
 //! * when the noise rises (a projector switched on), the floor rises once
-//!   the quieter past has left the window, at most `floor_window_ms` later.
-//!   Until then the new noise may look like speech to this seat; the minimum
-//!   turn, the crosstalk test and the floor catching up bound the damage.
+//!   the quieter past has left the window, at most `floor_window_ms` later;
+//! * unless the new noise is *steady*: a sub-window (an eighth of the
+//!   window) whose frame levels all stayed within `floor_steady_db10` of
+//!   each other cannot be speech, whose level swings by far more from
+//!   syllable to syllable, so the floor rises to it at once. A hum or fan
+//!   that starts therefore looks like speech for at most about two
+//!   sub-windows (one second at the defaults), not the whole window.
 //!
 //! The window is kept as 8 sub-window minima plus the running one (O(1)
 //! memory, O(8) per frame). The minimum of noisy frame levels sits a little
@@ -19,7 +23,7 @@
 //!
 //! ```
 //! use tabletalk_core::activity::noise_floor::NoiseFloor;
-//! let mut floor = NoiseFloor::new(10); // sub-windows of 10 frames
+//! let mut floor = NoiseFloor::new(10, 0); // sub-windows of 10 frames, no steady rule
 //! for level in [-500, -520, -300, -510] {
 //!     floor.update(level);
 //! }
@@ -40,21 +44,31 @@ const SUB_WINDOWS: usize = 8;
 pub struct NoiseFloor {
     past: [i16; SUB_WINDOWS],
     running: i16,
+    running_max: i16,
     next: u8,
     frames: u16,
     sub_len: u16,
+    steady_db10: i16,
     floor: i16,
 }
 
 impl NoiseFloor {
-    /// A floor over windows of `sub_len` frames each (at least 1).
-    pub const fn new(sub_len: u16) -> Self {
+    /// A floor over sub-windows of `sub_len` frames each (at least 1);
+    /// sub-windows whose levels spread at most `steady_db10` raise the floor
+    /// at once (0: never).
+    pub const fn new(sub_len: u16, steady_db10: u16) -> Self {
         NoiseFloor {
             past: [i16::MAX; SUB_WINDOWS],
             running: i16::MAX,
+            running_max: i16::MIN,
             next: 0,
             frames: 0,
             sub_len: if sub_len == 0 { 1 } else { sub_len },
+            steady_db10: if steady_db10 > i16::MAX as u16 {
+                i16::MAX
+            } else {
+                steady_db10 as i16
+            },
             floor: i16::MAX,
         }
     }
@@ -62,7 +76,10 @@ impl NoiseFloor {
     /// A floor for `params` (window `floor_window_ms` at `frame_rate_hz`).
     pub fn for_params(params: &crate::params::MicParams) -> Self {
         let frames = u32::from(params.floor_window_ms) * u32::from(params.frame_rate_hz) / 1000;
-        Self::new((frames / SUB_WINDOWS as u32).clamp(1, u32::from(u16::MAX)) as u16)
+        Self::new(
+            (frames / SUB_WINDOWS as u32).clamp(1, u32::from(u16::MAX)) as u16,
+            params.floor_steady_db10,
+        )
     }
 
     /// Whether any frame has been seen.
@@ -78,13 +95,23 @@ impl NoiseFloor {
     /// Takes one frame's level; returns the updated floor.
     pub fn update(&mut self, level: i16) -> i16 {
         self.running = self.running.min(level);
+        self.running_max = self.running_max.max(level);
         self.frames = self.frames.saturating_add(1);
         if self.frames >= self.sub_len {
+            let spread = i32::from(self.running_max) - i32::from(self.running);
+            if self.steady_db10 > 0 && spread <= i32::from(self.steady_db10) {
+                // Steady noise: nothing older and quieter may hold the floor
+                // down any longer.
+                for slot in self.past.iter_mut() {
+                    *slot = (*slot).max(self.running);
+                }
+            }
             if let Some(slot) = self.past.get_mut(usize::from(self.next)) {
                 *slot = self.running;
             }
             self.next = (self.next + 1) % SUB_WINDOWS as u8;
             self.running = i16::MAX;
+            self.running_max = i16::MIN;
             self.frames = 0;
         }
         let past = self.past.iter().copied().min().unwrap_or(i16::MAX);
@@ -105,7 +132,7 @@ mod tests {
 
     #[test]
     fn steady_speech_over_quiet_noise_keeps_the_floor_at_the_noise() {
-        let mut floor = NoiseFloor::new(50);
+        let mut floor = NoiseFloor::new(50, 60);
         // 20 s of syllables: 150 ms at -200, 100 ms at -550 (noise), repeated.
         for i in 0..2000 {
             let level = if i % 25 < 15 { -200 } else { -550 };
@@ -118,7 +145,7 @@ mod tests {
 
     #[test]
     fn a_step_up_is_followed_within_the_window() {
-        let mut floor = NoiseFloor::new(50); // 8 x 50 frames
+        let mut floor = NoiseFloor::new(50, 0); // 8 x 50 frames
         for _ in 0..1000 {
             floor.update(-600);
         }
@@ -130,5 +157,40 @@ mod tests {
         }
         let frames = caught_up.unwrap_or(usize::MAX);
         assert!((390..=450).contains(&frames), "caught up after {frames}");
+    }
+
+    #[test]
+    fn a_steady_step_up_is_followed_within_two_sub_windows() {
+        let mut floor = NoiseFloor::new(50, 60);
+        for i in 0..1000 {
+            floor.update(-600 + (i % 7) as i16 * 5); // steady, 3 dB spread
+        }
+        assert_eq!(floor.floor(), -600);
+        let mut caught_up = None;
+        for i in 0..1000 {
+            // A fan: 20 dB louder, 3 dB spread.
+            if floor.update(-400 + (i % 7) as i16 * 5) >= -400 && caught_up.is_none() {
+                caught_up = Some(i);
+            }
+        }
+        let frames = caught_up.unwrap_or(usize::MAX);
+        assert!(frames < 100, "caught up after {frames}");
+    }
+
+    #[test]
+    fn syllables_never_count_as_steady() {
+        let mut floor = NoiseFloor::new(50, 60);
+        for _ in 0..500 {
+            floor.update(-600);
+        }
+        // 20 s of speech whose frames swing 15 dB within every sub-window,
+        // never dropping to the noise.
+        for i in 0..2000 {
+            let level = if i % 20 < 12 { -250 } else { -400 };
+            floor.update(level);
+        }
+        // The window forgot the noise, but the floor sits at the dips, not
+        // at the speech.
+        assert_eq!(floor.floor(), -400);
     }
 }
