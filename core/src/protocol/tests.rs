@@ -867,3 +867,126 @@ fn chunks_or_empty(block: &[u8], size: usize) -> Vec<&[u8]> {
         block.chunks(size).collect()
     }
 }
+
+/// The example exchange in `docs/device-protocol.md`, byte for byte.
+#[test]
+fn documented_example_bytes() {
+    fn wire<T: serde::Serialize>(message: &T) -> Vec<u8> {
+        let mut out = [0u8; MAX_FRAME];
+        frame::encode(message, &mut out).unwrap().to_vec()
+    }
+    fn hex(text: &str) -> Vec<u8> {
+        text.split_whitespace()
+            .map(|b| u8::from_str_radix(b, 16).unwrap())
+            .collect()
+    }
+    let request = |id, request| RequestFrame { id, request };
+    let reply = |id, response| DeviceFrame::Reply { id, response };
+    assert_eq!(
+        wire(&request(
+            1,
+            Request::Hello {
+                host: PROTOCOL_VERSION
+            }
+        )),
+        hex("02 01 02 01 05 08 79 80 86 00")
+    );
+    let info = DeviceInfo {
+        protocol: PROTOCOL_VERSION,
+        device_id: 0xE660_C0FF_EE00_1234,
+        firmware: heapless::String::try_from("0.1.0").unwrap(),
+        name: heapless::String::try_from("table-3").unwrap(),
+        max_chunk: 512,
+    };
+    assert_eq!(
+        wire(&reply(1, Response::Hello(info))),
+        hex(
+            "01 04 01 01 01 1f b4 a4 80 f0 fe 9f b0 b0 e6 01 05 30 2e 31 2e
+             30 07 74 61 62 6c 65 2d 33 80 04 a1 45 53 60 00"
+        )
+    );
+    assert_eq!(
+        wire(&request(2, Request::Status)),
+        hex("07 02 01 3f c4 4f 24 00")
+    );
+    let status = Status {
+        device_ms: Instant(123_456),
+        unix_ms: None,
+        state: RecordingState::Idle,
+        sessions: 3,
+        store_used: 40_960,
+        store_capacity: 1_572_864,
+        sessions_overwritten: 0,
+        storage_errors: 0,
+    };
+    assert_eq!(
+        wire(&reply(2, Response::Status(status))),
+        hex("01 06 02 02 c0 c4 07 01 08 03 80 c0 02 80 80 60 01 05 b7 86 f5 01 00")
+    );
+    let read = Request::ReadSession {
+        session: SessionId(12),
+        offset: 512,
+        max_len: 512,
+    };
+    assert_eq!(
+        wire(&request(3, read)),
+        hex("0c 03 03 0c 80 04 80 04 0d 61 82 e2 00")
+    );
+    let data = SessionData {
+        session: SessionId(12),
+        offset: 512,
+        session_len: 515,
+        data: &[0xAA, 0, 1],
+    };
+    assert_eq!(
+        wire(&reply(3, Response::Data(data))),
+        hex("01 0a 03 04 0c 80 04 83 04 03 aa 06 01 60 e5 cb 06 00")
+    );
+    assert_eq!(
+        wire(&reply(4, Response::Error(ErrorCode::NoSuchSession))),
+        hex("01 02 04 06 03 29 1c e9 c5 00")
+    );
+    assert_eq!(
+        wire(&request(
+            5,
+            Request::SetClock {
+                unix_ms: 1_714_555_812_345
+            }
+        )),
+        hex("0d 05 06 f9 f3 f5 9b f3 31 84 a3 48 36 00")
+    );
+    assert_eq!(
+        wire(&request(
+            6,
+            Request::Erase {
+                scope: EraseScope::Through(SessionId(12))
+            }
+        )),
+        hex("09 06 05 01 0c 76 38 5c e9 00")
+    );
+    let turn = Event::TurnEnded {
+        seat: SeatId::new(2).unwrap(),
+        start: 61_000,
+        end: 64_250,
+        how: TurnEnd::Natural,
+    };
+    assert_eq!(
+        wire(&DeviceFrame::Live {
+            seq: 7,
+            update: LiveUpdate::Event(turn)
+        }),
+        hex("03 01 07 09 01 02 c8 dc 03 fa f5 03 05 8d 3a ba 43 00")
+    );
+    let tick = LiveUpdate::Tick {
+        session: Some(SessionId(12)),
+        now: 65_000,
+        speaking: 0b0100,
+    };
+    assert_eq!(
+        wire(&DeviceFrame::Live {
+            seq: 8,
+            update: tick
+        }),
+        hex("0e 01 08 01 01 0c e8 fb 03 04 40 19 30 8b 00")
+    );
+}
