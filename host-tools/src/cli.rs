@@ -37,6 +37,10 @@ pub enum Command {
     /// Score a log's turns against a reference annotation (RTTM): missed
     /// speech, false alarm, seat confusion, share-of-speaking-time error.
     Score(commands::score::Args),
+    /// Measure the microphone mode on simulated microphones that follow
+    /// real AMI meeting timings, against the Open Badges detector; prints
+    /// the targets.
+    Evaluate(commands::evaluate::Args),
 }
 
 /// Runs the parsed command line.
@@ -49,5 +53,6 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Batch(args) => commands::batch::run(args),
         Command::Device(args) => commands::device::run(args),
         Command::Score(args) => commands::score::run(args),
+        Command::Evaluate(args) => commands::evaluate::run(args),
     }
 }

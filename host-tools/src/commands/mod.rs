@@ -3,6 +3,7 @@
 pub mod batch;
 pub mod decode;
 pub mod device;
+pub mod evaluate;
 pub mod export;
 pub mod import;
 pub mod report;

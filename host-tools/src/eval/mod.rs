@@ -6,9 +6,12 @@
 pub mod assignment;
 pub mod badge_meter;
 pub mod baseline;
+pub mod config;
 pub mod corpus;
+pub mod demo;
 pub mod evaluation;
 pub mod openbadge;
+pub mod pipeline;
 pub mod resample;
 pub mod rng;
 pub mod scene;
