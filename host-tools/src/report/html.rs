@@ -285,7 +285,7 @@ fn share_chart(page: &mut String, s: &SessionFigures, names: &[String]) {
             colour(i),
             escape(name),
             percent(seat.share),
-            x(seat.share) + 6.0,
+            x(seat.share).max(x(fair) + 4.0) + 6.0,
             y + 14.0,
             percent(seat.share),
             versus_fair(seat.share, n),
@@ -732,7 +732,7 @@ fn trend_section(page: &mut String, report: &Report) {
     let sessions = &report.sessions;
     let count = sessions.len();
     let (left, top, height) = (50.0, 12.0, 160.0);
-    let step = (760.0 / count as f64).clamp(6.0, 90.0);
+    let step = (760.0 / count.saturating_sub(1).max(1) as f64).clamp(6.0, 380.0);
     let width = step * (count.saturating_sub(1)).max(1) as f64;
     let _ = write!(
         page,
