@@ -12,6 +12,9 @@
 //! * [`meeting`]: the [`Script`] and the millisecond loop that plays it into
 //!   a [`Device`].
 //! * [`rng`]: the pseudo-random generator everything draws from.
+//! * [`record`]: the device pipeline under test: the meeting through
+//!   tabletalk-core's engine and log writer into log bytes
+//!   ([`record_meeting`]).
 //!
 //! `no_std`, no allocation, integer math only, like the core it drives.
 #![no_std]
@@ -20,8 +23,10 @@
 
 pub mod conversation;
 pub mod meeting;
+pub mod record;
 pub mod rng;
 pub mod seats;
 pub mod signal;
 
 pub use meeting::{Device, Script, Truth};
+pub use record::{record_meeting, record_meeting_observed, RecordError, Summary};
