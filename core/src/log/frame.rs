@@ -7,11 +7,13 @@ use serde::Serialize;
 use super::cobs::{self, CobsEncoder, CobsError};
 use crate::records::{Error, Record, FORMAT_VERSION, MAX_BATCH_TURNS, SCHEMA_KEY};
 
-/// CRC-32C (Castagnoli, the iSCSI polynomial). Its Hamming distance stays
-/// at 6 for frames up to 655 bytes (every batch a device writes), where the
-/// Ethernet CRC-32 already drops to 4 at 300 bytes; and at 2^-32 a chance
-/// match is negligible even when scanning garbage or erased flash for frames
-/// (CRC-16 would accept one random chunk in 65 536).
+/// CRC-32C (Castagnoli, the iSCSI polynomial). For the frame lengths of
+/// this log it keeps a larger Hamming distance than the Ethernet CRC-32
+/// (Koopman 2002 lists HD 6 up to about 5 200 data bits for it, against
+/// about 270 bits for IEEE 802.3), and at 1 in 2^32 a chance match is
+/// negligible even when a reader scans garbage or erased flash for frames;
+/// CRC-16 would accept one random chunk in 65 536. Two bytes more per
+/// batch cost 0.06 bytes per turn.
 static CRC32C: Crc<u32> = Crc::<u32>::new(&CRC_32_ISCSI);
 
 /// Bytes of CRC at the end of every frame (little-endian CRC-32C).
