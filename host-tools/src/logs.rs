@@ -553,7 +553,7 @@ mod tests {
         assert_eq!(log.damaged.len(), 1);
         assert!(log.damaged[0].contains(&middle));
         let kept = log.sessions[0].turns.len();
-        assert!(kept < 200 && kept >= 200 - 64, "{kept}");
+        assert!((200 - 64..200).contains(&kept), "{kept}");
         assert!(log.sessions[0]
             .notes
             .iter()

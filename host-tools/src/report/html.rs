@@ -106,9 +106,9 @@ pub fn write(report: &Report, sessions: &[Session], out: &mut dyn Write) -> io::
     );
     let lost: usize = report.inputs.iter().map(|i| i.frames_lost).sum();
     if lost > 0 {
-        let _ = write!(
+        let _ = writeln!(
             page,
-            "<p class=\"warn\">{lost} damaged frame{} could not be read; everything else is shown.</p>\n",
+            "<p class=\"warn\">{lost} damaged frame{} could not be read; everything else is shown.</p>",
             if lost == 1 { "" } else { "s" }
         );
     }
@@ -132,14 +132,14 @@ fn session_section(page: &mut String, s: &SessionFigures, session: Option<&Sessi
         s.session
     );
     headline(page, s, &names);
-    let _ = write!(
+    let _ = writeln!(
         page,
         "<div class=\"cards\">\
          <div class=\"card\"><b>{}</b><span>balance (Gini {})</span></div>\
          <div class=\"card\"><b>{}</b><span>recorded</span></div>\
          <div class=\"card\"><b>{}</b><span>someone speaking</span></div>\
          <div class=\"card\"><b>{}</b><span>of speech in overlap</span></div>\
-         <div class=\"card\"><b>{}</b><span>changes of speaker</span></div></div>\n",
+         <div class=\"card\"><b>{}</b><span>changes of speaker</span></div></div>",
         balance_words(g.gini),
         figure(g.gini),
         duration(g.duration_ms),
@@ -264,19 +264,19 @@ fn share_chart(page: &mut String, s: &SessionFigures, names: &[String]) {
     let (left, width, row) = (150.0, 460.0, 26.0);
     let height = row * n as f64 + 30.0;
     let x = |share: f64| left + width * share / max;
-    let _ = write!(
+    let _ = writeln!(
         page,
-        "<svg class=\"share\" viewBox=\"0 0 {w} {height}\" width=\"{w}\" height=\"{height}\" role=\"img\" aria-label=\"Share of voice per seat\">\n",
+        "<svg class=\"share\" viewBox=\"0 0 {w} {height}\" width=\"{w}\" height=\"{height}\" role=\"img\" aria-label=\"Share of voice per seat\">",
         w = left + width + 150.0
     );
     for (i, seat) in s.seats.iter().enumerate() {
         let y = 6.0 + row * i as f64;
         let name = names.get(i).map_or("?", String::as_str);
-        let _ = write!(
+        let _ = writeln!(
             page,
             "<text x=\"{}\" y=\"{}\" text-anchor=\"end\" font-size=\"13\">{}</text>\
              <rect x=\"{left}\" y=\"{y}\" width=\"{:.1}\" height=\"{}\" fill=\"{}\" rx=\"2\"><title>{}: {}</title></rect>\
-             <text x=\"{:.1}\" y=\"{}\" font-size=\"12.5\">{} · {}</text>\n",
+             <text x=\"{:.1}\" y=\"{}\" font-size=\"12.5\">{} · {}</text>",
             left - 8.0,
             y + 14.0,
             escape(&short(name, 20)),
@@ -311,9 +311,9 @@ fn timeline_chart(page: &mut String, s: &SessionFigures, session: &Session, name
     let overlap_y = top + lane * n as f64 + 4.0;
     let axis_y = overlap_y + lane + 6.0;
     let height = axis_y + 34.0;
-    let _ = write!(
+    let _ = writeln!(
         page,
-        "<svg class=\"timeline\" viewBox=\"0 0 {w} {height}\" width=\"{w}\" height=\"{height}\" role=\"img\" aria-label=\"Who spoke when\">\n",
+        "<svg class=\"timeline\" viewBox=\"0 0 {w} {height}\" width=\"{w}\" height=\"{height}\" role=\"img\" aria-label=\"Who spoke when\">",
         w = left + width + 20.0
     );
     for (a, b) in session.paused() {
@@ -461,9 +461,9 @@ fn transition_chart(page: &mut String, s: &SessionFigures, names: &[String]) {
         .max()
         .unwrap_or(0)
         .max(1);
-    let _ = write!(
+    let _ = writeln!(
         page,
-        "<svg class=\"transitions\" viewBox=\"0 0 {w} {h}\" width=\"{w}\" height=\"{h}\" role=\"img\" aria-label=\"Who spoke after whom\">\n",
+        "<svg class=\"transitions\" viewBox=\"0 0 {w} {h}\" width=\"{w}\" height=\"{h}\" role=\"img\" aria-label=\"Who spoke after whom\">",
         w = left + size + 40.0,
         h = top + size + 30.0
     );
@@ -541,9 +541,9 @@ fn balance_chart(page: &mut String, s: &SessionFigures, ranges: &[RangeFigures],
     let count = ranges.len().max(1);
     let column = (780.0 / count as f64).clamp(4.0, 70.0);
     let width = column * count as f64;
-    let _ = write!(
+    let _ = writeln!(
         page,
-        "<svg class=\"balance\" viewBox=\"0 0 {w} {h}\" width=\"{w}\" height=\"{h}\" role=\"img\" aria-label=\"Balance over time\">\n",
+        "<svg class=\"balance\" viewBox=\"0 0 {w} {h}\" width=\"{w}\" height=\"{h}\" role=\"img\" aria-label=\"Balance over time\">",
         w = left + width + 170.0,
         h = top + height + 40.0
     );
@@ -643,19 +643,19 @@ fn balance_chart(page: &mut String, s: &SessionFigures, ranges: &[RangeFigures],
 fn group_chart(page: &mut String, shares: &[GroupShare]) {
     let (left, width, row) = (170.0, 420.0, 34.0);
     let height = row * shares.len() as f64 + 8.0;
-    let _ = write!(
+    let _ = writeln!(
         page,
-        "<svg class=\"groups\" viewBox=\"0 0 {w} {height}\" width=\"{w}\" height=\"{height}\" role=\"img\" aria-label=\"Share by group\">\n",
+        "<svg class=\"groups\" viewBox=\"0 0 {w} {height}\" width=\"{w}\" height=\"{height}\" role=\"img\" aria-label=\"Share by group\">",
         w = left + width + 170.0
     );
     for (i, g) in shares.iter().enumerate() {
         let y = 4.0 + row * i as f64;
-        let _ = write!(
+        let _ = writeln!(
             page,
             "<text x=\"{}\" y=\"{}\" text-anchor=\"end\" font-size=\"13\">{}</text>\
              <rect x=\"{left}\" y=\"{y}\" width=\"{:.1}\" height=\"11\" fill=\"#c4cad3\"><title>share of seats {}</title></rect>\
              <rect x=\"{left}\" y=\"{}\" width=\"{:.1}\" height=\"13\" fill=\"{}\"><title>share of speaking {}</title></rect>\
-             <text x=\"{:.1}\" y=\"{}\" font-size=\"12\">{} of speaking · {} of seats · {} of turns</text>\n",
+             <text x=\"{:.1}\" y=\"{}\" font-size=\"12\">{} of speaking · {} of seats · {} of turns</text>",
             left - 8.0,
             y + 16.0,
             escape(&short(&g.group, 22)),
