@@ -3,7 +3,13 @@
 // deterministically, the instructions and the Cortex-M0+ cycles between
 // measurement marks that the image sets with BKPT instructions.
 //
-//   node rp2040-run.mjs IMAGE.elf [--json FILE]
+//   node rp2040-run.mjs IMAGE.elf [--json FILE] [--profile FILE]
+//
+// Prints one line per measurement label (instructions and cycles per item,
+// and the most cycles any single measured call took); --json also writes
+// them, with the figures, for scripts. --profile writes how often each
+// instruction address ran inside each measurement (JSON: label -> {address:
+// count}), for profile.py to map to source lines and functions.
 //
 // The image talks to this runner only through breakpoints (see
 // src/marks.rs):
@@ -30,15 +36,17 @@ const SRAM_START = 0x20000000;
 const MAX_INSTRUCTIONS = 4_000_000_000;
 
 function usage(message) {
-  console.error(`rp2040-run: ${message}\nusage: node rp2040-run.mjs IMAGE.elf [--json FILE]`);
+  console.error(`rp2040-run: ${message}\nusage: node rp2040-run.mjs IMAGE.elf [--json FILE] [--profile FILE]`);
   process.exit(2);
 }
 
 const args = process.argv.slice(2);
 let elfPath = null;
 let jsonPath = null;
+let profilePath = null;
 for (let i = 0; i < args.length; i++) {
   if (args[i] === '--json') jsonPath = args[++i] ?? usage('--json needs a file');
+  else if (args[i] === '--profile') profilePath = args[++i] ?? usage('--profile needs a file');
   else if (args[i].startsWith('-')) usage(`unknown option ${args[i]}`);
   else if (elfPath === null) elfPath = args[i];
   else usage('one image only');
@@ -89,8 +97,24 @@ core.PC = core.readUint32(FLASH_START + 4) & ~1;
 let instructions = 0;
 let open = null;
 let exitCode = null;
-const measurements = [];
+// Measurements with the same label add up (a workload measured call by
+// call); the largest single call is kept too.
+const measurements = new Map();
 const figures = [];
+
+function record(label, items, spentInstructions, spentCycles) {
+  let m = measurements.get(label);
+  if (m === undefined) {
+    m = { label, calls: 0, items: 0, instructions: 0, cycles: 0, max_call_instructions: 0, max_call_cycles: 0 };
+    measurements.set(label, m);
+  }
+  m.calls += 1;
+  m.items += items;
+  m.instructions += spentInstructions;
+  m.cycles += spentCycles;
+  m.max_call_instructions = Math.max(m.max_call_instructions, spentInstructions);
+  m.max_call_cycles = Math.max(m.max_call_cycles, spentCycles);
+}
 
 rp.onBreak = (code) => {
   const r = core.registers;
@@ -104,24 +128,14 @@ rp.onBreak = (code) => {
   switch (code) {
     case 0x10:
       if (open !== null) throw new Error(`measurement "${open.label}" is still open`);
-      // The BKPT itself counts for neither side.
+      // Counters before this BKPT; the BKPT itself is taken off at the end.
       open = { label: readLabel(core, r[1], r[2]), items: r[0], instructions, cycles: core.cycles };
       break;
-    case 0x11: {
+    case 0x11:
       if (open === null) throw new Error('end of a measurement that never began');
-      const spentInstructions = instructions - open.instructions - 1;
-      const spentCycles = core.cycles - open.cycles - 1;
-      measurements.push({
-        label: open.label,
-        items: open.items,
-        instructions: spentInstructions,
-        cycles: spentCycles,
-        instructions_per_item: spentInstructions / open.items,
-        cycles_per_item: spentCycles / open.items,
-      });
+      record(open.label, open.items, instructions - open.instructions - 1, core.cycles - open.cycles - 1);
       open = null;
       break;
-    }
     case 0x12:
       figures.push({ label: readLabel(core, r[1], r[2]), value: r[0] });
       break;
@@ -134,8 +148,15 @@ rp.onBreak = (code) => {
   }
 };
 
+const profile = new Map();
 const started = process.hrtime.bigint();
 while (exitCode === null) {
+  if (profilePath !== null && open !== null) {
+    let counts = profile.get(open.label);
+    if (counts === undefined) profile.set(open.label, (counts = new Map()));
+    const pc = core.PC & ~1;
+    counts.set(pc, (counts.get(pc) ?? 0) + 1);
+  }
   core.executeInstruction();
   instructions++;
   if (instructions >= MAX_INSTRUCTIONS) {
@@ -145,16 +166,31 @@ while (exitCode === null) {
 }
 const seconds = Number(process.hrtime.bigint() - started) / 1e9;
 
+const results = [...measurements.values()].map((m) => ({
+  ...m,
+  instructions_per_item: m.instructions / m.items,
+  cycles_per_item: m.cycles / m.items,
+}));
 if (jsonPath !== null) {
-  writeFileSync(jsonPath, JSON.stringify({ measurements, figures, instructions, cycles: core.cycles }, null, 2) + '\n');
+  const document = { image: elfPath, measurements: results, figures, instructions, cycles: core.cycles };
+  writeFileSync(jsonPath, JSON.stringify(document, null, 2) + '\n');
 }
-for (const m of measurements) {
+if (profilePath !== null) {
+  const document = {};
+  for (const [label, counts] of profile) {
+    document[label] = Object.fromEntries([...counts].map(([pc, n]) => [`0x${pc.toString(16)}`, n]));
+  }
+  writeFileSync(profilePath, JSON.stringify({ image: elfPath, profile: document }) + '\n');
+}
+const fixed = (x, width) => x.toFixed(1).padStart(width);
+console.log(`${'measurement'.padEnd(46)} ${'items'.padStart(8)} ${'instr/item'.padStart(10)} ${'cycles/item'.padStart(11)} ${'max call (cycles)'.padStart(18)}`);
+for (const m of results) {
   console.log(
-    `${m.label.padEnd(44)} ${String(m.items).padStart(8)} items  ` +
-      `${m.instructions_per_item.toFixed(1).padStart(9)} instr/item  ${m.cycles_per_item.toFixed(1).padStart(9)} cycles/item`,
+    `${m.label.padEnd(46)} ${String(m.items).padStart(8)} ${fixed(m.instructions_per_item, 10)} ${fixed(m.cycles_per_item, 11)} ` +
+      `${String(m.max_call_cycles).padStart(18)}`,
   );
 }
-for (const f of figures) console.log(`${f.label.padEnd(44)} ${f.value}`);
+for (const f of figures) console.log(`${f.label.padEnd(46)} ${f.value}`);
 console.error(
   `rp2040-run: ${instructions} instructions, ${core.cycles} cycles emulated in ${seconds.toFixed(2)} s, exit ${exitCode}`,
 );

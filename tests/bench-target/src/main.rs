@@ -1,27 +1,242 @@
+//! On-target cost of tabletalk-core, counted on an emulated RP2040.
+//!
+//! Built for thumbv6m-none-eabi and run in rp2040js by `rp2040-run.mjs`,
+//! which counts every instruction and estimates Cortex-M0+ cycles between
+//! the measurement marks set here (see `marks.rs`). Everything is
+//! deterministic: the same build prints the same figures on any machine.
+//!
+//! Workloads, each on a warmed-up engine in a running session:
+//!
+//! * **level path**: [`Engine::push_samples`] for 8 microphone seats, DMA
+//!   blocks of 80 samples (10 ms at 8 kHz), with talkers taking turns and
+//!   crosstalk between the microphones, so the per-frame work (noise floor,
+//!   voice detection, crosstalk, settling) runs as in a meeting. Divided by
+//!   seat-samples.
+//! * **envelope only**: the per-sample loop of the level path by itself
+//!   ([`Envelope::push`]), to see what is per sample and what per frame.
+//! * **turn tracker**: 8 seats whose activity is set directly
+//!   ([`Engine::set_activity`]) plus [`Engine::tick`] every 10 ms: turns,
+//!   floor, interruptions, live figures, with no level path. Divided by
+//!   frames.
+//! * **buttons**: [`Engine::poll_buttons`] for 8 button seats every ms.
+//!
+//! Signals are generated between the measured calls and never counted.
 #![no_std]
 #![no_main]
 
 mod marks;
 
 use cortex_m_rt::entry;
+use tabletalk_core::activity::envelope::Envelope;
+use tabletalk_core::engine::{Engine, SeatConfig};
+use tabletalk_core::params::DetectionParams;
+use tabletalk_core::seat::{ButtonMode, InputKind, SeatId};
+use tabletalk_core::time::Instant;
 use tabletalk_scenario::rng::Rng;
-use tabletalk_scenario::seats::SEATS;
-use tabletalk_scenario::signal::Microphone;
+use tabletalk_scenario::seats::SeatSetup;
+use tabletalk_scenario::signal::{Microphone, Voice};
+
+/// Seats in every workload: the most mic seats the firmware plans for.
+const SEATS: usize = 8;
+/// Samples per block and per seat: 10 ms at 8 kHz, one frame.
+const BLOCK: usize = 80;
+/// Frame length (ms).
+const BLOCK_MS: u32 = 10;
+/// A larger DMA block (40 ms, four frames): the difference to [`BLOCK`]
+/// shows what the engine spends per call rather than per sample or frame.
+const LARGE_BLOCK: usize = 320;
+/// Unmeasured meeting before measuring: lets noise floors and crosstalk
+/// estimates settle, as in a meeting that has been running for a while.
+const WARM_UP_MS: u32 = 6_000;
+/// Measured meeting.
+const MEASURED_MS: u32 = 4_000;
+
+/// Label of the level-path measurement (the runner and 65-target-cost.sh
+/// key on it).
+const LEVEL_PATH: &str = "level path: push_samples, per seat-sample";
+const LEVEL_PATH_LARGE: &str = "  same, 320-sample blocks";
+const ENVELOPE: &str = "envelope loop only, per seat-sample";
+const TRACKER: &str = "turn tracker: set_activity+tick, per frame";
+const BUTTONS: &str = "buttons: poll_buttons (8 seats), per poll";
 
 #[entry]
 fn main() -> ! {
-    let mut mic = Microphone::new(Rng::new(1), &SEATS[1]);
-    let mut buf = [0u16; 80];
-    let sum = marks::measure("scenario mic synthesis (sample)", 80 * 100, || {
-        let mut sum = 0u32;
-        for _ in 0..100 {
-            mic.fill(core::hint::black_box(900), false, &mut buf);
-            sum = sum.wrapping_add(u32::from(buf[3]));
+    let mut failures = 0;
+    failures += level_path::<BLOCK>(LEVEL_PATH);
+    failures += level_path::<LARGE_BLOCK>(LEVEL_PATH_LARGE);
+    envelope_only();
+    failures += tracker();
+    failures += buttons();
+    marks::exit(failures)
+}
+
+/// A talker at seat `seat` of 8: voices of different loudness and rhythm.
+fn setup(seat: usize) -> SeatSetup {
+    let s = seat as u16;
+    SeatSetup {
+        kind: InputKind::Microphone,
+        weight: 1,
+        voice: 300 + 150 * s,
+        leak: 20,
+        syllable_ms: 180 + 10 * s,
+        bias: 2_030 + 5 * s,
+    }
+}
+
+/// Who talks at meeting time `t`: a round of 1.7 s turns with a backchannel
+/// from the next seat in each, so there are overlaps and floor changes.
+fn talking(seat: usize, t: u32) -> bool {
+    let turn = (t / 1_700) as usize;
+    let into = t % 1_700;
+    let speaker = turn % SEATS;
+    seat == speaker && into < 1_500 || seat == (speaker + 1) % SEATS && (600..900).contains(&into)
+}
+
+fn seat(index: usize) -> SeatId {
+    SeatId::new(index as u8).unwrap_or_else(|| marks::exit(2))
+}
+
+fn level_path<const N: usize>(label: &str) -> u32 {
+    let params = DetectionParams::default();
+    let configs = [SeatConfig::microphone(4095); SEATS];
+    let Ok(mut engine) = Engine::<SEATS>::new(params, &configs, Instant(0)) else {
+        return 1;
+    };
+    engine.start_session(Instant(0));
+    let mut root = Rng::new(0x7AB1E);
+    let setups: [SeatSetup; SEATS] = core::array::from_fn(setup);
+    let mut voices: [Voice; SEATS] = core::array::from_fn(|s| Voice::new(root.fork(s as u32)));
+    let mut mics: [Microphone; SEATS] =
+        core::array::from_fn(|s| Microphone::new(root.fork(100 + s as u32), &setups[s]));
+    let mut block = [0u16; N];
+    let block_ms = (N / BLOCK) as u32 * BLOCK_MS;
+    let mut events = 0u32;
+
+    let mut t = 0;
+    while t < WARM_UP_MS + MEASURED_MS {
+        t += block_ms;
+        let measured = t > WARM_UP_MS;
+        let now = Instant(t);
+        for s in 0..SEATS {
+            // The block, 10 ms at a time: each voice's level, plus what
+            // the other voices leak into this microphone.
+            for (k, frame) in block.chunks_mut(BLOCK).enumerate() {
+                let ms = t - block_ms + (k as u32 + 1) * BLOCK_MS;
+                let mut heard = 0;
+                for (o, setup) in setups.iter().enumerate() {
+                    let level = voices[o].level(setup, talking(o, ms), ms);
+                    heard += if o == s {
+                        level
+                    } else {
+                        level * u32::from(setup.leak) / 256
+                    };
+                }
+                mics[s].fill(heard, false, frame);
+            }
+            let result = if measured {
+                marks::measure(label, N as u32, || {
+                    engine.push_samples(seat(s), &block, now)
+                })
+            } else {
+                engine.push_samples(seat(s), &block, now)
+            };
+            if result.is_err() {
+                return 1;
+            }
         }
-        sum
-    });
-    marks::figure("checksum", sum);
-    marks::exit(0)
+        engine.tick(now);
+        while engine.pop_event().is_some() {
+            events += 1;
+        }
+    }
+    marks::figure(
+        if N == BLOCK {
+            "level path: events"
+        } else {
+            "level path (320): events"
+        },
+        events,
+    );
+    let dropped = engine.stats().dropped_events;
+    marks::figure(
+        if N == BLOCK {
+            "level path: dropped events"
+        } else {
+            "level path (320): dropped events"
+        },
+        dropped,
+    );
+    u32::from(events == 0 || dropped > 0)
+}
+
+fn envelope_only() {
+    let params = DetectionParams::default();
+    let mut envelope = Envelope::new(&params.mic, 4095);
+    let mut mic = Microphone::new(Rng::new(5), &setup(3));
+    let mut block = [0u16; BLOCK];
+    let mut sum = 0u32;
+    for step in 0..200u32 {
+        mic.fill(if step % 3 == 0 { 0 } else { 800 }, false, &mut block);
+        marks::measure(ENVELOPE, BLOCK as u32, || {
+            envelope.push(&block, u64::from(step * BLOCK_MS), |frame| {
+                sum = sum.wrapping_add(frame.sum_q4);
+            });
+        });
+    }
+    marks::figure("envelope: checksum", sum);
+}
+
+fn tracker() -> u32 {
+    let params = DetectionParams::default();
+    let configs = [SeatConfig::external(); SEATS];
+    let Ok(mut engine) = Engine::<SEATS>::new(params, &configs, Instant(0)) else {
+        return 1;
+    };
+    engine.start_session(Instant(0));
+    let mut active = [false; SEATS];
+    let mut events = 0u32;
+    let mut failed = false;
+    let mut t = 0;
+    while t < 60_000 {
+        t += BLOCK_MS;
+        let now = Instant(t);
+        marks::measure(TRACKER, 1, || {
+            for (s, was) in active.iter_mut().enumerate() {
+                let is = talking(s, t);
+                if is != *was {
+                    *was = is;
+                    failed |= engine.set_activity(seat(s), is, now).is_err();
+                }
+            }
+            engine.tick(now);
+        });
+        while engine.pop_event().is_some() {
+            events += 1;
+        }
+    }
+    marks::figure("tracker: events in the meeting", events);
+    u32::from(failed || events == 0)
+}
+
+fn buttons() -> u32 {
+    let params = DetectionParams::default();
+    let configs = [SeatConfig::button(ButtonMode::HoldToTalk); SEATS];
+    let Ok(mut engine) = Engine::<SEATS>::new(params, &configs, Instant(0)) else {
+        return 1;
+    };
+    engine.start_session(Instant(0));
+    let mut events = 0u32;
+    for t in 1..=6_000u32 {
+        let pressed = (0..SEATS).fold(0u16, |mask, s| mask | (u16::from(talking(s, t)) << s));
+        marks::measure(BUTTONS, 1, || {
+            engine.poll_buttons(Instant(t), pressed, false)
+        });
+        while engine.pop_event().is_some() {
+            events += 1;
+        }
+    }
+    marks::figure("buttons: events in the meeting", events);
+    u32::from(events == 0)
 }
 
 #[panic_handler]

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# On-target cost benchmark (issue 4): tabletalk-core's level path, turn
+# tracker and buttons built for thumbv6m-none-eabi and run in rp2040js (npm),
+# which counts every instruction and estimates Cortex-M0+ cycles. Prints
+# instructions per seat-sample (target <= 60), per tracker frame, and the
+# RP2040 load for 8 mic seats at 8 kHz at 125 MHz (target < 4%). Fails only
+# when a figure is twice its target or more (see tests/bench-target/
+# summarize.mjs). Costs ~30 s cold build + ~12 s of emulation.
+set -euo pipefail
+cd tests/bench-target
+if ! command -v node >/dev/null; then
+  echo "65-target-cost: skipped: node is not installed (needed for rp2040js)"
+  exit 0
+fi
+if [ ! -f node_modules/rp2040js/package.json ]; then
+  npm ci --no-audit --no-fund --loglevel=error
+fi
+cargo build --release --locked --quiet
+image=target/thumbv6m-none-eabi/release/target-cost
+node rp2040-run.mjs "$image" --json target/target-cost.json
+node summarize.mjs target/target-cost.json
