@@ -34,9 +34,10 @@ pub struct SceneParams {
     pub crosstalk_far_db: (f64, f64),
     /// Reverberation time RT60 of the room (s), uniform in this range.
     pub rt60_s: (f64, f64),
-    /// Share of crosstalk energy that arrives through the reverberant tail,
-    /// for the nearest and the farthest seat (interpolated in between).
-    pub reverberant_share: (f64, f64),
+    /// Energy of the reverberant field relative to a voice's direct sound
+    /// at its own microphone (dB), uniform in this range per room. The
+    /// field is diffuse: every microphone receives the same tail.
+    pub reverb_db: (f64, f64),
     /// Median background noise amplitude at 0 dB gain.
     pub noise_level: f64,
     /// Mean time between steps of the background noise (s).
@@ -69,7 +70,7 @@ impl Default for SceneParams {
             crosstalk_second_db: (-15.0, -8.0),
             crosstalk_far_db: (-20.0, -13.0),
             rt60_s: (0.3, 0.7),
-            reverberant_share: (0.3, 0.7),
+            reverb_db: (-18.0, -10.0),
             noise_level: 10.0,
             noise_step_every_s: 240.0,
             noise_step_db: (3.0, 10.0),
@@ -102,13 +103,12 @@ pub struct SeatScene {
     pub drift: (f64, f64, f64),
 }
 
-/// How one source seat's sound reaches one microphone.
+/// How one source seat's sound reaches one microphone directly.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Path {
-    /// Energy ratio of the source at this mic relative to its own mic.
+    /// Energy ratio of the source's direct sound at this mic relative to
+    /// its own mic.
     pub energy: f64,
-    /// Share of that energy arriving through the reverberant tail.
-    pub reverberant: f64,
 }
 
 /// A sound that is not speech.
@@ -189,6 +189,9 @@ pub struct Scene {
     pub paths: Vec<Vec<Path>>,
     /// Energy time constant of the reverberant tail (ms).
     pub reverb_tau_ms: f64,
+    /// Energy of the reverberant field relative to the direct sound at the
+    /// source's own microphone (ratio).
+    pub reverb_energy: f64,
     /// Background noise amplitude from each time on (ms, amplitude), sorted.
     pub noise_steps: Vec<(u64, f64)>,
     /// Non-speech sounds, sorted by start.
@@ -234,40 +237,28 @@ impl Scene {
                 }
             })
             .collect();
-        let mut paths = vec![
-            vec![
-                Path {
-                    energy: 1.0,
-                    reverberant: 0.05
-                };
-                n
-            ];
-            n
-        ];
+        let mut paths = vec![vec![Path { energy: 1.0 }; n]; n];
         for (i, row) in paths.iter_mut().enumerate() {
             for (j, path) in row.iter_mut().enumerate() {
                 if i == j {
                     continue;
                 }
                 let around = i.abs_diff(j).min(n - i.abs_diff(j));
-                let (range, share) = match around {
-                    1 => (params.crosstalk_neighbour_db, params.reverberant_share.0),
-                    2 => (
-                        params.crosstalk_second_db,
-                        0.5 * (params.reverberant_share.0 + params.reverberant_share.1),
-                    ),
-                    _ => (params.crosstalk_far_db, params.reverberant_share.1),
+                let range = match around {
+                    1 => params.crosstalk_neighbour_db,
+                    2 => params.crosstalk_second_db,
+                    _ => params.crosstalk_far_db,
                 };
                 let db = rng.range(range.0, range.1);
                 *path = Path {
                     energy: db_to_amplitude(2.0 * db),
-                    reverberant: share,
                 };
             }
         }
         let rt60_ms = 1000.0 * rng.range(params.rt60_s.0, params.rt60_s.1);
         // Energy falls 60 dB (a factor 1e6) in RT60: tau = RT60 / ln(1e6).
         let reverb_tau_ms = rt60_ms / 1e6f64.ln();
+        let reverb_energy = db_to_amplitude(rng.range(params.reverb_db.0, params.reverb_db.1) / 2.0).powi(2);
 
         let mut noise_rng = root.fork(1);
         let mut noise_steps = vec![(0, params.noise_level)];
@@ -339,6 +330,7 @@ impl Scene {
             seats,
             paths,
             reverb_tau_ms,
+            reverb_energy,
             noise_steps,
             events,
         }

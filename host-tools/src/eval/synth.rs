@@ -2,10 +2,11 @@
 //! per seat at the device's sample rate, one millisecond at a time.
 //!
 //! Each millisecond, every source (a voice, a cough, a tap, paper) gives an
-//! energy at its own seat; each microphone hears every source through its
-//! [`Path`](super::scene::Path) — direct energy plus a reverberant tail (a
-//! one-pole decay of the source energy with the room's time constant) — plus
-//! the room noise and its own electronic noise. The sum of independent
+//! energy at its own seat; each microphone hears every source's direct sound
+//! through its [`Path`](super::scene::Path), plus the room's reverberant
+//! field — the same at every microphone: each source's energy through a
+//! one-pole decay with the room's time constant, at the room's reverberant
+//! level — plus the room noise and its own electronic noise. The sum of independent
 //! Gaussian-like sources is Gaussian with the summed variance, so one
 //! Gaussian carrier per seat with that standard deviation, around the
 //! seat's (slowly wandering) DC bias, gives statistically the same samples
@@ -236,18 +237,19 @@ impl Synth {
             }
         }
         let keep = self.reverb_keep;
+        let mut field = 0.0;
         for j in 0..n {
             self.reverb[j] = keep * self.reverb[j] + (1.0 - keep) * (self.direct[j] + self.taps[j]);
+            field += self.reverb[j];
         }
+        field *= self.scene.reverb_energy;
         let noise = self.noise_at(t);
         let self_noise = self.scene.params.self_noise;
         for i in 0..n {
             let seat = &self.scene.seats[i];
-            let mut energy = 0.0;
+            let mut energy = field;
             for (j, path) in self.scene.paths[i].iter().enumerate() {
-                energy += path.energy
-                    * ((1.0 - path.reverberant) * self.direct[j]
-                        + path.reverberant * self.reverb[j]);
+                energy += path.energy * self.direct[j];
                 // Table-borne: taps reach other microphones 6 dB stronger.
                 energy += (4.0 * path.energy).min(1.0) * self.taps[j];
             }
