@@ -281,8 +281,9 @@ impl LogWriter {
         Ok(n)
     }
 
-    /// Ends the session at `at` (ticks): flushes pending turns and writes the
-    /// session-end record. Later calls return [`Error::Finished`].
+    /// Ends the session at `at` (ticks; never earlier than the latest time
+    /// any call brought): flushes pending turns and writes the session-end
+    /// record. Later calls return [`Error::Finished`].
     pub fn finish(&mut self, at: Tick, out: &mut [u8]) -> Result<usize, Error> {
         self.check_open()?;
         let batch_turns = self.pending.len() as u32;

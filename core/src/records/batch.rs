@@ -370,3 +370,45 @@ impl Serialize for BatchEncoder<'_> {
         t.end()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn seat_bits_cover_every_seat_index() {
+        let cases = [
+            (1u8, 0u8),
+            (2, 1),
+            (3, 2),
+            (4, 2),
+            (5, 3),
+            (16, 4),
+            (17, 5),
+            (128, 7),
+            (129, 8),
+            (255, 8),
+        ];
+        for (count, bits) in cases {
+            assert_eq!(seat_bits(count), bits, "{count} seats");
+            assert!(u32::from(count - 1) < 1 << bits);
+        }
+        assert_eq!(seat_bits(0), 0);
+    }
+
+    #[test]
+    fn turns_order_by_end_then_seat_then_start() {
+        let t = |seat, start, end| LoggedTurn {
+            seat,
+            start,
+            end,
+            how: TurnEnd::Natural,
+        };
+        let mut turns = [t(2, 5, 9), t(1, 0, 9), t(1, 3, 9), t(0, 0, 10), t(3, 1, 2)];
+        turns.sort_unstable_by_key(LoggedTurn::batch_order);
+        assert_eq!(
+            turns,
+            [t(3, 1, 2), t(1, 0, 9), t(1, 3, 9), t(2, 5, 9), t(0, 0, 10)]
+        );
+    }
+}
