@@ -35,5 +35,7 @@ pub mod params;
 pub mod protocol;
 pub mod records;
 pub mod seat;
+#[cfg(feature = "store")]
+pub mod store;
 pub mod time;
 pub mod turns;
