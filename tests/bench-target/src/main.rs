@@ -117,7 +117,7 @@ fn level_path<const N: usize>(label: &str) -> u32 {
         t += block_ms;
         let measured = t > WARM_UP_MS;
         let now = Instant(t);
-        for s in 0..SEATS {
+        for (s, mic) in mics.iter_mut().enumerate() {
             // The block, 10 ms at a time: each voice's level, plus what
             // the other voices leak into this microphone.
             for (k, frame) in block.chunks_mut(BLOCK).enumerate() {
@@ -131,7 +131,7 @@ fn level_path<const N: usize>(label: &str) -> u32 {
                         level * u32::from(setup.leak) / 256
                     };
                 }
-                mics[s].fill(heard, false, frame);
+                mic.fill(heard, false, frame);
             }
             let result = if measured {
                 marks::measure(label, N as u32, || {
