@@ -380,3 +380,138 @@ fn floor_transfer(floor: &floor::Floor) -> FloorTransfer {
         pause_mean_ms: balance::mean(&pauses),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::session::{SeatInfo, SessionBuilder};
+    use tabletalk_core::seat::InputKind;
+    use tabletalk_core::turns::TurnEnd;
+
+    /// A: 0–4 s and 6–10 s. B: "mm-hm" 1.0–1.5 s inside A's turn, then
+    /// 3–5 s: cuts in on A, A stops at 4 s, B holds the floor; 1 s of
+    /// silence; A takes it back. C never speaks.
+    fn meeting() -> SessionFigures {
+        let mut b = SessionBuilder::new(vec![SeatInfo::new(None, InputKind::Button); 3]);
+        for (seat, start, end) in [
+            (0, 0, 4000),
+            (0, 6000, 10_000),
+            (1, 1000, 1500),
+            (1, 3000, 5000),
+        ] {
+            b.push_turn(seat, start, end, TurnEnd::Natural);
+        }
+        analyse(&b.finish(), &Options::default(), None)
+    }
+
+    #[test]
+    fn every_figure_hand_computed() {
+        let f = meeting();
+        let (a, b, c) = (&f.seats[0], &f.seats[1], &f.seats[2]);
+        assert_eq!(
+            (a.speaking_ms, b.speaking_ms, c.speaking_ms),
+            (8000, 2500, 0)
+        );
+        assert_eq!(
+            (a.share, b.share, c.share),
+            (8000.0 / 10500.0, 2500.0 / 10500.0, 0.0)
+        );
+        assert_eq!((a.turns, b.turns, c.turns), (2, 2, 0));
+        assert_eq!((a.turn_share, b.turn_share), (0.5, 0.5));
+        assert_eq!((a.floor_turns, b.floor_turns, c.floor_turns), (2, 1, 0));
+        assert_eq!(
+            (a.mean_turn_ms, b.median_turn_ms, c.mean_turn_ms),
+            (Some(4000.0), Some(1250.0), None)
+        );
+        assert_eq!((a.longest_turn_ms, b.longest_turn_ms), (4000, 2000));
+        assert_eq!((a.overlap_ms, b.overlap_ms, c.overlap_ms), (1500, 1500, 0));
+        assert_eq!(
+            (b.interruptions_made, b.interruptions_made_successful),
+            (1, 1)
+        );
+        assert_eq!(
+            (
+                a.interruptions_suffered,
+                a.interruptions_suffered_successful
+            ),
+            (1, 1)
+        );
+        assert_eq!((a.interruptions_made, b.interruptions_suffered), (0, 0));
+        assert_eq!((a.backchannels, b.backchannels), (0, 1));
+
+        let g = &f.group;
+        assert_eq!(
+            (
+                g.seats,
+                g.duration_ms,
+                g.speech_ms,
+                g.silence_ms,
+                g.overlap_ms
+            ),
+            (3, 10_000, 9000, 1000, 1500)
+        );
+        assert_eq!(g.overlap_ratio, Some(1500.0 / 9000.0));
+        // Sorted 0, 2500, 8000: Σ(2i − n − 1)x = 2 · 8000 = 16000; / (3 · 10500).
+        let gini = 16_000.0 / 31_500.0;
+        assert!((g.gini.unwrap() - gini).abs() < 1e-12);
+        assert!((g.gini_corrected.unwrap() - gini * 1.5).abs() < 1e-12);
+        let (p, q) = (8000.0f64 / 10500.0, 2500.0f64 / 10500.0);
+        assert!((g.evenness.unwrap() - (-(p * p.ln() + q * q.ln()) / 3f64.ln())).abs() < 1e-12);
+        // Turn counts 2, 2, 0: mean 4/3, variance 8/9, CV √2/2.
+        assert!((g.turn_count_variance.unwrap() - 8.0 / 9.0).abs() < 1e-12);
+        assert!((g.turn_count_cv.unwrap() - 2f64.sqrt() / 2.0).abs() < 1e-12);
+        assert_eq!((g.turns, g.floor_transitions, g.backchannels), (4, 2, 1));
+        assert_eq!(g.transitions, [vec![0, 1, 0], vec![1, 0, 0], vec![0, 0, 0]]);
+        assert_eq!(
+            g.transition_probabilities[0],
+            [Some(0.0), Some(1.0), Some(0.0)]
+        );
+        assert_eq!(g.transition_probabilities[2], [None, None, None]);
+        assert_eq!(
+            g.interruptions,
+            [vec![0, 0, 0], vec![1, 0, 0], vec![0, 0, 0]]
+        );
+        // Offsets: A→B 3000 − 4000 = −1000 (overlap), B→A 6000 − 5000 = +1000 (gap).
+        let t = &g.floor_transfer;
+        assert_eq!((t.transfers, t.gaps, t.overlaps, t.pauses), (2, 1, 1, 0));
+        assert_eq!(
+            (t.offset_median_ms, t.offset_mean_ms),
+            (Some(0.0), Some(0.0))
+        );
+        assert_eq!(
+            (t.offset_q1_ms, t.offset_q3_ms),
+            (Some(-500.0), Some(500.0))
+        );
+        assert_eq!(
+            g.longest_monologue,
+            Some(Monologue {
+                seat: 0,
+                start_ms: 0,
+                end_ms: 4000,
+                duration_ms: 4000
+            })
+        );
+        // Onsets 0, 3000, 6000 (the backchannel set aside): perfectly regular.
+        assert_eq!(g.burstiness, Some(-1.0));
+    }
+
+    #[test]
+    fn a_session_without_speech_has_no_balance_figures() {
+        let b = SessionBuilder::new(vec![SeatInfo::new(None, InputKind::Button); 4]);
+        let f = analyse(
+            &b.finish(),
+            &Options {
+                window_ms: Some(1000),
+                ..Options::default()
+            },
+            None,
+        );
+        assert_eq!(f.seats.len(), 4);
+        assert_eq!(
+            (f.group.gini, f.group.evenness, f.group.turn_count_cv),
+            (None, None, None)
+        );
+        assert_eq!(f.group.turn_count_variance, Some(0.0));
+        assert!(f.group.longest_monologue.is_none() && f.windows.is_empty());
+    }
+}

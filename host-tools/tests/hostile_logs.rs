@@ -1,0 +1,102 @@
+//! Hostile and damaged bytes never panic the laptop side: decoding, the
+//! session model and every metric and report format take whatever survives.
+
+use proptest::prelude::*;
+use tabletalk::logs::{decode, encode_session, SessionSpec};
+use tabletalk::metrics::Options;
+use tabletalk::report::{render, Format, Report};
+use tabletalk_core::seat::InputKind;
+use tabletalk_core::turns::MarkerKind;
+
+fn valid_log() -> Vec<u8> {
+    let spec = SessionSpec {
+        inputs: vec![InputKind::Button; 5],
+        labels: (0..5).map(|i| Some(format!("seat-{i}"))).collect(),
+        tick_ms: 10,
+        ..SessionSpec::default()
+    };
+    let turns: Vec<(u8, u64, u64)> = (0..300u64)
+        .map(|i| ((i * 7 % 5) as u8, i * 40, i * 40 + 25 + i % 30))
+        .collect();
+    let markers = [
+        (0, MarkerKind::Start),
+        (3000, MarkerKind::Agenda),
+        (6000, MarkerKind::Pause),
+        (6500, MarkerKind::Resume),
+    ];
+    encode_session(&spec, &turns, &markers, 13_000).unwrap()
+}
+
+fn everything(bytes: &[u8]) {
+    if let Ok(log) = decode(bytes, "fuzz") {
+        let _ = log.warning();
+        let options = Options {
+            window_ms: Some(1000),
+            backchannel_max_ms: None,
+        };
+        let report = Report::build(&log.sessions, vec![log.summary()], &options, None);
+        for format in [
+            Format::Text,
+            Format::Json,
+            Format::Csv,
+            Format::Md,
+            Format::Html,
+        ] {
+            let mut out = Vec::new();
+            render(&report, &log.sessions, format, &mut out).unwrap();
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    #[test]
+    fn arbitrary_bytes(bytes in proptest::collection::vec(any::<u8>(), 0..4096)) {
+        everything(&bytes);
+    }
+
+    #[test]
+    fn flipped_bytes_of_a_real_log(flips in proptest::collection::vec((any::<usize>(), 1u8..=255), 1..12)) {
+        let mut bytes = valid_log();
+        let len = bytes.len();
+        for (at, mask) in flips {
+            bytes[at % len] ^= mask;
+        }
+        everything(&bytes);
+    }
+
+    #[test]
+    fn cut_and_spliced_logs(cut in any::<usize>(), from in any::<usize>()) {
+        let log = valid_log();
+        let (cut, from) = (cut % log.len(), from % log.len());
+        let mut bytes = log[..cut].to_vec();
+        bytes.extend_from_slice(&log[from..]);
+        everything(&bytes);
+    }
+}
+
+#[test]
+fn a_damaged_log_keeps_every_intact_session() {
+    // Three sessions back to back; the second one's header is destroyed.
+    let mut logs = Vec::new();
+    for number in 0..3u32 {
+        let spec = SessionSpec {
+            session: tabletalk_core::records::SessionId { number, nonce: 7 },
+            inputs: vec![InputKind::Button; 2],
+            ..SessionSpec::default()
+        };
+        logs.push(encode_session(&spec, &[(0, 0, 100), (1, 50, 300)], &[], 400).unwrap());
+    }
+    let mut bytes = Vec::new();
+    let middle = logs[0].len() + 3;
+    for log in &logs {
+        bytes.extend_from_slice(log);
+    }
+    bytes[middle] ^= 0xFF;
+    let log = decode(&bytes, "t").unwrap();
+    assert_eq!(log.sessions.len(), 2);
+    assert_eq!(log.frames_lost, 1);
+    assert!(log.orphan_records > 0);
+    assert!(log.warning().unwrap().contains("header was lost"));
+}
