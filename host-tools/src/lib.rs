@@ -5,13 +5,13 @@
 pub mod cli;
 pub mod commands;
 pub mod device;
+pub mod duration;
 pub mod error;
 pub mod eval;
+pub mod inputs;
+pub mod logs;
 pub mod metrics;
 pub mod report;
 pub mod roster;
 pub mod rttm;
 pub mod session;
-pub mod duration;
-pub mod logs;
-pub mod inputs;

@@ -54,10 +54,10 @@ pub struct RangeSeat {
 }
 
 /// Consecutive windows of `window_ms` from the session's start; the last
-/// one ends with the session. Capped at 100 000 windows (a 1 ms window over
+/// one ends with the session. Capped at 10 000 windows (a 1 ms window over
 /// a long meeting would be useless and huge): the window then grows.
 pub fn window_bounds(session: &Session, window_ms: u64) -> Vec<u64> {
-    const MAX_WINDOWS: u64 = 100_000;
+    const MAX_WINDOWS: u64 = 10_000;
     let length = session.end_ms - session.start_ms;
     let window = window_ms.max(length.div_ceil(MAX_WINDOWS)).max(1);
     let mut bounds: Vec<u64> = (0..length.div_ceil(window))
