@@ -41,6 +41,12 @@ pub enum Command {
     /// real AMI meeting timings, against the Open Badges detector; prints
     /// the targets.
     Evaluate(commands::evaluate::Args),
+    /// Run recorded microphones (WAV per seat, or level tracks) through the
+    /// device's core, with the device's parameters, and write a log.
+    Replay(commands::replay::Args),
+    /// Simulate a meeting's microphones (a demo, an AMI meeting, any RTTM),
+    /// run them through the device's core and write a log.
+    Simulate(commands::simulate::Args),
 }
 
 /// Runs the parsed command line.
@@ -54,5 +60,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Device(args) => commands::device::run(args),
         Command::Score(args) => commands::score::run(args),
         Command::Evaluate(args) => commands::evaluate::run(args),
+        Command::Replay(args) => commands::replay::run(args),
+        Command::Simulate(args) => commands::simulate::run(args),
     }
 }

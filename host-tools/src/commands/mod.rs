@@ -6,5 +6,7 @@ pub mod device;
 pub mod evaluate;
 pub mod export;
 pub mod import;
+pub mod replay;
 pub mod report;
 pub mod score;
+pub mod simulate;
