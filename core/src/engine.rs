@@ -539,7 +539,12 @@ impl<const SEATS: usize> Engine<SEATS> {
         self.mics.status(seat.index())
     }
 
-    /// The microphone array (couplings, for inspection or presetting).
+    /// The microphone array (learned couplings, levels).
+    pub const fn mics(&self) -> &MicArray<SEATS> {
+        &self.mics
+    }
+
+    /// The microphone array, to preset couplings of a known geometry.
     pub fn mics_mut(&mut self) -> &mut MicArray<SEATS> {
         &mut self.mics
     }

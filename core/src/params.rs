@@ -126,11 +126,10 @@ pub struct MicParams {
     /// Normal frames this long in a row clear a microphone fault (`MicOk`)
     /// (ms).
     pub fault_clear_ms: u16,
-    /// A noise-floor sub-window (an eighth of `floor_window_ms`) whose frame
-    /// levels all stayed within this spread is steady noise, not speech: the
-    /// floor rises to it at once instead of waiting for the whole window
-    /// (dB × 10; `0` disables). Speech varies far more from syllable to
-    /// syllable.
+    /// Half a second of frames whose levels all stayed within this spread
+    /// is steady noise, not speech: the noise floor rises to it at once
+    /// instead of waiting for the whole window (dB × 10; `0` disables).
+    /// Speech varies far more from syllable to syllable.
     pub floor_steady_db10: u16,
 }
 
@@ -140,7 +139,7 @@ impl Default for MicParams {
             sample_rate_hz: 8000,
             frame_rate_hz: 100,
             dc_shift: 10,
-            floor_window_ms: 4000,
+            floor_window_ms: 12_000,
             on_threshold_db10: 90,
             off_threshold_db10: 50,
             onset_lookback_ms: 150,

@@ -15,35 +15,60 @@
 //! **explained as crosstalk** when some seat `j`
 //!
 //! 1. is itself above its off threshold,
-//! 2. is *more* clearly speaking than `i` (higher level above its own floor;
-//!    ties go to the lower index), and
+//! 2. is the louder of the two once gains are taken out:
+//!    `2·(L_j − L_i) > c[j][i] − c[i][j]` (ties go to the lower index). With
+//!    `c[i][j] = a + g_i − g_j` for a symmetric acoustic attenuation `a` and
+//!    microphone gains `g`, this is exactly "`j`'s voice is louder than
+//!    `i`'s at equal gains", so a high-gain microphone does not win just by
+//!    being loud, and of two seats at most one explains the other;
 //! 3. could have produced all of `i`'s level: `L_i ≤ L_j + c[i][j] + margin`.
 //!
-//! Condition 2 makes the test asymmetric, so two seats never explain each
-//! other away: the seat that stands out most above its floor is never
-//! suppressed. When two people really talk at once, each microphone carries
-//! its own speaker at full strength, well above what the other's leak would
-//! give, so both stay active. The `margin` absorbs frame-to-frame
-//! fluctuation of the leak.
+//! When two people really talk at once, each microphone carries its own
+//! speaker at full strength, well above what the other's leak would give,
+//! so condition 3 fails for both and both stay active. The `margin` absorbs
+//! frame-to-frame fluctuation of the leak; it must stay below half the
+//! round-trip attenuation `−(c[i][j] + c[j][i])` of the closest pair for
+//! double talk there to be separable at all. Should every speaking seat be
+//! explained (possible only with inconsistent couplings), the one furthest
+//! above its own floor is kept.
+//!
+//! Only levels are compared, not levels above the floor: during a long
+//! monologue without real pauses, every microphone's floor creeps up to the
+//! speaker's quietest syllables, and levels above floor stop saying who
+//! speaks; levels and couplings still do.
 //!
 //! ## Learning the coupling
 //!
 //! Couplings start at `coupling_initial_db10` and are learned per ordered
-//! pair. Whenever one seat `j` clearly dominates a frame (the highest level
-//! above floor, at least `coupling_learn_snr_db10`), every other seat `i`
-//! that hears something (above its off threshold) contributes the
-//! difference `d = L_i − L_j`. The estimate moves up by 3 steps when `d` is
-//! above it and down by 1 when below, which settles on the upper quartile of
-//! `d`: high enough to cover the leak's fluctuation, low enough that the
-//! occasional double talk (where `d` is large) does not drag it up. Learning
-//! needs no labels and follows people who move or change their gain.
+//! pair. In a frame where one seat `j` is furthest above its own floor, by
+//! at least `coupling_learn_snr_db10`, another seat `i` that hears
+//! something (above its off threshold) contributes the difference
+//! `d = L_i − L_j` when the frame looks like `j` alone:
+//!
+//! * `i` stands at least [`LEARN_GAP_STRONG_DB10`] less far above its own
+//!   floor than `j`: a leak, whatever the gains, since levels above floor
+//!   do not depend on gains. The estimate moves both ways.
+//! * `i` stands at least [`LEARN_GAP_DB10`] less far above its floor: the
+//!   estimate may only move *down*. A close neighbour's leak (a few dB down)
+//!   and a second talker who is a few dB quieter look alike in one frame;
+//!   lowering the estimate is safe for both, raising it is not, because
+//!   each raise would make the next double-talk frame look like a leak.
+//!
+//! Double talk, where both seats stand about equally far above their floors
+//! and `d` is far above any leak, teaches nothing, and neither do frames
+//! where either floor has crept up to the speech (not
+//! [`trusted`](super::noise_floor::NoiseFloor::trusted)). The estimate moves up by 3 steps when
+//! `d` is above it and down by 1 when below, which settles on the upper
+//! quartile of `d`: high enough to cover the leak's fluctuation, low enough
+//! that occasional double talk does not drag it up. Learning needs no labels
+//! and follows people who move or change their gain.
 //!
 //! ```
 //! use tabletalk_core::activity::crosstalk::Crosstalk;
 //! let mut xt = Crosstalk::<2>::new(-60);
 //! // Seat 0 at -20 dBFS, 30 dB above its floor; seat 1 hears it at -30 dBFS.
 //! let levels = [-200, -300];
-//! let snr = [Some(300), Some(150)];
+//! let snr = [Some(300), Some(200)];
 //! let speaking = [true, true];
 //! assert_eq!(xt.explained(&levels, &snr, &speaking, 40), [false, true]);
 //! // A second talker at seat 1, as loud as seat 0 at its own microphone.
@@ -51,6 +76,14 @@
 //! let snr = [Some(305), Some(300)];
 //! assert_eq!(xt.explained(&levels, &snr, &speaking, 40), [false, false]);
 //! ```
+
+/// How much less far above its floor a seat must be than the dominant seat
+/// for a frame to lower the coupling estimate (dB × 10).
+pub const LEARN_GAP_DB10: i32 = 20;
+
+/// How much less far above its floor a seat must be than the dominant seat
+/// for a frame to raise the coupling estimate too (dB × 10).
+pub const LEARN_GAP_STRONG_DB10: i32 = 60;
 
 /// Lowest learned coupling (dB × 10).
 pub const COUPLING_MIN_DB10: i16 = -600;
@@ -98,40 +131,53 @@ impl<const SEATS: usize> Crosstalk<SEATS> {
         margin_db10: u16,
     ) -> [bool; SEATS] {
         let mut out = [false; SEATS];
+        let active = |k: usize| -> Option<i32> {
+            match (snr.get(k), speaking.get(k), levels.get(k)) {
+                (Some(Some(_)), Some(true), Some(&level)) => Some(i32::from(level)),
+                _ => None,
+            }
+        };
         for (i, slot) in out.iter_mut().enumerate() {
-            let (Some(&Some(snr_i)), Some(&true), Some(&level_i), Some(row)) = (
-                snr.get(i),
-                speaking.get(i),
-                levels.get(i),
-                self.coupling.get(i),
-            ) else {
-                continue;
-            };
+            let Some(level_i) = active(i) else { continue };
             *slot = (0..SEATS).any(|j| {
-                if j == i {
-                    return false;
-                }
-                let (Some(&Some(snr_j)), Some(&true), Some(&level_j), Some(&c)) =
-                    (snr.get(j), speaking.get(j), levels.get(j), row.get(j))
-                else {
+                let Some(level_j) = active(j).filter(|_| j != i) else {
                     return false;
                 };
-                let louder = snr_j > snr_i || (snr_j == snr_i && j < i);
-                louder
-                    && i32::from(level_i)
-                        <= i32::from(level_j) + i32::from(c) + i32::from(margin_db10)
+                let (Some(c_ij), Some(c_ji)) = (self.coupling(i, j), self.coupling(j, i)) else {
+                    return false;
+                };
+                let (c_ij, c_ji) = (i32::from(c_ij), i32::from(c_ji));
+                let lhs = 2 * (level_j - level_i);
+                let louder = lhs > c_ji - c_ij || (lhs == c_ji - c_ij && j < i);
+                louder && level_i <= level_j + c_ij + i32::from(margin_db10)
             });
+        }
+        // Inconsistent couplings could explain everyone away: keep the seat
+        // furthest above its own floor.
+        let speaking_count = (0..SEATS).filter(|&k| active(k).is_some()).count();
+        let explained_count = out.iter().filter(|&&e| e).count();
+        if speaking_count > 0 && explained_count == speaking_count {
+            let best = (0..SEATS)
+                .filter_map(|k| active(k).and(snr.get(k).copied().flatten()).map(|s| (s, k)))
+                .max_by_key(|&(s, k)| (s, core::cmp::Reverse(k)));
+            if let Some(slot) = best.and_then(|(_, k)| out.get_mut(k)) {
+                *slot = false;
+            }
         }
         out
     }
 
-    /// Learns from one frame (see the module docs). `off_db10` is the off
+    /// Learns from one frame (see the module docs). `trusted`: whether each
+    /// seat's floor still measures the room (see
+    /// [`NoiseFloor::trusted`](super::noise_floor::NoiseFloor::trusted));
+    /// frames of untrusted seats teach nothing. `off_db10` is the off
     /// threshold, `learn_snr_db10` the dominance needed, `step_db10` the
     /// learning step (0: no learning).
     pub fn learn(
         &mut self,
         levels: &[i16; SEATS],
         snr: &[Option<i32>; SEATS],
+        trusted: &[bool; SEATS],
         off_db10: i32,
         learn_snr_db10: i32,
         step_db10: u8,
@@ -148,7 +194,7 @@ impl<const SEATS: usize> Crosstalk<SEATS> {
             }
         }
         let Some((j, snr_j)) = dominant else { return };
-        if snr_j < learn_snr_db10 {
+        if snr_j < learn_snr_db10 || !trusted.get(j).copied().unwrap_or(false) {
             return;
         }
         let Some(&level_j) = levels.get(j) else {
@@ -156,7 +202,7 @@ impl<const SEATS: usize> Crosstalk<SEATS> {
         };
         let step = i32::from(step_db10);
         for (i, row) in self.coupling.iter_mut().enumerate() {
-            if i == j {
+            if i == j || !trusted.get(i).copied().unwrap_or(false) {
                 continue;
             }
             let (Some(&Some(snr_i)), Some(&level_i), Some(c)) =
@@ -164,11 +210,13 @@ impl<const SEATS: usize> Crosstalk<SEATS> {
             else {
                 continue;
             };
-            if snr_i < off_db10 {
-                continue;
-            }
             let d = i32::from(level_i) - i32::from(level_j);
             let current = i32::from(*c);
+            let gap = snr_j - snr_i;
+            let strong = gap >= LEARN_GAP_STRONG_DB10;
+            if snr_i < off_db10 || gap < LEARN_GAP_DB10 || (!strong && d >= current) {
+                continue;
+            }
             let next = if d > current {
                 (current + 3 * step).min(d.max(current))
             } else if d < current {
@@ -198,7 +246,14 @@ mod tests {
         let offsets = [-160i16, -150, -140, -130, -120];
         for k in 0..5000 {
             let d = offsets[k % 5];
-            xt.learn(&[-200, -200 + d], &[Some(300), Some(100)], 50, 150, 2);
+            xt.learn(
+                &[-200, -200 + d],
+                &[Some(300), Some(100)],
+                &[true; 2],
+                50,
+                150,
+                2,
+            );
         }
         let c = xt.coupling(1, 0).unwrap_or(0);
         assert!((-135..=-120).contains(&c), "coupling {c}");
@@ -212,10 +267,103 @@ mod tests {
         let levels = [-200, -150, -300];
         let snr = [Some(300), Some(200), Some(100)];
         let speaking = [true, true, true];
-        // Seat 0 has the highest SNR and is never explained.
+        // Seat 1 is the loudest and is never explained; with +10 dB
+        // couplings everything quieter is.
         let out = xt.explained(&levels, &snr, &speaking, 40);
-        assert!(!out[0]);
-        assert!(out[2]);
+        assert_eq!(out, [true, false, true]);
+    }
+
+    #[test]
+    fn gains_are_taken_out_by_the_learned_couplings() {
+        let mut xt = Crosstalk::<2>::new(-100);
+        // Mic 1 has 12 dB more gain: seat 0's voice reaches it at +2 dB,
+        // seat 1's voice reaches mic 0 at -22 dB.
+        xt.set_coupling(1, 0, 20);
+        xt.set_coupling(0, 1, -220);
+        // Seat 0 speaks: mic 1 is louder in absolute terms, but explained.
+        let out = xt.explained(&[-200, -180], &[Some(300), Some(250)], &[true, true], 40);
+        assert_eq!(out, [false, true]);
+        // Seat 1 speaks: mic 0 hears it 22 dB down, explained.
+        let out = xt.explained(&[-400, -180], &[Some(100), Some(300)], &[true, true], 40);
+        assert_eq!(out, [true, false]);
+        // Both speak equally loud: mic 1 carries its own voice 12 dB up
+        // (-80) over seat 0's leak (-180); neither is explained.
+        let out = xt.explained(&[-200, -80], &[Some(300), Some(310)], &[true, true], 40);
+        assert_eq!(out, [false, false]);
+    }
+
+    #[test]
+    fn someone_always_remains_when_couplings_are_inconsistent() {
+        let mut xt = Crosstalk::<3>::new(0);
+        xt.set_coupling(0, 1, 200);
+        xt.set_coupling(1, 2, 200);
+        xt.set_coupling(2, 0, 200);
+        let out = xt.explained(
+            &[-200, -200, -200],
+            &[Some(100), Some(300), Some(200)],
+            &[true; 3],
+            40,
+        );
+        assert!(!out[1], "{out:?}");
+    }
+
+    #[test]
+    fn double_talk_does_not_drag_the_coupling_up() {
+        let mut xt = Crosstalk::<2>::new(-100);
+        // Seat 0 dominates by 3 dB above floor, seat 1 is only 2 dB quieter
+        // in level: double talk, not a -2 dB leak.
+        for _ in 0..1000 {
+            xt.learn(
+                &[-200, -220],
+                &[Some(300), Some(270)],
+                &[true; 2],
+                50,
+                150,
+                2,
+            );
+        }
+        assert_eq!(xt.coupling(1, 0), Some(-100));
+        // A weakly dominated seat lowers the estimate, never raises it.
+        for _ in 0..1000 {
+            xt.learn(
+                &[-200, -350],
+                &[Some(300), Some(270)],
+                &[true; 2],
+                50,
+                150,
+                2,
+            );
+        }
+        assert_eq!(xt.coupling(1, 0), Some(-150));
+        // Untrusted floors teach nothing.
+        for _ in 0..1000 {
+            xt.learn(
+                &[-200, -400],
+                &[Some(300), Some(100)],
+                &[true, false],
+                50,
+                150,
+                2,
+            );
+        }
+        assert_eq!(xt.coupling(1, 0), Some(-150));
+    }
+
+    #[test]
+    fn frames_without_a_clear_dominant_teach_nothing() {
+        let mut xt = Crosstalk::<2>::new(-60);
+        for _ in 0..100 {
+            xt.learn(
+                &[-200, -150],
+                &[Some(300), Some(290)],
+                &[true; 2],
+                50,
+                150,
+                2,
+            );
+        }
+        assert_eq!(xt.coupling(1, 0), Some(-60));
+        assert_eq!(xt.coupling(0, 1), Some(-60));
     }
 
     #[test]

@@ -4,8 +4,9 @@
 //! [`MicArray`] owns one [`Envelope`], [`NoiseFloor`], [`MicHealth`] and
 //! [`Vad`] per microphone seat and one [`Crosstalk`] matrix. Samples arrive
 //! per seat, in blocks ([`MicArray::push_samples`]); completed frames wait in
-//! a short per-seat queue until every microphone has delivered the same
-//! frame, and then the frame is decided for all seats at once ("a round"),
+//! a short per-seat queue until every microphone has delivered a frame, and
+//! then the earliest frame is decided for all seats at once ("a round":
+//! every seat's frame that ended within half a frame of the earliest one),
 //! because crosstalk can only be judged across seats:
 //!
 //! 1. level of each frame (dBFS × 10) and its class (normal, flat,
@@ -207,17 +208,32 @@ impl<const SEATS: usize> MicArray<SEATS> {
         }
     }
 
-    /// Decides one frame for every microphone seat.
+    /// Decides one frame for every microphone seat: the earliest pending
+    /// frame and every other seat's frame that ended within half a frame of
+    /// it (seats are sampled together, so their frames line up).
     fn round(&mut self, out: &mut impl FnMut(usize, Edge)) {
         let params = self.params;
+        let Some(first_end) = self
+            .seats
+            .iter()
+            .filter(|s| s.enabled)
+            .filter_map(|s| s.queue.front().map(|f| f.end_ms))
+            .min()
+        else {
+            return;
+        };
+        let same_round = first_end.saturating_add(self.frame_ms / 2 + self.frame_ms % 2);
         let mut frames: [Option<FrameStats>; SEATS] = [None; SEATS];
         for (s, slot) in self.seats.iter_mut().zip(frames.iter_mut()) {
-            if s.enabled {
-                *slot = s.queue.pop_front();
-                if slot.is_none() {
-                    // Holding rounds back no more until it delivers again.
-                    s.delivering = false;
-                }
+            if !s.enabled {
+                continue;
+            }
+            match s.queue.front() {
+                Some(head) if head.end_ms < same_round => *slot = s.queue.pop_front(),
+                Some(_) => {}
+                // Delivering but nothing at all: it holds rounds back no
+                // more until it delivers again.
+                None => s.delivering = false,
             }
         }
         let round_end = frames.iter().flatten().map(|f| f.end_ms).max().unwrap_or(0);
@@ -265,9 +281,14 @@ impl<const SEATS: usize> MicArray<SEATS> {
                 .explained(&levels, &snr, &speaking, params.crosstalk_margin_db10);
 
         // 4: learning, from this frame's evidence.
+        let mut trusted = [false; SEATS];
+        for (flag, s) in trusted.iter_mut().zip(self.seats.iter()) {
+            *flag = s.floor.trusted();
+        }
         self.crosstalk.learn(
             &levels,
             &snr,
+            &trusted,
             off,
             i32::from(params.coupling_learn_snr_db10),
             params.coupling_step_db10,
