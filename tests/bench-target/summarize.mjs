@@ -37,6 +37,16 @@ const find = (prefix) => {
   }
   return m;
 };
+// The counter itself: a loop whose instruction and M0+ cycle counts are
+// known exactly (src/marks.rs, calibrate).
+const calibration = find('calibration');
+if (calibration.instructions !== 2002 || calibration.cycles !== 3001) {
+  console.error(
+    `summarize: the counter is off: calibration counted ${calibration.instructions} instructions and ` +
+      `${calibration.cycles} cycles, not 2002 and 3001`,
+  );
+  process.exit(1);
+}
 const level = find('level path: push_samples');
 const large = find('  same, 320-sample blocks');
 const envelope = find('envelope loop only');
@@ -58,6 +68,7 @@ const perCall = (4 * level.instructions_per_item * 80 - large.instructions_per_i
 const perFrame = level.instructions_per_item * 80 - perCall - envelope.instructions_per_item * 80;
 
 console.log('on-target cost (thumbv6m, rp2040js: instructions counted, Cortex-M0+ cycles estimated, no flash wait states)');
+console.log('  counter calibrated: 2002 instructions, 3001 cycles for the reference loop, as expected');
 console.log(
   `  level path, 8 mic seats, 80-sample blocks: ${level.instructions_per_item.toFixed(1)} instructions per seat-sample ` +
     `(target <= ${TARGET_INSTR_PER_SAMPLE}: ${verdict(level.instructions_per_item, TARGET_INSTR_PER_SAMPLE)}), ` +

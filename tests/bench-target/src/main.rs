@@ -61,6 +61,7 @@ const BUTTONS: &str = "buttons: poll_buttons (8 seats), per poll";
 
 #[entry]
 fn main() -> ! {
+    marks::calibrate();
     let mut failures = 0;
     failures += level_path::<BLOCK>(LEVEL_PATH);
     failures += level_path::<LARGE_BLOCK>(LEVEL_PATH_LARGE);
