@@ -25,7 +25,7 @@ pub const SESSION: SessionId = SessionId {
 };
 
 /// The device id written into the header.
-pub const DEVICE_ID: u64 = 0x7AB1_E7A1_4_5EA7;
+pub const DEVICE_ID: u64 = 0x0007_AB1E_7A14_5EA7;
 
 /// Wall-clock time of the meeting's start (2026-03-14 09:30 UTC).
 pub const STARTED_AT_UNIX_MS: u64 = 1_773_480_600_000;
