@@ -6,7 +6,8 @@
 //   node rp2040-run.mjs IMAGE.elf [--json FILE] [--profile FILE]
 //
 // Prints one line per measurement label (instructions and cycles per item,
-// and the most cycles any single measured call took); --json also writes
+// the most cycles any single measured call took, and the deepest the stack
+// went below the stack pointer at the begin mark); --json also writes
 // them, with the figures, for scripts. --profile writes how often each
 // instruction address ran inside each measurement (JSON: label -> {address:
 // count}), for profile.py to map to source lines and functions.
@@ -102,10 +103,10 @@ let exitCode = null;
 const measurements = new Map();
 const figures = [];
 
-function record(label, items, spentInstructions, spentCycles) {
+function record(label, items, spentInstructions, spentCycles, stackBytes) {
   let m = measurements.get(label);
   if (m === undefined) {
-    m = { label, calls: 0, items: 0, instructions: 0, cycles: 0, max_call_instructions: 0, max_call_cycles: 0 };
+    m = { label, calls: 0, items: 0, instructions: 0, cycles: 0, max_call_instructions: 0, max_call_cycles: 0, max_stack_bytes: 0 };
     measurements.set(label, m);
   }
   m.calls += 1;
@@ -114,6 +115,7 @@ function record(label, items, spentInstructions, spentCycles) {
   m.cycles += spentCycles;
   m.max_call_instructions = Math.max(m.max_call_instructions, spentInstructions);
   m.max_call_cycles = Math.max(m.max_call_cycles, spentCycles);
+  m.max_stack_bytes = Math.max(m.max_stack_bytes, stackBytes);
 }
 
 rp.onBreak = (code) => {
@@ -129,11 +131,18 @@ rp.onBreak = (code) => {
     case 0x10:
       if (open !== null) throw new Error(`measurement "${open.label}" is still open`);
       // Counters before this BKPT; the BKPT itself is taken off at the end.
-      open = { label: readLabel(core, r[1], r[2]), items: r[0], instructions, cycles: core.cycles };
+      open = {
+        label: readLabel(core, r[1], r[2]),
+        items: r[0],
+        instructions,
+        cycles: core.cycles,
+        sp: core.SP,
+        minSp: core.SP,
+      };
       break;
     case 0x11:
       if (open === null) throw new Error('end of a measurement that never began');
-      record(open.label, open.items, instructions - open.instructions - 1, core.cycles - open.cycles - 1);
+      record(open.label, open.items, instructions - open.instructions - 1, core.cycles - open.cycles - 1, open.sp - open.minSp);
       open = null;
       break;
     case 0x12:
@@ -151,6 +160,7 @@ rp.onBreak = (code) => {
 const profile = new Map();
 const started = process.hrtime.bigint();
 while (exitCode === null) {
+  if (open !== null && core.SP < open.minSp) open.minSp = core.SP;
   if (profilePath !== null && open !== null) {
     let counts = profile.get(open.label);
     if (counts === undefined) profile.set(open.label, (counts = new Map()));
@@ -183,11 +193,14 @@ if (profilePath !== null) {
   writeFileSync(profilePath, JSON.stringify({ image: elfPath, profile: document }) + '\n');
 }
 const fixed = (x, width) => x.toFixed(1).padStart(width);
-console.log(`${'measurement'.padEnd(46)} ${'items'.padStart(8)} ${'instr/item'.padStart(10)} ${'cycles/item'.padStart(11)} ${'max call (cycles)'.padStart(18)}`);
+console.log(
+  `${'measurement'.padEnd(46)} ${'items'.padStart(8)} ${'instr/item'.padStart(10)} ${'cycles/item'.padStart(11)} ` +
+    `${'max call (cycles)'.padStart(18)} ${'stack (bytes)'.padStart(13)}`,
+);
 for (const m of results) {
   console.log(
     `${m.label.padEnd(46)} ${String(m.items).padStart(8)} ${fixed(m.instructions_per_item, 10)} ${fixed(m.cycles_per_item, 11)} ` +
-      `${String(m.max_call_cycles).padStart(18)}`,
+      `${String(m.max_call_cycles).padStart(18)} ${String(m.max_stack_bytes).padStart(13)}`,
   );
 }
 for (const f of figures) console.log(`${f.label.padEnd(46)} ${f.value}`);

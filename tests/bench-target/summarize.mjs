@@ -91,6 +91,10 @@ console.log(
     `(level path ${pct(levelLoad)}, tracker ${pct(trackerLoad)}; target < ${pct(TARGET_LOAD)}: ${verdict(load, TARGET_LOAD)})`,
 );
 console.log(
+  `  stack below the caller (deepest call): push_samples ${level.max_stack_bytes} bytes, ` +
+    `tracker frame ${tracker.max_stack_bytes} bytes, poll_buttons ${buttons.max_stack_bytes} bytes (Engine<8>)`,
+);
+console.log(
   `  for comparison, buttons: ${Math.round(buttons.instructions_per_item)} instructions per poll of 8 seats; ` +
     `${pct(buttonLoad)} of the RP2040 when polled every ms`,
 );
