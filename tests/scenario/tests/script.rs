@@ -116,10 +116,3 @@ fn the_standard_meeting_has_what_the_test_needs() {
     // The quiet talker is quieter than the loud one at their own mics.
     assert!(seen.peak_deviation[3] < seen.peak_deviation[1]);
 }
-
-#[test]
-#[ignore = "prints the ground truth of the standard meeting"]
-fn print_truth() {
-    let truth = Script::STANDARD.play(&mut Observer::default());
-    println!("{truth:?}");
-}
