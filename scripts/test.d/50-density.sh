@@ -3,7 +3,8 @@
 # the core's LogWriter must average at most 4.0 bytes per turn, everything
 # included (docs/log-format.md, "Density"). Needs ../shared/data next to the
 # repository; without it the benchmark says so and this step passes.
-# Cost: building the bench profile (~1 min on 2 cores), then ~2 s.
+# Cost: building the bench profile (about 2.5 min on 2 cores, less when
+# other bench steps built it already), then ~2 s of encoding.
 set -euo pipefail
 limit=4.0
 output=$(cargo bench -p tabletalk --bench density --locked)
