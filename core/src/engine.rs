@@ -719,7 +719,7 @@ impl<const SEATS: usize> Engine<SEATS> {
         for index in 0..self.seats.len() {
             if let Some(Some(button)) = self.buttons.get(index) {
                 if button.has_readings() {
-                    horizon = horizon.min(button.horizon());
+                    horizon = horizon.min(button.horizon(self.now));
                 }
             }
             if let Some(mic) = self.mics.horizon(index) {
@@ -727,7 +727,7 @@ impl<const SEATS: usize> Engine<SEATS> {
             }
         }
         if self.facilitator.has_readings() {
-            horizon = horizon.min(self.facilitator.horizon());
+            horizon = horizon.min(self.facilitator.horizon(self.now));
         }
         horizon.max(self.now.saturating_sub(self.max_lag_ms))
     }

@@ -66,6 +66,7 @@ pub struct SeatButton {
     pressed_since: Option<u64>,
     active_since: Option<u64>,
     stuck: bool,
+    max_turn_ms: u32,
 }
 
 impl SeatButton {
@@ -77,6 +78,7 @@ impl SeatButton {
             pressed_since: None,
             active_since: None,
             stuck: false,
+            max_turn_ms: u32::MAX,
         }
     }
 
@@ -100,9 +102,18 @@ impl SeatButton {
         self.pin.has_readings()
     }
 
-    /// No edge earlier than this can still come out (ms).
-    pub fn horizon(&self) -> u64 {
-        self.pin.horizon()
+    /// No edge earlier than this can still come out (ms), given that the
+    /// next reading is taken at `now` or later: a pending level change, or a
+    /// cut that falls due before `now` and has not been read yet.
+    pub fn horizon(&self, now: u64) -> u64 {
+        let mut horizon = self.pin.horizon(now);
+        if let (Some(pressed), false) = (self.pressed_since, self.stuck) {
+            horizon = horizon.min(pressed.saturating_add(u64::from(self.max_turn_ms)));
+        }
+        if let Some(since) = self.active_since {
+            horizon = horizon.min(since.saturating_add(u64::from(self.max_turn_ms)));
+        }
+        horizon
     }
 
     /// Takes one reading (`pressed` after any polarity inversion) at `now`.
@@ -123,7 +134,7 @@ impl SeatButton {
         }
         // A pending change may still be dated before `now`: apply the limit
         // only up to where the pin's history is settled.
-        self.apply_limits(self.pin.horizon().min(now), max_turn_ms, &mut out);
+        self.apply_limits(self.pin.horizon(now), max_turn_ms, &mut out);
         match update.chatter {
             Some(true) => push(&mut out, now, EdgeKind::Condition(Condition::ButtonChatter)),
             Some(false) => push(&mut out, now, EdgeKind::Condition(Condition::ButtonOk)),

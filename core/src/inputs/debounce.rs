@@ -75,14 +75,16 @@ impl Debouncer {
         self.last_read.is_some()
     }
 
-    /// No edge earlier than this can still be reported (ms): the start of a
-    /// pending level change, or else the last reading.
-    pub fn horizon(&self) -> u64 {
-        let last = self.last_read.unwrap_or(0);
+    /// No edge earlier than this can still be reported (ms), given that the
+    /// next reading will be taken at `now` or later: the start of a pending
+    /// level change, or else `now` (an edge is dated at the reading that
+    /// first saw it, so an unseen change is dated no earlier than the next
+    /// reading).
+    pub fn horizon(&self, now: u64) -> u64 {
         if self.raw != self.stable {
-            self.raw_since.min(last)
+            self.raw_since.min(now)
         } else {
-            last
+            now.max(self.last_read.unwrap_or(0))
         }
     }
 
@@ -209,12 +211,12 @@ mod tests {
     fn horizon_waits_for_a_pending_change() {
         let mut pin = Debouncer::new(false);
         pin.update(10, false, 20, 500);
-        assert_eq!(pin.horizon(), 10);
+        assert_eq!(pin.horizon(15), 15);
         pin.update(12, true, 20, 500);
         pin.update(20, true, 20, 500);
-        assert_eq!(pin.horizon(), 12);
+        assert_eq!(pin.horizon(25), 12);
         pin.update(32, true, 20, 500);
-        assert_eq!(pin.horizon(), 32);
+        assert_eq!(pin.horizon(40), 40);
     }
 
     #[test]

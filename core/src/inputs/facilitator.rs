@@ -35,6 +35,7 @@ pub struct FacilitatorButton {
     pin: Debouncer,
     pressed_since: Option<u64>,
     long_done: bool,
+    long_press_ms: u16,
 }
 
 impl Default for FacilitatorButton {
@@ -50,6 +51,7 @@ impl FacilitatorButton {
             pin: Debouncer::new(false),
             pressed_since: None,
             long_done: false,
+            long_press_ms: u16::MAX,
         }
     }
 
@@ -58,9 +60,16 @@ impl FacilitatorButton {
         self.pin.has_readings()
     }
 
-    /// No action earlier than this can still come out (ms).
-    pub fn horizon(&self) -> u64 {
-        self.pin.horizon()
+    /// No action earlier than this can still come out (ms), given that the
+    /// next reading is taken at `now` or later.
+    pub fn horizon(&self, now: u64) -> u64 {
+        let horizon = self.pin.horizon(now);
+        match (self.pressed_since, self.long_done) {
+            (Some(since), false) => {
+                horizon.min(since.saturating_add(u64::from(self.long_press_ms)))
+            }
+            _ => horizon,
+        }
     }
 
     /// Takes one reading at `now`; returns the action it completed, if any,
@@ -71,6 +80,7 @@ impl FacilitatorButton {
         pressed: bool,
         params: &ButtonParams,
     ) -> Option<(u64, Control)> {
+        self.long_press_ms = params.long_press_ms;
         let long = u64::from(params.long_press_ms);
         let update = self
             .pin
@@ -96,7 +106,7 @@ impl FacilitatorButton {
         }
         if let (Some(since), false) = (self.pressed_since, self.long_done) {
             let due = since.saturating_add(long);
-            if due <= self.pin.horizon().min(now) {
+            if due <= self.pin.horizon(now) {
                 self.long_done = true;
                 action = Some((due, Control::ToggleSession));
             }

@@ -1,0 +1,356 @@
+//! Property tests of the engine and the turn tracker: no panics on any
+//! input sequence (time wrapping, standing still, jumping, going back),
+//! turns of one seat never overlap, events come in time order, and the live
+//! totals equal the sum of the reported turns.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
+
+use std::collections::HashMap;
+
+use proptest::prelude::*;
+use tabletalk_core::engine::{Engine, SeatConfig};
+use tabletalk_core::params::{DetectionParams, TurnParams};
+use tabletalk_core::seat::{ButtonMode, SeatId};
+use tabletalk_core::time::Instant;
+use tabletalk_core::turns::edge::{Control, Edge, EdgeKind, SourceKind};
+use tabletalk_core::turns::event::{Condition, Event, MarkerKind, TurnEnd};
+use tabletalk_core::turns::tracker::TurnTracker;
+
+#[derive(Clone, Debug)]
+enum Op {
+    /// Let time pass (possibly 0 ms, possibly a huge jump, possibly back),
+    /// then read the buttons.
+    Time(i64),
+    /// Change which buttons are held (read at the next `Time`).
+    Buttons(u16, bool),
+    Samples {
+        seat: u8,
+        len: u16,
+        kind: u8,
+        amp: u16,
+    },
+    Tick,
+    Control(u8),
+    Activity(bool),
+    Flush,
+}
+
+fn time_step() -> impl Strategy<Value = i64> {
+    prop_oneof![
+        4 => Just(0i64),
+        20 => 1i64..30,
+        8 => 30i64..3000,
+        2 => 3000i64..2_000_000,
+        1 => Just(i64::from(i32::MAX)),
+        1 => -5000i64..0,
+    ]
+}
+
+fn op() -> impl Strategy<Value = Op> {
+    prop_oneof![
+        20 => time_step().prop_map(Op::Time),
+        5 => (any::<u16>(), proptest::bool::weighted(0.1)).prop_map(|(m, f)| Op::Buttons(m, f)),
+        10 => (0u8..6, 0u16..400, 0u8..5, any::<u16>())
+            .prop_map(|(seat, len, kind, amp)| Op::Samples { seat, len, kind, amp }),
+        3 => Just(Op::Tick),
+        3 => (0u8..6).prop_map(Op::Control),
+        2 => any::<bool>().prop_map(Op::Activity),
+        1 => Just(Op::Flush),
+    ]
+}
+
+fn samples(len: u16, kind: u8, amp: u16, full_scale: u16, phase: &mut u32) -> Vec<u16> {
+    (0..len)
+        .map(|_| {
+            *phase = phase.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+            let mid = u32::from(full_scale) / 2;
+            let a = u32::from(amp) % (mid + 1);
+            let v = match kind {
+                0 => mid + (*phase >> 16) % (a + 1),
+                1 => {
+                    if (*phase >> 20) & 1 == 0 {
+                        mid + a
+                    } else {
+                        mid.saturating_sub(a)
+                    }
+                }
+                2 => u32::from(full_scale),
+                3 => 0,
+                _ => u32::from(amp),
+            };
+            v.min(u32::from(full_scale)) as u16
+        })
+        .collect()
+}
+
+/// Checks the event stream of one engine as it comes.
+#[derive(Default)]
+struct Checker {
+    running: bool,
+    last_time: u64,
+    open: HashMap<u8, u64>,
+    last_end: HashMap<u8, u64>,
+    totals: HashMap<u8, u64>,
+}
+
+impl Checker {
+    fn time_of(event: &Event) -> u64 {
+        match *event {
+            Event::TurnStarted { at, .. }
+            | Event::Marker { at, .. }
+            | Event::Condition { at, .. } => at,
+            Event::TurnEnded { end, .. } => end,
+        }
+    }
+
+    fn take(&mut self, event: Event) {
+        if let Event::Marker {
+            kind: MarkerKind::Start,
+            at,
+        } = event
+        {
+            assert!(!self.running, "start while running");
+            assert_eq!(at, 0);
+            *self = Checker {
+                running: true,
+                ..Checker::default()
+            };
+            return;
+        }
+        assert!(self.running, "{event:?} outside a session");
+        let t = Self::time_of(&event);
+        assert!(t >= self.last_time, "{event:?} before {}", self.last_time);
+        self.last_time = t;
+        match event {
+            Event::TurnStarted { seat, at } => {
+                let s = seat.get();
+                assert!(!self.open.contains_key(&s), "seat {s} started twice");
+                assert!(
+                    at >= self.last_end.get(&s).copied().unwrap_or(0),
+                    "overlapping turns of seat {s}"
+                );
+                self.open.insert(s, at);
+            }
+            Event::TurnEnded {
+                seat, start, end, ..
+            } => {
+                let s = seat.get();
+                assert_eq!(
+                    self.open.remove(&s),
+                    Some(start),
+                    "end without matching start"
+                );
+                assert!(end >= start);
+                self.last_end.insert(s, end);
+                *self.totals.entry(s).or_default() += end - start;
+            }
+            Event::Marker {
+                kind: MarkerKind::Stop,
+                ..
+            } => {
+                assert!(self.open.is_empty(), "stop with open turns {:?}", self.open);
+                self.running = false;
+            }
+            Event::Marker {
+                kind: MarkerKind::Pause,
+                ..
+            } => {
+                assert!(self.open.is_empty(), "pause with open turns");
+            }
+            _ => {}
+        }
+    }
+}
+
+const SEATS: [SeatConfig; 5] = [
+    SeatConfig::button(ButtonMode::HoldToTalk),
+    SeatConfig::button(ButtonMode::Toggle),
+    SeatConfig::microphone(4095),
+    SeatConfig::button_and_microphone(ButtonMode::Toggle, 1023),
+    SeatConfig::external(),
+];
+
+fn run(start: u32, ops: &[Op], params: DetectionParams) -> HashMap<u8, u64> {
+    let mut t = start;
+    let mut engine = Engine::<5>::new(params, &SEATS, Instant(t)).unwrap();
+    let mut checker = Checker::default();
+    let mut phase = 7u32;
+    let (mut mask, mut facilitator) = (0u16, false);
+    // Most runs start with a session, so that turns happen.
+    if start % 4 != 0 {
+        engine.start_session(Instant(t));
+    }
+    let mut drain = |engine: &mut Engine<5>, checker: &mut Checker| {
+        while let Some(event) = engine.pop_event() {
+            checker.take(event);
+        }
+        assert_eq!(engine.stats().dropped_events, 0);
+        if checker.running {
+            // Completed speaking time equals the sum of reported turns.
+            for s in 0..5u8 {
+                let figures = engine.live().seat(SeatId::new(s).unwrap()).unwrap();
+                assert_eq!(
+                    figures.completed_ms,
+                    checker.totals.get(&s).copied().unwrap_or(0),
+                    "seat {s}"
+                );
+            }
+        }
+    };
+    for op in ops {
+        match *op {
+            Op::Time(dt) => {
+                t = t.wrapping_add(dt as i32 as u32);
+                engine.poll_buttons(Instant(t), mask, facilitator);
+            }
+            Op::Buttons(m, f) => (mask, facilitator) = (m, f),
+            Op::Samples {
+                seat,
+                len,
+                kind,
+                amp,
+            } => {
+                let fs = if seat == 3 { 1023 } else { 4095 };
+                let block = samples(len, kind, amp, fs, &mut phase);
+                let result = engine.push_samples(SeatId::new(seat).unwrap(), &block, Instant(t));
+                assert_eq!(result.is_ok(), seat == 2 || seat == 3, "{result:?}");
+            }
+            Op::Tick => engine.tick(Instant(t)),
+            Op::Control(0) => engine.start_session(Instant(t)),
+            Op::Control(1) => engine.stop_session(Instant(t)),
+            Op::Control(2) => engine.pause_session(Instant(t)),
+            Op::Control(3) => engine.resume_session(Instant(t)),
+            Op::Control(_) => engine.mark_agenda(Instant(t)),
+            Op::Activity(on) => engine
+                .set_activity(SeatId::new(4).unwrap(), on, Instant(t))
+                .unwrap(),
+            Op::Flush => engine.flush(Instant(t)),
+        }
+        drain(&mut engine, &mut checker);
+    }
+    // Close everything: the totals then include every turn.
+    engine.stop_session(Instant(t));
+    engine.flush(Instant(t));
+    drain(&mut engine, &mut checker);
+    if checker.running {
+        panic!("stop_session + flush left the session running");
+    }
+    for s in 0..5u8 {
+        let live = engine.live().speaking_ms(SeatId::new(s).unwrap());
+        assert_eq!(
+            live,
+            checker.totals.get(&s).copied().unwrap_or(0),
+            "seat {s}"
+        );
+    }
+    checker.totals
+}
+
+#[test]
+fn the_generator_produces_turns() {
+    // Guards the property tests against testing nothing: a plain sequence
+    // of the kind they generate gives turns.
+    let ops = [
+        Op::Buttons(0b1, false),
+        Op::Time(10),
+        Op::Time(30),
+        Op::Time(500),
+        Op::Buttons(0, false),
+        Op::Time(10),
+        Op::Time(30),
+        Op::Activity(true),
+        Op::Time(100),
+        Op::Activity(false),
+    ];
+    let totals = run(1, &ops, DetectionParams::default());
+    assert_eq!(totals.get(&0), Some(&540));
+    assert_eq!(totals.get(&4), Some(&100));
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+    #[test]
+    fn the_engine_never_panics_and_keeps_its_invariants(
+        start in prop_oneof![Just(0u32), Just(u32::MAX - 3000), any::<u32>()],
+        ops in proptest::collection::vec(op(), 0..300),
+    ) {
+        run(start, &ops, DetectionParams::default());
+    }
+
+    #[test]
+    fn short_limits_stress_cuts_and_debounce(
+        start in any::<u32>(),
+        ops in proptest::collection::vec(op(), 0..300),
+        max_turn in 1u32..5000,
+        debounce in 0u16..50,
+    ) {
+        let mut params = DetectionParams::default();
+        params.turns.max_turn_ms = max_turn;
+        params.button.debounce_ms = debounce;
+        params.button.long_press_ms = 300;
+        params.mic.min_turn_ms = 0;
+        params.mic.hangover_ms = 0;
+        params.mic.fault_set_ms = 30;
+        run(start, &ops, params);
+    }
+}
+
+/// Edges for the tracker alone: possibly out of order, repeated, for
+/// seats out of range.
+fn tracker_edge() -> impl Strategy<Value = (u8, u64, u8, u8)> {
+    (0u8..5, 0u64..400, 0u8..3, 0u8..12)
+}
+
+proptest! {
+    #[test]
+    fn tracker_turns_never_overlap_and_totals_match(
+        edges in proptest::collection::vec(tracker_edge(), 0..400),
+        max_turn in 1u32..2000,
+    ) {
+        let params = TurnParams { max_turn_ms: max_turn, backchannel_max_ms: 300 };
+        let mut tracker = TurnTracker::<4>::new(params, 4);
+        let mut checker = Checker::default();
+        let mut now = 0u64;
+        let mut events = Vec::new();
+        for (seat, dt, source, what) in edges {
+            // Mostly forward, sometimes back (a late edge).
+            now = if dt > 350 { now.saturating_sub(dt - 350) } else { now + dt };
+            let source = [SourceKind::Button, SourceKind::Microphone, SourceKind::External][usize::from(source)];
+            let kind = match what {
+                0..=3 => EdgeKind::Rise,
+                4..=6 => EdgeKind::Fall(TurnEnd::Natural),
+                7 => EdgeKind::Condition(Condition::MicSilent),
+                8 => EdgeKind::Control(Control::ToggleSession),
+                9 => EdgeKind::Control(Control::Pause),
+                10 => EdgeKind::Control(Control::Resume),
+                _ => EdgeKind::Control(Control::Agenda),
+            };
+            let edge = Edge { at: now, source, kind };
+            let mut out = |e| events.push(e);
+            match (kind, SeatId::new(seat)) {
+                (EdgeKind::Control(_), _) => tracker.control(edge, &mut out),
+                (_, Some(seat)) => tracker.seat_edge(seat, edge, &mut out),
+                _ => {}
+            }
+            tracker.advance(now, &mut out);
+            for e in events.drain(..) {
+                checker.take(e);
+            }
+            if checker.running {
+                for s in 0..4u8 {
+                    let figures = tracker.live().seat(SeatId::new(s).unwrap()).unwrap();
+                    prop_assert_eq!(figures.completed_ms, checker.totals.get(&s).copied().unwrap_or(0));
+                    // No turn is ever longer than the maximum.
+                    if let Some(since) = figures.speaking_since {
+                        prop_assert!(tracker.session_now() - since <= u64::from(max_turn));
+                    }
+                }
+            }
+        }
+    }
+}
