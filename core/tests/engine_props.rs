@@ -184,7 +184,7 @@ fn run(start: u32, ops: &[Op], params: DetectionParams) -> HashMap<u8, u64> {
     if start % 4 != 0 {
         engine.start_session(Instant(t));
     }
-    let mut drain = |engine: &mut Engine<5>, checker: &mut Checker| {
+    let drain = |engine: &mut Engine<5>, checker: &mut Checker| {
         while let Some(event) = engine.pop_event() {
             checker.take(event);
         }
