@@ -273,3 +273,12 @@ fn one_seat_costs_no_seat_bits() {
     // 32 turns x 2 seat bits = 8 bytes more with four seats.
     assert_eq!(size(&h4) - size(&h1), 8);
 }
+
+#[test]
+fn documented_size_limits() {
+    use tabletalk_core::log::MAX_SMALL_FRAME_LEN;
+    assert_eq!(
+        (MAX_BATCH_FRAME_LEN, MAX_SMALL_FRAME_LEN, MAX_WRITE_LEN),
+        (1160, 35, 1195)
+    );
+}
