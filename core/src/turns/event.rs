@@ -39,9 +39,11 @@ pub enum MarkerKind {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub enum Condition {
-    /// The seat's microphone sits at full scale (or 0): clipped or shorted.
+    /// The seat's microphone sits at full scale or clips most of the time:
+    /// overloaded, or its input pinned to the supply.
     MicSaturated,
-    /// The seat's microphone shows no signal at all: disconnected.
+    /// The seat's microphone shows no signal at all (dead flat, at 0 or at
+    /// any other level): disconnected or dead.
     MicSilent,
     /// The seat's microphone is back to normal.
     MicOk,
