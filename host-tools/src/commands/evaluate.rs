@@ -31,9 +31,13 @@ pub struct Args {
     /// all).
     #[arg(long, value_name = "N")]
     pub meetings: Option<usize>,
-    /// Only the first M minutes of each meeting (default: whole meetings).
+    /// Only M minutes of each meeting (default: whole meetings), from
+    /// --start.
     #[arg(long, value_name = "M")]
     pub minutes: Option<f64>,
+    /// Skip this many minutes at the start of each meeting (setup, silence).
+    #[arg(long, default_value_t = 0.0, value_name = "M")]
+    pub start: f64,
     /// Which AMI list: train (used for tuning), dev (held out), or all.
     #[arg(long, value_enum, default_value_t = SplitArg::All)]
     pub split: SplitArg,
@@ -70,7 +74,13 @@ pub enum SplitArg {
 }
 
 /// Selects meetings as the flags say.
-pub fn select(all: &[Meeting], split: SplitArg, count: Option<usize>, minutes: Option<f64>) -> Vec<Meeting> {
+pub fn select(
+    all: &[Meeting],
+    split: SplitArg,
+    count: Option<usize>,
+    start: f64,
+    minutes: Option<f64>,
+) -> Vec<Meeting> {
     let chosen: Vec<Meeting> = all
         .iter()
         .filter(|m| match split {
@@ -84,10 +94,11 @@ pub fn select(all: &[Meeting], split: SplitArg, count: Option<usize>, minutes: O
         Some(n) => corpus::spread(&chosen, n),
         None => chosen,
     };
-    match minutes {
-        Some(m) => chosen.iter().map(|x| x.truncated(m)).collect(),
-        None => chosen,
-    }
+    chosen
+        .iter()
+        .map(|x| x.excerpt(start, minutes.unwrap_or(f64::INFINITY)))
+        .filter(|x| x.duration_ms > 0)
+        .collect()
 }
 
 /// Runs `tabletalk evaluate`.
@@ -103,7 +114,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         )
     })?;
     let all = corpus::load_ami(&data)?;
-    let meetings = select(&all, args.split, args.meetings, args.minutes);
+    let meetings = select(&all, args.split, args.meetings, args.start, args.minutes);
     let mut settings = Settings {
         collar_ms: (args.collar.max(0.0) * 1000.0).round() as u64,
         sample_rate_hz: params.mic.sample_rate_hz,

@@ -7,7 +7,9 @@ use std::time::Instant;
 use anyhow::Context;
 
 use crate::error::CliError;
+use crate::eval::badge_meter::BADGE_UNIT_COUNTS;
 use crate::eval::config::detection_params;
+use crate::eval::openbadge;
 use crate::eval::pipeline::{write_log, CorePipeline};
 use crate::eval::sources::{parse_levels, LevelSource, SampleSource, WavSource};
 
@@ -24,13 +26,18 @@ then each --set. They are written into the log header, as on the device. \
 pub struct Args {
     /// One WAV file per seat, in seat order (any sample rate and format;
     /// resampled to the device rate, channels averaged).
-    #[arg(long, num_args = 1.., value_name = "SEAT.wav", conflicts_with_all = ["levels", "rate"], required_unless_present = "levels")]
+    #[arg(long, num_args = 1.., value_name = "SEAT.wav", conflicts_with_all = ["levels", "rate", "openbadge"], required_unless_present_any = ["levels", "openbadge"])]
     pub wav: Vec<PathBuf>,
     /// Level tracks instead: a CSV with one column per seat (mean absolute
     /// deviation from the microphone's bias, in ADC counts), an optional
     /// header row of seat labels.
-    #[arg(long, value_name = "FILE.csv", requires = "rate")]
+    #[arg(long, value_name = "FILE.csv", requires = "rate", conflicts_with = "openbadge")]
     pub levels: Option<PathBuf>,
+    /// An Open Badges hub log (JSON lines of badge amplitudes, one byte per
+    /// 50 ms): each member becomes a seat, amplitudes become levels of
+    /// 4 ADC counts per badge unit (times --level-scale).
+    #[arg(long, value_name = "HUB_LOG")]
+    pub openbadge: Option<PathBuf>,
     /// Rows per second of the --levels file.
     #[arg(long, value_name = "HZ")]
     pub rate: Option<f64>,
@@ -73,7 +80,16 @@ pub fn params_from(config: Option<&Path>, set: &[String]) -> anyhow::Result<tabl
 pub fn run(args: Args) -> anyhow::Result<()> {
     let params = params_from(args.config.as_deref(), &args.set)?;
     let rate = params.mic.sample_rate_hz;
-    let (mut source, mut labels): (Box<dyn SampleSource>, Vec<String>) = if let Some(path) = &args.levels {
+    let (mut source, mut labels): (Box<dyn SampleSource>, Vec<String>) = if let Some(path) = &args.openbadge {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| CliError::bad_input(format!("cannot read {}: {e}", path.display())))?;
+        let recording =
+            openbadge::parse(&text).map_err(|e| CliError::bad_input(format!("{}: {e}", path.display())))?;
+        let (table, rows_per_s) = openbadge::as_levels(&recording);
+        let scale = BADGE_UNIT_COUNTS * args.level_scale;
+        let source = LevelSource::new(&table, rows_per_s, rate, args.full_scale, scale)?;
+        (Box::new(source), recording.members.clone())
+    } else if let Some(path) = &args.levels {
         let text = std::fs::read_to_string(path)
             .map_err(|e| CliError::bad_input(format!("cannot read {}: {e}", path.display())))?;
         let table = parse_levels(&text).map_err(|e| CliError::bad_input(format!("{}: {e}", path.display())))?;

@@ -15,6 +15,7 @@ use crate::eval::corpus::{self, Meeting, Split};
 use crate::eval::demo::demo_meeting;
 use crate::eval::pipeline::{write_log, CorePipeline};
 use crate::eval::scene::{Scene, SceneParams};
+use crate::eval::sources::adc_to_audio;
 use crate::eval::synth::Synth;
 use crate::rttm;
 
@@ -156,8 +157,6 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let rows_per_s = args.levels_rate.clamp(1, 1000);
     let mut level_sum = vec![0.0f64; seats];
     let mut level_count = 0usize;
-    let mid = f64::from(full_scale) / 2.0;
-    let to_wav = 32767.0 / mid;
 
     let started = Instant::now();
     let mut pipeline = CorePipeline::new(&params, seats, full_scale)?;
@@ -168,8 +167,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         if !wavs.is_empty() {
             for frame in buf.chunks_exact(seats) {
                 for (w, &x) in wavs.iter_mut().zip(frame) {
-                    let v = ((f64::from(x) - mid) * to_wav).round().clamp(-32768.0, 32767.0) as i16;
-                    w.write_sample(v)?;
+                    w.write_sample(adc_to_audio(x, full_scale))?;
                 }
             }
         }

@@ -54,16 +54,26 @@ pub struct Meeting {
 impl Meeting {
     /// The first `minutes` of the meeting (all of it if shorter).
     pub fn truncated(&self, minutes: f64) -> Meeting {
-        let end = ((minutes * 60_000.0).max(0.0) as u64).min(self.duration_ms);
+        self.excerpt(0.0, minutes)
+    }
+
+    /// `minutes` of the meeting from minute `start`, shifted to start at 0
+    /// (shorter where the meeting ends first).
+    pub fn excerpt(&self, start: f64, minutes: f64) -> Meeting {
+        let from = ((start * 60_000.0).max(0.0) as u64).min(self.duration_ms);
+        let end = from.saturating_add((minutes * 60_000.0).max(0.0) as u64).min(self.duration_ms);
         Meeting {
             name: self.name.clone(),
             split: self.split,
             speakers: self
                 .speakers
                 .iter()
-                .map(|(l, s)| (l.clone(), spans::clip(s, 0, end)))
+                .map(|(l, s)| {
+                    let shifted = spans::clip(s, from, end).into_iter().map(|(a, b)| (a - from, b - from)).collect();
+                    (l.clone(), shifted)
+                })
                 .collect(),
-            duration_ms: end,
+            duration_ms: end - from,
         }
     }
 

@@ -15,6 +15,8 @@ use std::collections::BTreeMap;
 use anyhow::{bail, Context};
 use serde_json::Value;
 
+use super::sources::LevelTable;
+
 /// The amplitude series of one hub log.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct BadgeRecording {
@@ -115,6 +117,30 @@ pub fn parse(text: &str) -> anyhow::Result<BadgeRecording> {
         levels,
         filled,
     })
+}
+
+/// The recording as a level table (one column per member, in badge units)
+/// and its rows per second, for [`LevelSource`](super::sources::LevelSource):
+/// the core then sees, at each member's seat, ADC samples whose mean
+/// absolute deviation is the badge's amplitude (times the level scale).
+pub fn as_levels(recording: &BadgeRecording) -> (LevelTable, f64) {
+    let len = recording.levels.iter().map(Vec::len).max().unwrap_or(0);
+    let rows = (0..len)
+        .map(|k| {
+            recording
+                .levels
+                .iter()
+                .map(|series| f64::from(series.get(k).copied().unwrap_or(0)))
+                .collect()
+        })
+        .collect();
+    (
+        LevelTable {
+            labels: Some(recording.members.clone()),
+            rows,
+        },
+        1000.0 / recording.period_ms.max(1) as f64,
+    )
 }
 
 #[cfg(test)]

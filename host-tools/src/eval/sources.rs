@@ -42,13 +42,24 @@ pub fn instants_in_ms(t: u64, rate_hz: u32) -> usize {
     ((t + 1) * r / 1000 - t * r / 1000) as usize
 }
 
+/// Half the ADC's range: where the microphone's silence sits (2048 for a
+/// 12-bit ADC), and how many counts audio full scale spans on each side.
+pub fn adc_half(full_scale: u16) -> f64 {
+    (f64::from(full_scale) + 1.0) / 2.0
+}
+
 /// Maps an audio sample in `[-1, 1]` to an ADC reading: the microphone's
 /// silence sits at mid-scale and audio full scale spans the ADC's range.
+/// Exactly inverts [`adc_to_audio`] for any ADC of up to 16 bits.
 fn to_adc(x: f32, gain: f32, full_scale: u16) -> u16 {
-    let mid = f32::from(full_scale) / 2.0;
-    (mid + x * gain * mid)
-        .round()
-        .clamp(0.0, f32::from(full_scale)) as u16
+    let half = adc_half(full_scale) as f32;
+    (half + x * gain * half).round().clamp(0.0, f32::from(full_scale)) as u16
+}
+
+/// An ADC reading as a 16-bit audio sample (mid-scale = 0).
+pub fn adc_to_audio(x: u16, full_scale: u16) -> i16 {
+    let half = adc_half(full_scale);
+    ((f64::from(x) - half) * 32768.0 / half).round().clamp(-32768.0, 32767.0) as i16
 }
 
 struct WavSeat {
