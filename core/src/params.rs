@@ -131,6 +131,13 @@ pub struct MicParams {
     /// instead of waiting for the whole window (dB × 10; `0` disables).
     /// Speech varies far more from syllable to syllable.
     pub floor_steady_db10: u16,
+    /// A seat's voice reaches the other microphones with the room's
+    /// reverberant tail, which outlasts the direct sound. A louder seat
+    /// therefore explains crosstalk with its recent peak level, decaying at
+    /// this rate, rather than with its level in the same frame (dB per
+    /// second; slower than the room's reverberation decays, i.e. below
+    /// 60 dB / RT60).
+    pub crosstalk_tail_db_per_s: u16,
 }
 
 impl Default for MicParams {
@@ -155,6 +162,7 @@ impl Default for MicParams {
             fault_set_ms: 2000,
             fault_clear_ms: 1000,
             floor_steady_db10: 60,
+            crosstalk_tail_db_per_s: 60,
         }
     }
 }

@@ -11,17 +11,24 @@
 //! In the log domain a leaked copy is a *shifted* copy: when only seat `j`
 //! speaks, microphone `i` measures about `L_i ≈ L_j + c[i][j]`, where the
 //! coupling `c[i][j]` (dB, usually negative) folds together distance,
-//! direction and the two microphones' gains. A frame of seat `i` is
-//! **explained as crosstalk** when some seat `j`
+//! direction and the two microphones' gains. A room adds a reverberant
+//! tail that every microphone hears alike and that outlasts each syllable,
+//! so in the dips between `j`'s syllables `i` may hear as much as `j`
+//! itself. The explaining level of `j` is therefore its **recent peak**
+//! `P_j`: its level, or the previous frame's `P_j` minus the tail decay
+//! (`crosstalk_tail_db_per_s`, slower than any room's reverberation),
+//! whichever is higher.
 //!
-//! 1. is itself above its off threshold,
+//! A frame of seat `i` is **explained as crosstalk** when some seat `j`
+//!
+//! 1. has recently been above its off threshold (`P_j` is),
 //! 2. is the louder of the two once gains are taken out:
-//!    `2·(L_j − L_i) > c[j][i] − c[i][j]` (ties go to the lower index). With
+//!    `2·(P_j − L_i) > c[j][i] − c[i][j]` (ties go to the lower index). With
 //!    `c[i][j] = a + g_i − g_j` for a symmetric acoustic attenuation `a` and
 //!    microphone gains `g`, this is exactly "`j`'s voice is louder than
 //!    `i`'s at equal gains", so a high-gain microphone does not win just by
 //!    being loud, and of two seats at most one explains the other;
-//! 3. could have produced all of `i`'s level: `L_i ≤ L_j + c[i][j] + margin`.
+//! 3. could have produced all of `i`'s level: `L_i ≤ P_j + c[i][j] + margin`.
 //!
 //! When two people really talk at once, each microphone carries its own
 //! speaker at full strength, well above what the other's leak would give,
@@ -64,17 +71,24 @@
 //! and follows people who move or change their gain.
 //!
 //! ```
-//! use tabletalk_core::activity::crosstalk::Crosstalk;
-//! let mut xt = Crosstalk::<2>::new(-60);
+//! use tabletalk_core::activity::crosstalk::{Crosstalk, SeatLevels};
+//! let xt = Crosstalk::<2>::new(-60);
+//! let yes = [true, true];
 //! // Seat 0 at -20 dBFS, 30 dB above its floor; seat 1 hears it at -30 dBFS.
 //! let levels = [-200, -300];
 //! let snr = [Some(300), Some(200)];
-//! let speaking = [true, true];
-//! assert_eq!(xt.explained(&levels, &snr, &speaking, 40), [false, true]);
+//! let frame = SeatLevels { levels: &levels, peaks: &levels, snr: &snr, speaking: &yes, explainer: &yes };
+//! assert_eq!(xt.explained(&frame, 40), [false, true]);
+//! // Between two syllables of seat 0 (its peak still -20 dBFS), seat 1
+//! // hears the room's reverberation at -31 dBFS: still seat 0's doing.
+//! let levels = [-320, -310];
+//! let frame = SeatLevels { levels: &levels, peaks: &[-200, -310], snr: &snr, speaking: &yes, explainer: &yes };
+//! assert_eq!(xt.explained(&frame, 40), [false, true]);
 //! // A second talker at seat 1, as loud as seat 0 at its own microphone.
 //! let levels = [-195, -198];
 //! let snr = [Some(305), Some(300)];
-//! assert_eq!(xt.explained(&levels, &snr, &speaking, 40), [false, false]);
+//! let frame = SeatLevels { levels: &levels, peaks: &levels, snr: &snr, speaking: &yes, explainer: &yes };
+//! assert_eq!(xt.explained(&frame, 40), [false, false]);
 //! ```
 
 /// How much less far above its floor a seat must be than the dominant seat
@@ -84,6 +98,21 @@ pub const LEARN_GAP_DB10: i32 = 20;
 /// How much less far above its floor a seat must be than the dominant seat
 /// for a frame to raise the coupling estimate too (dB × 10).
 pub const LEARN_GAP_STRONG_DB10: i32 = 60;
+
+/// One frame of all seats, as the crosstalk test sees it.
+#[derive(Clone, Copy, Debug)]
+pub struct SeatLevels<'a, const SEATS: usize> {
+    /// This frame's level of each seat (dBFS × 10).
+    pub levels: &'a [i16; SEATS],
+    /// Each seat's recent peak level (dBFS × 10).
+    pub peaks: &'a [i16; SEATS],
+    /// Level above the seat's floor (`None`: no usable frame).
+    pub snr: &'a [Option<i32>; SEATS],
+    /// The frame clears the seat's off threshold.
+    pub speaking: &'a [bool; SEATS],
+    /// The recent peak clears the seat's off threshold.
+    pub explainer: &'a [bool; SEATS],
+}
 
 /// Lowest learned coupling (dB × 10).
 pub const COUPLING_MIN_DB10: i16 = -600;
@@ -120,45 +149,53 @@ impl<const SEATS: usize> Crosstalk<SEATS> {
         }
     }
 
-    /// Which seats' frames are explained as crosstalk. `levels` in dBFS ×
-    /// 10; `snr` the level above the seat's floor (`None`: no usable frame);
-    /// `speaking` whether the seat clears its off threshold.
-    pub fn explained(
-        &self,
-        levels: &[i16; SEATS],
-        snr: &[Option<i32>; SEATS],
-        speaking: &[bool; SEATS],
-        margin_db10: u16,
-    ) -> [bool; SEATS] {
+    /// Which seats' frames are explained as crosstalk. `levels`: this
+    /// frame's levels, `peaks`: each seat's recent peak (both dBFS × 10);
+    /// `snr`: the level above the seat's floor (`None`: no usable frame);
+    /// `speaking`: the seat's frame clears its off threshold;
+    /// `explainer`: the seat's recent peak clears it.
+    pub fn explained(&self, frame: &SeatLevels<'_, SEATS>, margin_db10: u16) -> [bool; SEATS] {
         let mut out = [false; SEATS];
-        let active = |k: usize| -> Option<i32> {
-            match (snr.get(k), speaking.get(k), levels.get(k)) {
+        let candidate = |k: usize| -> Option<i32> {
+            match (frame.snr.get(k), frame.speaking.get(k), frame.levels.get(k)) {
                 (Some(Some(_)), Some(true), Some(&level)) => Some(i32::from(level)),
                 _ => None,
             }
         };
+        let explainer = |k: usize| -> Option<i32> {
+            match (frame.snr.get(k), frame.explainer.get(k), frame.peaks.get(k)) {
+                (Some(Some(_)), Some(true), Some(&peak)) => Some(i32::from(peak)),
+                _ => None,
+            }
+        };
         for (i, slot) in out.iter_mut().enumerate() {
-            let Some(level_i) = active(i) else { continue };
+            let Some(level_i) = candidate(i) else {
+                continue;
+            };
             *slot = (0..SEATS).any(|j| {
-                let Some(level_j) = active(j).filter(|_| j != i) else {
+                let Some(peak_j) = explainer(j).filter(|_| j != i) else {
                     return false;
                 };
                 let (Some(c_ij), Some(c_ji)) = (self.coupling(i, j), self.coupling(j, i)) else {
                     return false;
                 };
                 let (c_ij, c_ji) = (i32::from(c_ij), i32::from(c_ji));
-                let lhs = 2 * (level_j - level_i);
+                let lhs = 2 * (peak_j - level_i);
                 let louder = lhs > c_ji - c_ij || (lhs == c_ji - c_ij && j < i);
-                louder && level_i <= level_j + c_ij + i32::from(margin_db10)
+                louder && level_i <= peak_j + c_ij + i32::from(margin_db10)
             });
         }
         // Inconsistent couplings could explain everyone away: keep the seat
         // furthest above its own floor.
-        let speaking_count = (0..SEATS).filter(|&k| active(k).is_some()).count();
+        let speaking_count = (0..SEATS).filter(|&k| candidate(k).is_some()).count();
         let explained_count = out.iter().filter(|&&e| e).count();
         if speaking_count > 0 && explained_count == speaking_count {
             let best = (0..SEATS)
-                .filter_map(|k| active(k).and(snr.get(k).copied().flatten()).map(|s| (s, k)))
+                .filter_map(|k| {
+                    candidate(k)
+                        .and(frame.snr.get(k).copied().flatten())
+                        .map(|s| (s, k))
+                })
                 .max_by_key(|&(s, k)| (s, core::cmp::Reverse(k)));
             if let Some(slot) = best.and_then(|(_, k)| out.get_mut(k)) {
                 *slot = false;
@@ -239,6 +276,25 @@ mod tests {
     )]
     use super::*;
 
+    /// The test without tails: peaks are the levels, explainers the
+    /// speaking seats.
+    fn explain<const S: usize>(
+        xt: &Crosstalk<S>,
+        levels: &[i16; S],
+        snr: &[Option<i32>; S],
+        speaking: &[bool; S],
+        margin: u16,
+    ) -> [bool; S] {
+        let frame = SeatLevels {
+            levels,
+            peaks: levels,
+            snr,
+            speaking,
+            explainer: speaking,
+        };
+        xt.explained(&frame, margin)
+    }
+
     #[test]
     fn learning_settles_near_the_upper_quartile_of_the_leak() {
         let mut xt = Crosstalk::<2>::new(-60);
@@ -269,7 +325,7 @@ mod tests {
         let speaking = [true, true, true];
         // Seat 1 is the loudest and is never explained; with +10 dB
         // couplings everything quieter is.
-        let out = xt.explained(&levels, &snr, &speaking, 40);
+        let out = explain(&xt, &levels, &snr, &speaking, 40);
         assert_eq!(out, [true, false, true]);
     }
 
@@ -281,14 +337,32 @@ mod tests {
         xt.set_coupling(1, 0, 20);
         xt.set_coupling(0, 1, -220);
         // Seat 0 speaks: mic 1 is louder in absolute terms, but explained.
-        let out = xt.explained(&[-200, -180], &[Some(300), Some(250)], &[true, true], 40);
+        let out = explain(
+            &xt,
+            &[-200, -180],
+            &[Some(300), Some(250)],
+            &[true, true],
+            40,
+        );
         assert_eq!(out, [false, true]);
         // Seat 1 speaks: mic 0 hears it 22 dB down, explained.
-        let out = xt.explained(&[-400, -180], &[Some(100), Some(300)], &[true, true], 40);
+        let out = explain(
+            &xt,
+            &[-400, -180],
+            &[Some(100), Some(300)],
+            &[true, true],
+            40,
+        );
         assert_eq!(out, [true, false]);
         // Both speak equally loud: mic 1 carries its own voice 12 dB up
         // (-80) over seat 0's leak (-180); neither is explained.
-        let out = xt.explained(&[-200, -80], &[Some(300), Some(310)], &[true, true], 40);
+        let out = explain(
+            &xt,
+            &[-200, -80],
+            &[Some(300), Some(310)],
+            &[true, true],
+            40,
+        );
         assert_eq!(out, [false, false]);
     }
 
@@ -298,7 +372,8 @@ mod tests {
         xt.set_coupling(0, 1, 200);
         xt.set_coupling(1, 2, 200);
         xt.set_coupling(2, 0, 200);
-        let out = xt.explained(
+        let out = explain(
+            &xt,
             &[-200, -200, -200],
             &[Some(100), Some(300), Some(200)],
             &[true; 3],
@@ -369,9 +444,15 @@ mod tests {
     #[test]
     fn silent_or_unusable_seats_explain_nothing() {
         let xt = Crosstalk::<2>::new(-60);
-        let out = xt.explained(&[-100, -200], &[None, Some(100)], &[true, true], 40);
+        let out = explain(&xt, &[-100, -200], &[None, Some(100)], &[true, true], 40);
         assert_eq!(out, [false, false]);
-        let out = xt.explained(&[-100, -200], &[Some(300), Some(100)], &[false, true], 40);
+        let out = explain(
+            &xt,
+            &[-100, -200],
+            &[Some(300), Some(100)],
+            &[false, true],
+            40,
+        );
         assert_eq!(out, [false, false]);
     }
 }

@@ -27,7 +27,7 @@
 
 use heapless::Deque;
 
-use crate::activity::crosstalk::Crosstalk;
+use crate::activity::crosstalk::{Crosstalk, SeatLevels};
 use crate::activity::db::{frame_level_db10, log2_q12};
 use crate::activity::envelope::{Envelope, FrameStats};
 use crate::activity::health::{FrameClass, MicHealth};
@@ -70,6 +70,9 @@ struct MicSeat {
     vad: Vad,
     delivering: bool,
     last_level: i16,
+    /// Recent peak level (dBFS × 10): the level, or the last peak minus the
+    /// tail decay.
+    peak: i16,
     last_crosstalk: bool,
 }
 
@@ -79,6 +82,8 @@ pub struct MicArray<const SEATS: usize> {
     params: MicParams,
     timing: VadTiming,
     frame_ms: u64,
+    /// Decay of the recent peak per frame (dB × 10).
+    tail_per_frame_db10: i16,
     seats: [MicSeat; SEATS],
     crosstalk: Crosstalk<SEATS>,
 }
@@ -100,6 +105,7 @@ impl<const SEATS: usize> MicArray<SEATS> {
                 vad: Vad::new(),
                 delivering: false,
                 last_level: crate::activity::db::LEVEL_MIN_DB10,
+                peak: crate::activity::db::LEVEL_MIN_DB10,
                 last_crosstalk: false,
             }
         });
@@ -107,6 +113,9 @@ impl<const SEATS: usize> MicArray<SEATS> {
             params: *params,
             timing: VadTiming::of(params),
             frame_ms: u64::from(1000 / params.frame_rate_hz.clamp(1, 1000)),
+            tail_per_frame_db10: (u32::from(params.crosstalk_tail_db_per_s) * 10
+                / u32::from(params.frame_rate_hz.clamp(1, 1000)))
+            .clamp(1, 1000) as i16,
             seats,
             crosstalk: Crosstalk::new(params.coupling_initial_db10),
         }
@@ -238,9 +247,12 @@ impl<const SEATS: usize> MicArray<SEATS> {
         }
         let round_end = frames.iter().flatten().map(|f| f.end_ms).max().unwrap_or(0);
 
-        // 1-2: levels, faults, floors.
+        // 1-2: levels, faults, floors, recent peaks.
         let mut levels = [crate::activity::db::LEVEL_MIN_DB10; SEATS];
+        let mut peaks = [crate::activity::db::LEVEL_MIN_DB10; SEATS];
+        let mut explainer = [false; SEATS];
         let mut snr: [Option<i32>; SEATS] = [None; SEATS];
+        let tail = self.tail_per_frame_db10;
         for (i, s) in self.seats.iter_mut().enumerate() {
             let Some(frame) = frames.get(i).copied().flatten() else {
                 continue;
@@ -266,6 +278,14 @@ impl<const SEATS: usize> MicArray<SEATS> {
                 if let Some(slot) = snr.get_mut(i) {
                     *slot = Some(i32::from(level) - i32::from(floor));
                 }
+                s.peak = level.max(s.peak.saturating_sub(tail));
+                if let (Some(p), Some(e)) = (peaks.get_mut(i), explainer.get_mut(i)) {
+                    *p = s.peak;
+                    *e = i32::from(s.peak) - i32::from(floor)
+                        >= i32::from(params.off_threshold_db10);
+                }
+            } else {
+                s.peak = crate::activity::db::LEVEL_MIN_DB10;
             }
         }
 
@@ -276,9 +296,16 @@ impl<const SEATS: usize> MicArray<SEATS> {
         for (flag, s) in speaking.iter_mut().zip(snr.iter()) {
             *flag = s.is_some_and(|v| v >= off);
         }
-        let explained =
-            self.crosstalk
-                .explained(&levels, &snr, &speaking, params.crosstalk_margin_db10);
+        let frame = SeatLevels {
+            levels: &levels,
+            peaks: &peaks,
+            snr: &snr,
+            speaking: &speaking,
+            explainer: &explainer,
+        };
+        let explained = self
+            .crosstalk
+            .explained(&frame, params.crosstalk_margin_db10);
 
         // 4: learning, from this frame's evidence.
         let mut trusted = [false; SEATS];

@@ -119,6 +119,7 @@ param_table! {
     22 => turns.max_turn_ms;
     23 => turns.backchannel_max_ms;
     24 => mic.floor_steady_db10;
+    25 => mic.crosstalk_tail_db_per_s;
 }
 
 fn varint_len(mut v: u64) -> u32 {
