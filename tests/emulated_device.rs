@@ -145,9 +145,9 @@ fn the_twin_log_holds_the_scripted_meeting() {
     );
 
     // Microphone seats: no talker goes missing, the quiet one included.
-    for seat in 1..4 {
-        let detected = seats[seat]["speaking_ms"].as_u64().unwrap_or(0);
-        let scripted = u64::from(truth.talk_ms[seat]);
+    for (seat, (report, &scripted)) in seats.iter().zip(&truth.talk_ms).enumerate().skip(1) {
+        let detected = report["speaking_ms"].as_u64().unwrap_or(0);
+        let scripted = u64::from(scripted);
         assert!(
             detected * 2 >= scripted,
             "seat {seat}: detected {detected} of {scripted} ms"
