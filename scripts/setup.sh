@@ -28,6 +28,8 @@ need_pkgs=()
 # conflicts with (and removes) the newer preinstalled qemu-utils.
 command -v qemu-system-arm >/dev/null || need_pkgs+=(qemu-system-arm)
 command -v chromium >/dev/null || need_pkgs+=(chromium)
+# python3: scripts/firmware-size.py reads the firmware image's section sizes.
+command -v python3 >/dev/null || need_pkgs+=(python3)
 
 if [ ${#need_pkgs[@]} -gt 0 ]; then
   if command -v apt-get >/dev/null; then

@@ -1,0 +1,133 @@
+//! What the device does when the laptop asks: the core protocol's
+//! [`DeviceBackend`] over the flash stores, the wall clock and the
+//! configuration.
+
+use heapless::String;
+use tabletalk_core::protocol::{
+    ClockSet, DeviceBackend, DeviceConfig, DeviceIdentity, EraseScope, ErrorCode, RecordingState, SessionId,
+    SessionInfo, SessionRead, Status,
+};
+use tabletalk_core::store::{StoreError, StoredSession};
+
+use crate::settings;
+use crate::shared::{self, CLOCK, CONFIG, CONFIG_CHANGED, DEVICE_ID};
+use crate::storage;
+
+/// The device side of the USB protocol.
+pub struct Backend;
+
+fn store_error<E>(error: StoreError<E>) -> ErrorCode {
+    match error {
+        StoreError::UnknownSession => ErrorCode::NoSuchSession,
+        StoreError::OffsetOutOfRange => ErrorCode::OffsetOutOfRange,
+        StoreError::SessionOpen => ErrorCode::Busy,
+        _ => ErrorCode::Storage,
+    }
+}
+
+fn session_info(session: &StoredSession, recording: Option<SessionId>) -> SessionInfo {
+    SessionInfo {
+        id: session.id,
+        start_unix_ms: session.started_unix_ms,
+        len: session.len,
+        recording: recording == Some(session.id),
+        // The store drops whole sessions to make room, never their start.
+        truncated: false,
+    }
+}
+
+impl DeviceBackend for Backend {
+    fn identity(&mut self) -> DeviceIdentity {
+        let mut firmware = String::new();
+        let _ = firmware.push_str(env!("CARGO_PKG_VERSION"));
+        let name = CONFIG.lock(|c| c.borrow().as_ref().map(|c| c.name.clone())).unwrap_or_default();
+        DeviceIdentity {
+            device_id: DEVICE_ID.lock(|id| id.get()),
+            firmware,
+            name,
+        }
+    }
+
+    fn status(&mut self) -> Status {
+        let now = shared::now();
+        let unix_ms = CLOCK.lock(|c| {
+            let mut clock = c.get();
+            let unix_ms = clock.unix_ms(now);
+            c.set(clock);
+            unix_ms
+        });
+        let (usage, errors) = storage::with(|s| (Some(s.log.usage()), s.errors)).unwrap_or((None, 0));
+        let state = match (shared::state(), usage) {
+            (state, Some(_)) => state,
+            (_, None) => RecordingState::Fault,
+        };
+        Status {
+            device_ms: now,
+            unix_ms,
+            state,
+            sessions: usage.map_or(0, |u| u.sessions),
+            store_used: usage.map_or(0, |u| u.used),
+            store_capacity: usage.map_or(0, |u| u.capacity),
+            sessions_overwritten: usage.map_or(0, |u| u.overwritten),
+            storage_errors: errors,
+        }
+    }
+
+    fn next_session(&mut self, after: Option<SessionId>) -> Result<Option<SessionInfo>, ErrorCode> {
+        storage::with(|s| {
+            let recording = s.log.recording();
+            s.log.next_session(after).map(|session| session_info(session, recording))
+        })
+        .ok_or(ErrorCode::Storage)
+    }
+
+    fn read_session(&mut self, session: SessionId, offset: u32, buf: &mut [u8]) -> Result<SessionRead, ErrorCode> {
+        storage::with(|s| {
+            let copied = s.log.read(session, offset, buf).map_err(store_error)?;
+            let session_len = s.log.session(session).map_or(0, |found| found.len);
+            Ok(SessionRead { copied, session_len })
+        })
+        .ok_or(ErrorCode::Storage)?
+    }
+
+    fn erase(&mut self, scope: EraseScope) -> Result<u16, ErrorCode> {
+        storage::with(|s| match scope {
+            EraseScope::All => s.log.erase_all(),
+            EraseScope::Through(last) => s.log.erase_through(last),
+        })
+        .ok_or(ErrorCode::Storage)?
+        .map_err(store_error)
+    }
+
+    fn config(&mut self) -> Result<DeviceConfig, ErrorCode> {
+        Ok(CONFIG.lock(|c| c.borrow().clone()).unwrap_or_else(settings::default_config))
+    }
+
+    fn set_config(&mut self, config: &DeviceConfig) -> Result<(), ErrorCode> {
+        settings::check(config)?;
+        settings::engine_params(config)
+            .validate()
+            .map_err(|_| ErrorCode::InvalidConfig)?;
+        storage::with(|s| s.save_config(config))
+            .ok_or(ErrorCode::Storage)?
+            .map_err(store_error)?;
+        CONFIG.lock(|c| c.replace(Some(config.clone())));
+        // The recorder applies it as soon as no session is running.
+        CONFIG_CHANGED.signal(());
+        Ok(())
+    }
+
+    fn set_clock(&mut self, unix_ms: u64) -> Result<ClockSet, ErrorCode> {
+        let now = shared::now();
+        let previous_unix_ms = CLOCK.lock(|c| {
+            let mut clock = c.get();
+            let previous = clock.set(unix_ms, now);
+            c.set(clock);
+            previous
+        });
+        Ok(ClockSet {
+            device_ms: now,
+            previous_unix_ms,
+        })
+    }
+}

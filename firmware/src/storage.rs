@@ -1,0 +1,122 @@
+//! The flash: the session log and the configuration slot, each a partition
+//! of the Pico's 2 MiB flash behind the core's power-loss-safe stores.
+//!
+//! There is no storage task: on the RP2040 every flash write or erase stalls
+//! the whole chip (code runs from that flash), so handing frames to another
+//! task would only add copies. The recorder appends directly and the USB
+//! backend reads directly, each holding [`STORAGE`] for one short call.
+
+use core::cell::RefCell;
+
+use embassy_embedded_hal::flash::partition::BlockingPartition;
+use embassy_rp::flash::{Blocking, Flash};
+use embassy_rp::peripherals::FLASH;
+use embassy_rp::Peri;
+use embassy_sync::blocking_mutex::raw::ThreadModeRawMutex;
+use embassy_sync::blocking_mutex::Mutex;
+use static_cell::StaticCell;
+use tabletalk_core::protocol::{DeviceConfig, FullPolicy};
+use tabletalk_core::store::{ConfigStore, MountReport, SessionStore, StoreError};
+
+use crate::settings;
+use crate::shared::Shared;
+
+/// Size of the Pico's flash.
+pub const FLASH_SIZE: usize = 2 * 1024 * 1024;
+/// The configuration partition: two 4 KiB sectors after the firmware's
+/// 256 KiB (memory.x keeps the firmware out of it).
+pub const CONFIG_OFFSET: u32 = 256 * 1024;
+/// Size of the configuration partition.
+pub const CONFIG_SIZE: u32 = 8 * 1024;
+/// The session log: the rest of the flash.
+pub const LOG_OFFSET: u32 = CONFIG_OFFSET + CONFIG_SIZE;
+/// Size of the session log partition (1784 KiB).
+pub const LOG_SIZE: u32 = FLASH_SIZE as u32 - LOG_OFFSET;
+
+/// Sessions the store lists (48 bytes of RAM each); more count as full.
+pub const SESSION_INDEX: usize = 96;
+
+/// The flash driver.
+pub type FlashDevice = Flash<'static, FLASH, Blocking, FLASH_SIZE>;
+/// One partition of it.
+pub type Partition = BlockingPartition<'static, ThreadModeRawMutex, FlashDevice>;
+/// A store error.
+pub type Error = StoreError<embassy_embedded_hal::flash::partition::Error<embassy_rp::flash::Error>>;
+
+/// Both stores, and how often flash operations failed.
+pub struct Storage {
+    /// The session log.
+    pub log: SessionStore<Partition, SESSION_INDEX>,
+    /// The configuration slot.
+    pub config: ConfigStore<Partition>,
+    /// Failed flash operations since power-up.
+    pub errors: u32,
+}
+
+/// The stores, once mounted (`None` if mounting failed: the device then
+/// shows an error and records nothing).
+pub static STORAGE: Shared<RefCell<Option<Storage>>> = Mutex::new(RefCell::new(None));
+
+static FLASH_DEVICE: StaticCell<Mutex<ThreadModeRawMutex, RefCell<FlashDevice>>> = StaticCell::new();
+
+/// Reads the flash's unique id, then mounts both stores. Returns the id and
+/// what the session log's mount found.
+pub fn mount(flash: Peri<'static, FLASH>) -> (u64, Result<MountReport, Error>) {
+    let mut device = FlashDevice::new_blocking(flash);
+    let mut uid = [0u8; 8];
+    let device_id = match device.blocking_unique_id(&mut uid) {
+        Ok(()) => u64::from_be_bytes(uid),
+        Err(_) => 0,
+    };
+    let device: &'static _ = FLASH_DEVICE.init(Mutex::new(RefCell::new(device)));
+    let log_part = Partition::new(device, LOG_OFFSET, LOG_SIZE);
+    let config_part = Partition::new(device, CONFIG_OFFSET, CONFIG_SIZE);
+    let result = (|| {
+        let config = ConfigStore::mount(config_part)?;
+        let (log, report) = SessionStore::mount(log_part, FullPolicy::Stop)?;
+        STORAGE.lock(|s| {
+            s.replace(Some(Storage {
+                log,
+                config,
+                errors: 0,
+            }))
+        });
+        Ok(report)
+    })();
+    (device_id, result)
+}
+
+/// Runs `f` on the mounted stores; `None` if they are not mounted.
+pub fn with<R>(f: impl FnOnce(&mut Storage) -> R) -> Option<R> {
+    STORAGE.lock(|cell| cell.borrow_mut().as_mut().map(f))
+}
+
+impl Storage {
+    /// The stored configuration, or the defaults.
+    pub fn load_config(&mut self) -> DeviceConfig {
+        let mut buf = [0u8; settings::STORED_MAX];
+        match self.config.load(&mut buf) {
+            Ok(Some(n)) => match buf.get(..n).and_then(settings::decode) {
+                Some(config) => return config,
+                None => warn!("stored configuration unreadable: using the defaults"),
+            },
+            Ok(None) => info!("no configuration stored: using the defaults"),
+            Err(_) => {
+                self.errors = self.errors.saturating_add(1);
+                error!("reading the configuration failed: using the defaults");
+            }
+        }
+        settings::default_config()
+    }
+
+    /// Stores a configuration.
+    pub fn save_config(&mut self, config: &DeviceConfig) -> Result<(), Error> {
+        let mut buf = [0u8; settings::STORED_MAX];
+        let bytes = settings::encode(config, &mut buf).ok_or(StoreError::TooLarge)?;
+        let result = self.config.save(bytes);
+        if result.is_err() {
+            self.errors = self.errors.saturating_add(1);
+        }
+        result
+    }
+}

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# The table device: the power-loss-safe store on the host (every power-cut
+# point, on the same code the firmware runs), then the Pico firmware built
+# in release (its own workspace in firmware/, cross-compiled for thumbv6m)
+# with its size printed against the budget: flash <= 128 KiB, static RAM
+# <= 64 KiB. Fails if either is over.
+#
+# Cost: about 3 min from a cold cache on 2 cores (embassy + core for
+# thumbv6m, twice: default features and the WS2812 + MCP3008 variant),
+# about 10 s warm. Needs python3 (scripts/setup.sh installs it).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+step() { printf '\n--- %s\n' "$*"; }
+
+step "store: host tests (every power-cut point), clippy, no_std build"
+cargo test -p tabletalk-core --features store --locked --lib store::
+cargo clippy -p tabletalk-core --features store --all-targets --locked -- -D warnings
+cargo build -p tabletalk-core --release --locked --target thumbv6m-none-eabi --features store,defmt
+
+image=firmware/target/thumbv6m-none-eabi/release/tabletalk-firmware
+status=0
+for features in "" "--no-default-features --features defmt,leds-ws2812,ext-adc"; do
+  step "firmware: cargo build --release ${features:-(default features: PWM seat LEDs)}"
+  start=$(date +%s)
+  # shellcheck disable=SC2086 # the feature flags are meant to split
+  (cd firmware && cargo build --release --locked $features)
+  # shellcheck disable=SC2086
+  (cd firmware && cargo clippy --release --locked $features -- -D warnings)
+  echo "built in $(( $(date +%s) - start )) s"
+  python3 scripts/firmware-size.py "$image" --flash-kib 128 --ram-kib 64 || status=1
+done
+exit "$status"
