@@ -11,6 +11,7 @@ use rayon::prelude::*;
 
 use crate::eval::config::detection_params;
 use crate::eval::pipeline::CorePipeline;
+use crate::eval::tuning;
 use crate::eval::corpus::{self, Meeting, Split};
 use crate::eval::evaluation::{self, evaluate_meeting, MeetingResult, Settings, Summary, SHARE_TOLERANCE_PP};
 
@@ -60,6 +61,12 @@ pub struct Args {
     /// Also print every meeting's figures.
     #[arg(long)]
     pub per_meeting: bool,
+    /// Tune: try every combination of these values (repeatable, e.g.
+    /// --tune mic.hangover_ms=300,400,600) on the train meetings of the
+    /// selection, rank them, then check the best on the dev meetings (held
+    /// out) against the parameters given without --tune.
+    #[arg(long, value_name = "KEY=V1,V2,…")]
+    pub tune: Vec<String>,
 }
 
 /// Which meetings.
@@ -127,6 +134,9 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         .build()
         .context("starting worker threads")?;
     let threads = pool.current_num_threads();
+    if !args.tune.is_empty() {
+        return pool.install(|| tune(&args, config_text.as_deref(), &meetings, &settings, &params));
+    }
     let started = Instant::now();
     let done = std::sync::atomic::AtomicUsize::new(0);
     let total = meetings.len();
@@ -151,6 +161,89 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let wall = started.elapsed();
     let mut out = std::io::stdout().lock();
     print_report(&mut out, &results, &settings, wall, threads, args.per_meeting)?;
+    Ok(())
+}
+
+/// Runs every meeting through the core with `params` (and the baseline).
+fn evaluate_all(
+    meetings: &[Meeting],
+    settings: &Settings,
+    params: &tabletalk_core::params::DetectionParams,
+) -> anyhow::Result<Vec<MeetingResult>> {
+    meetings
+        .par_iter()
+        .map(|m| {
+            let mut core = CorePipeline::new(params, m.speakers.len(), settings.scene.full_scale)?;
+            evaluate_meeting(m, settings, &mut core).with_context(|| m.name.clone())
+        })
+        .collect()
+}
+
+/// `--tune`: rank the grid on the train meetings, check the best on dev.
+fn tune(
+    args: &Args,
+    config_text: Option<&str>,
+    meetings: &[Meeting],
+    settings: &Settings,
+    base: &tabletalk_core::params::DetectionParams,
+) -> anyhow::Result<()> {
+    let candidates = tuning::grid(config_text, &args.set, &args.tune)?;
+    let train: Vec<Meeting> = meetings.iter().filter(|m| m.split != Split::Dev).cloned().collect();
+    let dev: Vec<Meeting> = meetings.iter().filter(|m| m.split == Split::Dev).cloned().collect();
+    if train.is_empty() || candidates.is_empty() {
+        return Err(crate::error::CliError::bad_input("--tune needs train meetings in the selection and valid values").into());
+    }
+    let started = Instant::now();
+    let cached: Vec<tuning::CachedMeeting> = train.par_iter().map(|m| tuning::CachedMeeting::new(m, settings)).collect();
+    let mut with_base = candidates.clone();
+    with_base.push(tuning::Candidate { settings: vec!["(as given)".into()], params: *base });
+    let ranked = tuning::rank(&with_base, &cached, settings)?;
+    let minutes: f64 = train.iter().map(|m| m.duration_ms as f64 / 60_000.0).sum();
+    let mut out = std::io::stdout().lock();
+    writeln!(
+        out,
+        "tuning on {} train meetings ({minutes:.0} min), {} candidates, {:.1} s",
+        train.len(),
+        candidates.len(),
+        started.elapsed().as_secs_f64()
+    )?;
+    writeln!(out, "  rank    error  share ±3 pp  settings")?;
+    for (k, r) in ranked.iter().enumerate() {
+        let given = r.candidate.settings.first().is_some_and(|s| s == "(as given)");
+        if k < 15 || given {
+            writeln!(
+                out,
+                "  {:>4} {} {:>11}  {}",
+                k + 1,
+                pct(r.errors.rate()),
+                pct(r.share.fraction()),
+                r.candidate.settings.join(" ")
+            )?;
+        }
+    }
+    let best = &ranked[0].candidate;
+    writeln!(out, "
+best on train: {}", best.settings.join(" "))?;
+    if dev.is_empty() {
+        writeln!(out, "(no dev meetings in the selection: nothing held out to check on)")?;
+        return Ok(());
+    }
+    let tuned = evaluate_all(&dev, settings, &best.params)?;
+    let given = evaluate_all(&dev, settings, base)?;
+    let t: Vec<&MeetingResult> = tuned.iter().collect();
+    let g: Vec<&MeetingResult> = given.iter().collect();
+    let st = evaluation::summarize(&t, &settings.thresholds);
+    let sg = evaluation::summarize(&g, &settings.thresholds);
+    writeln!(out, "
+held out: {} dev meetings", dev.len())?;
+    writeln!(
+        out,
+        "  {:<34} {:>8} {:>8} {:>8} {:>8}   share within ±{SHARE_TOLERANCE_PP} pp",
+        "", "missed", "f.alarm", "confus.", "error"
+    )?;
+    row(&mut out, "core, best on train", &st.core, &st.core_share)?;
+    row(&mut out, "core, as given", &sg.core, &sg.core_share)?;
+    baseline_rows(&mut out, &st)?;
     Ok(())
 }
 
@@ -329,6 +422,10 @@ fn best_index(s: &Summary, settings: &Settings) -> usize {
 
 fn summary_rows(out: &mut impl Write, s: &Summary) -> std::io::Result<()> {
     row(out, "core (tabletalk)", &s.core, &s.core_share)?;
+    baseline_rows(out, s)
+}
+
+fn baseline_rows(out: &mut impl Write, s: &Summary) -> std::io::Result<()> {
     row(out, "Open Badges, threshold 42", &s.baseline, &s.baseline_share)?;
     row(
         out,

@@ -19,4 +19,5 @@ pub mod score;
 pub mod sources;
 pub mod spans;
 pub mod synth;
+pub mod tuning;
 pub mod voice;
