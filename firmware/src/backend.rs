@@ -91,12 +91,17 @@ impl DeviceBackend for Backend {
     }
 
     fn erase(&mut self, scope: EraseScope) -> Result<u16, ErrorCode> {
-        storage::with(|s| match scope {
+        let erased = storage::with(|s| match scope {
             EraseScope::All => s.log.erase_all(),
             EraseScope::Through(last) => s.log.erase_through(last),
         })
         .ok_or(ErrorCode::Storage)?
-        .map_err(store_error)
+        .map_err(store_error)?;
+        // There is room again: the next long press may record.
+        if erased > 0 && shared::state() == RecordingState::StoreFull {
+            shared::set_state(RecordingState::Idle);
+        }
+        Ok(erased)
     }
 
     fn config(&mut self) -> Result<DeviceConfig, ErrorCode> {

@@ -1,13 +1,15 @@
 //! Which pin does what on a Raspberry Pi Pico. `docs/hardware.md` has the
-//! same table with wiring diagrams; keep the two in step.
+//! same table with wiring notes; keep the two in step. Seats are numbered
+//! from 0, as `tabletalk device config --seat` numbers them.
 //!
 //! | pins | use |
 //! |---|---|
-//! | GP2-GP9 | seat buttons 1-8, to GND when pressed (internal pull-ups) |
-//! | GP10-GP17 | seat LEDs 1-8 (PWM), or GP10: WS2812 ring data (feature `leds-ws2812`) |
-//! | GP18, GP19, GP20, GP21 | MCP3008: SCK, MOSI (DIN), MISO (DOUT), CS (feature `ext-adc`) |
+//! | GP2-GP9 | buttons of seats 0-7, to GND when pressed (internal pull-ups) |
+//! | GP10-GP17 | LEDs of seats 0-7 (PWM), or GP10: WS2812 ring data (feature `leds-ws2812`) |
+//! | GP18, GP19, GP20, GP21 | MCP3008 CLK, DIN, DOUT, CS (feature `ext-adc`) |
 //! | GP22 | facilitator button, to GND when pressed |
-//! | GP25 | status LED (on the board) |
+//! | GP23 | (on the board) held high: regulator in low-ripple PWM mode |
+//! | GP25 | (on the board) status LED |
 //! | GP26, GP27, GP28 | microphones: ADC0-2 (level-source channels 0-2) |
 
 /// Seat buttons wired to the board.

@@ -115,8 +115,13 @@ async fn main(spawner: Spawner) {
     let facilitator = Input::new(p.PIN_22, Pull::Up);
     spawn!(spawner, buttons::buttons_task(seat_pins, facilitator));
 
+    // The Pico's regulator in PWM mode: less ripple on the supply, so less
+    // noise in the microphone samples (RP2040 datasheet / Pico datasheet,
+    // "ADC"). The pin must stay driven for as long as the device runs.
+    core::mem::forget(Output::new(p.PIN_23, Level::High));
+
     // Microphones on the RP2040's ADC. No pulls: the modules bias their
-    // outputs at half the supply themselves.
+    // outputs themselves.
     let adc = Adc::new(p.ADC, Irqs, adc::Config::default());
     let channels = [
         adc::Channel::new_pin(p.PIN_26, Pull::None),

@@ -4,7 +4,7 @@
 //! |---|---|
 //! | a short flash every 2 s | ready, not recording |
 //! | on, with a short gap every 2 s | recording |
-//! | slow blink (1 s on, 1 s off) | paused |
+//! | slow blink (1 s on, 1 s off) | paused (not reachable from the buttons yet) |
 //! | double flash every 2 s | store full: pull the sessions and erase |
 //! | fast flicker | error: flash or configuration (see the defmt log) |
 

@@ -54,8 +54,11 @@ pub struct Storage {
 }
 
 /// The stores, once mounted (`None` if mounting failed: the device then
-/// shows an error and records nothing).
-pub static STORAGE: Shared<RefCell<Option<Storage>>> = Mutex::new(RefCell::new(None));
+/// shows an error and records nothing). A reference, so that this static
+/// is all zeros and costs no flash for its initial value.
+pub static STORAGE: Shared<RefCell<Option<&'static mut Storage>>> = Mutex::new(RefCell::new(None));
+
+static STORES: StaticCell<Storage> = StaticCell::new();
 
 static FLASH_DEVICE: StaticCell<Mutex<ThreadModeRawMutex, RefCell<FlashDevice>>> = StaticCell::new();
 
@@ -74,13 +77,12 @@ pub fn mount(flash: Peri<'static, FLASH>) -> (u64, Result<MountReport, Error>) {
     let result = (|| {
         let config = ConfigStore::mount(config_part)?;
         let (log, report) = SessionStore::mount(log_part, FullPolicy::Stop)?;
-        STORAGE.lock(|s| {
-            s.replace(Some(Storage {
-                log,
-                config,
-                errors: 0,
-            }))
+        let stores = STORES.init(Storage {
+            log,
+            config,
+            errors: 0,
         });
+        STORAGE.lock(|s| s.replace(Some(stores)));
         Ok(report)
     })();
     (device_id, result)
@@ -88,7 +90,7 @@ pub fn mount(flash: Peri<'static, FLASH>) -> (u64, Result<MountReport, Error>) {
 
 /// Runs `f` on the mounted stores; `None` if they are not mounted.
 pub fn with<R>(f: impl FnOnce(&mut Storage) -> R) -> Option<R> {
-    STORAGE.lock(|cell| cell.borrow_mut().as_mut().map(f))
+    STORAGE.lock(|cell| cell.borrow_mut().as_deref_mut().map(f))
 }
 
 impl Storage {

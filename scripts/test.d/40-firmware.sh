@@ -15,7 +15,9 @@ step() { printf '\n--- %s\n' "$*"; }
 
 step "store: host tests (every power-cut point), clippy, no_std build"
 cargo test -p tabletalk-core --features store --locked --lib store::
-cargo clippy -p tabletalk-core --features store --all-targets --locked -- -D warnings
+# The library and its unit tests (the store's included); other test targets
+# belong to other steps.
+cargo clippy -p tabletalk-core --features store --lib --profile test --locked -- -D warnings
 cargo build -p tabletalk-core --release --locked --target thumbv6m-none-eabi --features store,defmt
 
 image=firmware/target/thumbv6m-none-eabi/release/tabletalk-firmware
