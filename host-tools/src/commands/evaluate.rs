@@ -10,10 +10,12 @@ use anyhow::Context;
 use rayon::prelude::*;
 
 use crate::eval::config::detection_params;
+use crate::eval::corpus::{self, Meeting, Split};
+use crate::eval::evaluation::{
+    self, evaluate_meeting, MeetingResult, Settings, Summary, SHARE_TOLERANCE_PP,
+};
 use crate::eval::pipeline::CorePipeline;
 use crate::eval::tuning;
-use crate::eval::corpus::{self, Meeting, Split};
-use crate::eval::evaluation::{self, evaluate_meeting, MeetingResult, Settings, Summary, SHARE_TOLERANCE_PP};
 
 /// Arguments of `tabletalk evaluate`.
 #[derive(Debug, clap::Args)]
@@ -111,7 +113,9 @@ pub fn select(
 /// Runs `tabletalk evaluate`.
 pub fn run(args: Args) -> anyhow::Result<()> {
     let config_text = match &args.config {
-        Some(p) => Some(std::fs::read_to_string(p).with_context(|| format!("reading {}", p.display()))?),
+        Some(p) => {
+            Some(std::fs::read_to_string(p).with_context(|| format!("reading {}", p.display()))?)
+        }
         None => None,
     };
     let params = detection_params(config_text.as_deref(), &args.set)?;
@@ -145,7 +149,8 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         meetings
             .par_iter()
             .map(|m| {
-                let mut core = CorePipeline::new(&params, m.speakers.len(), settings.scene.full_scale)?;
+                let mut core =
+                    CorePipeline::new(&params, m.speakers.len(), settings.scene.full_scale)?;
                 let r = evaluate_meeting(m, &settings, &mut core).with_context(|| m.name.clone());
                 let n = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
                 if progress {
@@ -160,7 +165,14 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     }
     let wall = started.elapsed();
     let mut out = std::io::stdout().lock();
-    print_report(&mut out, &results, &settings, wall, threads, args.per_meeting)?;
+    print_report(
+        &mut out,
+        &results,
+        &settings,
+        wall,
+        threads,
+        args.per_meeting,
+    )?;
     Ok(())
 }
 
@@ -188,15 +200,32 @@ fn tune(
     base: &tabletalk_core::params::DetectionParams,
 ) -> anyhow::Result<()> {
     let candidates = tuning::grid(config_text, &args.set, &args.tune)?;
-    let train: Vec<Meeting> = meetings.iter().filter(|m| m.split != Split::Dev).cloned().collect();
-    let dev: Vec<Meeting> = meetings.iter().filter(|m| m.split == Split::Dev).cloned().collect();
+    let train: Vec<Meeting> = meetings
+        .iter()
+        .filter(|m| m.split != Split::Dev)
+        .cloned()
+        .collect();
+    let dev: Vec<Meeting> = meetings
+        .iter()
+        .filter(|m| m.split == Split::Dev)
+        .cloned()
+        .collect();
     if train.is_empty() || candidates.is_empty() {
-        return Err(crate::error::CliError::bad_input("--tune needs train meetings in the selection and valid values").into());
+        return Err(crate::error::CliError::bad_input(
+            "--tune needs train meetings in the selection and valid values",
+        )
+        .into());
     }
     let started = Instant::now();
-    let cached: Vec<tuning::CachedMeeting> = train.par_iter().map(|m| tuning::CachedMeeting::new(m, settings)).collect();
+    let cached: Vec<tuning::CachedMeeting> = train
+        .par_iter()
+        .map(|m| tuning::CachedMeeting::new(m, settings))
+        .collect();
     let mut with_base = candidates.clone();
-    with_base.push(tuning::Candidate { settings: vec!["(as given)".into()], params: *base });
+    with_base.push(tuning::Candidate {
+        settings: vec!["(as given)".into()],
+        params: *base,
+    });
     let ranked = tuning::rank(&with_base, &cached, settings)?;
     let minutes: f64 = train.iter().map(|m| m.duration_ms as f64 / 60_000.0).sum();
     let mut out = std::io::stdout().lock();
@@ -209,7 +238,11 @@ fn tune(
     )?;
     writeln!(out, "  rank    error  share ±3 pp  settings")?;
     for (k, r) in ranked.iter().enumerate() {
-        let given = r.candidate.settings.first().is_some_and(|s| s == "(as given)");
+        let given = r
+            .candidate
+            .settings
+            .first()
+            .is_some_and(|s| s == "(as given)");
         if k < 15 || given {
             writeln!(
                 out,
@@ -222,10 +255,17 @@ fn tune(
         }
     }
     let best = &ranked[0].candidate;
-    writeln!(out, "
-best on train: {}", best.settings.join(" "))?;
+    writeln!(
+        out,
+        "
+best on train: {}",
+        best.settings.join(" ")
+    )?;
     if dev.is_empty() {
-        writeln!(out, "(no dev meetings in the selection: nothing held out to check on)")?;
+        writeln!(
+            out,
+            "(no dev meetings in the selection: nothing held out to check on)"
+        )?;
         return Ok(());
     }
     let tuned = evaluate_all(&dev, settings, &best.params)?;
@@ -234,8 +274,12 @@ best on train: {}", best.settings.join(" "))?;
     let g: Vec<&MeetingResult> = given.iter().collect();
     let st = evaluation::summarize(&t, &settings.thresholds);
     let sg = evaluation::summarize(&g, &settings.thresholds);
-    writeln!(out, "
-held out: {} dev meetings", dev.len())?;
+    writeln!(
+        out,
+        "
+held out: {} dev meetings",
+        dev.len()
+    )?;
     writeln!(
         out,
         "  {:<34} {:>8} {:>8} {:>8} {:>8}   share within ±{SHARE_TOLERANCE_PP} pp",
@@ -251,7 +295,12 @@ fn pct(x: f64) -> String {
     format!("{:5.1} %", 100.0 * x)
 }
 
-fn row(out: &mut impl Write, name: &str, t: &evaluation::ErrorTotals, share: &evaluation::ShareTally) -> std::io::Result<()> {
+fn row(
+    out: &mut impl Write,
+    name: &str,
+    t: &evaluation::ErrorTotals,
+    share: &evaluation::ShareTally,
+) -> std::io::Result<()> {
     let r = t.reference_ms.max(1.0);
     writeln!(
         out,
@@ -324,7 +373,12 @@ pub fn print_report(
             continue;
         }
         let p = evaluation::summarize(&part, &settings.thresholds);
-        writeln!(out, "\n{} ({} meetings; baseline tuned on these)", split.name(), p.meetings)?;
+        writeln!(
+            out,
+            "\n{} ({} meetings; baseline tuned on these)",
+            split.name(),
+            p.meetings
+        )?;
         summary_rows(out, &p)?;
     }
 
@@ -345,7 +399,10 @@ pub fn print_report(
                 r.core.worst_share_error_pp()
             )?;
         }
-        writeln!(out, "  (* baseline at the threshold tuned on all these meetings)")?;
+        writeln!(
+            out,
+            "  (* baseline at the threshold tuned on all these meetings)"
+        )?;
     }
 
     let mut failing: Vec<(&MeetingResult, usize)> = results
@@ -426,7 +483,12 @@ fn summary_rows(out: &mut impl Write, s: &Summary) -> std::io::Result<()> {
 }
 
 fn baseline_rows(out: &mut impl Write, s: &Summary) -> std::io::Result<()> {
-    row(out, "Open Badges, threshold 42", &s.baseline, &s.baseline_share)?;
+    row(
+        out,
+        "Open Badges, threshold 42",
+        &s.baseline,
+        &s.baseline_share,
+    )?;
     row(
         out,
         &format!("Open Badges, tuned on truth ({:.1})", s.tuned_threshold),

@@ -31,7 +31,12 @@ pub struct Args {
     /// Level tracks instead: a CSV with one column per seat (mean absolute
     /// deviation from the microphone's bias, in ADC counts), an optional
     /// header row of seat labels.
-    #[arg(long, value_name = "FILE.csv", requires = "rate", conflicts_with = "openbadge")]
+    #[arg(
+        long,
+        value_name = "FILE.csv",
+        requires = "rate",
+        conflicts_with = "openbadge"
+    )]
     pub levels: Option<PathBuf>,
     /// An Open Badges hub log (JSON lines of badge amplitudes, one byte per
     /// 50 ms): each member becomes a seat, amplitudes become levels of
@@ -66,10 +71,14 @@ pub struct Args {
 }
 
 /// Reads `--config` (if any) and applies `--set`.
-pub fn params_from(config: Option<&Path>, set: &[String]) -> anyhow::Result<tabletalk_core::params::DetectionParams> {
+pub fn params_from(
+    config: Option<&Path>,
+    set: &[String],
+) -> anyhow::Result<tabletalk_core::params::DetectionParams> {
     let text = match config {
         Some(p) => Some(
-            std::fs::read_to_string(p).map_err(|e| CliError::bad_input(format!("cannot read {}: {e}", p.display())))?,
+            std::fs::read_to_string(p)
+                .map_err(|e| CliError::bad_input(format!("cannot read {}: {e}", p.display())))?,
         ),
         None => None,
     };
@@ -80,34 +89,58 @@ pub fn params_from(config: Option<&Path>, set: &[String]) -> anyhow::Result<tabl
 pub fn run(args: Args) -> anyhow::Result<()> {
     let params = params_from(args.config.as_deref(), &args.set)?;
     let rate = params.mic.sample_rate_hz;
-    let (mut source, mut labels): (Box<dyn SampleSource>, Vec<String>) = if let Some(path) = &args.openbadge {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| CliError::bad_input(format!("cannot read {}: {e}", path.display())))?;
-        let recording =
-            openbadge::parse(&text).map_err(|e| CliError::bad_input(format!("{}: {e}", path.display())))?;
-        let (table, rows_per_s) = openbadge::as_levels(&recording);
-        let scale = BADGE_UNIT_COUNTS * args.level_scale;
-        let source = LevelSource::new(&table, rows_per_s, rate, args.full_scale, scale)?;
-        (Box::new(source), recording.members.clone())
-    } else if let Some(path) = &args.levels {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| CliError::bad_input(format!("cannot read {}: {e}", path.display())))?;
-        let table = parse_levels(&text).map_err(|e| CliError::bad_input(format!("{}: {e}", path.display())))?;
-        let labels = table.labels.clone().unwrap_or_default();
-        let source = LevelSource::new(&table, args.rate.unwrap_or(0.0), rate, args.full_scale, args.level_scale)?;
-        (Box::new(source), labels)
-    } else {
-        let labels = args
-            .wav
-            .iter()
-            .map(|p| p.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default())
-            .collect();
-        (Box::new(WavSource::open(&args.wav, rate, args.full_scale, args.gain_db)?), labels)
-    };
+    let (mut source, mut labels): (Box<dyn SampleSource>, Vec<String>) =
+        if let Some(path) = &args.openbadge {
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| CliError::bad_input(format!("cannot read {}: {e}", path.display())))?;
+            let recording = openbadge::parse(&text)
+                .map_err(|e| CliError::bad_input(format!("{}: {e}", path.display())))?;
+            let (table, rows_per_s) = openbadge::as_levels(&recording);
+            let scale = BADGE_UNIT_COUNTS * args.level_scale;
+            let source = LevelSource::new(&table, rows_per_s, rate, args.full_scale, scale)?;
+            (Box::new(source), recording.members.clone())
+        } else if let Some(path) = &args.levels {
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| CliError::bad_input(format!("cannot read {}: {e}", path.display())))?;
+            let table = parse_levels(&text)
+                .map_err(|e| CliError::bad_input(format!("{}: {e}", path.display())))?;
+            let labels = table.labels.clone().unwrap_or_default();
+            let source = LevelSource::new(
+                &table,
+                args.rate.unwrap_or(0.0),
+                rate,
+                args.full_scale,
+                args.level_scale,
+            )?;
+            (Box::new(source), labels)
+        } else {
+            let labels = args
+                .wav
+                .iter()
+                .map(|p| {
+                    p.file_stem()
+                        .map(|s| s.to_string_lossy().into_owned())
+                        .unwrap_or_default()
+                })
+                .collect();
+            (
+                Box::new(WavSource::open(
+                    &args.wav,
+                    rate,
+                    args.full_scale,
+                    args.gain_db,
+                )?),
+                labels,
+            )
+        };
     let seats = source.seats();
     if !args.labels.is_empty() {
         if args.labels.len() != seats {
-            return Err(CliError::bad_input(format!("--labels names {} seats, the input has {seats}", args.labels.len())).into());
+            return Err(CliError::bad_input(format!(
+                "--labels names {} seats, the input has {seats}",
+                args.labels.len()
+            ))
+            .into());
         }
         labels = args.labels.clone();
     }
@@ -130,8 +163,16 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     );
     for (i, s) in spans.iter().enumerate() {
         let talk: u64 = s.iter().map(|(a, b)| b - a).sum();
-        let label = labels.get(i).filter(|l| !l.is_empty()).cloned().unwrap_or_else(|| format!("seat {i}"));
-        eprintln!("  {label:<16} {:>4} turns {:>8.1} s", s.len(), talk as f64 / 1000.0);
+        let label = labels
+            .get(i)
+            .filter(|l| !l.is_empty())
+            .cloned()
+            .unwrap_or_else(|| format!("seat {i}"));
+        eprintln!(
+            "  {label:<16} {:>4} turns {:>8.1} s",
+            s.len(),
+            talk as f64 / 1000.0
+        );
     }
     Ok(())
 }

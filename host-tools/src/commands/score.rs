@@ -14,7 +14,8 @@ use crate::logs;
 
 /// Arguments of `tabletalk score`.
 #[derive(Debug, clap::Args)]
-#[command(after_long_help = "Time 0 of the log's session is time 0 of the reference recording \
+#[command(
+    after_long_help = "Time 0 of the log's session is time 0 of the reference recording \
 (as for logs made by `tabletalk replay` and `tabletalk simulate`).
 
 Speakers are paired with seats by label when every reference speaker's label names a seat, \
@@ -24,7 +25,8 @@ Examples:
   tabletalk score --ref meeting.rttm meeting.ttlog
   tabletalk score --ref all.rttm --recording ES2011a --collar 0.25 --format json out.ttlog
 
-Definitions: docs/mic-evaluation.md.")]
+Definitions: docs/mic-evaluation.md."
+)]
 pub struct Args {
     /// The reference annotation (RTTM).
     #[arg(long = "ref", value_name = "REF.rttm")]
@@ -104,8 +106,10 @@ struct ScoreJson {
 }
 
 fn read_text(path: &PathBuf) -> Result<String, CliError> {
-    let bytes = std::fs::read(path).map_err(|e| CliError::failure(format!("cannot read {}: {e}", path.display())))?;
-    String::from_utf8(bytes).map_err(|_| CliError::bad_input(format!("{}: not a text file", path.display())))
+    let bytes = std::fs::read(path)
+        .map_err(|e| CliError::failure(format!("cannot read {}: {e}", path.display())))?;
+    String::from_utf8(bytes)
+        .map_err(|_| CliError::bad_input(format!("{}: not a text file", path.display())))
 }
 
 /// Runs `tabletalk score`.
@@ -114,7 +118,11 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let uem_text = args.uem.as_ref().map(read_text).transpose()?;
     let recordings = meetings_from_rttm(&rttm_text, uem_text.as_deref(), Split::Other)
         .map_err(|e| CliError::bad_input(format!("{}: {e}", args.reference.display())))?;
-    let stem = args.log.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+    let stem = args
+        .log
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let recording = match (&args.recording, recordings.len()) {
         (Some(name), _) => recordings.iter().find(|m| &m.name == name),
         (None, 1) => recordings.first(),
@@ -157,11 +165,19 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         .into_iter()
         .enumerate()
         .map(|(i, s)| {
-            let label = session.seats.get(i).and_then(|x| x.label.clone()).unwrap_or_default();
+            let label = session
+                .seats
+                .get(i)
+                .and_then(|x| x.label.clone())
+                .unwrap_or_default();
             Track::new(label, s)
         })
         .collect();
-    let ref_end = reference.iter().filter_map(|t| t.spans.last().map(|s| s.1)).max().unwrap_or(0);
+    let ref_end = reference
+        .iter()
+        .filter_map(|t| t.spans.last().map(|s| s.1))
+        .max()
+        .unwrap_or(0);
     let region = if uem_text.is_some() {
         (0, recording.duration_ms)
     } else {
@@ -177,7 +193,13 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     match args.format {
         Format::Text => print_text(&mut out, &result, &recording.name, session, args.collar)?,
         Format::Json => {
-            let json = to_json(&result, &recording.name, &args.log, args.session, args.collar);
+            let json = to_json(
+                &result,
+                &recording.name,
+                &args.log,
+                args.session,
+                args.collar,
+            );
             serde_json::to_writer_pretty(&mut out, &json)?;
             writeln!(out)?;
         }
@@ -189,12 +211,22 @@ fn s(ms: f64) -> f64 {
     (ms / 1000.0 * 1000.0).round() / 1000.0
 }
 
-fn to_json(r: &Score, recording: &str, log: &std::path::Path, session: usize, collar: f64) -> ScoreJson {
+fn to_json(
+    r: &Score,
+    recording: &str,
+    log: &std::path::Path,
+    session: usize,
+    collar: f64,
+) -> ScoreJson {
     ScoreJson {
         recording: recording.to_owned(),
         log: log.display().to_string(),
         session,
-        mapping: if r.mapped_by_label { "label" } else { "optimal" },
+        mapping: if r.mapped_by_label {
+            "label"
+        } else {
+            "optimal"
+        },
         collar_per_side_s: collar,
         scored_s: s(r.scored_ms as f64),
         reference_s: s(r.reference_ms),
@@ -238,24 +270,46 @@ fn print_text(
     session: &crate::session::Session,
     collar: f64,
 ) -> std::io::Result<()> {
-    let pct = |x: f64| if x.is_finite() { format!("{:.1} %", 100.0 * x) } else { "—".into() };
+    let pct = |x: f64| {
+        if x.is_finite() {
+            format!("{:.1} %", 100.0 * x)
+        } else {
+            "—".into()
+        }
+    };
     writeln!(
         out,
         "{recording}: {} seats, speakers paired {}, collar {collar} s per side, {:.1} s scored",
         session.seats.len(),
-        if r.mapped_by_label { "by label" } else { "by optimal assignment" },
+        if r.mapped_by_label {
+            "by label"
+        } else {
+            "by optimal assignment"
+        },
         r.scored_ms as f64 / 1000.0
     )?;
     writeln!(
         out,
         "\n  {:<16} {:<16} {:>9} {:>9} {:>9} {:>9} {:>8} {:>8} {:>8} {:>8}",
-        "seat", "speaker", "speech s", "missed s", "f.alarm s", "confus. s", "error", "ref %", "det %", "err pp"
+        "seat",
+        "speaker",
+        "speech s",
+        "missed s",
+        "f.alarm s",
+        "confus. s",
+        "error",
+        "ref %",
+        "det %",
+        "err pp"
     )?;
     for x in &r.seats {
         writeln!(
             out,
             "  {:<16} {:<16} {:>9.1} {:>9.1} {:>9.1} {:>9.1} {:>8} {:>8.1} {:>8.1} {:>+8.1}",
-            session.seats.get(x.seat).map_or(format!("seat {}", x.seat), |i| i.display_label(x.seat)),
+            session
+                .seats
+                .get(x.seat)
+                .map_or(format!("seat {}", x.seat), |i| i.display_label(x.seat)),
             x.reference.as_deref().unwrap_or("—"),
             x.reference_ms / 1000.0,
             x.missed_ms / 1000.0,
@@ -291,5 +345,9 @@ fn print_text(
         pct(r.error_rate()),
         r.reference_ms / 1000.0
     )?;
-    writeln!(out, "  worst share error: {:.1} pp", r.worst_share_error_pp())
+    writeln!(
+        out,
+        "  worst share error: {:.1} pp",
+        r.worst_share_error_pp()
+    )
 }

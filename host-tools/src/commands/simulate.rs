@@ -86,7 +86,12 @@ pub fn load_meeting(args: &Args) -> anyhow::Result<Meeting> {
             (None, 1) => all.into_iter().next(),
             (None, _) => None,
         }
-        .ok_or_else(|| CliError::bad_input(format!("{}: name one recording with --recording", args.meeting)))?
+        .ok_or_else(|| {
+            CliError::bad_input(format!(
+                "{}: name one recording with --recording",
+                args.meeting
+            ))
+        })?
     } else {
         let data = corpus::find_data_dir(args.data.as_deref()).ok_or_else(|| {
             CliError::bad_input(format!(
@@ -117,7 +122,12 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         ..SceneParams::default()
     };
     let full_scale = scene_params.full_scale;
-    let scene = Scene::draw(&meeting.name, &meeting.speakers, meeting.duration_ms, &scene_params);
+    let scene = Scene::draw(
+        &meeting.name,
+        &meeting.speakers,
+        meeting.duration_ms,
+        &scene_params,
+    );
     let biases: Vec<f64> = scene.seats.iter().map(|s| s.bias).collect();
     let drifts: Vec<(f64, f64, f64)> = scene.seats.iter().map(|s| s.drift).collect();
     let mut synth = Synth::new(scene, params.mic.sample_rate_hz);
@@ -137,8 +147,13 @@ pub fn run(args: Args) -> anyhow::Result<()> {
                 .iter()
                 .enumerate()
                 .map(|(i, l)| {
-                    let path = dir.join(format!("{:02}-{}.wav", i, crate::commands::import::file_stem(l)));
-                    hound::WavWriter::create(&path, spec).with_context(|| format!("creating {}", path.display()))
+                    let path = dir.join(format!(
+                        "{:02}-{}.wav",
+                        i,
+                        crate::commands::import::file_stem(l)
+                    ));
+                    hound::WavWriter::create(&path, spec)
+                        .with_context(|| format!("creating {}", path.display()))
                 })
                 .collect::<anyhow::Result<Vec<_>>>()?
         }
@@ -147,7 +162,8 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let mut levels = match &args.levels_out {
         Some(path) => {
             let mut w = std::io::BufWriter::new(
-                std::fs::File::create(path).with_context(|| format!("creating {}", path.display()))?,
+                std::fs::File::create(path)
+                    .with_context(|| format!("creating {}", path.display()))?,
             );
             writeln!(w, "{}", labels.join(","))?;
             Some(w)
@@ -175,7 +191,8 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             for frame in buf.chunks_exact(seats) {
                 for (i, &x) in frame.iter().enumerate() {
                     let (amp, period, phase) = drifts[i];
-                    let bias = biases[i] + amp * (std::f64::consts::TAU * t as f64 / period + phase).sin();
+                    let bias =
+                        biases[i] + amp * (std::f64::consts::TAU * t as f64 / period + phase).sin();
                     level_sum[i] += (f64::from(x) - bias).abs();
                 }
                 level_count += 1;
@@ -200,11 +217,16 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     if let Some(mut w) = levels {
         w.flush()?;
     }
-    let out = args
-        .out
-        .clone()
-        .unwrap_or_else(|| PathBuf::from(format!("{}.ttlog", crate::commands::import::file_stem(&meeting.name))));
-    let nonce = meeting.name.bytes().fold(args.seed as u16, |h, b| h.rotate_left(5) ^ u16::from(b));
+    let out = args.out.clone().unwrap_or_else(|| {
+        PathBuf::from(format!(
+            "{}.ttlog",
+            crate::commands::import::file_stem(&meeting.name)
+        ))
+    });
+    let nonce = meeting
+        .name
+        .bytes()
+        .fold(args.seed as u16, |h, b| h.rotate_left(5) ^ u16::from(b));
     let session = tabletalk_core::records::SessionId { number: 1, nonce };
     let bytes = write_log(&events, &labels, &params, meeting.duration_ms, session)?;
     std::fs::write(&out, &bytes).with_context(|| format!("writing {}", out.display()))?;

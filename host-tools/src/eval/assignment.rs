@@ -92,8 +92,7 @@ pub fn maximum_weight_assignment(weights: &[Vec<f64>]) -> Vec<Option<usize>> {
         }
     }
     let mut result = vec![None; rows];
-    for c in 1..=n {
-        let r = owner[c];
+    for (c, &r) in owner.iter().enumerate().skip(1) {
         if r >= 1 && r <= rows && c <= cols {
             result[r - 1] = Some(c - 1);
         }

@@ -18,8 +18,12 @@ use toml::{Table, Value};
 use crate::error::CliError;
 
 /// Builds parameters from optional TOML text and `path=value` overrides.
-pub fn detection_params(toml_text: Option<&str>, overrides: &[String]) -> anyhow::Result<DetectionParams> {
-    let mut base = Value::try_from(DetectionParams::default()).context("serialising the default parameters")?;
+pub fn detection_params(
+    toml_text: Option<&str>,
+    overrides: &[String],
+) -> anyhow::Result<DetectionParams> {
+    let mut base = Value::try_from(DetectionParams::default())
+        .context("serialising the default parameters")?;
     if let Some(text) = toml_text {
         let user: Table = text
             .parse()
@@ -27,14 +31,16 @@ pub fn detection_params(toml_text: Option<&str>, overrides: &[String]) -> anyhow
         merge(&mut base, Value::Table(user), "")?;
     }
     for o in overrides {
-        let (path, value) = o
-            .split_once('=')
-            .ok_or_else(|| CliError::bad_input(format!("--set {o}: expected section.field=value")))?;
+        let (path, value) = o.split_once('=').ok_or_else(|| {
+            CliError::bad_input(format!("--set {o}: expected section.field=value"))
+        })?;
         let value: Value = format!("v = {}", value.trim())
             .parse::<Table>()
             .ok()
             .and_then(|mut t| t.remove("v"))
-            .ok_or_else(|| CliError::bad_input(format!("--set {o}: {:?} is not a value", value.trim())))?;
+            .ok_or_else(|| {
+                CliError::bad_input(format!("--set {o}: {:?} is not a value", value.trim()))
+            })?;
         let mut nested = value;
         for key in path.trim().split('.').rev() {
             let mut t = Table::new();
@@ -43,9 +49,9 @@ pub fn detection_params(toml_text: Option<&str>, overrides: &[String]) -> anyhow
         }
         merge(&mut base, nested, "")?;
     }
-    let params: DetectionParams = base
-        .try_into()
-        .map_err(|e: toml::de::Error| CliError::bad_input(format!("parameters: {}", e.message())))?;
+    let params: DetectionParams = base.try_into().map_err(|e: toml::de::Error| {
+        CliError::bad_input(format!("parameters: {}", e.message()))
+    })?;
     if let Err(e) = params.validate() {
         bail!(CliError::bad_input(format!("parameters: {e}")));
     }
@@ -62,18 +68,30 @@ fn merge(base: &mut Value, user: Value, at: &str) -> anyhow::Result<()> {
         (Value::Table(b), Value::Table(u)) => {
             let known = b.keys().map(String::as_str).collect::<Vec<_>>().join(", ");
             for (k, v) in u {
-                let path = if at.is_empty() { k.clone() } else { format!("{at}.{k}") };
+                let path = if at.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{at}.{k}")
+                };
                 let slot = b.get_mut(&k).ok_or_else(|| {
-                    anyhow!(CliError::bad_input(format!("unknown parameter {path} (known here: {known})")))
+                    anyhow!(CliError::bad_input(format!(
+                        "unknown parameter {path} (known here: {known})"
+                    )))
                 })?;
                 merge(slot, v, &path)?;
             }
             Ok(())
         }
-        (Value::Table(_), _) => bail!(CliError::bad_input(format!("{at} is a section, not a value"))),
+        (Value::Table(_), _) => bail!(CliError::bad_input(format!(
+            "{at} is a section, not a value"
+        ))),
         (slot, v) => {
             if std::mem::discriminant(slot) != std::mem::discriminant(&v) {
-                bail!(CliError::bad_input(format!("{at}: expected {}, got {}", slot.type_str(), v.type_str())));
+                bail!(CliError::bad_input(format!(
+                    "{at}: expected {}, got {}",
+                    slot.type_str(),
+                    v.type_str()
+                )));
             }
             *slot = v;
             Ok(())
@@ -87,15 +105,31 @@ mod tests {
 
     #[test]
     fn defaults_round_trip_and_errors_are_clear() {
-        assert_eq!(detection_params(None, &[]).ok(), Some(DetectionParams::default()));
+        assert_eq!(
+            detection_params(None, &[]).ok(),
+            Some(DetectionParams::default())
+        );
         let text = to_toml(&DetectionParams::default());
-        assert_eq!(detection_params(Some(&text), &[]).ok(), Some(DetectionParams::default()));
-        let e = detection_params(None, &["mic.nope=1".into()]).unwrap_err().to_string();
+        assert_eq!(
+            detection_params(Some(&text), &[]).ok(),
+            Some(DetectionParams::default())
+        );
+        let e = detection_params(None, &["mic.nope=1".into()])
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("unknown parameter mic.nope"), "{e}");
-        let e = detection_params(None, &["mic.sample_rate_hz=\"x\"".into()]).unwrap_err().to_string();
+        let e = detection_params(None, &["mic.sample_rate_hz=\"x\"".into()])
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("expected integer"), "{e}");
         assert!(detection_params(None, &["mic=3".into()]).is_err());
-        assert!(detection_params(None, &["mic.frame_rate_hz=0".into()]).is_err(), "validated");
-        assert!(detection_params(None, &["mic.frame_rate_hz=70000".into()]).is_err(), "out of range");
+        assert!(
+            detection_params(None, &["mic.frame_rate_hz=0".into()]).is_err(),
+            "validated"
+        );
+        assert!(
+            detection_params(None, &["mic.frame_rate_hz=70000".into()]).is_err(),
+            "out of range"
+        );
     }
 }

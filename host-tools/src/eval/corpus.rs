@@ -61,7 +61,9 @@ impl Meeting {
     /// (shorter where the meeting ends first).
     pub fn excerpt(&self, start: f64, minutes: f64) -> Meeting {
         let from = ((start * 60_000.0).max(0.0) as u64).min(self.duration_ms);
-        let end = from.saturating_add((minutes * 60_000.0).max(0.0) as u64).min(self.duration_ms);
+        let end = from
+            .saturating_add((minutes * 60_000.0).max(0.0) as u64)
+            .min(self.duration_ms);
         Meeting {
             name: self.name.clone(),
             split: self.split,
@@ -69,7 +71,10 @@ impl Meeting {
                 .speakers
                 .iter()
                 .map(|(l, s)| {
-                    let shifted = spans::clip(s, from, end).into_iter().map(|(a, b)| (a - from, b - from)).collect();
+                    let shifted = spans::clip(s, from, end)
+                        .into_iter()
+                        .map(|(a, b)| (a - from, b - from))
+                        .collect();
                     (l.clone(), shifted)
                 })
                 .collect(),

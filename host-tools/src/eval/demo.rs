@@ -41,7 +41,12 @@ pub fn demo_meeting(minutes: f64, seed: u64) -> Meeting {
         let next = if rng.chance(0.12) {
             speaker
         } else {
-            let total: f64 = TALKATIVENESS.iter().enumerate().filter(|&(i, _)| i != speaker).map(|(_, w)| w).sum();
+            let total: f64 = TALKATIVENESS
+                .iter()
+                .enumerate()
+                .filter(|&(i, _)| i != speaker)
+                .map(|(_, w)| w)
+                .sum();
             let mut pick = rng.unit() * total;
             let mut chosen = speaker;
             for (i, w) in TALKATIVENESS.iter().enumerate() {
@@ -92,9 +97,17 @@ mod tests {
         // Everyone speaks, Ana most; speech fills most of the meeting.
         assert!(talk.iter().all(|&t| t > 10_000), "{talk:?}");
         assert!(talk[0] > talk[3], "{talk:?}");
-        let speech = spans::union(m.speakers.iter().flat_map(|(_, s)| s.iter().copied()).collect());
+        let speech = spans::union(
+            m.speakers
+                .iter()
+                .flat_map(|(_, s)| s.iter().copied())
+                .collect(),
+        );
         let covered = spans::total(&speech) as f64 / 600_000.0;
         assert!((0.6..0.98).contains(&covered), "{covered}");
-        assert!(m.speakers.iter().all(|(_, s)| s.iter().all(|&(a, b)| b > a && b <= 600_000)));
+        assert!(m
+            .speakers
+            .iter()
+            .all(|(_, s)| s.iter().all(|&(a, b)| b > a && b <= 600_000)));
     }
 }

@@ -37,12 +37,18 @@ impl CorePipeline {
     /// started at time 0.
     pub fn new(params: &DetectionParams, seats: usize, full_scale: u16) -> anyhow::Result<Self> {
         if seats == 0 || seats > MAX_SEATS {
-            return Err(CliError::bad_input(format!("{seats} seats: the device handles 1 to {MAX_SEATS}")).into());
+            return Err(CliError::bad_input(format!(
+                "{seats} seats: the device handles 1 to {MAX_SEATS}"
+            ))
+            .into());
         }
         let configs = vec![SeatConfig::microphone(full_scale); seats];
         let mut engine = Box::new(
-            Engine::<MAX_SEATS>::new(*params, &configs, Instant(0))
-                .map_err(|e| anyhow!(CliError::bad_input(format!("the core refuses these parameters: {e:?}"))))?,
+            Engine::<MAX_SEATS>::new(*params, &configs, Instant(0)).map_err(|e| {
+                anyhow!(CliError::bad_input(format!(
+                    "the core refuses these parameters: {e:?}"
+                )))
+            })?,
         );
         engine.start_session(Instant(0));
         Ok(CorePipeline {
@@ -123,7 +129,11 @@ impl CorePipeline {
     }
 
     /// Runs `source` to its end through a new pipeline.
-    pub fn run(params: &DetectionParams, source: &mut dyn SampleSource, full_scale: u16) -> anyhow::Result<CorePipeline> {
+    pub fn run(
+        params: &DetectionParams,
+        source: &mut dyn SampleSource,
+        full_scale: u16,
+    ) -> anyhow::Result<CorePipeline> {
         let mut pipeline = CorePipeline::new(params, source.seats(), full_scale)?;
         let mut buf = Vec::new();
         while source.next_ms(&mut buf)? > 0 {
@@ -138,7 +148,10 @@ impl CorePipeline {
 pub fn turns_by_seat(events: &[Event], seats: usize) -> Vec<Vec<Span>> {
     let mut out = vec![Vec::new(); seats];
     for e in events {
-        if let Event::TurnEnded { seat, start, end, .. } = *e {
+        if let Event::TurnEnded {
+            seat, start, end, ..
+        } = *e
+        {
             if let Some(list) = out.get_mut(seat.index()) {
                 list.push((start, end));
             }
@@ -176,16 +189,21 @@ pub fn write_log(
         .collect();
     let mut seats = Seats::new(&inputs).map_err(|e| anyhow!("log header: {e:?}"))?;
     if labels.iter().any(|l| !l.is_empty()) {
-        seats = seats.with_labels(&cut).map_err(|e| anyhow!("log header: {e:?}"))?;
+        seats = seats
+            .with_labels(&cut)
+            .map_err(|e| anyhow!("log header: {e:?}"))?;
     }
     let mut header = Header::new(session, 0, seats);
     header.params = *params;
     let mut out = Vec::new();
     let mut buf = vec![0u8; MAX_WRITE_LEN.max(4096)];
-    let (mut writer, n) = LogWriter::start(&header, &mut buf).map_err(|e| anyhow!("log header: {e:?}"))?;
+    let (mut writer, n) =
+        LogWriter::start(&header, &mut buf).map_err(|e| anyhow!("log header: {e:?}"))?;
     out.extend_from_slice(buf.get(..n).unwrap_or_default());
     for e in events {
-        let n = writer.push(e, &mut buf).map_err(|err| anyhow!("writing {e:?}: {err:?}"))?;
+        let n = writer
+            .push(e, &mut buf)
+            .map_err(|err| anyhow!("writing {e:?}: {err:?}"))?;
         out.extend_from_slice(buf.get(..n).unwrap_or_default());
     }
     let n = writer
@@ -207,10 +225,14 @@ mod tests {
             ("Ana".to_string(), vec![(2_000, 9_000), (14_000, 20_000)]),
             ("Ben".to_string(), vec![(10_000, 13_000)]),
         ];
-        let params = SceneParams { events_per_minute: 0.0, ..Default::default() };
+        let params = SceneParams {
+            events_per_minute: 0.0,
+            ..Default::default()
+        };
         let mut synth = Synth::new(Scene::draw("t", &speakers, 24_000, &params), 8000);
         let detection = DetectionParams::default();
-        let mut p = CorePipeline::run(&detection, &mut synth, 4095).unwrap_or_else(|e| unreachable!("{e}"));
+        let mut p =
+            CorePipeline::run(&detection, &mut synth, 4095).unwrap_or_else(|e| unreachable!("{e}"));
         let spans = p.spans();
         let talk = |s: &[Span]| s.iter().map(|(a, b)| b - a).sum::<u64>();
         assert!(talk(&spans[0]) > 10_000, "{spans:?}");

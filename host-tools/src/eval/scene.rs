@@ -258,7 +258,8 @@ impl Scene {
         let rt60_ms = 1000.0 * rng.range(params.rt60_s.0, params.rt60_s.1);
         // Energy falls 60 dB (a factor 1e6) in RT60: tau = RT60 / ln(1e6).
         let reverb_tau_ms = rt60_ms / 1e6f64.ln();
-        let reverb_energy = db_to_amplitude(rng.range(params.reverb_db.0, params.reverb_db.1) / 2.0).powi(2);
+        let reverb_energy =
+            db_to_amplitude(rng.range(params.reverb_db.0, params.reverb_db.1) / 2.0).powi(2);
 
         let mut noise_rng = root.fork(1);
         let mut noise_steps = vec![(0, params.noise_level)];

@@ -313,9 +313,9 @@ pub fn score(reference_tracks: &[Track], detected: &[Track], options: &ScoreOpti
                 missed[r] += d * (1.0 - conf_part);
             }
         }
-        for s in 0..seats {
+        for (s, fa) in false_alarm.iter_mut().enumerate() {
             if false_set(s) {
-                false_alarm[s] += d * (1.0 - conf as f64 / n_false as f64);
+                *fa += d * (1.0 - conf as f64 / n_false as f64);
             }
         }
     }

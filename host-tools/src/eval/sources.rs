@@ -53,13 +53,17 @@ pub fn adc_half(full_scale: u16) -> f64 {
 /// Exactly inverts [`adc_to_audio`] for any ADC of up to 16 bits.
 fn to_adc(x: f32, gain: f32, full_scale: u16) -> u16 {
     let half = adc_half(full_scale) as f32;
-    (half + x * gain * half).round().clamp(0.0, f32::from(full_scale)) as u16
+    (half + x * gain * half)
+        .round()
+        .clamp(0.0, f32::from(full_scale)) as u16
 }
 
 /// An ADC reading as a 16-bit audio sample (mid-scale = 0).
 pub fn adc_to_audio(x: u16, full_scale: u16) -> i16 {
     let half = adc_half(full_scale);
-    ((f64::from(x) - half) * 32768.0 / half).round().clamp(-32768.0, 32767.0) as i16
+    ((f64::from(x) - half) * 32768.0 / half)
+        .round()
+        .clamp(-32768.0, 32767.0) as i16
 }
 
 struct WavSeat {
@@ -115,7 +119,7 @@ impl WavSeat {
                 frame.clear();
                 for _ in 0..self.channels {
                     let sample = if self.float {
-                        self.reader.samples::<f32>().next().map(|s| s.map(|v| v))
+                        self.reader.samples::<f32>().next()
                     } else {
                         self.reader
                             .samples::<i32>()
@@ -418,7 +422,7 @@ mod tests {
             }
             w.finalize().unwrap_or_default();
         }
-        let mut s = WavSource::open(&[path.clone()], 8000, 4095, 0.0)
+        let mut s = WavSource::open(std::slice::from_ref(&path), 8000, 4095, 0.0)
             .unwrap_or_else(|e| unreachable!("{e}"));
         let mut buf = Vec::new();
         let mut all = Vec::new();

@@ -107,7 +107,7 @@ pub struct Synth {
 impl Synth {
     /// A simulation of `scene` sampled at `sample_rate_hz` per seat.
     pub fn new(scene: Scene, sample_rate_hz: u32) -> Self {
-        let root = Rng::new(scene.params.seed ^ 0x5EED_0F_C0FFEE);
+        let root = Rng::new(scene.params.seed ^ 0x5EED_0FC0_FFEE);
         let voices = scene
             .seats
             .iter()
@@ -315,7 +315,7 @@ mod tests {
         let mut synth = Synth::new(scene, 8000);
         let mut buf = Vec::new();
         let mut mean_abs = vec![vec![0.0f64; 3]; 10];
-        let mut bias_sum = vec![0.0f64; 3];
+        let mut bias_sum = [0.0f64; 3];
         let mut count = 0usize;
         while synth.next_ms(&mut buf) > 0 {
             assert_eq!(buf.len(), 8 * 3);
@@ -330,9 +330,8 @@ mod tests {
             }
             count += 8;
         }
-        for s in 0..3 {
-            let b = synth.scene().seats[s].bias;
-            assert!((bias_sum[s] / count as f64 - b).abs() < 15.0);
+        for (seat, sum) in synth.scene().seats.iter().zip(bias_sum) {
+            assert!((sum / count as f64 - seat.bias).abs() < 15.0);
         }
         let speaking = mean_abs[5][0];
         let quiet = mean_abs[0][0];

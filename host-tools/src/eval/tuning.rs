@@ -27,7 +27,11 @@ pub struct Candidate {
 /// Every combination of `axes` (`key=v1,v2,…`) on top of `base` overrides.
 /// Combinations the core would refuse (e.g. an off threshold above the on
 /// threshold) are left out.
-pub fn grid(toml: Option<&str>, base: &[String], axes: &[String]) -> anyhow::Result<Vec<Candidate>> {
+pub fn grid(
+    toml: Option<&str>,
+    base: &[String],
+    axes: &[String],
+) -> anyhow::Result<Vec<Candidate>> {
     let mut points: Vec<Vec<String>> = vec![Vec::new()];
     for axis in axes {
         let (key, values) = axis
@@ -45,7 +49,11 @@ pub fn grid(toml: Option<&str>, base: &[String], axes: &[String]) -> anyhow::Res
     }
     let mut out = Vec::new();
     for settings in points {
-        let all: Vec<String> = base.iter().cloned().chain(settings.iter().cloned()).collect();
+        let all: Vec<String> = base
+            .iter()
+            .cloned()
+            .chain(settings.iter().cloned())
+            .collect();
         match detection_params(toml, &all) {
             Ok(params) => out.push(Candidate { settings, params }),
             Err(e) if e.to_string().contains("unknown parameter") => return Err(e),
@@ -68,7 +76,12 @@ pub struct CachedMeeting {
 impl CachedMeeting {
     /// Simulates `meeting` once.
     pub fn new(meeting: &Meeting, settings: &Settings) -> Self {
-        let scene = Scene::draw(&meeting.name, &meeting.speakers, meeting.duration_ms, &settings.scene);
+        let scene = Scene::draw(
+            &meeting.name,
+            &meeting.speakers,
+            meeting.duration_ms,
+            &settings.scene,
+        );
         let mut synth = Synth::new(scene, settings.sample_rate_hz);
         let mut samples = Vec::new();
         let mut ms_ends = Vec::with_capacity(meeting.duration_ms as usize);
@@ -85,7 +98,11 @@ impl CachedMeeting {
     }
 
     /// The core with `params` against the reference.
-    pub fn score(&self, params: &DetectionParams, settings: &Settings) -> anyhow::Result<super::score::Score> {
+    pub fn score(
+        &self,
+        params: &DetectionParams,
+        settings: &Settings,
+    ) -> anyhow::Result<super::score::Score> {
         let seats = self.meeting.speakers.len();
         let mut core = CorePipeline::new(params, seats, settings.scene.full_scale)?;
         let mut from = 0usize;
@@ -128,13 +145,21 @@ pub struct Ranked {
 
 /// Runs every candidate over every cached meeting (in parallel) and ranks
 /// them by error, best first.
-pub fn rank(candidates: &[Candidate], meetings: &[CachedMeeting], settings: &Settings) -> anyhow::Result<Vec<Ranked>> {
+pub fn rank(
+    candidates: &[Candidate],
+    meetings: &[CachedMeeting],
+    settings: &Settings,
+) -> anyhow::Result<Vec<Ranked>> {
     let jobs: Vec<(usize, usize)> = (0..candidates.len())
         .flat_map(|c| (0..meetings.len()).map(move |m| (c, m)))
         .collect();
     let scores = jobs
         .par_iter()
-        .map(|&(c, m)| meetings[m].score(&candidates[c].params, settings).map(|s| (c, s)))
+        .map(|&(c, m)| {
+            meetings[m]
+                .score(&candidates[c].params, settings)
+                .map(|s| (c, s))
+        })
         .collect::<anyhow::Result<Vec<_>>>()?;
     let mut ranked: Vec<Ranked> = candidates
         .iter()
@@ -158,11 +183,21 @@ mod tests {
 
     #[test]
     fn grid_is_the_cartesian_product_minus_invalid_points() {
-        let g = grid(None, &[], &["mic.hangover_ms=300,500".into(), "mic.off_threshold_db10=40,200".into()])
-            .unwrap_or_default();
+        let g = grid(
+            None,
+            &[],
+            &[
+                "mic.hangover_ms=300,500".into(),
+                "mic.off_threshold_db10=40,200".into(),
+            ],
+        )
+        .unwrap_or_default();
         // off 200 is above the default on threshold (90): refused by the core.
         assert_eq!(g.len(), 2);
-        assert_eq!(g[1].settings, ["mic.hangover_ms=500", "mic.off_threshold_db10=40"]);
+        assert_eq!(
+            g[1].settings,
+            ["mic.hangover_ms=500", "mic.off_threshold_db10=40"]
+        );
         assert_eq!(g[1].params.mic.hangover_ms, 500);
         assert!(grid(None, &[], &["mic.nope=1".into()]).is_err());
     }
