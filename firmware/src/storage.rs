@@ -15,6 +15,7 @@ use embassy_rp::Peri;
 use embassy_sync::blocking_mutex::raw::ThreadModeRawMutex;
 use embassy_sync::blocking_mutex::Mutex;
 use static_cell::StaticCell;
+use tabletalk_core::log::{MAX_SMALL_FRAME_LEN, MAX_WRITE_LEN};
 use tabletalk_core::protocol::{DeviceConfig, FullPolicy};
 use tabletalk_core::store::{ConfigStore, MountReport, SessionStore, StoreError};
 
@@ -32,6 +33,11 @@ pub const CONFIG_SIZE: u32 = 8 * 1024;
 pub const LOG_OFFSET: u32 = CONFIG_OFFSET + CONFIG_SIZE;
 /// Size of the session log partition (1784 KiB).
 pub const LOG_SIZE: u32 = FLASH_SIZE as u32 - LOG_OFFSET;
+
+/// Room the log keeps for the end of a session that fills it: the store
+/// notice, the writer's last batch and end record (each entry has 8 bytes of
+/// header), and the store's session end.
+const FINAL_RESERVE: u32 = (MAX_SMALL_FRAME_LEN + 8 + MAX_WRITE_LEN + 8 + 12) as u32;
 
 /// Sessions the store lists (48 bytes of RAM each); more count as full.
 pub const SESSION_INDEX: usize = 96;
@@ -76,7 +82,8 @@ pub fn mount(flash: Peri<'static, FLASH>) -> (u64, Result<MountReport, Error>) {
     let config_part = Partition::new(device, CONFIG_OFFSET, CONFIG_SIZE);
     let result = (|| {
         let config = ConfigStore::mount(config_part)?;
-        let (log, report) = SessionStore::mount(log_part, FullPolicy::Stop)?;
+        let (mut log, report) = SessionStore::mount(log_part, FullPolicy::Stop)?;
+        log.set_final_reserve(FINAL_RESERVE);
         let stores = STORES.init(Storage {
             log,
             config,

@@ -9,9 +9,10 @@ use super::region::{Region, SectorState};
 use super::walk::{next_live_after, Anomalies, Pos, Walk, Walked};
 use super::{FullPolicy, SessionId, StoreError};
 
-/// Entry bytes kept free for [`SessionStore::append_final`] and
+/// Entry bytes kept free by default for [`SessionStore::append_final`] and
 /// [`SessionStore::end_session`] when no more room can be made, so that a
-/// session that fills the store still says so and ends cleanly.
+/// session that fills the store still says so and ends cleanly; see
+/// [`SessionStore::set_final_reserve`].
 pub const FINAL_RESERVE: u32 = 96;
 
 /// How many sessions [`SessionStore`] keeps in its index unless told
@@ -200,6 +201,7 @@ pub struct SessionStore<F: NorFlash, const INDEX: usize = DEFAULT_INDEX> {
     recording: Option<SessionId>,
     cursor: Option<ReadCursor>,
     overwritten: u32,
+    final_reserve: u32,
 }
 
 impl<F: NorFlash, const INDEX: usize> SessionStore<F, INDEX> {
@@ -221,6 +223,7 @@ impl<F: NorFlash, const INDEX: usize> SessionStore<F, INDEX> {
             recording: None,
             cursor: None,
             overwritten: 0,
+            final_reserve: FINAL_RESERVE,
         };
         let report = store.scan()?;
         Ok((store, report))
@@ -234,6 +237,15 @@ impl<F: NorFlash, const INDEX: usize> SessionStore<F, INDEX> {
     /// What to do when full, from now on.
     pub fn set_policy(&mut self, policy: FullPolicy) {
         self.policy = policy;
+    }
+
+    /// Sets how many bytes of entries (each frame plus 8 bytes, and 12 for
+    /// the session end) [`SessionStore::append`] leaves free for the final
+    /// appends when no more room can be made: enough for what the caller
+    /// writes after [`StoreError::Full`] (a notice, the writer's last batch,
+    /// its end record). At most a sector's worth counts.
+    pub fn set_final_reserve(&mut self, bytes: u32) {
+        self.final_reserve = bytes;
     }
 
     /// What is done when full.
@@ -683,7 +695,11 @@ impl<F: NorFlash, const INDEX: usize> SessionStore<F, INDEX> {
         let here = self.head.and_then(|h| h.write_at.map(|at| (h, at)));
         let (head, at) = match here {
             Some((head, at)) if at.saturating_add(size) <= sector_size => {
-                let keep = if blocked && !last { FINAL_RESERVE } else { 0 };
+                let keep = if blocked && !last {
+                    self.final_reserve
+                } else {
+                    0
+                };
                 if at.saturating_add(size).saturating_add(keep) > sector_size {
                     return Err(StoreError::Full);
                 }

@@ -836,3 +836,28 @@ fn repeated_cuts_while_recovering() {
         }
     }
 }
+
+/// The final reserve is what the caller says it needs after `Full`.
+#[test]
+fn final_reserve_holds_what_the_caller_asked_for() {
+    let fill = |reserve: Option<u32>| {
+        let (mut store, _) = mount(Small::new(), FullPolicy::Stop);
+        if let Some(reserve) = reserve {
+            store.set_final_reserve(reserve);
+        }
+        store.begin_session(None).unwrap();
+        let mut i = 0;
+        while store.append(&frame(1, i)).is_ok() {
+            i += 1;
+        }
+        // Two 60-byte frames (2 × 68 bytes of entries) and the end (12).
+        let last = [0x5Au8; 60];
+        let fits = store.append_final(&last).is_ok() && store.append_final(&last).is_ok();
+        (fits, store.end_session().is_ok())
+    };
+    assert_eq!(fill(Some(148)), (true, true));
+    assert!(
+        !fill(None).0,
+        "the default reserve (96) should not hold 136 bytes"
+    );
+}
