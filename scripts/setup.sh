@@ -77,4 +77,15 @@ if [ -f "$bench_js/package-lock.json" ] && [ ! -f "$bench_js/node_modules/rp2040
     say "npm not found: the on-target cost benchmark (scripts/test.d/65-target-cost.sh) will be skipped"
   fi
 fi
+# --- cargo-fuzz (crates.io), for scripts/test.d/80-fuzz.sh ------------------
+# Built from source by cargo: about 3 minutes on 2 cores, once. Fuzzing runs
+# on the nightly toolchain (libFuzzer's instrumentation needs -Z flags).
+if ! cargo fuzz --version >/dev/null 2>&1; then
+  say "installing cargo-fuzz (cargo install, about 3 minutes)"
+  cargo install cargo-fuzz --locked --version 0.13.2 >/dev/null 2>&1 \
+    || say "cargo install cargo-fuzz failed: the fuzzing step (80-fuzz.sh) will fail"
+fi
+if ! rustup toolchain list | grep -q '^nightly'; then
+  say "no nightly toolchain: the fuzzing step (80-fuzz.sh) needs one (rustup toolchain install nightly)"
+fi
 say "ok"

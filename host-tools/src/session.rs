@@ -144,8 +144,41 @@ impl Session {
     }
 
     /// Paused stretches `(from, to)`, from `Pause`/`Resume` markers (a pause
-    /// without a resume lasts to the end), clipped to the extent.
+    /// without a resume lasts to the end), clipped to the extent. A device
+    /// records no turn while paused, so time in which a turn was logged is
+    /// never paused: a turn inside a marked pause means a marker was lost
+    /// (a damaged frame), and the pause is cut around it.
     pub fn paused(&self) -> Vec<(u64, u64)> {
+        let mut speech: Vec<(u64, u64)> =
+            self.turns.iter().map(|t| (t.start_ms, t.end_ms)).collect();
+        speech.sort_unstable();
+        let mut out = Vec::new();
+        let mut turns = speech.iter().peekable();
+        // Both lists are sorted; the marked pauses are disjoint.
+        for (a, b) in self.marked_pauses() {
+            let mut from = a;
+            while let Some(&&(start, end)) = turns.peek() {
+                if start >= b {
+                    break;
+                }
+                if start > from {
+                    out.push((from, start));
+                }
+                from = from.max(end);
+                if end > b {
+                    break; // this turn may still cover the next pause
+                }
+                turns.next();
+            }
+            if from < b {
+                out.push((from, b));
+            }
+        }
+        out
+    }
+
+    /// Paused stretches as the markers say, clipped to the extent.
+    pub fn marked_pauses(&self) -> Vec<(u64, u64)> {
         let mut paused = Vec::new();
         let mut since = None;
         for marker in &self.markers {
@@ -401,6 +434,14 @@ impl SessionBuilder {
             .max(last_event)
             .max(session.start_ms);
 
+        let marked: u64 = session.marked_pauses().iter().map(|(a, b)| b - a).sum();
+        let paused: u64 = session.paused().iter().map(|(a, b)| b - a).sum();
+        if paused < marked {
+            session.notes.push(format!(
+                "turns were logged during a pause ({} ms of it): a resume marker was probably lost; time with turns counts as recorded",
+                marked - paused
+            ));
+        }
         if merges > 0 {
             session.notes.push(format!(
                 "{merges} overlapping or touching turn pieces of one seat were merged"
@@ -474,6 +515,24 @@ mod tests {
         assert_eq!(s.paused(), [(2000, 2500), (4000, 5000)]);
         assert_eq!(s.recorded_ms(), 2500);
         assert_eq!(s.agenda_marks(), [3000]);
+    }
+
+    #[test]
+    fn turns_inside_a_pause_are_never_paused() {
+        // Pause at 2000 whose resume was lost; turns go on after it.
+        let mut b = SessionBuilder::new(seats(2));
+        for (at, kind) in [(0, MarkerKind::Start), (2000, MarkerKind::Pause)] {
+            b.push(&Event::Marker { at, kind });
+        }
+        b.push_turn(0, 500, 1500, TurnEnd::Natural);
+        b.push_turn(0, 3000, 4000, TurnEnd::Natural);
+        b.push_turn(1, 3500, 6000, TurnEnd::Natural);
+        b.end_at(8000);
+        let s = b.finish();
+        assert_eq!(s.marked_pauses(), [(2000, 8000)]);
+        assert_eq!(s.paused(), [(2000, 3000), (6000, 8000)]);
+        assert_eq!(s.recorded_ms(), 5000);
+        assert!(s.notes.iter().any(|n| n.contains("resume marker was probably lost")));
     }
 
     #[test]

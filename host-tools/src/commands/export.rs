@@ -87,8 +87,8 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             if a > from {
                 uem.push_str(&format!(
                     "{recording} 1 {} {}\n",
-                    format_seconds(from * 1000),
-                    format_seconds(a * 1000)
+                    format_seconds(from.saturating_mul(1000)),
+                    format_seconds(a.saturating_mul(1000))
                 ));
             }
             from = b;

@@ -398,7 +398,12 @@ fn timeline_chart(page: &mut String, s: &SessionFigures, session: &Session, name
             axis_y + 16.0,
             clock(t)
         );
-        t += step;
+        // Checked: a hostile log's extent reaches the end of u64, where a
+        // wrapping step would never leave this loop.
+        match t.checked_add(step) {
+            Some(next) => t = next,
+            None => break,
+        }
     }
     let _ = write!(
         page,
