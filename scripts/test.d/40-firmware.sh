@@ -5,9 +5,10 @@
 # with its size printed against the budget: flash <= 128 KiB, static RAM
 # <= 64 KiB. Fails if either is over.
 #
-# Cost: about 3 min from a cold cache on 2 cores (embassy + core for
-# thumbv6m, twice: default features and the WS2812 + MCP3008 variant),
-# about 10 s warm. Needs python3 (scripts/setup.sh installs it).
+# Cost: 4-7 min from a cold cache on 2 cores (measured 7 min with other
+# builds competing: embassy + core for thumbv6m, built and clippy-checked,
+# then the WS2812 + MCP3008 variant on top), about 1 min warm. Needs
+# python3 (scripts/setup.sh installs it).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -20,15 +21,17 @@ cargo test -p tabletalk-core --features store --locked --lib store::
 cargo clippy -p tabletalk-core --features store --lib --profile test --locked -- -D warnings
 cargo build -p tabletalk-core --release --locked --target thumbv6m-none-eabi --features store,defmt
 
+# Not --locked: firmware/Cargo.lock pins embassy and friends, but when
+# tabletalk-core gains a dependency the lock must be able to take it in.
 image=firmware/target/thumbv6m-none-eabi/release/tabletalk-firmware
 status=0
 for features in "" "--no-default-features --features defmt,leds-ws2812,ext-adc"; do
   step "firmware: cargo build --release ${features:-(default features: PWM seat LEDs)}"
   start=$(date +%s)
   # shellcheck disable=SC2086 # the feature flags are meant to split
-  (cd firmware && cargo build --release --locked $features)
+  (cd firmware && cargo build --release $features)
   # shellcheck disable=SC2086
-  (cd firmware && cargo clippy --release --locked $features -- -D warnings)
+  (cd firmware && cargo clippy --release $features -- -D warnings)
   echo "built in $(( $(date +%s) - start )) s"
   python3 scripts/firmware-size.py "$image" --flash-kib 128 --ram-kib 64 || status=1
 done
