@@ -91,9 +91,15 @@ impl DeviceBackend for Backend {
     }
 
     fn erase(&mut self, scope: EraseScope) -> Result<u16, ErrorCode> {
-        let erased = storage::with(|s| match scope {
-            EraseScope::All => s.log.erase_all(),
-            EraseScope::Through(last) => s.log.erase_through(last),
+        let erased = storage::with(|s| {
+            let erased = match scope {
+                EraseScope::All => s.log.erase_all(),
+                EraseScope::Through(last) => s.log.erase_through(last),
+            };
+            if s.log.recording().is_none() {
+                s.prepare();
+            }
+            erased
         })
         .ok_or(ErrorCode::Storage)?
         .map_err(store_error)?;

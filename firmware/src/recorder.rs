@@ -321,7 +321,14 @@ impl Recorder {
         if let Some(session) = self.session.take() {
             info!("session {} ended", session.id.0);
         }
-        if storage::with(|s| s.log.end_session()).is_some_and(|r| r.is_err()) {
+        let ended = storage::with(|s| {
+            let ended = s.log.end_session();
+            // Idle now: erase the next sectors, so that the next session
+            // does not stall the microphones with an erase.
+            s.prepare();
+            ended
+        });
+        if ended.is_some_and(|r| r.is_err()) {
             warn!("session end not stored");
         }
         shared::set_state(if self.fault {

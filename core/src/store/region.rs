@@ -169,6 +169,19 @@ impl<F: NorFlash> Region<F> {
         Ok(true)
     }
 
+    /// Erases the sector unless every byte of it is erased already; returns
+    /// whether it erased.
+    pub(crate) fn erase_if_needed(&mut self, sector: u16) -> Result<bool, StoreError<F::Error>> {
+        if self.is_erased_from(sector, 0)? {
+            return Ok(false);
+        }
+        let from = self.address(sector, 0);
+        self.flash
+            .erase(from, from + self.sector_size)
+            .map_err(StoreError::Flash)?;
+        Ok(true)
+    }
+
     /// Erases the sector (unless it is erased already) and writes a header:
     /// after this it is live and empty.
     pub(crate) fn open_sector(
@@ -177,12 +190,7 @@ impl<F: NorFlash> Region<F> {
         seq: u32,
         next_session: u32,
     ) -> Result<(), StoreError<F::Error>> {
-        if !self.is_erased_from(sector, 0)? {
-            let from = self.address(sector, 0);
-            self.flash
-                .erase(from, from + self.sector_size)
-                .map_err(StoreError::Flash)?;
-        }
+        self.erase_if_needed(sector)?;
         let header = SectorHeader {
             magic: self.magic,
             seq,

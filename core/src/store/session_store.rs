@@ -509,6 +509,34 @@ impl<F: NorFlash, const INDEX: usize> SessionStore<F, INDEX> {
         })
     }
 
+    /// Erases, ahead of need, up to `sectors` of the sectors the log will
+    /// write next (those holding no data; it stops at the first one that
+    /// does). Returns how many it erased. An erase takes tens of
+    /// milliseconds and stalls the RP2040; done while idle (after mounting,
+    /// after a session), a typical session then writes without erasing.
+    pub fn prepare(&mut self, sectors: u16) -> Result<u16, StoreError<F::Error>> {
+        let count = self.region.sectors();
+        let mut sector = self.head.map_or(0, |h| h.sector);
+        let mut erased = 0;
+        for step in 0..sectors.min(count) {
+            if step > 0 || self.head.is_some() {
+                sector = if sector + 1 >= count { 0 } else { sector + 1 };
+            }
+            if self.head.is_some_and(|h| h.sector == sector) {
+                break; // all the way round
+            }
+            match self.region.sector_state(sector)? {
+                SectorState::Live(_) => break,
+                SectorState::Erased | SectorState::Retired(_) | SectorState::Invalid => {
+                    if self.region.erase_if_needed(sector)? {
+                        erased += 1;
+                    }
+                }
+            }
+        }
+        Ok(erased)
+    }
+
     /// Erases every stored session except one being recorded; returns how
     /// many were erased.
     pub fn erase_all(&mut self) -> Result<u16, StoreError<F::Error>> {

@@ -861,3 +861,40 @@ fn final_reserve_holds_what_the_caller_asked_for() {
         "the default reserve (96) should not hold 136 bytes"
     );
 }
+
+/// Sectors erased ahead of time are not erased again when the log reaches
+/// them; `prepare` never touches data.
+#[test]
+fn prepared_sectors_need_no_erase_while_recording() {
+    // A ring full of sessions: the next sectors hold data, nothing to do.
+    let (mut store, _) = mount(Small::new(), FullPolicy::OverwriteOldest);
+    workload(&mut store, &mut Model::default(), 3, 12).unwrap();
+    let listed = store.sessions().count();
+    assert_eq!(store.prepare(3).unwrap(), 0);
+    assert_eq!(store.sessions().count(), listed);
+
+    // Erased sessions leave retired sectors, which need an erase each.
+    store.erase_all().unwrap();
+    let (id, _) = store.begin_session(None).unwrap();
+    store.append(b"kept").unwrap();
+    store.end_session().unwrap();
+    assert_eq!(store.prepare(3).unwrap(), 3);
+    assert_eq!(store.prepare(3).unwrap(), 0, "already erased");
+
+    let flash = store.release();
+    let erases = flash.stats().erases;
+    let (mut store, report) = mount(flash, FullPolicy::OverwriteOldest);
+    assert!(report.is_clean());
+    assert_eq!(read_all(&mut store, id), b"kept");
+    store.begin_session(None).unwrap();
+    for i in 0..10u8 {
+        store.append(&[i; 40]).unwrap(); // two more sectors' worth
+    }
+    store.end_session().unwrap();
+    assert!(store.usage().used > 2 * 256, "{:?}", store.usage());
+    assert_eq!(
+        store.release().stats().erases,
+        erases,
+        "erased while recording"
+    );
+}
