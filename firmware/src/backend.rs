@@ -4,8 +4,8 @@
 
 use heapless::String;
 use tabletalk_core::protocol::{
-    ClockSet, DeviceBackend, DeviceConfig, DeviceIdentity, EraseScope, ErrorCode, RecordingState, SessionId,
-    SessionInfo, SessionRead, Status,
+    ClockSet, DeviceBackend, DeviceConfig, DeviceIdentity, EraseScope, ErrorCode, RecordingState,
+    SessionId, SessionInfo, SessionRead, Status,
 };
 use tabletalk_core::store::{StoreError, StoredSession};
 
@@ -40,7 +40,9 @@ impl DeviceBackend for Backend {
     fn identity(&mut self) -> DeviceIdentity {
         let mut firmware = String::new();
         let _ = firmware.push_str(env!("CARGO_PKG_VERSION"));
-        let name = CONFIG.lock(|c| c.borrow().as_ref().map(|c| c.name.clone())).unwrap_or_default();
+        let name = CONFIG
+            .lock(|c| c.borrow().as_ref().map(|c| c.name.clone()))
+            .unwrap_or_default();
         DeviceIdentity {
             device_id: DEVICE_ID.lock(|id| id.get()),
             firmware,
@@ -56,7 +58,8 @@ impl DeviceBackend for Backend {
             c.set(clock);
             unix_ms
         });
-        let (usage, errors) = storage::with(|s| (Some(s.log.usage()), s.errors)).unwrap_or((None, 0));
+        let (usage, errors) =
+            storage::with(|s| (Some(s.log.usage()), s.errors)).unwrap_or((None, 0));
         let state = match (shared::state(), usage) {
             (state, Some(_)) => state,
             (_, None) => RecordingState::Fault,
@@ -76,16 +79,26 @@ impl DeviceBackend for Backend {
     fn next_session(&mut self, after: Option<SessionId>) -> Result<Option<SessionInfo>, ErrorCode> {
         storage::with(|s| {
             let recording = s.log.recording();
-            s.log.next_session(after).map(|session| session_info(session, recording))
+            s.log
+                .next_session(after)
+                .map(|session| session_info(session, recording))
         })
         .ok_or(ErrorCode::Storage)
     }
 
-    fn read_session(&mut self, session: SessionId, offset: u32, buf: &mut [u8]) -> Result<SessionRead, ErrorCode> {
+    fn read_session(
+        &mut self,
+        session: SessionId,
+        offset: u32,
+        buf: &mut [u8],
+    ) -> Result<SessionRead, ErrorCode> {
         storage::with(|s| {
             let copied = s.log.read(session, offset, buf).map_err(store_error)?;
             let session_len = s.log.session(session).map_or(0, |found| found.len);
-            Ok(SessionRead { copied, session_len })
+            Ok(SessionRead {
+                copied,
+                session_len,
+            })
         })
         .ok_or(ErrorCode::Storage)?
     }
@@ -111,7 +124,9 @@ impl DeviceBackend for Backend {
     }
 
     fn config(&mut self) -> Result<DeviceConfig, ErrorCode> {
-        Ok(CONFIG.lock(|c| c.borrow().clone()).unwrap_or_else(settings::default_config))
+        Ok(CONFIG
+            .lock(|c| c.borrow().clone())
+            .unwrap_or_else(settings::default_config))
     }
 
     fn set_config(&mut self, config: &DeviceConfig) -> Result<(), ErrorCode> {

@@ -53,7 +53,10 @@ impl<SPI: SpiBus, CS: OutputPin> Mcp3008<SPI, CS> {
         // nibble; the 10-bit result comes back in the last 10 bits.
         let mut frame = [0x01, 0x80 | ((channel & 0x07) << 4), 0x00];
         self.cs.set_low().map_err(|_| Mcp3008Error::ChipSelect)?;
-        let transfer = self.spi.transfer_in_place(&mut frame).map_err(|_| Mcp3008Error::Bus);
+        let transfer = self
+            .spi
+            .transfer_in_place(&mut frame)
+            .map_err(|_| Mcp3008Error::Bus);
         let flushed = self.spi.flush().map_err(|_| Mcp3008Error::Bus);
         self.cs.set_high().map_err(|_| Mcp3008Error::ChipSelect)?;
         transfer.and(flushed)?;
@@ -94,7 +97,10 @@ const PER_MS: usize = (SAMPLE_RATE_HZ / 1000) as usize;
 /// Samples the external channels in use for ever.
 #[embassy_executor::task]
 pub async fn ext_adc_task(
-    mut adc: Mcp3008<embassy_rp::spi::Spi<'static, embassy_rp::peripherals::SPI0, embassy_rp::spi::Blocking>, embassy_rp::gpio::Output<'static>>,
+    mut adc: Mcp3008<
+        embassy_rp::spi::Spi<'static, embassy_rp::peripherals::SPI0, embassy_rp::spi::Blocking>,
+        embassy_rp::gpio::Output<'static>,
+    >,
 ) {
     let mut ticker = Ticker::every(Duration::from_millis(1));
     let mut blocks = [[0u16; BLOCK]; EXT_CHANNELS as usize];

@@ -84,7 +84,11 @@ async fn main(spawner: Spawner) {
         Ok(report) => {
             info!(
                 "store: {} sessions, {} of {} sectors in use, {} torn writes, {} corrupt entries",
-                report.sessions, report.live_sectors, report.sectors, report.torn_writes, report.corrupt_entries
+                report.sessions,
+                report.live_sectors,
+                report.sectors,
+                report.torn_writes,
+                report.corrupt_entries
             );
             if !report.is_clean() {
                 warn!("the session log has damaged entries; intact ones are kept");
@@ -99,7 +103,10 @@ async fn main(spawner: Spawner) {
     shared::CONFIG.lock(|c| c.replace(Some(config)));
 
     // Status LED.
-    spawn!(spawner, status_led::status_led_task(Output::new(p.PIN_25, Level::Low)));
+    spawn!(
+        spawner,
+        status_led::status_led_task(Output::new(p.PIN_25, Level::Low))
+    );
 
     // Buttons: to ground when pressed.
     let seat_pins = [
@@ -136,9 +143,13 @@ async fn main(spawner: Spawner) {
     {
         let mut spi_config = embassy_rp::spi::Config::default();
         spi_config.frequency = ext_adc::SPI_HZ;
-        let spi = embassy_rp::spi::Spi::new_blocking(p.SPI0, p.PIN_18, p.PIN_19, p.PIN_20, spi_config);
+        let spi =
+            embassy_rp::spi::Spi::new_blocking(p.SPI0, p.PIN_18, p.PIN_19, p.PIN_20, spi_config);
         let cs = Output::new(p.PIN_21, Level::High);
-        spawn!(spawner, ext_adc::ext_adc_task(ext_adc::Mcp3008::new(spi, cs)));
+        spawn!(
+            spawner,
+            ext_adc::ext_adc_task(ext_adc::Mcp3008::new(spi, cs))
+        );
     }
 
     // Seat LEDs.
@@ -158,8 +169,11 @@ async fn main(spawner: Spawner) {
     {
         use embassy_rp::pio::Pio;
         use embassy_rp::pio_programs::ws2812::{PioWs2812, PioWs2812Program};
-        static PROGRAM: StaticCell<PioWs2812Program<'static, embassy_rp::peripherals::PIO0>> = StaticCell::new();
-        let Pio { mut common, sm0, .. } = Pio::new(p.PIO0, Irqs);
+        static PROGRAM: StaticCell<PioWs2812Program<'static, embassy_rp::peripherals::PIO0>> =
+            StaticCell::new();
+        let Pio {
+            mut common, sm0, ..
+        } = Pio::new(p.PIO0, Irqs);
         let program = PROGRAM.init(PioWs2812Program::new(&mut common));
         let ring = PioWs2812::new(&mut common, sm0, p.DMA_CH1, Irqs, p.PIN_10, program);
         spawn!(spawner, feedback::feedback_task(ring));
@@ -182,7 +196,11 @@ fn hex(id: u64) -> heapless::String<16> {
     let mut out = heapless::String::new();
     for shift in (0..16).rev() {
         let nibble = ((id >> (shift * 4)) & 0xF) as u8;
-        let digit = if nibble < 10 { b'0' + nibble } else { b'a' + nibble - 10 };
+        let digit = if nibble < 10 {
+            b'0' + nibble
+        } else {
+            b'a' + nibble - 10
+        };
         let _ = out.push(char::from(digit));
     }
     out

@@ -46,7 +46,10 @@ pub async fn mics_task(
                 at,
                 samples: [0; BLOCK],
             };
-            let column = interleaved.iter().skip(usize::from(channel)).step_by(usize::from(ADC_CHANNELS));
+            let column = interleaved
+                .iter()
+                .skip(usize::from(channel))
+                .step_by(usize::from(ADC_CHANNELS));
             for (slot, &sample) in block.samples.iter_mut().zip(column) {
                 *slot = sample;
             }

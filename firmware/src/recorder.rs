@@ -22,7 +22,10 @@ use tabletalk_core::time::{Instant, SessionMs};
 use tabletalk_core::turns::{Event, MarkerKind};
 
 use crate::settings::{self, SeatMap};
-use crate::shared::{self, Feedback, MicBlock, BUTTONS, BUTTONS_CHANGED, CONFIG, CONFIG_CHANGED, FACILITATOR_BIT, MIC_BLOCKS};
+use crate::shared::{
+    self, Feedback, MicBlock, BUTTONS, BUTTONS_CHANGED, CONFIG, CONFIG_CHANGED, FACILITATOR_BIT,
+    MIC_BLOCKS,
+};
 use crate::storage;
 
 /// Seats the engine is built for: every seat a log can describe.
@@ -66,7 +69,9 @@ struct Recorder {
 /// Runs the engine for ever.
 #[embassy_executor::task]
 pub async fn recorder_task(device_id: u64) {
-    let config = CONFIG.lock(|c| c.borrow().clone()).unwrap_or_else(settings::default_config);
+    let config = CONFIG
+        .lock(|c| c.borrow().clone())
+        .unwrap_or_else(settings::default_config);
     let mut recorder = match Recorder::new(&config, device_id) {
         Some(recorder) => recorder,
         None => {
@@ -85,7 +90,14 @@ pub async fn recorder_task(device_id: u64) {
     let mut ticker = Ticker::every(TICK);
     let mut ticks: u32 = 0;
     loop {
-        let now = match select4(MIC_BLOCKS.receive(), BUTTONS_CHANGED.wait(), ticker.next(), CONFIG_CHANGED.wait()).await {
+        let now = match select4(
+            MIC_BLOCKS.receive(),
+            BUTTONS_CHANGED.wait(),
+            ticker.next(),
+            CONFIG_CHANGED.wait(),
+        )
+        .await
+        {
             Either4::First(block) => {
                 recorder.microphone(&block);
                 block.at
@@ -141,7 +153,12 @@ fn announce_channels(map: &SeatMap) {
 impl Recorder {
     fn new(config: &DeviceConfig, device_id: u64) -> Option<Self> {
         let map = SeatMap::new(config);
-        let engine = Engine::new(settings::engine_params(config), &map.engine_seats, shared::now()).ok()?;
+        let engine = Engine::new(
+            settings::engine_params(config),
+            &map.engine_seats,
+            shared::now(),
+        )
+        .ok()?;
         announce_channels(&map);
         Some(Recorder {
             engine,
@@ -170,7 +187,10 @@ impl Recorder {
                 self.map = map;
                 self.policy = config.when_full;
                 self.led_feedback = config.led_feedback;
-                info!("configuration applied: {} seats", self.map.engine_seats.len());
+                info!(
+                    "configuration applied: {} seats",
+                    self.map.engine_seats.len()
+                );
             }
             Err(e) => error!("configuration rejected by the engine: {}", e),
         }
@@ -179,13 +199,23 @@ impl Recorder {
     fn buttons(&mut self, now: Instant) {
         let pressed = BUTTONS.load(Ordering::Relaxed);
         let seats = (pressed & 0xFFFF) as u16 & self.map.button_seats;
-        self.engine.poll_buttons(now, seats, pressed & FACILITATOR_BIT != 0);
+        self.engine
+            .poll_buttons(now, seats, pressed & FACILITATOR_BIT != 0);
     }
 
     fn microphone(&mut self, block: &MicBlock) {
-        let seat = self.map.channel_seat.get(usize::from(block.channel)).copied().flatten();
+        let seat = self
+            .map
+            .channel_seat
+            .get(usize::from(block.channel))
+            .copied()
+            .flatten();
         if let Some(seat) = seat {
-            if self.engine.push_samples(seat, &block.samples, block.at).is_err() {
+            if self
+                .engine
+                .push_samples(seat, &block.samples, block.at)
+                .is_err()
+            {
                 warn!("samples for seat {} refused", seat.get());
             }
         }
@@ -295,7 +325,9 @@ impl Recorder {
         });
         self.store(n, false);
         if let Some(dropped) = appended.dropped {
-            self.notice(StoreEvent::Overwritten { bytes: dropped.bytes });
+            self.notice(StoreEvent::Overwritten {
+                bytes: dropped.bytes,
+            });
         }
     }
 
@@ -392,8 +424,13 @@ impl Recorder {
         match self.append(n, last) {
             Stored::Ok(appended) => {
                 if let Some(dropped) = appended.dropped {
-                    info!("overwrote sessions {}..={}", dropped.first.0, dropped.last.0);
-                    self.notice(StoreEvent::Overwritten { bytes: dropped.bytes });
+                    info!(
+                        "overwrote sessions {}..={}",
+                        dropped.first.0, dropped.last.0
+                    );
+                    self.notice(StoreEvent::Overwritten {
+                        bytes: dropped.bytes,
+                    });
                 }
             }
             Stored::Full => self.store_full(),
@@ -439,7 +476,10 @@ impl Recorder {
         let now = self.engine.session_ms();
         if let Some(session) = self.session.as_mut() {
             let tick = session.writer.tick_of(now);
-            if let Ok(n) = session.writer.push_notice(tick, StoreEvent::Full, &mut self.out) {
+            if let Ok(n) = session
+                .writer
+                .push_notice(tick, StoreEvent::Full, &mut self.out)
+            {
                 let _ = self.append(n, true);
             }
         }

@@ -55,7 +55,10 @@ pub fn check(config: &DeviceConfig) -> Result<(), ErrorCode> {
     }
     let map = SeatMap::new(config);
     for seat in &config.seats {
-        let has_button = matches!(seat.input, InputKind::Button | InputKind::ButtonAndMicrophone);
+        let has_button = matches!(
+            seat.input,
+            InputKind::Button | InputKind::ButtonAndMicrophone
+        );
         if has_button && seat.seat.index() >= board::SEAT_BUTTONS {
             return Err(ErrorCode::InvalidConfig);
         }
@@ -132,7 +135,9 @@ impl SeatMap {
                     } else {
                         None
                     };
-                    if let Some(slot) = channel.and_then(|c| map.channel_seat.get_mut(usize::from(c))) {
+                    if let Some(slot) =
+                        channel.and_then(|c| map.channel_seat.get_mut(usize::from(c)))
+                    {
                         *slot = Some(seat);
                     } else if has_mic && found.mic_channel.is_none() {
                         map.unplaced_mics += 1;

@@ -47,7 +47,8 @@ pub type FlashDevice = Flash<'static, FLASH, Blocking, FLASH_SIZE>;
 /// One partition of it.
 pub type Partition = BlockingPartition<'static, ThreadModeRawMutex, FlashDevice>;
 /// A store error.
-pub type Error = StoreError<embassy_embedded_hal::flash::partition::Error<embassy_rp::flash::Error>>;
+pub type Error =
+    StoreError<embassy_embedded_hal::flash::partition::Error<embassy_rp::flash::Error>>;
 
 /// Both stores, and how often flash operations failed.
 pub struct Storage {
@@ -66,7 +67,8 @@ pub static STORAGE: Shared<RefCell<Option<&'static mut Storage>>> = Mutex::new(R
 
 static STORES: StaticCell<Storage> = StaticCell::new();
 
-static FLASH_DEVICE: StaticCell<Mutex<ThreadModeRawMutex, RefCell<FlashDevice>>> = StaticCell::new();
+static FLASH_DEVICE: StaticCell<Mutex<ThreadModeRawMutex, RefCell<FlashDevice>>> =
+    StaticCell::new();
 
 /// Reads the flash's unique id, then mounts both stores. Returns the id and
 /// what the session log's mount found.

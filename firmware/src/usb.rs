@@ -22,7 +22,13 @@ pub type UsbDriver = Driver<'static, USB>;
 
 /// Builds the USB device with one CDC-ACM function; returns the device (to
 /// run in [`usb_device_task`]) and the serial class (for [`link_task`]).
-pub fn build(driver: UsbDriver, serial: &'static str) -> (UsbDevice<'static, UsbDriver>, CdcAcmClass<'static, UsbDriver>) {
+pub fn build(
+    driver: UsbDriver,
+    serial: &'static str,
+) -> (
+    UsbDevice<'static, UsbDriver>,
+    CdcAcmClass<'static, UsbDriver>,
+) {
     let mut config = embassy_usb::Config::new(ids::VID, ids::PID);
     config.manufacturer = Some(ids::MANUFACTURER);
     config.product = Some(ids::PRODUCT);
@@ -108,7 +114,10 @@ async fn serve(
 
 /// Writes a frame as bulk packets; a frame that fills its last packet
 /// exactly is followed by an empty one, so the host sees it complete.
-async fn send(class: &mut CdcAcmClass<'static, UsbDriver>, frame: &[u8]) -> Result<(), Disconnected> {
+async fn send(
+    class: &mut CdcAcmClass<'static, UsbDriver>,
+    frame: &[u8],
+) -> Result<(), Disconnected> {
     for chunk in frame.chunks(PACKET) {
         class.write_packet(chunk).await?;
     }
