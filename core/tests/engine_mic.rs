@@ -68,8 +68,10 @@ fn double_talk_after_the_coupling_was_learned_still_counts() {
         .talk(0, 300.0, &[(500, 15_000)])
         .talk(1, 300.0, &[(11_000, 14_000)]);
     let run = run_mics(&scene.render(16_000), params());
+    // Learned from the monologue (-12 dB), raised by at most a few dB while
+    // seat 1's first syllables were not yet a confirmed turn.
     let learned = run.engine.mics().crosstalk().coupling(1, 0).unwrap();
-    assert!((-140..=-90).contains(&learned), "learned {learned}");
+    assert!((-140..=-70).contains(&learned), "learned {learned}");
     let b = run.turns_of(1);
     assert_eq!(b.len(), 1, "{b:?}");
     assert!(

@@ -22,8 +22,9 @@
 //! A frame of seat `i` is **explained as crosstalk** when some seat `j`
 //!
 //! 1. has recently been above its off threshold (`P_j` is),
-//! 2. is the louder of the two once gains are taken out:
-//!    `2·(P_j − L_i) > c[j][i] − c[i][j]` (ties go to the lower index). With
+//! 2. is the louder of the two once gains are taken out, comparing recent
+//!    peaks: `2·(P_j − P_i) > c[j][i] − c[i][j]` (ties go to the lower
+//!    index). With
 //!    `c[i][j] = a + g_i − g_j` for a symmetric acoustic attenuation `a` and
 //!    microphone gains `g`, this is exactly "`j`'s voice is louder than
 //!    `i`'s at equal gains", so a high-gain microphone does not win just by
@@ -54,12 +55,20 @@
 //!
 //! * `i` stands at least [`LEARN_GAP_STRONG_DB10`] less far above its own
 //!   floor than `j`: a leak, whatever the gains, since levels above floor
-//!   do not depend on gains. The estimate moves both ways.
-//! * `i` stands at least [`LEARN_GAP_DB10`] less far above its floor: the
-//!   estimate may only move *down*. A close neighbour's leak (a few dB down)
-//!   and a second talker who is a few dB quieter look alike in one frame;
-//!   lowering the estimate is safe for both, raising it is not, because
-//!   each raise would make the next double-talk frame look like a leak.
+//!   do not depend on gains. The estimate tracks the upper quartile of `d`
+//!   (3 steps up when `d` is above it, 1 down when below).
+//! * `i` stands at least [`LEARN_GAP_DB10`] less far above its floor:
+//!   weaker evidence (a close neighbour's leak is only a few dB down); the
+//!   estimate tracks the median (1 step either way).
+//!
+//! Either way the estimate only moves **up** while `i` is not in a
+//! confirmed turn of its own. In a single frame a leak and a second talker
+//! in the dip between two syllables look alike; lowering the estimate is
+//! safe for both, raising it while `i` talks is not, because each raise
+//! would make the next double-talk frame look like a leak. (A second
+//! talker is still exposed during the first `min_turn_ms` of their turn,
+//! before it is confirmed: by a few dB at most, the price of learning the
+//! leaks of seats that are wrongly active.)
 //!
 //! Double talk, where both seats stand about equally far above their floors
 //! and `d` is far above any leak, teaches nothing, and neither do frames
@@ -77,17 +86,17 @@
 //! // Seat 0 at -20 dBFS, 30 dB above its floor; seat 1 hears it at -30 dBFS.
 //! let levels = [-200, -300];
 //! let snr = [Some(300), Some(200)];
-//! let frame = SeatLevels { levels: &levels, peaks: &levels, snr: &snr, speaking: &yes, explainer: &yes };
+//! let frame = SeatLevels { levels: &levels, peaks: &levels, snr: &snr, speaking: &yes, explainer: &yes, trusted: &yes, in_turn: &yes };
 //! assert_eq!(xt.explained(&frame, 40), [false, true]);
 //! // Between two syllables of seat 0 (its peak still -20 dBFS), seat 1
 //! // hears the room's reverberation at -31 dBFS: still seat 0's doing.
 //! let levels = [-320, -310];
-//! let frame = SeatLevels { levels: &levels, peaks: &[-200, -310], snr: &snr, speaking: &yes, explainer: &yes };
+//! let frame = SeatLevels { levels: &levels, peaks: &[-200, -310], snr: &snr, speaking: &yes, explainer: &yes, trusted: &yes, in_turn: &yes };
 //! assert_eq!(xt.explained(&frame, 40), [false, true]);
 //! // A second talker at seat 1, as loud as seat 0 at its own microphone.
 //! let levels = [-195, -198];
 //! let snr = [Some(305), Some(300)];
-//! let frame = SeatLevels { levels: &levels, peaks: &levels, snr: &snr, speaking: &yes, explainer: &yes };
+//! let frame = SeatLevels { levels: &levels, peaks: &levels, snr: &snr, speaking: &yes, explainer: &yes, trusted: &yes, in_turn: &yes };
 //! assert_eq!(xt.explained(&frame, 40), [false, false]);
 //! ```
 
@@ -112,6 +121,10 @@ pub struct SeatLevels<'a, const SEATS: usize> {
     pub speaking: &'a [bool; SEATS],
     /// The recent peak clears the seat's off threshold.
     pub explainer: &'a [bool; SEATS],
+    /// The seat's floor still measures the room (learning only).
+    pub trusted: &'a [bool; SEATS],
+    /// The seat is in a confirmed turn of its own (learning only).
+    pub in_turn: &'a [bool; SEATS],
 }
 
 /// Lowest learned coupling (dB × 10).
@@ -172,6 +185,7 @@ impl<const SEATS: usize> Crosstalk<SEATS> {
             let Some(level_i) = candidate(i) else {
                 continue;
             };
+            let peak_i = frame.peaks.get(i).map_or(level_i, |&p| i32::from(p));
             *slot = (0..SEATS).any(|j| {
                 let Some(peak_j) = explainer(j).filter(|_| j != i) else {
                     return false;
@@ -180,7 +194,8 @@ impl<const SEATS: usize> Crosstalk<SEATS> {
                     return false;
                 };
                 let (c_ij, c_ji) = (i32::from(c_ij), i32::from(c_ji));
-                let lhs = 2 * (peak_j - level_i);
+                // Peaks against peaks: of two seats, at most one is louder.
+                let lhs = 2 * (peak_j - peak_i);
                 let louder = lhs > c_ji - c_ij || (lhs == c_ji - c_ij && j < i);
                 louder && level_i <= peak_j + c_ij + i32::from(margin_db10)
             });
@@ -204,17 +219,16 @@ impl<const SEATS: usize> Crosstalk<SEATS> {
         out
     }
 
-    /// Learns from one frame (see the module docs). `trusted`: whether each
-    /// seat's floor still measures the room (see
+    /// Learns from one frame (see the module docs). `frame.trusted`: whether
+    /// each seat's floor still measures the room (see
     /// [`NoiseFloor::trusted`](super::noise_floor::NoiseFloor::trusted));
-    /// frames of untrusted seats teach nothing. `off_db10` is the off
+    /// frames of untrusted seats teach nothing. `frame.in_turn`: whether the
+    /// seat is in a confirmed turn of its own. `off_db10` is the off
     /// threshold, `learn_snr_db10` the dominance needed, `step_db10` the
     /// learning step (0: no learning).
     pub fn learn(
         &mut self,
-        levels: &[i16; SEATS],
-        snr: &[Option<i32>; SEATS],
-        trusted: &[bool; SEATS],
+        frame: &SeatLevels<'_, SEATS>,
         off_db10: i32,
         learn_snr_db10: i32,
         step_db10: u8,
@@ -222,6 +236,7 @@ impl<const SEATS: usize> Crosstalk<SEATS> {
         if step_db10 == 0 {
             return;
         }
+        let (levels, snr, trusted) = (frame.levels, frame.snr, frame.trusted);
         let mut dominant: Option<(usize, i32)> = None;
         for (j, s) in snr.iter().enumerate() {
             if let Some(s) = *s {
@@ -251,11 +266,16 @@ impl<const SEATS: usize> Crosstalk<SEATS> {
             let current = i32::from(*c);
             let gap = snr_j - snr_i;
             let strong = gap >= LEARN_GAP_STRONG_DB10;
-            if snr_i < off_db10 || gap < LEARN_GAP_DB10 || (!strong && d >= current) {
+            let may_rise = !frame.in_turn.get(i).copied().unwrap_or(true);
+            if snr_i < off_db10 || gap < LEARN_GAP_DB10 || (!may_rise && d >= current) {
                 continue;
             }
+            // Strong evidence tracks the upper quartile (up 3, down 1); weak
+            // evidence only the median, so a double talker caught before
+            // their turn is confirmed drags the estimate up slowly.
+            let up = if strong { 3 * step } else { step };
             let next = if d > current {
-                (current + 3 * step).min(d.max(current))
+                (current + up).min(d.max(current))
             } else if d < current {
                 (current - step).max(d)
             } else {
@@ -285,14 +305,37 @@ mod tests {
         speaking: &[bool; S],
         margin: u16,
     ) -> [bool; S] {
+        let none = [false; S];
         let frame = SeatLevels {
             levels,
             peaks: levels,
             snr,
             speaking,
             explainer: speaking,
+            trusted: &none,
+            in_turn: &none,
         };
         xt.explained(&frame, margin)
+    }
+
+    /// Learns from a frame without tails.
+    fn learn<const S: usize>(
+        xt: &mut Crosstalk<S>,
+        levels: &[i16; S],
+        snr: &[Option<i32>; S],
+        trusted: &[bool; S],
+        in_turn: &[bool; S],
+    ) {
+        let frame = SeatLevels {
+            levels,
+            peaks: levels,
+            snr,
+            speaking: in_turn,
+            explainer: in_turn,
+            trusted,
+            in_turn,
+        };
+        xt.learn(&frame, 50, 150, 2);
     }
 
     #[test]
@@ -302,13 +345,12 @@ mod tests {
         let offsets = [-160i16, -150, -140, -130, -120];
         for k in 0..5000 {
             let d = offsets[k % 5];
-            xt.learn(
+            learn(
+                &mut xt,
                 &[-200, -200 + d],
                 &[Some(300), Some(100)],
                 &[true; 2],
-                50,
-                150,
-                2,
+                &[true, false],
             );
         }
         let c = xt.coupling(1, 0).unwrap_or(0);
@@ -388,53 +430,79 @@ mod tests {
         // Seat 0 dominates by 3 dB above floor, seat 1 is only 2 dB quieter
         // in level: double talk, not a -2 dB leak.
         for _ in 0..1000 {
-            xt.learn(
+            learn(
+                &mut xt,
                 &[-200, -220],
                 &[Some(300), Some(270)],
                 &[true; 2],
-                50,
-                150,
-                2,
+                &[true, true],
             );
         }
         assert_eq!(xt.coupling(1, 0), Some(-100));
         // A weakly dominated seat lowers the estimate, never raises it.
         for _ in 0..1000 {
-            xt.learn(
+            learn(
+                &mut xt,
                 &[-200, -350],
                 &[Some(300), Some(270)],
                 &[true; 2],
-                50,
-                150,
-                2,
+                &[true, true],
             );
         }
         assert_eq!(xt.coupling(1, 0), Some(-150));
         // Untrusted floors teach nothing.
         for _ in 0..1000 {
-            xt.learn(
+            learn(
+                &mut xt,
                 &[-200, -400],
                 &[Some(300), Some(100)],
                 &[true, false],
-                50,
-                150,
-                2,
+                &[true, true],
             );
         }
         assert_eq!(xt.coupling(1, 0), Some(-150));
     }
 
     #[test]
+    fn a_close_neighbours_leak_is_learned_while_it_is_not_in_a_turn() {
+        let mut xt = Crosstalk::<2>::new(-100);
+        // Seat 1 hears seat 0 only 3 dB down; its own mic has 2 dB more gain.
+        for _ in 0..1000 {
+            learn(
+                &mut xt,
+                &[-200, -210],
+                &[Some(300), Some(270)],
+                &[true; 2],
+                &[true, false],
+            );
+        }
+        let c = xt.coupling(1, 0).unwrap_or(0);
+        assert!((-12..=-10).contains(&c), "{c}");
+        // While seat 1 is in a turn of its own, the same frames (now double
+        // talk as far as anyone can tell) do not raise it.
+        let mut xt = Crosstalk::<2>::new(-100);
+        for _ in 0..1000 {
+            learn(
+                &mut xt,
+                &[-200, -210],
+                &[Some(300), Some(270)],
+                &[true; 2],
+                &[true, true],
+            );
+        }
+        assert_eq!(xt.coupling(1, 0), Some(-100));
+    }
+
+    #[test]
     fn frames_without_a_clear_dominant_teach_nothing() {
         let mut xt = Crosstalk::<2>::new(-60);
         for _ in 0..100 {
-            xt.learn(
+            learn(
+                &mut xt,
                 &[-200, -150],
                 &[Some(300), Some(290)],
                 &[true; 2],
-                50,
-                150,
-                2,
+                &[true, true],
             );
         }
         assert_eq!(xt.coupling(1, 0), Some(-60));

@@ -48,8 +48,15 @@ pub struct MicStatus {
     pub level_db10: i16,
     /// Current noise floor (dBFS × 10; `i16::MAX` before the first frame).
     pub floor_db10: i16,
-    /// The last frame was explained as crosstalk.
+    /// Recent peak level, decaying at the crosstalk tail rate (dBFS × 10):
+    /// what this seat explains other seats' crosstalk with.
+    pub peak_db10: i16,
+    /// The last frame cleared the off threshold but was explained as
+    /// crosstalk.
     pub crosstalk: bool,
+    /// The last frame counted as this seat's own speech (above the off
+    /// threshold and not crosstalk).
+    pub speech: bool,
     /// A turn is being reported.
     pub active: bool,
     /// The fault being reported, if any.
@@ -74,6 +81,7 @@ struct MicSeat {
     /// tail decay.
     peak: i16,
     last_crosstalk: bool,
+    last_speech: bool,
 }
 
 /// The microphone seats of an engine with `SEATS` seats.
@@ -107,6 +115,7 @@ impl<const SEATS: usize> MicArray<SEATS> {
                 last_level: crate::activity::db::LEVEL_MIN_DB10,
                 peak: crate::activity::db::LEVEL_MIN_DB10,
                 last_crosstalk: false,
+                last_speech: false,
             }
         });
         MicArray {
@@ -142,7 +151,9 @@ impl<const SEATS: usize> MicArray<SEATS> {
         Some(MicStatus {
             level_db10: s.last_level,
             floor_db10: s.floor.floor(),
+            peak_db10: s.peak,
             crosstalk: s.last_crosstalk,
+            speech: s.last_speech,
             active: s.vad.active(),
             fault: s.health.fault(),
             bias: s.envelope.bias(),
@@ -296,26 +307,32 @@ impl<const SEATS: usize> MicArray<SEATS> {
         for (flag, s) in speaking.iter_mut().zip(snr.iter()) {
             *flag = s.is_some_and(|v| v >= off);
         }
+        let mut trusted = [false; SEATS];
+        let mut in_turn = [false; SEATS];
+        for ((t, a), s) in trusted
+            .iter_mut()
+            .zip(in_turn.iter_mut())
+            .zip(self.seats.iter())
+        {
+            *t = s.floor.trusted();
+            *a = s.vad.active();
+        }
         let frame = SeatLevels {
             levels: &levels,
             peaks: &peaks,
             snr: &snr,
             speaking: &speaking,
             explainer: &explainer,
+            trusted: &trusted,
+            in_turn: &in_turn,
         };
         let explained = self
             .crosstalk
             .explained(&frame, params.crosstalk_margin_db10);
 
         // 4: learning, from this frame's evidence.
-        let mut trusted = [false; SEATS];
-        for (flag, s) in trusted.iter_mut().zip(self.seats.iter()) {
-            *flag = s.floor.trusted();
-        }
         self.crosstalk.learn(
-            &levels,
-            &snr,
-            &trusted,
+            &frame,
             off,
             i32::from(params.coupling_learn_snr_db10),
             params.coupling_step_db10,
@@ -327,10 +344,11 @@ impl<const SEATS: usize> MicArray<SEATS> {
                 continue;
             }
             let own = !explained.get(i).copied().unwrap_or(false);
-            s.last_crosstalk = !own;
             let value = snr.get(i).copied().flatten();
             let above_off = own && value.is_some_and(|v| v >= off);
             let above_on = own && value.is_some_and(|v| v >= on);
+            s.last_crosstalk = !own;
+            s.last_speech = above_off;
             let end = frames
                 .get(i)
                 .copied()

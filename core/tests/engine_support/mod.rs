@@ -1,7 +1,7 @@
 //! Synthetic meeting signals and an engine driver for the engine tests.
 //!
 //! Voices are band-limited noise carriers under a syllable-rate envelope
-//! (about 4.5 syllables per second, dipping 16 dB between syllables, and
+//! (4 to 5 syllables per second, a rate and phase per talker, dipping 16 dB between syllables, and
 //! deliberately without pauses, a harder case than real speech), rendered at each
 //! microphone with a per-pair coupling, on top of per-microphone noise, as
 //! 12-bit samples around a 2048 bias at 8 kHz. Everything is seeded.
@@ -114,8 +114,12 @@ impl Scene {
                 if !speaking {
                     continue;
                 }
+                // Each talker has a syllable rate and phase of their own.
                 let t = i as f64 / RATE as f64;
-                let syllable = (std::f64::consts::PI * 4.5 * t).sin().abs();
+                let rate = 4.0 + 0.37 * (k % 4) as f64;
+                let syllable = (std::f64::consts::PI * rate * t + 0.9 * k as f64)
+                    .sin()
+                    .abs();
                 let envelope = 0.15 + 0.85 * syllable;
                 let voice = band * 1.8 * envelope * talker.rms * 1.6;
                 for (mic, row) in mix.iter_mut().enumerate() {
