@@ -87,7 +87,9 @@ impl Dropped {
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct Appended {
     /// Sessions overwritten to make room for it, if any: write a
-    /// [`StoreNotice::OldestOverwritten`](super::StoreNotice) into the log.
+    /// [`StoreNotice`](crate::records::StoreNotice) saying so
+    /// ([`StoreEvent::Overwritten`](crate::records::StoreEvent::Overwritten))
+    /// into the log.
     pub dropped: Option<Dropped>,
 }
 
