@@ -354,3 +354,86 @@ proptest! {
         }
     }
 }
+
+/// Any valid parameter set, with extreme values on purpose.
+fn params() -> impl Strategy<Value = DetectionParams> {
+    (
+        (any::<u16>(), any::<u16>(), any::<u16>()),
+        (
+            1u16..=1000,
+            1u32..=4095,
+            1u8..=16,
+            any::<u16>(),
+            any::<u16>(),
+            any::<u16>(),
+        ),
+        (
+            any::<u16>(),
+            any::<u16>(),
+            any::<u16>(),
+            any::<i16>(),
+            any::<u8>(),
+            any::<u16>(),
+        ),
+        (
+            any::<u16>(),
+            any::<u16>(),
+            0u16..500,
+            0u16..=1000,
+            any::<u16>(),
+            any::<u16>(),
+        ),
+        (any::<u16>(), any::<u16>(), 1u32..=u32::MAX, any::<u32>()),
+    )
+        .prop_map(|(b, m1, m2, m3, rest)| {
+            let mut p = DetectionParams::default();
+            (
+                p.button.debounce_ms,
+                p.button.long_press_ms,
+                p.button.chatter_ms,
+            ) = b;
+            let (frame_rate, per_frame, dc_shift, window, on, off) = m1;
+            p.mic.frame_rate_hz = frame_rate;
+            p.mic.sample_rate_hz = u32::from(frame_rate) * per_frame;
+            p.mic.dc_shift = dc_shift;
+            p.mic.floor_window_ms = window;
+            p.mic.on_threshold_db10 = on.max(off);
+            p.mic.off_threshold_db10 = off.min(on);
+            (
+                p.mic.onset_lookback_ms,
+                p.mic.hangover_ms,
+                p.mic.min_turn_ms,
+                p.mic.coupling_initial_db10,
+                p.mic.coupling_step_db10,
+                p.mic.coupling_learn_snr_db10,
+            ) = m2;
+            (
+                p.mic.crosstalk_margin_db10,
+                p.mic.flat_q8,
+                p.mic.rail_band_per_mille,
+                p.mic.clip_fraction_per_mille,
+                p.mic.fault_set_ms,
+                p.mic.fault_clear_ms,
+            ) = m3;
+            let (steady, tail, max_turn, backchannel) = rest;
+            p.mic.floor_steady_db10 = steady;
+            p.mic.crosstalk_tail_db_per_s = tail;
+            p.turns.max_turn_ms = max_turn;
+            p.turns.backchannel_max_ms = backchannel;
+            p
+        })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 128, ..ProptestConfig::default() })]
+
+    #[test]
+    fn any_valid_parameters_never_panic(
+        params in params(),
+        start in any::<u32>(),
+        ops in proptest::collection::vec(op(), 0..150),
+    ) {
+        prop_assert!(params.validate().is_ok(), "{:?}", params.validate());
+        run(start, &ops, params);
+    }
+}

@@ -54,9 +54,10 @@ pub fn log2_q12(x: u32) -> Option<i32> {
 }
 
 /// Converts log2 Q12 to tenths of a dB of amplitude (rounds toward −∞).
+/// Once per frame, so 64-bit arithmetic is affordable and rules out
+/// overflow for any input.
 pub const fn db10_from_log2_q12(log2: i32) -> i32 {
-    // |log2| < 2^18 for anything derived from u32 values: the product fits.
-    (log2 * DB10_PER_OCTAVE_Q8) >> 20
+    ((log2 as i64 * DB10_PER_OCTAVE_Q8 as i64) >> 20) as i32
 }
 
 /// `200·log10(num / den)`: the amplitude ratio in tenths of a dB; 0 if
@@ -64,14 +65,15 @@ pub const fn db10_from_log2_q12(log2: i32) -> i32 {
 pub fn db10_of_ratio(num: u32, den: u32) -> i32 {
     match (log2_q12(num), log2_q12(den)) {
         (Some(a), Some(b)) => {
-            let d = a - b;
+            let d = i64::from(a - b);
             // Round to nearest, symmetric around 0.
-            let scaled = d * DB10_PER_OCTAVE_Q8;
-            if scaled >= 0 {
+            let scaled = d * i64::from(DB10_PER_OCTAVE_Q8);
+            let rounded = if scaled >= 0 {
                 (scaled + (1 << 19)) >> 20
             } else {
                 -((-scaled + (1 << 19)) >> 20)
-            }
+            };
+            rounded as i32
         }
         _ => 0,
     }

@@ -143,7 +143,7 @@ impl Envelope {
             return (chunk.len(), None);
         }
         let after = rest.len() as u64;
-        let offset = (after * u64::from(self.ms_per_sample_q16)) >> 16;
+        let offset = after.saturating_mul(u64::from(self.ms_per_sample_q16)) >> 16;
         let done = FrameStats {
             sum_q4: self.sum_q4,
             count: self.count.min(u32::from(u16::MAX)) as u16,

@@ -23,10 +23,12 @@
 //! * [`health`] — flat (dead or pinned) and clipping frames; `MicSilent`,
 //!   `MicSaturated` and `MicOk` conditions; broken microphones make no turns.
 //! * [`crosstalk`] — a leaked voice is the speaker's level shifted by a
-//!   learned coupling; a seat counts only if it is more than that. Not
-//!   loudest-wins: two real talkers both count.
+//!   learned coupling (and lingering in the room's reverberation); a seat
+//!   counts only if it is more than the louder seat's recent peak shifted by
+//!   that coupling. Not loudest-wins: two real talkers both count.
 //! * [`vad`] — hysteresis between the on and off thresholds, onset
-//!   back-dating, hangover bridging pauses, minimum turn.
+//!   back-dating, hangover bridging pauses, minimum turn (with enough
+//!   actual speech in it).
 //! * [`mics`] — all of it for every microphone seat, one frame round at a
 //!   time.
 //!
