@@ -576,7 +576,11 @@ impl<const SEATS: usize> Engine<SEATS> {
             let Some(Some(button)) = self.buttons.get_mut(index) else {
                 continue;
             };
-            for edge in button.update(self.now, pressed, &params, max_turn) {
+            let edges = button.update(self.now, pressed, &params, max_turn);
+            // By reference: dropping a heapless `IntoIter` keeps a slice
+            // bounds check that the optimiser cannot remove, a panic path
+            // on the device (see tests/panic-never).
+            for edge in edges.iter().copied() {
                 self.back.push(Lane::Seat(index), edge);
             }
         }

@@ -384,7 +384,9 @@ impl<const SEATS: usize> TurnTracker<SEATS> {
             how,
         });
         self.live.turn_ended(seat, start, end);
-        for event in self.floor.end(seat, start, end) {
+        // By reference: dropping a heapless `IntoIter` keeps a bounds check
+        // the optimiser cannot remove (a panic path, see tests/panic-never).
+        for event in self.floor.end(seat, start, end).iter().copied() {
             self.count_floor(event);
         }
     }

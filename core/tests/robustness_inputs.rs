@@ -1,0 +1,383 @@
+//! Stuck, chattering, saturated and silent inputs, and a table where
+//! everyone talks at once: the engine stays bounded (no event dropped, a
+//! short queue, a small log) and the log says what was clipped or cut.
+//!
+//! Debug builds (`cargo test`) play shortened versions; release builds
+//! (`cargo test --release`, run by `scripts/test.d/85-robustness.sh`) play
+//! the full durations named in each test.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
+
+mod robustness_support;
+
+use robustness_support::{cuts, seat, Device, Rng, SessionTruth};
+use tabletalk_core::engine::{SeatConfig, EVENT_QUEUE};
+use tabletalk_core::log::{SessionItem, SessionReader};
+use tabletalk_core::params::DetectionParams;
+use tabletalk_core::seat::ButtonMode;
+use tabletalk_core::time::Instant;
+use tabletalk_core::turns::{Condition, TurnEnd};
+
+const MINUTE: u64 = 60_000;
+const RELEASE: bool = !cfg!(debug_assertions);
+
+/// The log read back: per session, the conditions and the turns.
+fn read_back(log: &[u8]) -> Vec<SessionTruth> {
+    let mut scratch = vec![0u8; log.len()];
+    let mut out: Vec<SessionTruth> = Vec::new();
+    for item in SessionReader::new(log, &mut scratch).unwrap() {
+        match item {
+            SessionItem::Header(h) => out.push(SessionTruth {
+                id: h.session,
+                ..Default::default()
+            }),
+            SessionItem::Turn { turn, .. } => out.last_mut().unwrap().turns.push(turn),
+            SessionItem::Condition(c) => out
+                .last_mut()
+                .unwrap()
+                .conditions
+                .push((c.seat, c.at, c.what)),
+            SessionItem::Marker(m) => out.last_mut().unwrap().markers.push((m.at, m.kind)),
+            SessionItem::End(e) => out.last_mut().unwrap().end = Some(e.at),
+            SessionItem::Notice(_) => {}
+            other => panic!("clean log with {other:?}"),
+        }
+    }
+    out
+}
+
+/// The engine stayed bounded and lost nothing; the log says what the
+/// device saw. Returns the session read back.
+fn bounded_and_logged<const N: usize>(device: &Device<N>) -> SessionTruth {
+    let stats = device.engine.stats();
+    assert_eq!(stats.dropped_events, 0, "{stats:?}");
+    assert!(
+        device.max_backlog <= EVENT_QUEUE / 2,
+        "backlog {}",
+        device.max_backlog
+    );
+    let log = device.log();
+    let mut sessions = read_back(&log);
+    assert_eq!(sessions.len(), 1);
+    let session = sessions.pop().unwrap();
+    let truth = &device.sessions[0];
+    assert_eq!(
+        robustness_support::sorted(session.turns.clone()),
+        robustness_support::sorted(truth.turns.clone())
+    );
+    assert_eq!(session.conditions, truth.conditions);
+    session
+}
+
+fn conditions_of(session: &SessionTruth, seat: u8) -> Vec<Condition> {
+    session
+        .conditions
+        .iter()
+        .filter(|c| c.0 == seat)
+        .map(|c| c.2)
+        .collect()
+}
+
+#[test]
+fn chatter_at_the_highest_polling_rate_is_reported_not_logged_as_turns() {
+    // A pin that flips on every reading, read as fast as the engine's clock
+    // resolves (several readings per millisecond, then one per ms).
+    let minutes = if RELEASE { 30 } else { 3 };
+    let mut device = Device::<4>::buttons(2, Instant(5));
+    device.start();
+    let mut pressed = false;
+    // 10 s at 8 readings per ms.
+    for _ in 0..10_000 {
+        for _ in 0..8 {
+            pressed = !pressed;
+            device
+                .engine
+                .poll_buttons(device.now, u16::from(pressed), false);
+        }
+        device.drain();
+        device.advance(1);
+    }
+    // Then `minutes` at one reading per ms.
+    for _ in 0..minutes * MINUTE {
+        pressed = !pressed;
+        device
+            .engine
+            .poll_buttons(device.now, u16::from(pressed), false);
+        device.drain();
+        device.advance(1);
+    }
+    // Then calm, and an ordinary 3 s press.
+    for ms in 0..10_000u32 {
+        let down = (2_000..5_000).contains(&ms);
+        device
+            .engine
+            .poll_buttons(device.now, u16::from(down), false);
+        device.drain();
+        device.advance(1);
+    }
+    device.stop();
+    let session = bounded_and_logged(&device);
+    assert_eq!(
+        conditions_of(&session, 0),
+        [Condition::ButtonChatter, Condition::ButtonOk]
+    );
+    assert!(conditions_of(&session, 1).is_empty());
+    // The press after the chatter is one turn of 3 s; chatter made none
+    // longer than a debounce can pass.
+    let turns: Vec<_> = session.turns.iter().filter(|t| t.seat == 0).collect();
+    let real: Vec<_> = turns.iter().filter(|t| t.duration() >= 100).collect();
+    assert_eq!(real.len(), 1, "{turns:?}");
+    assert_eq!(real[0].duration(), 300);
+    assert!(turns.len() <= 3, "chatter became turns: {turns:?}");
+    let log = device.log();
+    assert!(
+        log.len() < 300,
+        "{minutes} min of chatter took {} log bytes",
+        log.len()
+    );
+}
+
+#[test]
+fn a_button_held_for_hours_is_cut_and_reported_stuck() {
+    let hours = if RELEASE { 5 } else { 1 };
+    let configs = [
+        SeatConfig::button(ButtonMode::HoldToTalk),
+        SeatConfig::button(ButtonMode::Toggle),
+        SeatConfig::button(ButtonMode::HoldToTalk),
+    ];
+    let mut device = Device::<4>::new(&configs, DetectionParams::default(), Instant(u32::MAX - 7));
+    let max_turn = u64::from(device.engine.params().turns.max_turn_ms);
+    device.start();
+    // Seat 0 held for `hours`; seat 1 (toggle) pressed once and forgotten;
+    // seat 2 talks normally every minute. Polled every 5 ms.
+    let held = hours * 60 * MINUTE;
+    let mut t = 0u64;
+    while t < held + 5 * MINUTE {
+        let mut mask = 0u16;
+        if (1_000..held).contains(&t) {
+            mask |= 0b001;
+        }
+        if (2_000..2_200).contains(&t) {
+            mask |= 0b010;
+        }
+        if t % MINUTE < 4_000 {
+            mask |= 0b100;
+        }
+        device.engine.poll_buttons(device.now, mask, false);
+        device.drain();
+        device.advance(5);
+        t += 5;
+    }
+    device.stop();
+    let session = bounded_and_logged(&device);
+    let tick = |ms: u64| ms / 10;
+    // Seat 0: one turn, cut at the maximum turn; stuck until released.
+    let seat0: Vec<_> = session.turns.iter().filter(|t| t.seat == 0).collect();
+    assert_eq!(seat0.len(), 1, "{seat0:?}");
+    assert_eq!(seat0[0].how, TurnEnd::Cut);
+    assert_eq!(
+        (seat0[0].start, seat0[0].end),
+        (tick(1_000), tick(1_000 + max_turn))
+    );
+    assert_eq!(
+        conditions_of(&session, 0),
+        [Condition::ButtonStuck, Condition::ButtonOk]
+    );
+    let stuck_at = session
+        .conditions
+        .iter()
+        .find(|c| c.2 == Condition::ButtonStuck)
+        .unwrap()
+        .1;
+    assert_eq!(stuck_at, tick(1_000 + max_turn));
+    // Seat 1: a forgotten toggle is cut too, without a condition.
+    let seat1: Vec<_> = session.turns.iter().filter(|t| t.seat == 1).collect();
+    assert_eq!(seat1.len(), 1);
+    assert_eq!(
+        (seat1[0].how, seat1[0].duration()),
+        (TurnEnd::Cut, tick(max_turn))
+    );
+    assert!(conditions_of(&session, 1).is_empty());
+    // Seat 2 was never disturbed: a 4 s turn every minute.
+    let seat2: Vec<_> = session.turns.iter().filter(|t| t.seat == 2).collect();
+    assert_eq!(seat2.len() as u64, (held + 5 * MINUTE).div_ceil(MINUTE));
+    assert!(seat2
+        .iter()
+        .all(|t| t.how == TurnEnd::Natural && t.duration() == 400));
+    assert_eq!(cuts(&session.turns), 2);
+}
+
+/// 10 ms of samples of a quiet room around mid-scale.
+fn quiet(rng: &mut Rng, full_scale: u16) -> Vec<u16> {
+    (0..80)
+        .map(|_| full_scale / 2 - 4 + (rng.next() % 9) as u16)
+        .collect()
+}
+
+/// 10 ms of speech-like samples: noise at a syllable-rate envelope.
+fn speech(rng: &mut Rng, full_scale: u16, t_ms: u64) -> Vec<u16> {
+    let syllable = (t_ms / 60) % 4; // 240 ms cycles: loud, loud, medium, soft
+    let amp = [900u64, 700, 400, 120][syllable as usize] * u64::from(full_scale) / 4095;
+    (0..80)
+        .map(|_| {
+            let n = rng.next() % (2 * amp + 1);
+            (u64::from(full_scale / 2) + n)
+                .saturating_sub(amp)
+                .min(u64::from(full_scale)) as u16
+        })
+        .collect()
+}
+
+#[test]
+fn saturated_and_disconnected_microphones_are_reported_and_invent_no_turns() {
+    let fs = 4095u16;
+    let configs = [SeatConfig::microphone(fs); 4];
+    let mut device = Device::<4>::new(&configs, DetectionParams::default(), Instant(1));
+    let mut rng = Rng::new(9);
+    device.start();
+    // Seat 0 pinned at full scale, seat 1 at 0 (disconnected), seat 2 at
+    // a constant mid-scale (a dead module), seat 3 a normal microphone
+    // with a person speaking 5 s every 20 s. Then all recover.
+    let faulty = if RELEASE { 20 * MINUTE } else { 2 * MINUTE };
+    let mut t = 0u64;
+    while t < faulty + MINUTE {
+        let broken = t < faulty;
+        for s in 0..4u8 {
+            let block: Vec<u16> = match (s, broken) {
+                (0, true) => vec![fs; 80],
+                (1, true) => vec![0; 80],
+                (2, true) => vec![1234; 80],
+                (3, _) if t % 20_000 >= 5_000 && t % 20_000 < 10_000 => speech(&mut rng, fs, t),
+                _ => quiet(&mut rng, fs),
+            };
+            device
+                .engine
+                .push_samples(seat(s), &block, device.now)
+                .unwrap();
+        }
+        device.engine.tick(device.now);
+        device.drain();
+        device.advance(10);
+        t += 10;
+    }
+    device.stop();
+    let session = bounded_and_logged(&device);
+    assert_eq!(
+        conditions_of(&session, 0),
+        [Condition::MicSaturated, Condition::MicOk]
+    );
+    assert_eq!(
+        conditions_of(&session, 1),
+        [Condition::MicSilent, Condition::MicOk]
+    );
+    assert_eq!(
+        conditions_of(&session, 2),
+        [Condition::MicSilent, Condition::MicOk]
+    );
+    assert!(conditions_of(&session, 3).is_empty());
+    for s in 0..3u8 {
+        assert!(
+            session.turns.iter().all(|t| t.seat != s),
+            "seat {s}'s broken microphone invented turns: {:?}",
+            session
+                .turns
+                .iter()
+                .filter(|t| t.seat == s)
+                .collect::<Vec<_>>()
+        );
+    }
+    let speaker = session.turns.iter().filter(|t| t.seat == 3).count() as u64;
+    let expected = (faulty + MINUTE) / 20_000;
+    assert!(
+        speaker >= expected - 1 && speaker <= expected + 1,
+        "{speaker} turns of seat 3, {expected} expected"
+    );
+}
+
+#[test]
+fn everyone_talking_at_once_for_an_hour_stays_bounded_and_is_cut_in_the_log() {
+    let duration = if RELEASE { 60 * MINUTE } else { 12 * MINUTE };
+    // Twelve buttons held down and four microphones with speech, all the
+    // time: the engine's worst case (every lane busy, every turn cut).
+    let fs = 4095u16;
+    let mut configs = vec![SeatConfig::button(ButtonMode::HoldToTalk); 12];
+    configs.extend([SeatConfig::microphone(fs); 4]);
+    let mut device = Device::<16>::new(
+        &configs,
+        DetectionParams::default(),
+        Instant(u32::MAX - 30 * 60_000),
+    );
+    let max_turn = u64::from(device.engine.params().turns.max_turn_ms);
+    let mut rng = Rng::new(77);
+    device.start();
+    let mut t = 0u64;
+    let mut max_write = 0usize;
+    while t < duration {
+        // 3 s of a quiet room first, so the microphones learn their floor.
+        let talking = t >= 3_000;
+        let mask = if talking { 0x0FFF } else { 0 };
+        device.engine.poll_buttons(device.now, mask, false);
+        device.drain();
+        for s in 12..16u8 {
+            let block = if talking {
+                speech(&mut rng, fs, t + u64::from(s) * 17)
+            } else {
+                quiet(&mut rng, fs)
+            };
+            device
+                .engine
+                .push_samples(seat(s), &block, device.now)
+                .unwrap();
+            device.drain();
+        }
+        device.engine.tick(device.now);
+        device.drain();
+        max_write = max_write.max(device.writes.last().map_or(0, Vec::len));
+        device.advance(10);
+        t += 10;
+    }
+    device.stop();
+    let session = bounded_and_logged(&device);
+    // Every button seat: turns of exactly the maximum, cut, then stuck.
+    for s in 0..12u8 {
+        let turns: Vec<_> = session.turns.iter().filter(|t| t.seat == s).collect();
+        assert_eq!(
+            turns.len(),
+            1,
+            "seat {s}: a held button is one cut turn, then stuck"
+        );
+        assert_eq!(turns[0].how, TurnEnd::Cut);
+        assert_eq!(conditions_of(&session, s)[0], Condition::ButtonStuck);
+    }
+    // Microphones that never fall silent are cut at the maximum turn too,
+    // and stay silent until the voice stops (a stuck input must not start
+    // a new turn at once).
+    for s in 12..16u8 {
+        let turns: Vec<_> = session.turns.iter().filter(|t| t.seat == s).collect();
+        assert_eq!(turns.len(), 1, "seat {s}: {turns:?}");
+        assert_eq!(
+            (turns[0].how, turns[0].duration()),
+            (TurnEnd::Cut, max_turn / 10)
+        );
+        assert!(
+            turns[0].start <= 310,
+            "seat {s} started late: {:?}",
+            turns[0]
+        );
+    }
+    let log = device.log();
+    let per_hour = log.len() as u64 * 60 * MINUTE / duration;
+    eprintln!(
+        "16 seats talking at once for {} min: {} events, {} log bytes (~{per_hour} B/hour), largest write {max_write} B, backlog {} of {EVENT_QUEUE}, {:?}",
+        duration / MINUTE,
+        device.events,
+        log.len(),
+        device.max_backlog,
+        device.engine.stats()
+    );
+    assert!(per_hour < 64 * 1024, "{per_hour} log bytes per hour");
+}
