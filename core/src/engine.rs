@@ -27,7 +27,10 @@
 //!   [`Engine::push_samples`] for that seat, `now` being when its last
 //!   sample was taken (blocks of 80 to 640 samples suit the defaults);
 //! * at least every frame (10 ms), even when nothing else happens:
-//!   [`Engine::tick`];
+//!   [`Engine::tick`]. Input calls pass on what they decided; `tick` also
+//!   moves the tracker's clock (maximum-turn cuts, live figures), so turn
+//!   starts and ends may show up after an input call, but a cut or a fresh
+//!   balance figure only after a `tick`;
 //! * after any of these: [`Engine::pop_event`] until it returns `None`, and
 //!   read [`Engine::live`] for the LEDs.
 //!
@@ -109,7 +112,7 @@
 use heapless::{Deque, Vec};
 
 use crate::activity::mics::{MicArray, MicStatus, FRAME_QUEUE};
-use crate::inputs::button::SeatButton;
+use crate::inputs::button::{ButtonEdges, SeatButton};
 use crate::inputs::facilitator::FacilitatorButton;
 use crate::params::{DetectionParams, ParamError};
 use crate::seat::{ButtonMode, InputKind, SeatId};
@@ -313,6 +316,8 @@ struct Backend<const SEATS: usize> {
     tracker: TurnTracker<SEATS>,
     events: Deque<Event, EVENT_QUEUE>,
     stats: EngineStats,
+    /// Edges waiting in all lanes.
+    queued: usize,
 }
 
 impl<const SEATS: usize> Backend<SEATS> {
@@ -332,7 +337,10 @@ impl<const SEATS: usize> Backend<SEATS> {
                 return;
             };
             match queue.insert(edge) {
-                Ok(()) => return,
+                Ok(()) => {
+                    self.queued = self.queued.saturating_add(1);
+                    return;
+                }
                 Err(back) => {
                     edge = back;
                     self.stats.forced_edges = self.stats.forced_edges.saturating_add(1);
@@ -370,6 +378,7 @@ impl<const SEATS: usize> Backend<SEATS> {
         let Some(edge) = self.queue(lane).and_then(EdgeQueue::pop) else {
             return false;
         };
+        self.queued = self.queued.saturating_sub(1);
         let events = &mut self.events;
         let stats = &mut self.stats;
         let mut out = |event: Event| {
@@ -480,6 +489,7 @@ impl<const SEATS: usize> Engine<SEATS> {
                 tracker: TurnTracker::new(params.turns, seats.len()),
                 events: Deque::new(),
                 stats: EngineStats::default(),
+                queued: 0,
             },
         })
     }
@@ -571,12 +581,13 @@ impl<const SEATS: usize> Engine<SEATS> {
         self.observe(now);
         let params = self.params.button;
         let max_turn = self.params.turns.max_turn_ms;
+        let mut edges = ButtonEdges::new();
         for index in 0..self.seats.len() {
             let pressed = seats_pressed & (1 << index) != 0;
             let Some(Some(button)) = self.buttons.get_mut(index) else {
                 continue;
             };
-            let edges = button.update(self.now, pressed, &params, max_turn);
+            button.update_into(self.now, pressed, &params, max_turn, &mut edges);
             // By reference: dropping a heapless `IntoIter` keeps a slice
             // bounds check that the optimiser cannot remove, a panic path
             // on the device (see tests/panic-never).
@@ -590,7 +601,7 @@ impl<const SEATS: usize> Engine<SEATS> {
         {
             self.push_control(at, control);
         }
-        self.settle();
+        self.settle_queued();
     }
 
     /// Adds a block of raw samples of `seat`'s microphone; `now` is when the
@@ -611,7 +622,7 @@ impl<const SEATS: usize> Engine<SEATS> {
             .push_samples(seat.index(), samples, self.now, &mut |i, edge| {
                 back.push(Lane::Seat(i), edge);
             });
-        self.settle();
+        self.settle_queued();
         Ok(())
     }
 
@@ -646,7 +657,7 @@ impl<const SEATS: usize> Engine<SEATS> {
                 );
             }
         }
-        self.settle();
+        self.settle_queued();
         Ok(())
     }
 
@@ -739,5 +750,14 @@ impl<const SEATS: usize> Engine<SEATS> {
     fn settle(&mut self) {
         let horizon = self.horizon();
         self.back.settle(horizon);
+    }
+
+    /// After an input: passes decided edges on, if there are any. Moving
+    /// the clock alone (cuts, live figures) is left to [`Engine::tick`], so
+    /// the many input calls of a frame stay cheap.
+    fn settle_queued(&mut self) {
+        if self.back.queued > 0 {
+            self.settle();
+        }
     }
 }

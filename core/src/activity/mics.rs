@@ -225,12 +225,20 @@ impl<const SEATS: usize> MicArray<SEATS> {
     fn run_rounds(&mut self, force: bool, out: &mut impl FnMut(usize, Edge)) {
         let mut force = force;
         loop {
-            let any = self.seats.iter().any(|s| s.enabled && !s.queue.is_empty());
-            let all = self
-                .seats
-                .iter()
-                .all(|s| !s.enabled || !s.delivering || !s.queue.is_empty());
-            if !any || !(all || force) {
+            // One pass: is any frame waiting, and is a delivering seat
+            // still missing its frame?
+            let (mut any, mut missing) = (false, false);
+            for s in self.seats.iter().filter(|s| s.enabled) {
+                if s.queue.is_empty() {
+                    missing |= s.delivering;
+                } else {
+                    any = true;
+                }
+                if missing && !force {
+                    return;
+                }
+            }
+            if !any {
                 return;
             }
             self.round(out);

@@ -125,23 +125,38 @@ impl SeatButton {
         max_turn_ms: u32,
     ) -> ButtonEdges {
         let mut out = ButtonEdges::new();
+        self.update_into(now, pressed, params, max_turn_ms, &mut out);
+        out
+    }
+
+    /// [`update`](Self::update) into a caller's buffer (cleared first), to
+    /// spare the copy of the result on every reading.
+    pub fn update_into(
+        &mut self,
+        now: u64,
+        pressed: bool,
+        params: &ButtonParams,
+        max_turn_ms: u32,
+        out: &mut ButtonEdges,
+    ) {
+        out.clear();
+        self.max_turn_ms = max_turn_ms;
         let update = self
             .pin
             .update(now, pressed, params.debounce_ms, params.chatter_ms);
         if let Some((level, at)) = update.edge {
-            self.apply_limits(at, max_turn_ms, &mut out);
-            self.apply_edge(level, at, &mut out);
+            self.apply_limits(at, max_turn_ms, out);
+            self.apply_edge(level, at, out);
         }
         // A pending change may still be dated before `now`: apply the limit
         // only up to where the pin's history is settled.
-        self.apply_limits(self.pin.horizon(now), max_turn_ms, &mut out);
+        self.apply_limits(self.pin.horizon(now), max_turn_ms, out);
         match update.chatter {
-            Some(true) => push(&mut out, now, EdgeKind::Condition(Condition::ButtonChatter)),
-            Some(false) => push(&mut out, now, EdgeKind::Condition(Condition::ButtonOk)),
+            Some(true) => push(out, now, EdgeKind::Condition(Condition::ButtonChatter)),
+            Some(false) => push(out, now, EdgeKind::Condition(Condition::ButtonOk)),
             None => {}
         }
-        sort(&mut out);
-        out
+        sort(out);
     }
 
     fn apply_edge(&mut self, pressed: bool, at: u64, out: &mut ButtonEdges) {

@@ -13,10 +13,11 @@
 //! seat did all the talking: `G* = Σᵢ (2i − n − 1)·x₍ᵢ₎ / ((n − 1)·Σx)` over
 //! the speaking times sorted ascending. So `balance` is `65536` (1.0) when
 //! everyone spoke equally long (and before anyone spoke) and `0` when one
-//! person spoke alone. It is updated in O(seats) per update: the seats are
-//! kept in sorted order by an insertion sort, which does nearly nothing
-//! because speaking times change order rarely, and the sum needs one 64-bit
-//! division.
+//! person spoke alone. It is recomputed in O(seats) whenever a turn starts
+//! or ends and otherwise at most every [`BALANCE_EVERY_MS`] of session time
+//! (once per frame): the seats are kept in sorted order by an insertion
+//! sort, which does nearly nothing because speaking times change order
+//! rarely, and the sum needs one 64-bit division.
 //!
 //! Shares are in Q16 too: [`LiveFigures::share_q16`] is the seat's part of
 //! all speaking time, [`LiveFigures::share_of_fair_q16`] compares it to an
@@ -45,6 +46,10 @@ use crate::time::SessionMs;
 
 /// 1.0 in the Q16 figures.
 pub const Q16_ONE: u32 = 1 << 16;
+
+/// Between turn starts and ends, the balance is recomputed at most this
+/// often (session ms): once per frame at the default 100 frames/s.
+pub const BALANCE_EVERY_MS: u64 = 10;
 
 /// Figures of one seat.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -76,6 +81,10 @@ pub struct LiveFigures<const SEATS: usize> {
     now: SessionMs,
     order: [u8; SEATS],
     balance_q16: u32,
+    /// A turn started or ended since the balance was computed.
+    dirty: bool,
+    /// Session time of the last balance computation.
+    balance_at: SessionMs,
 }
 
 impl<const SEATS: usize> LiveFigures<SEATS> {
@@ -88,6 +97,8 @@ impl<const SEATS: usize> LiveFigures<SEATS> {
             now: 0,
             order: core::array::from_fn(|i| i as u8),
             balance_q16: Q16_ONE,
+            dirty: false,
+            balance_at: 0,
         }
     }
 
@@ -117,6 +128,7 @@ impl<const SEATS: usize> LiveFigures<SEATS> {
             s.speaking_since = Some(at);
         }
         self.now = self.now.max(at);
+        self.dirty = true;
     }
 
     /// Records a turn end.
@@ -126,6 +138,7 @@ impl<const SEATS: usize> LiveFigures<SEATS> {
             s.speaking_since = None;
         }
         self.now = self.now.max(end);
+        self.dirty = true;
     }
 
     /// Speaking time of `seat` so far, the turn in progress included (ms).
@@ -170,9 +183,18 @@ impl<const SEATS: usize> LiveFigures<SEATS> {
         self.balance_q16
     }
 
-    /// Moves the clock to `now` and recomputes the balance. O(seats).
+    /// Moves the clock to `now` and, if a turn started or ended or
+    /// [`BALANCE_EVERY_MS`] passed, recomputes the balance. O(seats).
     pub fn update(&mut self, now: SessionMs) {
         self.now = self.now.max(now);
+        let stale = self.now >= self.balance_at.saturating_add(BALANCE_EVERY_MS);
+        // Nobody speaking and no turn changed: the balance cannot change.
+        let moving = stale && self.seats.iter().any(|s| s.speaking_since.is_some());
+        if !self.dirty && !moving {
+            return;
+        }
+        self.dirty = false;
+        self.balance_at = self.now;
         let n = self.counted;
         let mut totals = [0u64; SEATS];
         for (t, s) in totals.iter_mut().zip(self.seats.iter()).take(n) {
