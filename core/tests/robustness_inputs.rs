@@ -381,3 +381,98 @@ fn everyone_talking_at_once_for_an_hour_stays_bounded_and_is_cut_in_the_log() {
     );
     assert!(per_hour < 64 * 1024, "{per_hour} log bytes per hour");
 }
+
+#[test]
+fn sixteen_seats_all_talking_in_bursts_for_an_hour() {
+    // The busiest table there is: every seat talks all the time, in bursts
+    // of 2 to 15 s with short breaths between — twelve by button, four by
+    // microphone. Every burst is a turn; the engine must keep up.
+    let duration = if RELEASE { 60 * MINUTE } else { 6 * MINUTE };
+    let fs = 4095u16;
+    let mut configs = vec![SeatConfig::button(ButtonMode::HoldToTalk); 12];
+    configs.extend([SeatConfig::microphone(fs); 4]);
+    let mut device = Device::<16>::new(
+        &configs,
+        DetectionParams::default(),
+        Instant(u32::MAX - 1_000),
+    );
+    let mut rng = Rng::new(2024);
+    // Per seat: the bursts, from 3 s on (the microphones learn their floor first).
+    let plan: Vec<Vec<(u64, u64)>> = (0..16)
+        .map(|_| {
+            let mut t = 3_000 + rng.range(0..2_000);
+            let mut bursts = Vec::new();
+            while t < duration {
+                let len = rng.range(2_000..15_000);
+                bursts.push((t, (t + len).min(duration)));
+                t += len + rng.range(700..2_000);
+            }
+            bursts
+        })
+        .collect();
+    device.start();
+    let mut t = 0u64;
+    while t < duration {
+        let active = |s: usize| plan[s].iter().any(|&(a, b)| a <= t && t < b);
+        let mask = (0..12).filter(|&s| active(s)).fold(0u16, |m, s| m | 1 << s);
+        device.engine.poll_buttons(device.now, mask, false);
+        device.drain();
+        for s in 12..16usize {
+            let block = if active(s) {
+                speech(&mut rng, fs, t + s as u64 * 31)
+            } else {
+                quiet(&mut rng, fs)
+            };
+            device
+                .engine
+                .push_samples(seat(s as u8), &block, device.now)
+                .unwrap();
+            device.drain();
+        }
+        device.engine.tick(device.now);
+        device.drain();
+        device.advance(10);
+        t += 10;
+    }
+    device.stop();
+    let session = bounded_and_logged(&device);
+    // Every button burst is one turn of its length (to the 10 ms poll).
+    for s in 0..12u8 {
+        let turns: Vec<_> = session.turns.iter().filter(|t| t.seat == s).collect();
+        let bursts = &plan[usize::from(s)];
+        assert_eq!(turns.len(), bursts.len(), "seat {s}");
+        for (turn, &(a, b)) in turns.iter().zip(bursts) {
+            assert!(
+                turn.start * 10 >= a && turn.start * 10 <= a + 10,
+                "seat {s}: {turn:?} vs {a}..{b}"
+            );
+            assert!(
+                turn.end * 10 + 10 >= b.min(duration - 10) && turn.end * 10 <= b + 10,
+                "seat {s}: {turn:?} vs {a}..{b}"
+            );
+        }
+    }
+    // The microphones find their bursts (a turn may merge bursts whose
+    // breath is shorter than the hangover; none is invented).
+    for s in 12..16u8 {
+        let turns = session.turns.iter().filter(|t| t.seat == s).count();
+        let bursts = plan[usize::from(s)].len();
+        assert!(
+            turns <= bursts && turns * 3 >= bursts,
+            "seat {s}: {turns} turns for {bursts} bursts"
+        );
+    }
+    let log = device.log();
+    let per_hour = log.len() as u64 * 60 * MINUTE / duration;
+    eprintln!(
+        "16 seats in bursts for {} min: {} turns, {} events, {} log bytes (~{per_hour} B/hour), backlog {} of {EVENT_QUEUE}, {:?}",
+        duration / MINUTE,
+        session.turns.len(),
+        device.events,
+        log.len(),
+        device.max_backlog,
+        device.engine.stats()
+    );
+    assert_eq!(cuts(&session.turns), 0);
+    assert!(per_hour < 64 * 1024);
+}

@@ -113,6 +113,9 @@ pub struct Device<const N: usize = MAX_SEATS> {
     /// Every writer call's output, in order (each a run of whole frames).
     pub writes: Vec<Vec<u8>>,
     pub sessions: Vec<SessionTruth>,
+    /// Every event of each session, Start marker to Stop marker, as the
+    /// log writer got them (to replay them elsewhere, e.g. into a store).
+    pub session_events: Vec<Vec<Event>>,
     next_session: u32,
     pub nonce: u16,
     pub device_id: u64,
@@ -134,6 +137,7 @@ impl<const N: usize> Device<N> {
             buf: vec![0; MAX_WRITE_LEN],
             writes: Vec::new(),
             sessions: Vec::new(),
+            session_events: Vec::new(),
             next_session: 1,
             nonce: 0x7A11,
             device_id: 0xD0_0D,
@@ -192,6 +196,9 @@ impl<const N: usize> Device<N> {
         let Some(writer) = self.writer.as_mut() else {
             return; // conditions between sessions
         };
+        if let Some(events) = self.session_events.last_mut() {
+            events.push(event);
+        }
         let n = writer
             .push(&event, &mut self.buf)
             .expect("the writer takes every event");
@@ -251,6 +258,7 @@ impl<const N: usize> Device<N> {
             id,
             ..SessionTruth::default()
         });
+        self.session_events.push(Vec::new());
     }
 
     pub fn start(&mut self) {
