@@ -192,12 +192,18 @@ fn run(start: u32, ops: &[Op], params: DetectionParams) -> HashMap<u8, u64> {
         if checker.running {
             // Completed speaking time equals the sum of reported turns.
             for s in 0..5u8 {
-                let figures = engine.live().seat(SeatId::new(s).unwrap()).unwrap();
+                let seat = SeatId::new(s).unwrap();
+                let figures = engine.live().seat(seat).unwrap();
                 assert_eq!(
                     figures.completed_ms,
                     checker.totals.get(&s).copied().unwrap_or(0),
                     "seat {s}"
                 );
+                // Overlap is part of speaking time, and never more than the
+                // time with two or more speakers.
+                let overlap = engine.live().seat_overlap_ms(seat);
+                assert!(overlap <= engine.live().speaking_ms(seat), "seat {s}");
+                assert!(overlap <= engine.live().overlap_ms(), "seat {s}");
             }
         }
     };

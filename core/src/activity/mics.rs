@@ -34,6 +34,39 @@
 //! Frames of one seat are dated by that seat's own sample blocks, so a
 //! seat's edges are in time order; edges of different seats are merged by
 //! the engine using each seat's [`MicArray::horizon`].
+//!
+//! ```
+//! use tabletalk_core::activity::mics::MicArray;
+//! use tabletalk_core::params::MicParams;
+//! use tabletalk_core::turns::edge::EdgeKind;
+//!
+//! let params = MicParams::default();
+//! let mut mics = MicArray::<2>::new(&params, &[Some(4095), Some(4095)]);
+//! let mut edges = heapless::Vec::<(usize, u64, EdgeKind), 8>::new();
+//! let mut noise = 12345u32;
+//! for block in 0..300u64 {
+//!     // 10 ms blocks; seat 0 plays a loud tone from 1 s to 2 s, seat 1 hears
+//!     // it 10 dB down; both have a little noise.
+//!     let now = (block + 1) * 10;
+//!     let loud = (1000..2000).contains(&now);
+//!     for seat in 0..2 {
+//!         let amplitude = match (loud, seat) { (true, 0) => 600, (true, _) => 190, _ => 0 };
+//!         let samples: [u16; 80] = core::array::from_fn(|i| {
+//!             noise = noise.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+//!             let tone = if i % 8 < 4 { amplitude } else { -amplitude };
+//!             (2048 + tone + (noise >> 29) as i32 - 4) as u16
+//!         });
+//!         mics.push_samples(seat, &samples, now, &mut |s, e| {
+//!             edges.push((s, e.at, e.kind)).unwrap();
+//!         });
+//!     }
+//! }
+//! // One turn, seat 0's, dated at the tone; the leak made none.
+//! assert_eq!(edges.len(), 2);
+//! assert_eq!((edges[0].0, edges[0].1, edges[0].2), (0, 990, EdgeKind::Rise));
+//! assert_eq!(edges[1].0, 0);
+//! assert!(!mics.status(1).unwrap().active);
+//! ```
 
 use heapless::Deque;
 

@@ -19,6 +19,11 @@
 //! sort, which does nearly nothing because speaking times change order
 //! rarely, and the sum needs one 64-bit division.
 //!
+//! Overlap is counted as it happens: [`LiveFigures::overlap_ms`] is the
+//! time with two or more seats speaking at once,
+//! [`LiveFigures::seat_overlap_ms`] the part of a seat's speaking time that
+//! overlapped someone else's.
+//!
 //! Shares are in Q16 too: [`LiveFigures::share_q16`] is the seat's part of
 //! all speaking time, [`LiveFigures::share_of_fair_q16`] compares it to an
 //! equal share (65536 = exactly its fair share), which is what a seat LED
@@ -71,6 +76,9 @@ pub struct SeatFigures {
     pub failed_interruptions: u32,
     /// Backchannels given.
     pub backchannels: u32,
+    /// Time this seat spoke while at least one other seat spoke too, up to
+    /// the last update (ms).
+    pub overlap_ms: u64,
 }
 
 /// Live figures of up to `SEATS` seats.
@@ -85,6 +93,12 @@ pub struct LiveFigures<const SEATS: usize> {
     dirty: bool,
     /// Session time of the last balance computation.
     balance_at: SessionMs,
+    /// Seats in a turn now.
+    speaking: usize,
+    /// Time with two or more seats speaking, up to `overlap_at` (ms).
+    overlap_ms: u64,
+    /// Session time up to which overlap has been counted.
+    overlap_at: SessionMs,
 }
 
 impl<const SEATS: usize> LiveFigures<SEATS> {
@@ -99,6 +113,9 @@ impl<const SEATS: usize> LiveFigures<SEATS> {
             balance_q16: Q16_ONE,
             dirty: false,
             balance_at: 0,
+            speaking: 0,
+            overlap_ms: 0,
+            overlap_at: 0,
         }
     }
 
@@ -123,9 +140,12 @@ impl<const SEATS: usize> LiveFigures<SEATS> {
 
     /// Records a turn start.
     pub fn turn_started(&mut self, seat: SeatId, at: SessionMs) {
+        self.count_overlap(at);
         if let Some(s) = self.seats.get_mut(seat.index()) {
             s.turns = s.turns.saturating_add(1);
-            s.speaking_since = Some(at);
+            if s.speaking_since.replace(at).is_none() {
+                self.speaking += 1;
+            }
         }
         self.now = self.now.max(at);
         self.dirty = true;
@@ -133,12 +153,57 @@ impl<const SEATS: usize> LiveFigures<SEATS> {
 
     /// Records a turn end.
     pub fn turn_ended(&mut self, seat: SeatId, start: SessionMs, end: SessionMs) {
+        self.count_overlap(end);
         if let Some(s) = self.seats.get_mut(seat.index()) {
             s.completed_ms = s.completed_ms.saturating_add(end.saturating_sub(start));
-            s.speaking_since = None;
+            if s.speaking_since.take().is_some() {
+                self.speaking = self.speaking.saturating_sub(1);
+            }
         }
         self.now = self.now.max(end);
         self.dirty = true;
+    }
+
+    /// Adds the overlap since the last count, up to `at`.
+    fn count_overlap(&mut self, at: SessionMs) {
+        if at <= self.overlap_at {
+            return;
+        }
+        if self.speaking >= 2 {
+            let dt = at - self.overlap_at;
+            for s in self.seats.iter_mut().filter(|s| s.speaking_since.is_some()) {
+                s.overlap_ms = s.overlap_ms.saturating_add(dt);
+            }
+            self.overlap_ms = self.overlap_ms.saturating_add(dt);
+        }
+        self.overlap_at = at;
+    }
+
+    /// Time with two or more seats speaking at once, so far (ms).
+    pub fn overlap_ms(&self) -> u64 {
+        let ongoing = if self.speaking >= 2 {
+            self.now.saturating_sub(self.overlap_at)
+        } else {
+            0
+        };
+        self.overlap_ms.saturating_add(ongoing)
+    }
+
+    /// Time `seat` spoke while someone else spoke too, so far (ms).
+    pub fn seat_overlap_ms(&self, seat: SeatId) -> u64 {
+        self.seats.get(seat.index()).map_or(0, |s| {
+            let ongoing = if self.speaking >= 2 && s.speaking_since.is_some() {
+                self.now.saturating_sub(self.overlap_at)
+            } else {
+                0
+            };
+            s.overlap_ms.saturating_add(ongoing)
+        })
+    }
+
+    /// Seats speaking now.
+    pub const fn speaking_count(&self) -> usize {
+        self.speaking
     }
 
     /// Speaking time of `seat` so far, the turn in progress included (ms).
@@ -187,9 +252,10 @@ impl<const SEATS: usize> LiveFigures<SEATS> {
     /// [`BALANCE_EVERY_MS`] passed, recomputes the balance. O(seats).
     pub fn update(&mut self, now: SessionMs) {
         self.now = self.now.max(now);
+        self.count_overlap(self.now);
         let stale = self.now >= self.balance_at.saturating_add(BALANCE_EVERY_MS);
         // Nobody speaking and no turn changed: the balance cannot change.
-        let moving = stale && self.seats.iter().any(|s| s.speaking_since.is_some());
+        let moving = stale && self.speaking > 0;
         if !self.dirty && !moving {
             return;
         }
@@ -323,6 +389,26 @@ mod tests {
         let got = f64::from(live.balance_q16()) / 65536.0;
         let want = reference_balance(&[10_100, 200, 300]);
         assert!((got - want).abs() < 0.001, "got {got} want {want}");
+    }
+
+    #[test]
+    fn overlap_is_counted_per_seat_and_in_total() {
+        let mut live = LiveFigures::<4>::new(3);
+        live.turn_started(seat(0), 0);
+        live.turn_started(seat(1), 1000);
+        live.turn_started(seat(2), 1500);
+        live.turn_ended(seat(0), 0, 2000);
+        live.update(2500);
+        // Ongoing: seats 1 and 2 still overlap.
+        assert_eq!(live.overlap_ms(), 1500);
+        live.turn_ended(seat(1), 1000, 3000);
+        live.update(4000);
+        // 1000..3000 had two or more speakers.
+        assert_eq!(live.overlap_ms(), 2000);
+        assert_eq!(live.seat_overlap_ms(seat(0)), 1000);
+        assert_eq!(live.seat_overlap_ms(seat(1)), 2000);
+        assert_eq!(live.seat_overlap_ms(seat(2)), 1500);
+        assert_eq!(live.speaking_count(), 1);
     }
 
     #[test]
