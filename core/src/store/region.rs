@@ -109,7 +109,8 @@ impl<F: NorFlash> Region<F> {
     /// The longest payload one entry can carry.
     pub(crate) fn max_payload(&self) -> usize {
         let room = self.sector_size - self.entries_start();
-        let room = room / self.align * self.align;
+        // `align` is at least 1 (checked in `new`); `max` tells the compiler.
+        let room = room / self.align.max(1) * self.align;
         (room as usize - ENTRY_HEADER_LEN).min(0xFF00)
     }
 
@@ -217,7 +218,8 @@ impl<F: NorFlash> Region<F> {
         head: &[u8],
         tail: &[u8],
     ) -> Result<u32, StoreError<F::Error>> {
-        let align = self.align as usize;
+        // At least 1 (checked in `new`): `max` drops a division-by-zero panic path.
+        let align = (self.align as usize).max(1);
         let mut staging = [0xFFu8; MAX_ALIGN];
         let mut staged = 0usize;
         let mut at = self.address(sector, offset);

@@ -5,7 +5,9 @@
 //! flush, live figures, floor), the log writer (every record kind), the log
 //! and session readers, single-frame decoding, the device protocol (the
 //! handler with a backend, live updates, the laptop's frame decoder and
-//! message parsers) and the wall clock — with every input passed through
+//! message parsers), the flash stores (mounting flash of any content,
+//! recording, reading, erasing, the configuration slot) and the wall
+//! clock — with every input passed through
 //! [`black_box`], so the optimiser must assume any value. The panic
 //! handler calls a function that exists nowhere: if any path to a panic
 //! survives optimisation, the link fails with
@@ -32,6 +34,7 @@ use tabletalk_core::protocol::{
 };
 use tabletalk_core::records::{Header, Record, Seats, SessionId, StoreEvent};
 use tabletalk_core::seat::{ButtonMode, InputKind, SeatId, MAX_SEATS};
+use tabletalk_core::store::{ConfigStore, FullPolicy, SessionStore};
 use tabletalk_core::time::{Instant, SessionClock};
 use tabletalk_core::turns::{Condition, MarkerKind, TurnEnd};
 
@@ -67,6 +70,7 @@ fn main() -> ! {
             0 => engine_and_writer(),
             1 => readers(),
             2 => protocol(),
+            3 => stores(),
             _ => clocks(),
         }
     }
@@ -387,4 +391,127 @@ fn clocks() {
     black_box(session.observe(Instant(opaque(0))));
     black_box(Instant(opaque(0)).wrapping_since(Instant(opaque(0))));
     black_box(opaque(TurnEnd::Natural));
+}
+
+/// A NOR flash whose contents, answers and failures the optimiser cannot
+/// predict: the stores must survive whatever a flash holds or does.
+struct OpaqueFlash;
+
+#[derive(Debug)]
+struct FlashError;
+
+impl embedded_storage::nor_flash::NorFlashError for FlashError {
+    fn kind(&self) -> embedded_storage::nor_flash::NorFlashErrorKind {
+        embedded_storage::nor_flash::NorFlashErrorKind::Other
+    }
+}
+
+impl embedded_storage::nor_flash::ErrorType for OpaqueFlash {
+    type Error = FlashError;
+}
+
+impl embedded_storage::nor_flash::ReadNorFlash for OpaqueFlash {
+    const READ_SIZE: usize = 1;
+    fn read(&mut self, offset: u32, bytes: &mut [u8]) -> Result<(), FlashError> {
+        black_box(offset);
+        black_box(&mut *bytes);
+        if opaque(false) {
+            Err(FlashError)
+        } else {
+            Ok(())
+        }
+    }
+    fn capacity(&self) -> usize {
+        // The firmware's log partition.
+        2 * 1024 * 1024 - 264 * 1024
+    }
+}
+
+impl embedded_storage::nor_flash::NorFlash for OpaqueFlash {
+    const WRITE_SIZE: usize = 1;
+    const ERASE_SIZE: usize = 4096;
+    fn erase(&mut self, from: u32, to: u32) -> Result<(), FlashError> {
+        black_box((from, to));
+        if opaque(false) {
+            Err(FlashError)
+        } else {
+            Ok(())
+        }
+    }
+    fn write(&mut self, offset: u32, bytes: &[u8]) -> Result<(), FlashError> {
+        black_box((offset, bytes));
+        if opaque(false) {
+            Err(FlashError)
+        } else {
+            Ok(())
+        }
+    }
+}
+
+#[inline(never)]
+fn stores() {
+    let policy = if opaque(false) {
+        FullPolicy::OverwriteOldest
+    } else {
+        FullPolicy::Stop
+    };
+    let Ok((mut log, report)) = SessionStore::<OpaqueFlash, 96>::mount(OpaqueFlash, policy) else {
+        return;
+    };
+    black_box(report);
+    log.set_final_reserve(opaque(0));
+    let mut frame = [0u8; 700];
+    let mut buf = [0u8; 512];
+    loop {
+        black_box(&mut frame);
+        let frame = frame.get(..opaque(0usize)).unwrap_or(&[]);
+        let id = StoreSessionId(opaque(0));
+        match opaque(0u8) {
+            0 => {
+                let _ = black_box(log.begin_session(opaque(None)));
+            }
+            1 => {
+                let _ = black_box(log.append(frame));
+            }
+            2 => {
+                let _ = black_box(log.append_final(frame));
+            }
+            3 => {
+                let _ = black_box(log.end_session());
+            }
+            4 => {
+                let _ = black_box(log.read(id, opaque(0), &mut buf));
+            }
+            5 => {
+                let _ = black_box(log.erase_through(id));
+            }
+            6 => {
+                let _ = black_box(log.erase_all());
+            }
+            7 => {
+                let _ = black_box(log.prepare(opaque(2)));
+            }
+            8 => {
+                black_box((
+                    log.usage(),
+                    log.recording(),
+                    log.next_session(opaque(None)),
+                    log.session(id),
+                ));
+                for session in log.sessions() {
+                    black_box(session);
+                }
+            }
+            9 => {
+                log.set_policy(policy);
+                let Ok(mut config) = ConfigStore::mount(OpaqueFlash) else {
+                    return;
+                };
+                let _ = black_box(config.load(&mut buf));
+                let _ = black_box(config.save(frame));
+                black_box(config.max_len());
+            }
+            _ => return,
+        }
+    }
 }
