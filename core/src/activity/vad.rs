@@ -18,9 +18,11 @@
 //!   (a cough, a door) is dropped. A turn is announced (a rise edge, dated
 //!   at the onset) only once its speech spans `min_turn_ms` *and* its
 //!   speech frames add up to at least half of that, so every reported turn
-//!   lasts at least `min_turn_ms`, and scattered single frames (leaks the
-//!   crosstalk test let through, clicks) bridged by the hangover never add
-//!   up to a turn.
+//!   lasts at least `min_turn_ms`.
+//! * **Runs, not stray frames.** After the onset, a speech frame counts
+//!   (extends the turn, adds to its speech) only as part of a run of at
+//!   least two. Scattered single frames (leaks the crosstalk test let
+//!   through, clicks) neither add up to a turn nor keep one alive.
 //!
 //! The state machine is `Idle → Candidate → Active → Idle`; a candidate
 //! that falls silent for the hangover goes back to idle without a trace.
@@ -106,6 +108,8 @@ pub enum VadState {
 pub struct Vad {
     state: VadState,
     last_end: u64,
+    /// Consecutive speech frames up to the last one.
+    run: u16,
 }
 
 impl Default for Vad {
@@ -120,6 +124,7 @@ impl Vad {
         Vad {
             state: VadState::Idle { rise: None },
             last_end: 0,
+            run: 0,
         }
     }
 
@@ -160,6 +165,20 @@ impl Vad {
         let start = start.clamp(self.last_end.min(end), end);
         self.last_end = end;
         let above_off = above_off || above_on;
+        // A turn is carried on by runs of speech, not by stray frames: a
+        // speech frame counts once the next one is speech too.
+        self.run = if above_off {
+            self.run.saturating_add(1)
+        } else {
+            0
+        };
+        let frame_ms = end - start;
+        let run_gain = match self.run {
+            0 | 1 => 0,
+            2 => 2 * frame_ms,
+            _ => frame_ms,
+        };
+        let in_run = self.run >= 2;
         match self.state {
             VadState::Idle { rise } => {
                 if !above_off {
@@ -185,28 +204,29 @@ impl Vad {
                 last_speech,
                 speech_ms,
             } => {
-                if above_off {
+                if in_run {
                     self.state = VadState::Candidate {
                         onset,
                         last_speech: end,
-                        speech_ms: speech_ms.saturating_add(end - start),
+                        speech_ms: speech_ms.saturating_add(run_gain),
                     };
                     return self.promote(timing);
                 }
-                if end.saturating_sub(last_speech) >= timing.hangover_ms {
+                // A lone speech frame may start a run: wait for the next.
+                if !above_off && end.saturating_sub(last_speech) >= timing.hangover_ms {
                     self.state = VadState::Idle { rise: None };
                 }
                 None
             }
             VadState::Active { onset, last_speech } => {
-                if above_off {
+                if in_run {
                     self.state = VadState::Active {
                         onset,
                         last_speech: end,
                     };
                     return None;
                 }
-                if end.saturating_sub(last_speech) >= timing.hangover_ms {
+                if !above_off && end.saturating_sub(last_speech) >= timing.hangover_ms {
                     self.state = VadState::Idle { rise: None };
                     return Some(fall(last_speech));
                 }
@@ -358,6 +378,22 @@ mod tests {
             (s, s)
         });
         assert!(edges.is_empty(), "{edges:?}");
+    }
+
+    #[test]
+    fn stray_frames_do_not_keep_a_turn_alive() {
+        // Real speech to 2000, then one frame every 200 ms until 5000.
+        let edges = run(6000, |t| {
+            let s = (t > 1000 && t <= 2000) || (t > 2000 && t <= 5000 && t % 200 == 0);
+            (s, s)
+        });
+        assert_eq!(
+            edges,
+            [
+                (1000, EdgeKind::Rise),
+                (2000, EdgeKind::Fall(TurnEnd::Natural))
+            ]
+        );
     }
 
     #[test]
