@@ -172,7 +172,7 @@ impl Vad {
         } else {
             0
         };
-        let frame_ms = end - start;
+        let frame_ms = end.saturating_sub(start);
         let run_gain = match self.run {
             0 | 1 => 0,
             2 => 2 * frame_ms,
