@@ -606,6 +606,12 @@ impl<const SEATS: usize> Engine<SEATS> {
 
     /// Adds a block of raw samples of `seat`'s microphone; `now` is when the
     /// last sample was taken.
+    ///
+    /// Crosstalk is judged across microphones frame by frame, so feed the
+    /// seats together: each seat's block for one period before any seat's
+    /// block for the next. A seat may run ahead of another by at most
+    /// [`FRAME_QUEUE`] frames (80 ms at the defaults); beyond that the
+    /// lagging seat is decided without, as if its samples had stopped.
     pub fn push_samples(
         &mut self,
         seat: SeatId,
