@@ -46,7 +46,10 @@ pub struct SessionClock {
 impl SessionClock {
     /// A clock whose session starts at `start`.
     pub const fn new(start: Instant) -> Self {
-        SessionClock { last: start, elapsed: 0 }
+        SessionClock {
+            last: start,
+            elapsed: 0,
+        }
     }
 
     /// Session time at `now`; never decreases.

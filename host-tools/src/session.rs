@@ -532,7 +532,10 @@ mod tests {
         assert_eq!(s.marked_pauses(), [(2000, 8000)]);
         assert_eq!(s.paused(), [(2000, 3000), (6000, 8000)]);
         assert_eq!(s.recorded_ms(), 5000);
-        assert!(s.notes.iter().any(|n| n.contains("resume marker was probably lost")));
+        assert!(s
+            .notes
+            .iter()
+            .any(|n| n.contains("resume marker was probably lost")));
     }
 
     #[test]
