@@ -1,9 +1,11 @@
 #!/usr/bin/env python3
 """Where can a Cortex-M image still panic? Lists every call to a panic entry
 point in an ELF, with the source location (inlined frames included) of each
-call site, and checks the call graph for cycles (recursion).
+call site, checks the call graph for cycles (recursion), and bounds the
+worst-case stack of each function from its frame size (read from its Thumb
+prologue) and its callees'.
 
-    scripts/panic-callers.py IMAGE [--cycles]
+    scripts/panic-callers.py IMAGE [--cycles] [--stack ROOT...]
 
 Needs llvm-objdump and llvm-addr2line (Debian's `llvm` package). Used on the
 `diagnose` build of tests/panic-never (see docs/reliability.md).
@@ -34,6 +36,9 @@ def disassemble(image):
     calls = defaultdict(list)  # caller -> [(site, callee)]
     branches = defaultdict(list)  # target address -> [source addresses]
     starts = {}
+    frames = defaultdict(int)  # function -> bytes its prologue reserves
+    in_prologue = False
+    literal_reg = {}  # register -> literal address, in the prologue
     current = None
     indirect = defaultdict(int)
     for line in out.splitlines():
@@ -42,7 +47,25 @@ def disassemble(image):
             if not m.group(2).startswith("$"):  # $t / $d: ARM mapping symbols
                 current = strip_hash(m.group(2))
                 starts[current] = int(m.group(1), 16)
+                in_prologue = True
+                literal_reg = {}
             continue
+        if current is not None and in_prologue:
+            ins = line.split("\t")
+            text = " ".join(x.strip() for x in ins[1:]) if len(ins) > 1 else ""
+            if text.startswith("push"):
+                frames[current] += 4 * (text.count(",") + 1)
+            elif re.match(r"sub\s+sp, #(\d+)", text):
+                frames[current] += int(re.match(r"sub\s+sp, #(\d+)", text).group(1))
+            elif re.match(r"ldr\s+(r\d), \[pc, #\d+\]\s+@ 0x([0-9a-f]+)", text):
+                m2 = re.match(r"ldr\s+(r\d), \[pc, #\d+\]\s+@ 0x([0-9a-f]+)", text)
+                literal_reg[m2.group(1)] = int(m2.group(2), 16)
+            elif re.match(r"add\s+sp, (r\d)$", text) and re.match(r"add\s+sp, (r\d)$", text).group(1) in literal_reg:
+                value = word(image, literal_reg[re.match(r"add\s+sp, (r\d)$", text).group(1)])
+                if value >= 1 << 31:
+                    frames[current] += (1 << 32) - value
+            elif text.startswith("b") or text.startswith("pop") or text.startswith("bx"):
+                in_prologue = False
         if current is None:
             continue
         b = re.match(r"^\s*([0-9a-f]+):\s+b[a-z.]*\s+(?:0x)?([0-9a-f]+)(\s|$)", line)
@@ -56,7 +79,30 @@ def disassemble(image):
             calls[current].append((int(m.group(1), 16), strip_hash(m.group(4))))
         elif re.search(r"\sblx\s+r\d", line):
             indirect[current] += 1
-    return calls, indirect, branches
+    return calls, indirect, branches, frames, starts
+
+
+_SECTIONS = {}
+
+
+def word(image, address):
+    """The little-endian 32-bit word at `address` in the image's sections."""
+    import struct
+    if image not in _SECTIONS:
+        data = open(image, "rb").read()
+        shoff, = struct.unpack_from("<I", data, 0x20)
+        shentsize, shnum = struct.unpack_from("<HH", data, 0x2E)
+        sections = []
+        for i in range(shnum):
+            _, _, _, addr, off, size = struct.unpack_from("<IIIIII", data, shoff + i * shentsize)
+            if addr:
+                sections.append((addr, off, size))
+        _SECTIONS[image] = (data, sections)
+    data, sections = _SECTIONS[image]
+    for addr, off, size in sections:
+        if addr <= address < addr + size:
+            return struct.unpack_from("<I", data, off + address - addr)[0]
+    return 0
 
 
 def where(image, address):
@@ -73,7 +119,7 @@ def where(image, address):
 
 def main():
     image = sys.argv[1]
-    calls, indirect, branches = disassemble(image)
+    calls, indirect, branches, frames, starts = disassemble(image)
     sites = []
     for caller, targets in calls.items():
         if PANIC.match(caller):
@@ -144,6 +190,40 @@ def main():
         print(f"functions with indirect calls (blx rN): {len(indirect)}")
         for f, n in sorted(indirect.items()):
             print(f"    {f}: {n}")
+    if "--stack" in sys.argv:
+        roots = sys.argv[sys.argv.index("--stack") + 1:]
+        graph = {c: sorted({t for _, t in ts}) for c, ts in calls.items()}
+        # Indirect calls go through tables of leaf functions (the detection
+        # parameters' field accessors): charge the largest leaf frame.
+        leaves = [f for f in starts if not graph.get(f)]
+        indirect_cost = max((frames[f] for f in leaves), default=0)
+        memo = {}
+
+        def worst(f, depth=0):
+            if f in memo:
+                return memo[f]
+            if depth > 200:
+                raise SystemExit(f"call chain too deep at {f}: recursion?")
+            below = max((worst(c, depth + 1) for c in graph.get(f, [])), default=0)
+            if indirect.get(f):
+                below = max(below, indirect_cost)
+            memo[f] = frames[f] + below
+            return memo[f]
+
+        def path(f):
+            chain = [f]
+            while graph.get(chain[-1]):
+                chain.append(max(graph[chain[-1]], key=lambda c: memo.get(c, worst(c))))
+            return chain
+
+        print(f"\nworst-case stack (frame + deepest callee chain; indirect calls charged {indirect_cost} B):")
+        for root in roots:
+            matches = [f for f in starts if f == root or f.endswith("::" + root)]
+            for f in matches:
+                below = worst(f) - frames[f]
+                print(f"    {f}: {worst(f)} B ({frames[f]} B its own frame, {below} B below it)")
+                for g in path(f)[1:8]:
+                    print(f"        {frames[g]:>5} B  {g}")
     return 0
 
 

@@ -177,6 +177,13 @@ fn never_mixes_sessions(log: &[u8], truth: &[SessionTruth], what: &str) {
 fn a_clean_log_reads_back_exactly() {
     let (log, truth) = recorded();
     let frames = clean_frames(&log);
+    eprintln!(
+        "the damaged-log corpus: {} bytes, {} frames, {} sessions, {} turns",
+        log.len(),
+        frames.len(),
+        truth.len(),
+        truth.iter().map(|s| s.turns.len()).sum::<usize>()
+    );
     assert!(check(&log, &frames, &truth, "clean").is_empty());
     let mut scratch = vec![0u8; log.len()];
     let mut turns: HashMap<SessionId, Vec<LoggedTurn>> = HashMap::new();

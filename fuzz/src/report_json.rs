@@ -16,13 +16,14 @@ use tabletalk::report::{render, Format, Report, SCHEMA};
 
 use crate::log_decoder::log_of;
 
-/// Runs one input. Bits 1 and 2 of the mode byte ask for time windows
-/// (5 minutes, or 1 ms: the longest and the most).
+/// Runs one input. Bits 1 to 3 of the mode byte may ask for time windows:
+/// 5 minutes, 1 s, or (rarely, it is slow) 1 ms, the most there can be.
 pub fn run(data: &[u8]) {
     let mode = data.first().copied().unwrap_or(0);
-    let window_ms = match mode & 6 {
+    let window_ms = match mode & 14 {
         2 => Some(300_000),
-        4 => Some(1),
+        4 => Some(1_000),
+        14 => Some(1),
         _ => None,
     };
     check(&log_of(data), window_ms);

@@ -409,6 +409,7 @@ fn hostile_logs_are_refused_in_bounded_memory_and_time() {
         assert_eq!(out.status.code(), Some(2), "{name}: {err}");
         assert_eq!(err.lines().count(), 1, "{name}: one line, got {err}");
         assert!(took < Duration::from_secs(10), "{name}: {took:?}");
+        eprintln!("{name} ({} bytes): exit 2 in {took:?}", bytes.len());
     }
 }
 
@@ -624,4 +625,80 @@ fn report_export_and_batch_write_only_the_file_they_are_given() {
         .map(PathBuf::from)
         .collect();
     assert_eq!(new, want.iter().collect());
+}
+
+/// `device pull` from a device whose name and sessions are hostile: every
+/// file lands in the folder given, under a name made only of safe
+/// characters.
+#[test]
+fn pull_never_writes_outside_its_folder() {
+    use tabletalk::commands::device::{execute, Console, DeviceCommand};
+    use tabletalk::device::client::LinkOptions;
+    use tabletalk::device::pipe::duplex;
+    use tabletalk::device::simulator::{MemoryDevice, SimulatedDevice};
+    use tabletalk::device::DeviceClient;
+
+    let dir = scratch("pull-names");
+    let log = two_meetings().log();
+    let names = [
+        "../../../../tmp/tabletalk-evil",
+        "/etc/passwd",
+        "..",
+        "a/../../b",
+        "C:\\Windows\\x",
+        ".hidden",
+        "~/x",
+        "",
+    ];
+    for (i, name) in names.iter().enumerate() {
+        let out = dir.join(format!("{i}/a/b/out"));
+        let mut device = MemoryDevice::new(u64::MAX - i as u64);
+        device.config.name = heapless::String::try_from(*name).unwrap();
+        // Start times at both ends of the range, and none.
+        device.add_session(Some(u64::MAX), log.clone());
+        device.add_session(Some(0), log.clone());
+        device.add_session(None, log.clone());
+        let (host, dev) = duplex();
+        let _sim = SimulatedDevice::spawn(device, dev);
+        let options = LinkOptions {
+            timeout: Duration::from_millis(500),
+            attempts: 3,
+        };
+        let mut client = DeviceClient::connect(host, options).expect("connects");
+        let mut text = Vec::new();
+        let mut confirm = |_: &str| None;
+        let mut console = Console {
+            out: &mut text,
+            terminal: false,
+            confirm: &mut confirm,
+        };
+        let command = DeviceCommand::Pull {
+            out: out.clone(),
+            sessions: vec![],
+            erase_after: false,
+        };
+        execute(&mut client, &command, &mut console).unwrap_or_else(|e| panic!("{name}: {e:#}"));
+        let tree = tree(&dir.join(i.to_string()));
+        let rel_out = Path::new("a/b/out");
+        let files: Vec<&PathBuf> = tree
+            .iter()
+            .filter(|p| p.parent() == Some(rel_out))
+            .collect();
+        assert_eq!(files.len(), 3, "{name}: {tree:?}");
+        for path in &tree {
+            assert!(
+                rel_out.starts_with(path) || path.parent() == Some(rel_out),
+                "{name}: pull wrote {}",
+                path.display()
+            );
+            let file = path.file_name().unwrap().to_str().unwrap();
+            assert!(
+                file.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
+                    && !file.starts_with('.'),
+                "{name}: unsafe file name {file:?}"
+            );
+        }
+    }
+    assert!(!Path::new("/tmp/tabletalk-evil").exists());
 }
