@@ -150,7 +150,7 @@ impl Default for MicParams {
             on_threshold_db10: 90,
             off_threshold_db10: 50,
             onset_lookback_ms: 150,
-            hangover_ms: 300, // tuned: docs/mic-evaluation.md
+            hangover_ms: 400,
             min_turn_ms: 250,
             coupling_initial_db10: -60,
             coupling_step_db10: 2,
@@ -162,7 +162,7 @@ impl Default for MicParams {
             fault_set_ms: 2000,
             fault_clear_ms: 1000,
             floor_steady_db10: 60,
-            crosstalk_tail_db_per_s: 40, // tuned: docs/mic-evaluation.md
+            crosstalk_tail_db_per_s: 60,
         }
     }
 }
