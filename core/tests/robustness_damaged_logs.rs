@@ -325,7 +325,7 @@ fn zero_filled_and_erased_regions() {
                         let changed =
                             (r.start..r.end).any(|p| p >= at && p < end && log[p] != fill);
                         let before =
-                            r.start > 0 && r.start - 1 >= at && r.start - 1 < end && fill != 0;
+                            r.start > at && r.start - 1 < end && fill != 0;
                         changed || before
                     })
                     .collect();

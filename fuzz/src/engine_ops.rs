@@ -379,7 +379,7 @@ fn execute_with(data: &[u8], strict: bool) -> Summary {
                             InputKind::Microphone | InputKind::ButtonAndMicrophone
                         ) {
                             let fs = config.mic_full_scale;
-                            let amp = if (i / 16 + index as u8) % 3 == 0 {
+                            let amp = if (i / 16 + index as u8).is_multiple_of(3) {
                                 level % fs.max(1)
                             } else {
                                 3

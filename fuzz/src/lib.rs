@@ -29,8 +29,11 @@ pub mod protocol_stream;
 pub mod report_json;
 pub mod seeds;
 
+/// A harness: arbitrary bytes in, a panic only for a broken promise.
+pub type Harness = fn(&[u8]);
+
 /// The harnesses by target name, for the replay test and the seed tool.
-pub const TARGETS: [(&str, fn(&[u8])); 4] = [
+pub const TARGETS: [(&str, Harness); 4] = [
     ("log_decoder", log_decoder::run),
     ("report_json", report_json::run),
     ("protocol_stream", protocol_stream::run),

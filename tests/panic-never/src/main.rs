@@ -277,10 +277,11 @@ struct Backend {
 
 impl DeviceBackend for Backend {
     fn identity(&mut self) -> DeviceIdentity {
-        let mut identity = DeviceIdentity::default();
-        identity.device_id = opaque(0);
-        identity.name = self.config.name.clone();
-        identity
+        DeviceIdentity {
+            device_id: opaque(0),
+            name: self.config.name.clone(),
+            ..DeviceIdentity::default()
+        }
     }
     fn status(&mut self) -> Status {
         let now = Instant(opaque(0));
