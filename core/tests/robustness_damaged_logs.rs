@@ -324,8 +324,7 @@ fn zero_filled_and_erased_regions() {
                         let r = &frames[i].0;
                         let changed =
                             (r.start..r.end).any(|p| p >= at && p < end && log[p] != fill);
-                        let before =
-                            r.start > at && r.start - 1 < end && fill != 0;
+                        let before = r.start > at && r.start - 1 < end && fill != 0;
                         changed || before
                     })
                     .collect();
