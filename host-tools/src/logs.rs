@@ -82,15 +82,19 @@ impl LoadedLog {
 
     /// A warning for stderr when something was lost, else `None`.
     pub fn warning(&self) -> Option<String> {
-        if self.frames_lost == 0 && self.orphan_records == 0 {
+        if self.frames_lost == 0 && self.orphan_records == 0 && self.damaged.is_empty() {
             return None;
         }
-        let mut text = format!(
-            "{}: {} damaged frame{} skipped",
-            self.source,
-            self.frames_lost,
-            if self.frames_lost == 1 { "" } else { "s" }
-        );
+        let mut text = if self.frames_lost > 0 || self.damaged.is_empty() {
+            format!(
+                "{}: {} damaged frame{} skipped",
+                self.source,
+                self.frames_lost,
+                if self.frames_lost == 1 { "" } else { "s" }
+            )
+        } else {
+            format!("{}: zeroed or erased bytes between frames", self.source)
+        };
         if !self.damaged.is_empty() {
             const SHOWN: usize = 8;
             let ranges: Vec<String> = self
@@ -194,16 +198,30 @@ pub fn decode(bytes: &[u8], source: &str) -> Result<LoadedLog, ReadError> {
     let mut order: Vec<SessionId> = Vec::new();
     let mut sessions: HashMap<SessionId, Assembly> = HashMap::new();
     let mut duplicate_headers = 0usize;
+    let mut lost = |range: Range<usize>| match damaged.last_mut() {
+        Some(last) if last.end == range.start => last.end = range.end,
+        _ => damaged.push(range),
+    };
+    let mut pos = 0usize;
     // First the headers, so that records written before a header (which a
     // writer never does, but a concatenation might) still find it.
     for item in &items {
+        let range = match item {
+            Item::Damaged(damage) => &damage.range,
+            Item::Record { range, .. } => range,
+        };
+        // The reader skips runs of 0x00 and chunks of erased flash without a
+        // word. A writer leaves at most one 0x00 between frames, so a longer
+        // stretch with frames after it is a region zeroed or erased over
+        // data: it is located too (a trailing one is padding).
+        if range.start > pos + 1 {
+            lost(pos..range.start);
+        }
+        pos = range.end;
         match item {
             Item::Damaged(damage) => {
                 frames_lost += 1;
-                match damaged.last_mut() {
-                    Some(last) if last.end == damage.range.start => last.end = damage.range.end,
-                    _ => damaged.push(damage.range.clone()),
-                }
+                lost(damage.range.clone());
             }
             Item::Record { record, .. } => {
                 records += 1;

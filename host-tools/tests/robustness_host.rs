@@ -702,3 +702,46 @@ fn pull_never_writes_outside_its_folder() {
     }
     assert!(!Path::new("/tmp/tabletalk-evil").exists());
 }
+
+/// A region zeroed or erased exactly over whole frames leaves no damaged
+/// frame behind (the reader skips zero runs and erased chunks): the report
+/// must still say where data went missing.
+#[test]
+fn a_zeroed_or_erased_region_on_frame_boundaries_is_located() {
+    let dir = scratch("aligned-fill");
+    let log = two_meetings().log();
+    let frames = batches(&log);
+    // Two whole batch frames of the first session, delimiters included
+    // (the byte before the first is the previous frame's delimiter).
+    let (first, _, _) = &frames[1];
+    let (second, _, _) = &frames[2];
+    assert_eq!(first.end, second.start, "consecutive frames");
+    let region = first.start..second.end;
+    for fill in [0x00u8, 0xFF] {
+        let mut damaged = log.clone();
+        damaged[region.clone()].fill(fill);
+        if fill == 0xFF {
+            damaged[region.end - 1] = 0; // the erased chunk stands alone
+        }
+        let path = dir.join(format!("fill-{fill:02x}.ttlog"));
+        fs::write(&path, &damaged).unwrap();
+        let (out, json) = report_json(&path, &dir);
+        let ranges: Vec<(u64, u64)> = json["inputs"][0]["lost_byte_ranges"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| (r[0].as_u64().unwrap(), r[1].as_u64().unwrap()))
+            .collect();
+        assert!(
+            ranges
+                .iter()
+                .any(|&(a, b)| a <= region.start as u64 + 1 && b + 1 >= region.end as u64),
+            "fill {fill:#04x} over {region:?}: lost ranges {ranges:?}"
+        );
+        assert!(stderr(&out).contains("warning"), "{}", stderr(&out));
+        let notes = json["sessions"][0]["notes"].as_array().unwrap();
+        assert!(notes
+            .iter()
+            .any(|n| n.as_str().unwrap().contains("turn batches were lost")));
+    }
+}
