@@ -745,3 +745,72 @@ fn a_zeroed_or_erased_region_on_frame_boundaries_is_located() {
             .any(|n| n.as_str().unwrap().contains("turn batches were lost")));
     }
 }
+
+/// A log with frames of a newer format version in it (a newer device's
+/// session appended to an older one's): the newer frames are counted and
+/// located as lost, never read as something else, and the older session is
+/// reported in full.
+#[test]
+fn frames_of_a_newer_format_version_are_reported_not_misread() {
+    let dir = scratch("future-version");
+    let device = two_meetings();
+    let log = device.log();
+    // A valid header's payload as version 2: correct CRC, newer version.
+    let mut body = vec![2u8];
+    body.extend_from_slice(&header_payload());
+    let mut digest = tabletalk_core::protocol::frame::CRC32C.digest();
+    digest.update(b"TTLG");
+    digest.update(&body);
+    body.extend_from_slice(&digest.finalize().to_le_bytes());
+    let future = cobs_frame(&body);
+    let mut mixed = log.clone();
+    let at = mixed.len();
+    mixed.extend_from_slice(&future);
+    let path = dir.join("mixed.ttlog");
+    fs::write(&path, &mixed).unwrap();
+    let (out, json) = report_json(&path, &dir);
+    assert!(stderr(&out).contains("1 damaged frame"), "{}", stderr(&out));
+    assert_eq!(json["inputs"][0]["frames_lost"], 1);
+    let range = &json["inputs"][0]["lost_byte_ranges"][0];
+    assert_eq!(range[0].as_u64().unwrap() as usize, at);
+    assert_eq!(json["sessions"].as_array().unwrap().len(), 2);
+    let want: Vec<u64> = speaking_ms(&device.sessions[1].turns, 6, 10);
+    let got: Vec<u64> = json["sessions"][1]["seats"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["speaking_ms"].as_u64().unwrap())
+        .collect();
+    assert_eq!(got, want);
+    // `decode` says why.
+    let out = tabletalk(&["decode", path.to_str().unwrap()]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("version 2"),
+        "{}",
+        text.lines().last().unwrap_or("")
+    );
+}
+
+/// COBS-encodes `body` with the leading and trailing delimiters.
+fn cobs_frame(body: &[u8]) -> Vec<u8> {
+    let mut out = vec![0u8];
+    let mut code_at = 0;
+    for &b in body {
+        if b == 0 {
+            out[code_at] = (out.len() - code_at) as u8;
+            code_at = out.len();
+            out.push(0);
+        } else {
+            out.push(b);
+            if out.len() - code_at == 0xFF {
+                out[code_at] = 0xFF;
+                code_at = out.len();
+                out.push(0);
+            }
+        }
+    }
+    out[code_at] = (out.len() - code_at) as u8;
+    out.push(0);
+    out
+}
