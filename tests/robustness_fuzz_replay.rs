@@ -82,12 +82,10 @@ fn the_seeds_are_kept_and_exercise_their_targets() {
 
 /// One engine call must never emit more events than the event queue holds:
 /// a caller that drains after every call would otherwise lose events, and
-/// the log could not say so. The fuzzer found calls that settle more queued
-/// edges than that at once (`engine_ops` regressions); the harness accepts
-/// them as a known limit so that fuzzing goes on, and this test holds the
-/// limit to account.
+/// the log could not say so. The fuzzer found calls that settled more queued
+/// edges than that at once (`engine_ops` regressions); the engine now leaves
+/// what does not fit queued for the next call, and this test keeps it so.
 #[test]
-#[ignore = "known limit of the engine: one call can emit more than EVENT_QUEUE (64) events (docs/reliability.md, Limits)"]
 fn no_engine_call_emits_more_events_than_the_queue_holds() {
     let mut failed = Vec::new();
     for path in inputs(&fuzz_dir().join("regressions/engine_ops")) {

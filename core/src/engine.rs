@@ -38,7 +38,8 @@
 //! [`Engine::start_session`] / [`Engine::stop_session`] (and
 //! [`Engine::pause_session`], [`Engine::resume_session`],
 //! [`Engine::mark_agenda`]). At the end of a recording, call
-//! [`Engine::flush`] to decide everything still pending.
+//! [`Engine::flush`] to decide everything still pending (and drain; while
+//! it returns `false`, call it again).
 //!
 //! ```
 //! use tabletalk_core::engine::{Engine, SeatConfig};
@@ -66,7 +67,7 @@
 //!     engine.tick(now);
 //! }
 //! engine.stop_session(Instant(5000));
-//! engine.flush(Instant(5000));
+//! assert!(engine.flush(Instant(5000)), "a few events fit the queue at once");
 //!
 //! let seat0 = SeatId::new(0).unwrap();
 //! let events: Vec<Event> = core::iter::from_fn(|| engine.pop_event()).collect();
@@ -101,8 +102,18 @@
 //!
 //! Nothing here panics or allocates. Event times are session milliseconds
 //! (since the session's start marker). The event queue holds
-//! [`EVENT_QUEUE`] events; when the caller does not drain it, further
-//! events are dropped and counted in [`EngineStats::dropped_events`]. Each
+//! [`EVENT_QUEUE`] events. Settling decided edges never overfills it: the
+//! engine passes edges on in time order only while the queue has room for
+//! the most events the next edge can produce (it may end every turn in
+//! progress, start a turn, emit a condition or a marker — a session start
+//! also repeats the standing conditions and starts a turn per seat); the
+//! rest stay queued and go on at the next call (any input call or
+//! [`Engine::tick`]). So a caller that drains after every call loses
+//! nothing, however many seats' edges wait at once; at the end,
+//! [`Engine::flush`] says whether it got everything out or wants another
+//! drain and call. Events are dropped, and counted in
+//! [`EngineStats::dropped_events`], only when full edge queues force edges
+//! through (below) into a queue that the caller did not drain. Each
 //! seat's edge queue holds [`EDGE_QUEUE`] pending edges; an input that
 //! produces edges faster than they can settle forces the oldest through
 //! early (counted in [`EngineStats::forced_edges`]), which keeps every
@@ -397,10 +408,34 @@ impl<const SEATS: usize> Backend<SEATS> {
         true
     }
 
-    /// Processes every edge at or before `horizon`, then moves the tracker's
-    /// clock there.
-    fn settle(&mut self, horizon: u64) {
-        while self.process_earliest(horizon) {}
+    /// Free places in the event queue.
+    fn room(&self) -> usize {
+        EVENT_QUEUE.saturating_sub(self.events.len())
+    }
+
+    /// Processes the edges at or before `horizon` in time order, then moves
+    /// the tracker's clock there — as far as the event queue has room: it
+    /// stops before an edge that could emit more events than there are free
+    /// places (the edge and those after it stay queued, to be settled by a
+    /// later call), so settling never drops an event. Returns whether it
+    /// reached `horizon`.
+    fn settle(&mut self, horizon: u64) -> bool {
+        while let Some(lane) = self.earliest(horizon) {
+            let Some(edge) = self.queue(lane).and_then(|q| q.head().copied()) else {
+                break;
+            };
+            // An edge that could emit more than the whole queue holds goes
+            // through once the queue is empty (no state gets there: the
+            // largest, a session start, emits 1 + 3 × 16 = 49).
+            let needed = self.tracker.max_events(&edge).min(EVENT_QUEUE);
+            if self.room() < needed {
+                return false;
+            }
+            self.process_earliest(horizon);
+        }
+        if self.room() < self.tracker.turns_in_progress() {
+            return false;
+        }
         let events = &mut self.events;
         let stats = &mut self.stats;
         self.tracker.advance(horizon, &mut |event: Event| {
@@ -409,6 +444,7 @@ impl<const SEATS: usize> Backend<SEATS> {
             }
         });
         self.stats.late_edges = self.tracker.late_edges();
+        true
     }
 }
 
@@ -705,12 +741,27 @@ impl<const SEATS: usize> Engine<SEATS> {
     /// turns end at their last speech, and every edge up to `now` reaches
     /// the tracker. For the end of a recording (call [`Engine::stop_session`]
     /// first to close the session at the right time).
-    pub fn flush(&mut self, now: Instant) {
+    ///
+    /// Returns `true` when everything is out: every edge up to `now` was
+    /// passed on. It returns `false` when the event queue had no room for
+    /// all the events (many seats' edges waiting at once): drain it and call
+    /// `flush` again, until it returns `true`:
+    ///
+    /// ```text
+    /// engine.stop_session(now);
+    /// loop {
+    ///     let done = engine.flush(now);
+    ///     while let Some(event) = engine.pop_event() { /* … */ }
+    ///     if done { break; }
+    /// }
+    /// ```
+    #[must_use = "false means events are still waiting: drain and flush again"]
+    pub fn flush(&mut self, now: Instant) -> bool {
         self.observe(now);
         let back = &mut self.back;
         self.mics
             .flush(&mut |i, edge| back.push(Lane::Seat(i), edge));
-        self.back.settle(self.now);
+        self.back.settle(self.now)
     }
 
     fn control(&mut self, now: Instant, control: Control) {
@@ -755,7 +806,8 @@ impl<const SEATS: usize> Engine<SEATS> {
 
     fn settle(&mut self) {
         let horizon = self.horizon();
-        self.back.settle(horizon);
+        // What does not fit waits for the next call (see `Backend::settle`).
+        let _ = self.back.settle(horizon);
     }
 
     /// After an input: passes decided edges on, if there are any. Moving

@@ -7,7 +7,7 @@
     clippy::panic
 )]
 
-use tabletalk_core::engine::{Engine, InputError, SeatConfig, EVENT_QUEUE};
+use tabletalk_core::engine::{Engine, InputError, SeatConfig, EDGE_QUEUE, EVENT_QUEUE};
 use tabletalk_core::params::DetectionParams;
 use tabletalk_core::seat::{ButtonMode, SeatId};
 use tabletalk_core::time::Instant;
@@ -426,12 +426,25 @@ fn an_undrained_queue_drops_and_counts_but_never_panics() {
         e.poll_buttons(Instant(t), u16::from(t % 200 < 50), false);
     }
     assert_eq!(e.pending_events(), EVENT_QUEUE);
-    // A start marker and 200 turn events did not fit.
+    // Settling stops at a full queue: the last edges wait in the seat's
+    // edge queue, and only edges forced through by a full edge queue drop.
+    // A start marker and 200 turn events: a queue's worth out, an edge
+    // queue's worth waiting, the rest dropped.
     assert_eq!(
         e.stats().dropped_events,
-        1 + 200 - EVENT_QUEUE as u32,
+        1 + 200 - (EVENT_QUEUE + EDGE_QUEUE) as u32,
         "{:?}",
         e.stats()
+    );
+    // The waiting edges come out once there is room, nothing more drops.
+    let mut events = Vec::new();
+    drain(&mut e, &mut events);
+    e.tick(Instant(40_000));
+    drain(&mut e, &mut events);
+    assert_eq!(events.len(), EVENT_QUEUE + EDGE_QUEUE);
+    assert_eq!(
+        e.stats().dropped_events,
+        1 + 200 - (EVENT_QUEUE + EDGE_QUEUE) as u32
     );
     // The live figures are still exact.
     assert_eq!(e.live().seat(seat(0)).map(|f| f.turns), Some(100));

@@ -156,6 +156,36 @@ impl<const SEATS: usize> TurnTracker<SEATS> {
         engine.saturating_sub(self.origin)
     }
 
+    /// Turns in progress: the most [`TurnTracker::advance`] can emit (each
+    /// may be cut once).
+    pub fn turns_in_progress(&self) -> usize {
+        self.seats
+            .iter()
+            .take(self.seat_count)
+            .filter(|s| s.turn_start.is_some())
+            .count()
+    }
+
+    /// The most events [`TurnTracker::seat_edge`] or [`TurnTracker::control`]
+    /// can emit for `edge` in the present state: every turn in progress may
+    /// end once (cut on the way, or by the edge itself), plus what the edge
+    /// adds — a turn start or a condition for a seat edge; a marker, and for
+    /// a start the standing conditions (two per seat) and a turn per seat,
+    /// for a resume a turn per seat.
+    pub fn max_events(&self, edge: &Edge) -> usize {
+        let seats = self.seat_count;
+        let adds = match edge.kind {
+            EdgeKind::Rise | EdgeKind::Condition(_) => 1,
+            EdgeKind::Fall(_) => 0,
+            EdgeKind::Control(control) => match (control, self.state) {
+                (Control::Start | Control::ToggleSession, SessionState::Stopped) => 1 + 3 * seats,
+                (Control::Resume, _) => 1 + seats,
+                _ => 1,
+            },
+        };
+        self.turns_in_progress().saturating_add(adds)
+    }
+
     /// Moves the clock forward to `at` (engine ms), cutting turns that reach
     /// the maximum turn on the way, and refreshes the live figures.
     pub fn advance(&mut self, at: u64, out: &mut impl FnMut(Event)) {

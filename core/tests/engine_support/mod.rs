@@ -237,9 +237,14 @@ pub fn run_mics(signals: &[Vec<u16>], params: DetectionParams) -> Run {
     }
     let stop = Instant(start.0.wrapping_add((len as u64 * 1000 / RATE) as u32));
     engine.stop_session(stop);
-    engine.flush(stop);
-    while let Some(e) = engine.pop_event() {
-        events.push(e);
+    loop {
+        let done = engine.flush(stop);
+        while let Some(e) = engine.pop_event() {
+            events.push(e);
+        }
+        if done {
+            break;
+        }
     }
     assert_eq!(engine.stats().dropped_events, 0);
     Run { events, engine }

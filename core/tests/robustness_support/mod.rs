@@ -269,8 +269,13 @@ impl<const N: usize> Device<N> {
     pub fn stop(&mut self) {
         self.engine.stop_session(self.now);
         self.drain();
-        self.engine.flush(self.now);
-        self.drain();
+        loop {
+            let done = self.engine.flush(self.now);
+            self.drain();
+            if done {
+                break;
+            }
+        }
     }
 
     /// Plays a button plan: a poll every `poll_ms` for `duration_ms`.

@@ -112,7 +112,10 @@ impl CorePipeline {
             self.deliver();
             let now = Instant(self.t_ms as u32);
             self.engine.stop_session(now);
-            self.engine.flush(now);
+            // Flush until everything is out, draining in between.
+            while !self.engine.flush(now) {
+                self.drain();
+            }
             self.drain();
         }
         &self.events

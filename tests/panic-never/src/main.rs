@@ -157,7 +157,9 @@ fn engine_and_writer() {
             6 => engine.pause_session(now),
             7 => engine.resume_session(now),
             8 => engine.mark_agenda(now),
-            9 => engine.flush(now),
+            9 => {
+                let _ = black_box(engine.flush(now));
+            }
             10 => {
                 let what = StoreEvent::Overwritten { bytes: opaque(0) };
                 let _ = black_box(writer.push_notice(opaque(0), what, &mut buf));

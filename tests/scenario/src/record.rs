@@ -189,7 +189,10 @@ impl<'k, S: FnMut(&[u8])> Recorder<'k, S> {
             self.push_block(seat, end);
         }
         self.engine.stop_session(end);
-        self.engine.flush(end);
+        // Flush until everything is out, draining in between.
+        while !self.engine.flush(end) {
+            self.drain();
+        }
         self.drain();
         let at = self.writer.tick_of(self.engine.session_ms());
         let result = self.writer.finish(at, &mut self.out);
