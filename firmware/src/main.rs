@@ -12,6 +12,7 @@
 //! | USB | [`usb`] | CDC-ACM: the core protocol, live events |
 //! | status LED | [`status_led`] | recording / paused / full / error |
 //! | seat LEDs | [`feedback`] | share vs fair share (PWM or WS2812 ring) |
+//! | watchdog | [`fault`] | resets a stuck device; panics and faults reset too |
 //!
 //! The pins are in [`board`]; the flash map in [`storage`].
 #![no_std]
@@ -27,6 +28,7 @@ mod board;
 mod buttons;
 #[cfg(feature = "ext-adc")]
 mod ext_adc;
+mod fault;
 mod feedback;
 mod mics;
 mod recorder;
@@ -42,7 +44,6 @@ use embassy_rp::adc::{self, Adc};
 use embassy_rp::gpio::{Input, Level, Output, Pull};
 use embassy_rp::peripherals::{DMA_CH0, USB};
 use embassy_rp::{bind_interrupts, dma};
-use panic_probe as _;
 use static_cell::StaticCell;
 use tabletalk_core::protocol::RecordingState;
 
@@ -101,6 +102,12 @@ async fn main(spawner: Spawner) {
     }
     let config = storage::with(|s| s.load_config()).unwrap_or_else(settings::default_config);
     shared::CONFIG.lock(|c| c.replace(Some(config)));
+
+    // A stuck device resets itself rather than hanging on the table.
+    spawn!(
+        spawner,
+        fault::watchdog_task(embassy_rp::watchdog::Watchdog::new(p.WATCHDOG))
+    );
 
     // Status LED.
     spawn!(
