@@ -7,10 +7,9 @@ use std::io::{self, Write};
 use super::format::{
     balance_words, clock, duration, duration_f, figure, offset, percent, versus_fair,
 };
+use super::rows::{self, Align, Rows};
 use super::text::{seat_name, session_title};
 use super::Report;
-use crate::metrics::groups::GroupShare;
-use crate::metrics::windows::RangeFigures;
 use crate::metrics::SessionFigures;
 
 /// Escapes a cell: pipes and line breaks would break the table.
@@ -45,6 +44,21 @@ pub fn table(header: &[&str], right: &[bool], rows: &[Vec<String>]) -> String {
         ));
     }
     text
+}
+
+/// Renders a shared table (see [`super::rows`]).
+fn table_rows(rows: &Rows) -> String {
+    let header: Vec<&str> = rows
+        .header
+        .iter()
+        .map(|(label, _)| label.as_str())
+        .collect();
+    let right: Vec<bool> = rows
+        .header
+        .iter()
+        .map(|(_, align)| *align == Align::Right)
+        .collect();
+    table(&header, &right, &rows.rows)
 }
 
 /// Writes the Markdown report.
@@ -179,7 +193,11 @@ fn write_session(s: &SessionFigures, out: &mut dyn Write) -> io::Result<()> {
         ("Per agenda segment", &s.segments),
     ] {
         if !ranges.is_empty() {
-            writeln!(out, "### {title}\n\n{}", ranges_table(s, ranges))?;
+            writeln!(
+                out,
+                "### {title}\n\n{}",
+                table_rows(&rows::ranges(s, ranges))
+            )?;
         }
     }
     if let Some(groups) = &s.roster_groups {
@@ -188,62 +206,24 @@ fn write_session(s: &SessionFigures, out: &mut dyn Write) -> io::Result<()> {
             ("sector", &groups.sector),
             ("role", &groups.role),
         ] {
-            writeln!(out, "### By {dimension}\n\n{}", group_table(shares))?;
+            let rows = rows::groups(
+                shares,
+                [
+                    "group",
+                    "seats",
+                    "share of seats",
+                    "share of speaking",
+                    "share of turns",
+                    "voice ratio",
+                ],
+            );
+            writeln!(out, "### By {dimension}\n\n{}", table_rows(&rows))?;
         }
     }
     for note in &s.notes {
         writeln!(out, "> note: {}\n", cell(note))?;
     }
     Ok(())
-}
-
-fn ranges_table(s: &SessionFigures, ranges: &[RangeFigures]) -> String {
-    let names: Vec<String> = s.seats.iter().map(seat_name).collect();
-    let mut header: Vec<&str> = vec!["from", "to"];
-    header.extend(names.iter().map(String::as_str));
-    header.extend(["Gini", "evenness", "turns"]);
-    let right = vec![true; header.len()];
-    let rows: Vec<Vec<String>> = ranges
-        .iter()
-        .map(|r| {
-            let mut row = vec![
-                clock(r.start_ms.saturating_sub(s.start_ms)),
-                clock(r.end_ms.saturating_sub(s.start_ms)),
-            ];
-            row.extend(r.seats.iter().map(|x| percent(x.share)));
-            row.extend([figure(r.gini), figure(r.evenness), r.turns.to_string()]);
-            row
-        })
-        .collect();
-    table(&header, &right, &rows)
-}
-
-fn group_table(shares: &[GroupShare]) -> String {
-    let rows: Vec<Vec<String>> = shares
-        .iter()
-        .map(|g| {
-            vec![
-                g.group.clone(),
-                g.seats.to_string(),
-                percent(g.seat_share),
-                percent(g.speaking_share),
-                percent(g.turn_share),
-                format!("{:.2}", g.voice_ratio),
-            ]
-        })
-        .collect();
-    table(
-        &[
-            "group",
-            "seats",
-            "share of seats",
-            "share of speaking",
-            "share of turns",
-            "voice ratio",
-        ],
-        &[false, true, true, true, true, true],
-        &rows,
-    )
 }
 
 #[cfg(test)]

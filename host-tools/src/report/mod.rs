@@ -12,6 +12,7 @@ pub mod html;
 pub mod json;
 pub mod markdown;
 pub mod parquet;
+pub mod rows;
 pub mod table;
 pub mod text;
 

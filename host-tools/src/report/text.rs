@@ -4,19 +4,11 @@
 use std::io::{self, Write};
 
 use super::format::{bar, clock, duration, duration_f, figure, offset, percent, versus_fair};
+use super::rows::{self, Rows};
 use super::Report;
-use crate::metrics::groups::GroupShare;
-use crate::metrics::windows::RangeFigures;
 use crate::metrics::{SeatFigures, SessionFigures};
 
-/// Column alignment.
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub enum Align {
-    /// Text.
-    Left,
-    /// Numbers.
-    Right,
-}
+pub use super::rows::Align;
 
 /// Lays out rows of cells under a header, columns padded to their widest
 /// cell, separated by two spaces.
@@ -56,6 +48,16 @@ pub fn layout(header: &[(&str, Align)], rows: &[Vec<String>]) -> String {
         text.push('\n');
     }
     text
+}
+
+/// Lays out a shared table (see [`super::rows`]).
+fn layout_rows(table: &Rows) -> String {
+    let header: Vec<(&str, Align)> = table
+        .header
+        .iter()
+        .map(|(label, align)| (label.as_str(), *align))
+        .collect();
+    layout(&header, &table.rows)
 }
 
 /// The name a person reads for a seat: roster name, else label, else `seat N`.
@@ -230,7 +232,7 @@ fn write_session(s: &SessionFigures, out: &mut dyn Write) -> io::Result<()> {
     ] {
         if !ranges.is_empty() {
             writeln!(out, "{title}:")?;
-            write!(out, "{}", ranges_table(s, ranges))?;
+            write!(out, "{}", layout_rows(&rows::ranges(s, ranges)))?;
         }
     }
     if let Some(groups) = &s.roster_groups {
@@ -240,62 +242,25 @@ fn write_session(s: &SessionFigures, out: &mut dyn Write) -> io::Result<()> {
             ("role", &groups.role),
         ] {
             writeln!(out, "by {dimension}:")?;
-            write!(out, "{}", group_table(shares))?;
+            write!(
+                out,
+                "{}",
+                layout_rows(&rows::groups(
+                    shares,
+                    [
+                        "group",
+                        "seats",
+                        "seat share",
+                        "speaking share",
+                        "turn share",
+                        "voice ratio",
+                    ]
+                ))
+            )?;
         }
     }
     for note in &s.notes {
         writeln!(out, "note: {note}")?;
     }
     Ok(())
-}
-
-fn ranges_table(s: &SessionFigures, ranges: &[RangeFigures]) -> String {
-    let mut header = vec![("from", Align::Right), ("to", Align::Right)];
-    let names: Vec<String> = s.seats.iter().map(seat_name).collect();
-    header.extend(names.iter().map(|n| (n.as_str(), Align::Right)));
-    header.extend([
-        ("Gini", Align::Right),
-        ("evenness", Align::Right),
-        ("turns", Align::Right),
-    ]);
-    let rows: Vec<Vec<String>> = ranges
-        .iter()
-        .map(|r| {
-            let mut row = vec![
-                clock(r.start_ms.saturating_sub(s.start_ms)),
-                clock(r.end_ms.saturating_sub(s.start_ms)),
-            ];
-            row.extend(r.seats.iter().map(|x| percent(x.share)));
-            row.extend([figure(r.gini), figure(r.evenness), r.turns.to_string()]);
-            row
-        })
-        .collect();
-    layout(&header, &rows)
-}
-
-fn group_table(shares: &[GroupShare]) -> String {
-    let rows: Vec<Vec<String>> = shares
-        .iter()
-        .map(|g| {
-            vec![
-                g.group.clone(),
-                g.seats.to_string(),
-                percent(g.seat_share),
-                percent(g.speaking_share),
-                percent(g.turn_share),
-                format!("{:.2}", g.voice_ratio),
-            ]
-        })
-        .collect();
-    layout(
-        &[
-            ("group", Align::Left),
-            ("seats", Align::Right),
-            ("seat share", Align::Right),
-            ("speaking share", Align::Right),
-            ("turn share", Align::Right),
-            ("voice ratio", Align::Right),
-        ],
-        &rows,
-    )
 }
