@@ -138,6 +138,13 @@ pub struct MicParams {
     /// second; slower than the room's reverberation decays, i.e. below
     /// 60 dB / RT60).
     pub crosstalk_tail_db_per_s: u16,
+    /// A pair of microphones whose level difference has settled in two
+    /// modes (one per person speaking), each seen in at least this many
+    /// frames, takes both its couplings from the modes' centres instead of
+    /// the frame-by-frame learning (frames; `0`: off). See
+    /// [`leak_modes`](crate::activity::leak_modes). Logs written before
+    /// this parameter existed read it as `0`, which is how they were made.
+    pub coupling_mode_frames: u16,
 }
 
 impl Default for MicParams {
@@ -163,6 +170,7 @@ impl Default for MicParams {
             fault_clear_ms: 1000,
             floor_steady_db10: 60,
             crosstalk_tail_db_per_s: 60,
+            coupling_mode_frames: 300,
         }
     }
 }

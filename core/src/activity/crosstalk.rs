@@ -140,6 +140,10 @@ pub struct Crosstalk<const SEATS: usize> {
     /// `coupling[i][j]`: level of `j`'s voice at `i`'s microphone relative to
     /// `j`'s own (dB × 10).
     coupling: [[i16; SEATS]; SEATS],
+    /// `settled[i][j]` for `i < j`: both couplings of the pair come from
+    /// its [leak modes](super::leak_modes), and [`learn`](Self::learn)
+    /// leaves them alone.
+    settled: [[bool; SEATS]; SEATS],
 }
 
 impl<const SEATS: usize> Crosstalk<SEATS> {
@@ -147,6 +151,43 @@ impl<const SEATS: usize> Crosstalk<SEATS> {
     pub const fn new(initial_db10: i16) -> Self {
         Crosstalk {
             coupling: [[initial_db10; SEATS]; SEATS],
+            settled: [[false; SEATS]; SEATS],
+        }
+    }
+
+    /// Sets both couplings of the pair `(a, b)` (`c[a][b]` and `c[b][a]`)
+    /// and keeps [`learn`](Self::learn) off them until
+    /// [`unsettle_pair`](Self::unsettle_pair).
+    pub fn settle_pair(&mut self, a: usize, b: usize, c_ab: i16, c_ba: i16) {
+        if a == b || a >= SEATS || b >= SEATS {
+            return;
+        }
+        self.set_coupling(a, b, c_ab);
+        self.set_coupling(b, a, c_ba);
+        self.set_settled(a, b, true);
+    }
+
+    /// Hands the pair `(a, b)` back to [`learn`](Self::learn), from the
+    /// couplings it has now.
+    pub fn unsettle_pair(&mut self, a: usize, b: usize) {
+        self.set_settled(a, b, false);
+    }
+
+    /// Whether the pair `(a, b)` (either order) takes its couplings from
+    /// its leak modes.
+    pub fn is_settled(&self, a: usize, b: usize) -> bool {
+        let (a, b) = (a.min(b), a.max(b));
+        self.settled
+            .get(a)
+            .and_then(|row| row.get(b))
+            .copied()
+            .unwrap_or(false)
+    }
+
+    fn set_settled(&mut self, a: usize, b: usize, value: bool) {
+        let (a, b) = (a.min(b), a.max(b));
+        if let Some(slot) = self.settled.get_mut(a).and_then(|row| row.get_mut(b)) {
+            *slot = value;
         }
     }
 
@@ -253,8 +294,14 @@ impl<const SEATS: usize> Crosstalk<SEATS> {
             return;
         };
         let step = i32::from(step_db10);
+        let settled = &self.settled;
         for (i, row) in self.coupling.iter_mut().enumerate() {
-            if i == j || !trusted.get(i).copied().unwrap_or(false) {
+            let pair_settled = settled
+                .get(i.min(j))
+                .and_then(|r| r.get(i.max(j)))
+                .copied()
+                .unwrap_or(false);
+            if i == j || pair_settled || !trusted.get(i).copied().unwrap_or(false) {
                 continue;
             }
             let (Some(&Some(snr_i)), Some(&level_i), Some(c)) =

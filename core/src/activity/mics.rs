@@ -14,8 +14,10 @@
 //! 2. each usable frame updates its seat's noise floor (level above floor)
 //!    and its recent peak (decaying at `crosstalk_tail_db_per_s`);
 //! 3. above the on / off thresholds, minus frames explained as crosstalk;
-//! 4. coupling learning (from trusted floors only, never raising a seat's
-//!    estimate while it is in a turn of its own);
+//! 4. coupling learning (from trusted floors only): a pair whose level
+//!    difference has settled in two [leak modes](super::leak_modes) takes
+//!    its couplings from them; other pairs learn frame by frame, never
+//!    raising a seat's estimate while it is in a turn of its own;
 //! 5. each seat's [`Vad`] turns that into rise/fall edges.
 //!
 //! ## Tuning
@@ -74,6 +76,7 @@ use crate::activity::crosstalk::{Crosstalk, SeatLevels};
 use crate::activity::db::{frame_level_db10, log2_q12};
 use crate::activity::envelope::{Envelope, FrameStats};
 use crate::activity::health::{FrameClass, MicHealth};
+use crate::activity::leak_modes::LeakModes;
 use crate::activity::noise_floor::NoiseFloor;
 use crate::activity::vad::{Vad, VadTiming};
 use crate::params::MicParams;
@@ -137,6 +140,7 @@ pub struct MicArray<const SEATS: usize> {
     tail_per_frame_db10: i16,
     seats: [MicSeat; SEATS],
     crosstalk: Crosstalk<SEATS>,
+    leak_modes: LeakModes<SEATS>,
 }
 
 impl<const SEATS: usize> MicArray<SEATS> {
@@ -170,6 +174,7 @@ impl<const SEATS: usize> MicArray<SEATS> {
             .clamp(1, 1000) as i16,
             seats,
             crosstalk: Crosstalk::new(params.coupling_initial_db10),
+            leak_modes: LeakModes::new(),
         }
     }
 
@@ -181,6 +186,12 @@ impl<const SEATS: usize> MicArray<SEATS> {
     /// The coupling matrix (learned).
     pub const fn crosstalk(&self) -> &Crosstalk<SEATS> {
         &self.crosstalk
+    }
+
+    /// The level-difference histograms of every pair (see
+    /// [`leak_modes`](super::leak_modes)).
+    pub const fn leak_modes(&self) -> &LeakModes<SEATS> {
+        &self.leak_modes
     }
 
     /// Mutable coupling matrix, to preset known couplings.
@@ -381,13 +392,16 @@ impl<const SEATS: usize> MicArray<SEATS> {
             .crosstalk
             .explained(&frame, params.crosstalk_margin_db10);
 
-        // 4: learning, from this frame's evidence.
-        self.crosstalk.learn(
-            &frame,
-            off,
-            i32::from(params.coupling_learn_snr_db10),
-            params.coupling_step_db10,
-        );
+        // 4: learning, from this frame's evidence: close pairs from their
+        // leak modes, the rest frame by frame.
+        let learn_snr = i32::from(params.coupling_learn_snr_db10);
+        if params.coupling_mode_frames > 0 {
+            self.leak_modes.observe(&frame, off, learn_snr);
+            self.leak_modes
+                .refresh(&mut self.crosstalk, params.coupling_mode_frames);
+        }
+        self.crosstalk
+            .learn(&frame, off, learn_snr, params.coupling_step_db10);
 
         // 5: per-seat activity.
         for (i, s) in self.seats.iter_mut().enumerate() {

@@ -26,6 +26,10 @@
 //!   learned coupling (and lingering in the room's reverberation); a seat
 //!   counts only if it is more than the louder seat's recent peak shifted by
 //!   that coupling. Not loudest-wins: two real talkers both count.
+//! * [`leak_modes`] — for close pairs, where no seat clearly dominates:
+//!   the level difference of two microphones settles in two modes, one per
+//!   person speaking, and the upper one is always the first seat's; their
+//!   centres are the pair's couplings.
 //! * [`vad`] — hysteresis between the on and off thresholds, onset
 //!   back-dating, hangover bridging pauses, minimum turn (with enough
 //!   actual speech in it).
@@ -49,6 +53,7 @@ pub mod crosstalk;
 pub mod db;
 pub mod envelope;
 pub mod health;
+pub mod leak_modes;
 pub mod mics;
 pub mod noise_floor;
 pub mod vad;

@@ -10,9 +10,12 @@
 //! newer device) are skipped and counted as *unknown*.
 //!
 //! **Adding a field to [`DetectionParams`]**: add a row with the next id at
-//! the end of [`PARAMS`]. Never reorder, renumber or remove a row (a
-//! parameter that is dropped keeps its row and writes its last value). The
-//! test `every_parameter_has_an_id` fails until the row exists.
+//! the end of [`PARAMS`], with the value that reproduces how logs written
+//! before it were made (`id => path = absent;`): a log that ends before a
+//! parameter describes a device that did not have it, not one that had
+//! today's default. Never reorder, renumber or remove a row (a parameter
+//! that is dropped keeps its row and writes its last value). The test
+//! `every_parameter_has_an_id` fails until the row exists.
 
 use serde::ser::SerializeTuple;
 use serde::{Serialize, Serializer};
@@ -75,10 +78,13 @@ pub(crate) struct ParamRow {
     pub(crate) name: &'static str,
     pub(crate) get: fn(&DetectionParams) -> u64,
     pub(crate) set: fn(&mut DetectionParams, u64) -> bool,
+    /// The value a log without this parameter was made with (`None`: the
+    /// current default, for parameters every log has had).
+    pub(crate) absent: Option<u64>,
 }
 
 macro_rules! param_table {
-    ($($id:literal => $($field:ident).+;)*) => {
+    ($($id:literal => $($field:ident).+ $(= $absent:expr)?;)*) => {
         /// Every detection parameter, in id order.
         pub(crate) const PARAMS: &[ParamRow] = &[$(
             ParamRow {
@@ -89,9 +95,12 @@ macro_rules! param_table {
                     Some(x) => { p.$($field).+ = x; true }
                     None => false,
                 },
+                absent: param_table!(@absent $($absent)?),
             },
         )*];
     };
+    (@absent) => { None };
+    (@absent $absent:expr) => { Some($absent) };
 }
 
 param_table! {
@@ -120,6 +129,7 @@ param_table! {
     23 => turns.backchannel_max_ms;
     24 => mic.floor_steady_db10;
     25 => mic.crosstalk_tail_db_per_s;
+    26 => mic.coupling_mode_frames = 0;
 }
 
 fn varint_len(mut v: u64) -> u32 {
@@ -190,6 +200,12 @@ pub(crate) fn decode(mut bytes: &[u8]) -> Result<DecodedParams, Error> {
             None => unknown = unknown.saturating_add(1),
         }
     }
+    for row in PARAMS.iter().skip(seen) {
+        if let Some(value) = row.absent {
+            // Cannot fail for a value the table itself gives.
+            let _ = (row.set)(&mut params, value);
+        }
+    }
     let missing = u8::try_from(PARAMS.len().saturating_sub(seen)).unwrap_or(u8::MAX);
     Ok(DecodedParams {
         params,
@@ -257,6 +273,30 @@ mod tests {
         let back = decode(body).unwrap();
         assert_eq!(back.params, DetectionParams::default());
         assert_eq!((back.missing, back.unknown), (0, 2));
+    }
+
+    #[test]
+    fn a_log_older_than_a_parameter_reads_how_it_was_made() {
+        // Written by a device with parameters 1..=25 only: it had no leak
+        // modes, so the parameter reads 0 (off), not today's default.
+        let mut older = encode(&DetectionParams::default());
+        let last = PARAMS
+            .iter()
+            .position(|r| r.name == "mic.coupling_mode_frames")
+            .unwrap();
+        let body: &[u8] = postcard::from_bytes(&older).unwrap();
+        let mut rest = body;
+        for _ in 0..last {
+            take_varint(&mut rest).unwrap();
+        }
+        let kept = body.len() - rest.len();
+        older = body[..kept].to_vec();
+        let back = decode(&older).unwrap();
+        assert_eq!(back.params.mic.coupling_mode_frames, 0);
+        assert_ne!(DetectionParams::default().mic.coupling_mode_frames, 0);
+        assert_eq!(usize::from(back.missing), PARAMS.len() - last);
+        // Parameters every log has had keep the default when cut off.
+        assert_eq!(back.params.mic.crosstalk_tail_db_per_s, 60);
     }
 
     #[test]
