@@ -90,6 +90,10 @@ fn apply(log: &[u8], damage: &Damage) -> (Vec<u8>, Vec<Option<usize>>) {
     let n = log.len();
     let mut out = log.to_vec();
     let mut map: Vec<Option<usize>> = (0..n).map(Some).collect();
+    // An earlier damage may have left nothing: only insertions apply then.
+    if n == 0 && !matches!(damage, Damage::Insert(..)) {
+        return (out, map);
+    }
     match damage {
         Damage::Flip(flips) => {
             for &(at, bit) in flips {
