@@ -47,7 +47,7 @@
 //!     let d = if k % 3 == 0 { -110 } else { -50 };
 //!     modes.observe_pair(0, 1, d);
 //! }
-//! modes.refresh(&mut xt, 100); // one pair: one refresh covers it
+//! modes.refresh(&mut xt, 100); // one pair: its first refresh covers it
 //! assert_eq!(xt.coupling(0, 1), Some(-110)); // seat 1's voice at mic 0
 //! assert_eq!(xt.coupling(1, 0), Some(50)); // seat 0's voice at mic 1
 //! assert!(xt.is_settled(0, 1));
@@ -55,12 +55,12 @@
 
 use crate::activity::crosstalk::{Crosstalk, SeatLevels};
 
-/// Bins of a pair's histogram.
-pub const MODE_BINS: usize = 40;
+/// Bins of a pair's histogram: ±24 dB. Wider differences belong to pairs
+/// far enough apart for the frame-by-frame learner, and are not counted.
+pub const MODE_BINS: usize = 24;
 /// Width of a bin (dB × 10).
 pub const MODE_BIN_DB10: i32 = 20;
-/// Lower edge of the first bin (dB × 10); differences outside the range
-/// count in the end bins.
+/// Lower edge of the first bin (dB × 10).
 pub const MODE_LOW_DB10: i32 = -(MODE_BINS as i32) * MODE_BIN_DB10 / 2;
 /// Two modes must be at least this many bins apart (4 dB): closer, they
 /// are one person's spread.
@@ -75,6 +75,11 @@ pub const MODE_HALVE_AT: u16 = 30_000;
 /// (dB × 10).
 pub const MODE_PEAK_WINDOW_DB10: i32 = 30;
 
+/// [`LeakModes::refresh`] looks at one pair every this many calls (one
+/// call per frame: every 80 ms at 100 frames/s, so each of the 28 pairs of
+/// 8 microphones every 2.2 s).
+pub const REFRESH_EVERY: u8 = 8;
+
 /// Histograms of level differences of every pair of microphones.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LeakModes<const SEATS: usize> {
@@ -83,6 +88,8 @@ pub struct LeakModes<const SEATS: usize> {
     hist: [[[u16; MODE_BINS]; SEATS]; SEATS],
     /// The next pair [`refresh`](Self::refresh) looks at (`i * SEATS + j`).
     cursor: usize,
+    /// Calls to [`refresh`](Self::refresh) until it looks at a pair again.
+    skip: u8,
 }
 
 impl<const SEATS: usize> Default for LeakModes<SEATS> {
@@ -97,6 +104,7 @@ impl<const SEATS: usize> LeakModes<SEATS> {
         LeakModes {
             hist: [[[0; MODE_BINS]; SEATS]; SEATS],
             cursor: 0,
+            skip: 0,
         }
     }
 
@@ -118,11 +126,17 @@ impl<const SEATS: usize> LeakModes<SEATS> {
         if a == b {
             return;
         }
-        let bin = (d.saturating_sub(MODE_LOW_DB10) / MODE_BIN_DB10).clamp(0, MODE_BINS as i32 - 1);
+        let offset = d.saturating_sub(MODE_LOW_DB10);
+        if offset < 0 {
+            return; // below the range (and division truncates toward zero)
+        }
+        let Ok(bin) = usize::try_from(offset / MODE_BIN_DB10) else {
+            return;
+        };
         let Some(hist) = self.hist.get_mut(a).and_then(|row| row.get_mut(b)) else {
             return;
         };
-        if let Some(count) = hist.get_mut(bin as usize) {
+        if let Some(count) = hist.get_mut(bin) {
             *count = count.saturating_add(1);
             if *count >= MODE_HALVE_AT {
                 hist.iter_mut().for_each(|c| *c /= 2);
@@ -167,14 +181,21 @@ impl<const SEATS: usize> LeakModes<SEATS> {
         }
     }
 
-    /// Looks at the next pair: when its histogram has two modes of at least
-    /// `min_frames` frames each, sets and settles both its couplings in
-    /// `crosstalk`; otherwise unsettles the pair. One pair per call, so the
-    /// cost per frame stays flat; `0` turns the modes off.
+    /// Looks at the next pair, every [`REFRESH_EVERY`] calls: when its
+    /// histogram has two modes of at least `min_frames` frames each, sets
+    /// and settles both its couplings in `crosstalk`; otherwise unsettles
+    /// the pair. One pair at a time keeps the cost per frame flat; modes
+    /// take minutes to form, so a pair looked at every few seconds loses
+    /// nothing. `0` turns the modes off.
     pub fn refresh(&mut self, crosstalk: &mut Crosstalk<SEATS>, min_frames: u16) {
         if SEATS < 2 {
             return;
         }
+        if self.skip > 0 {
+            self.skip -= 1;
+            return;
+        }
+        self.skip = REFRESH_EVERY - 1;
         let pairs = SEATS * SEATS;
         // Find the next i < j from the cursor (at most one lap).
         let mut pair = None;
@@ -327,7 +348,7 @@ mod tests {
         let mut modes = LeakModes::<3>::new();
         let mut xt = Crosstalk::<3>::new(-60);
         fill(&mut modes, 0, 1, 50, 5000);
-        for _ in 0..9 {
+        for _ in 0..3 * usize::from(REFRESH_EVERY) {
             modes.refresh(&mut xt, 100);
         }
         assert!(!xt.is_settled(0, 1));
@@ -343,7 +364,7 @@ mod tests {
         fill(&mut modes, 2, 1, 150, 3000);
         fill(&mut modes, 2, 1, -30, 400);
         fill(&mut modes, 2, 1, 60, 100);
-        for _ in 0..9 {
+        for _ in 0..3 * usize::from(REFRESH_EVERY) {
             modes.refresh(&mut xt, 100);
         }
         assert!(xt.is_settled(1, 2));
@@ -355,7 +376,7 @@ mod tests {
         let mut modes = LeakModes::<3>::new();
         fill(&mut modes, 2, 1, 150, 3000);
         fill(&mut modes, 2, 1, -30, 50);
-        for _ in 0..9 {
+        for _ in 0..3 * usize::from(REFRESH_EVERY) {
             modes.refresh(&mut xt, 100);
         }
         assert!(!xt.is_settled(1, 2));
@@ -372,22 +393,27 @@ mod tests {
                 modes.observe_pair(0, 2, d);
             }
         }
-        for _ in 0..9 {
+        for _ in 0..3 * usize::from(REFRESH_EVERY) {
             modes.refresh(&mut xt, 100);
         }
         assert!(!xt.is_settled(0, 2));
     }
 
     #[test]
-    fn extreme_differences_land_in_the_end_bins_and_halving_keeps_shape() {
+    fn out_of_range_differences_are_not_counted_and_halving_keeps_shape() {
         let mut modes = LeakModes::<2>::new();
-        for _ in 0..70_000 {
-            modes.observe_pair(0, 1, i32::MAX);
-            modes.observe_pair(1, 0, i32::MAX);
+        for d in [i32::MIN, i32::MAX, MODE_LOW_DB10 - 1, -MODE_LOW_DB10] {
+            modes.observe_pair(0, 1, d);
         }
-        let h = &modes.hist[0][1];
+        modes.observe_pair(1, 1, 0); // no pair with itself
+        assert!(modes.histogram(0, 1).unwrap().iter().all(|&c| c == 0));
+        for _ in 0..70_000 {
+            // The lowest bin, and (reversed pair) the highest.
+            modes.observe_pair(0, 1, MODE_LOW_DB10 + 1);
+            modes.observe_pair(1, 0, MODE_LOW_DB10 + 1);
+        }
+        let h = modes.histogram(0, 1).unwrap();
         assert!(h[MODE_BINS - 1] < MODE_HALVE_AT && h[0] < MODE_HALVE_AT);
         assert!(h[MODE_BINS - 1] > 10_000 && h[0] > 10_000);
-        modes.observe_pair(1, 1, 0); // no pair with itself
     }
 }
