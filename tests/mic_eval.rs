@@ -34,7 +34,10 @@ const START: f64 = 5.0;
 // tighten them whenever the core improves.
 //
 // Last set against the core of commit 4720240 (14.4 % error, 75 % of
-// seat-meetings within ±3 pp) and re-checked at e7b9fc0 (13.7 %, 79 %);
+// seat-meetings within ±3 pp) and re-checked at e7b9fc0 (13.7 %, 79 %) and
+// with the leak modes (13.8 %, 75 %: two minutes are too short for a
+// pair's modes to form; `a_close_pair_with_mismatched_gains_keeps_its_shares`
+// covers them);
 // Open Badges 39.3 %, tuned 39.1 %. Six meetings make 24 seat-meetings:
 // one seat is 4 points.
 
@@ -281,5 +284,67 @@ fn real_badge_recordings_give_plausible_turns() {
     assert!(
         t.iter().all(|&x| x > 1_000 && x < core.now_ms() / 2),
         "{t:?}"
+    );
+}
+
+/// Each seat's share of the speaking time (percent).
+fn shares(talk: &[u64]) -> Vec<f64> {
+    let sum = talk.iter().sum::<u64>().max(1) as f64;
+    talk.iter().map(|&t| 100.0 * t as f64 / sum).collect()
+}
+
+#[test]
+fn a_close_pair_with_mismatched_gains_keeps_its_shares() {
+    // The case the leak modes are for: Dev's microphone has 8 dB less gain
+    // than Chloe's, and Chloe's hears Dev only 3.5 dB down, so Dev's voice
+    // reads louder at Chloe's microphone than at his own; Chloe's picks up
+    // a little less of the room's noise (both within the evaluation's
+    // ranges), so Dev's voice stands about as far above either floor.
+    // Frame-by-frame learning gives Chloe Dev's turns; the leak modes must
+    // not.
+    let meeting = demo_meeting(12.0, 5);
+    let mut scene = Scene::draw(
+        &meeting.name,
+        &meeting.speakers,
+        meeting.duration_ms,
+        &SceneParams::default(),
+    );
+    let db = |x: f64| 10f64.powf(x / 20.0);
+    for seat in &mut scene.seats {
+        seat.noise_gain = 1.0;
+    }
+    scene.seats[2].noise_gain = db(-2.0);
+    scene.seats[3].noise_gain = db(2.0);
+    scene.seats[2].mic_gain = db(4.0);
+    scene.seats[3].mic_gain = db(-4.0);
+    scene.paths[2][3].energy = db(-3.5).powi(2);
+    scene.paths[3][2].energy = db(-8.0).powi(2);
+    let reference: Vec<Vec<(u64, u64)>> = scene.seats.iter().map(|s| s.speech.clone()).collect();
+    let want = shares(&talk(&reference));
+    let run = |mode_frames: u16| {
+        let mut params = DetectionParams::default();
+        params.mic.coupling_mode_frames = mode_frames;
+        let mut synth = Synth::new(scene.clone(), params.mic.sample_rate_hz);
+        let p = CorePipeline::run(&params, &mut synth, 4095).unwrap_or_else(|e| panic!("{e:#}"));
+        shares(&talk(&p.spans()))
+    };
+    let worst = |got: &[f64]| {
+        got.iter()
+            .zip(&want)
+            .map(|(g, w)| (g - w).abs())
+            .fold(0.0, f64::max)
+    };
+    let (with, without) = (
+        run(DetectionParams::default().mic.coupling_mode_frames),
+        run(0),
+    );
+    println!("reference {want:.1?}\nleak modes {with:.1?}\nwithout   {without:.1?}");
+    assert!(
+        worst(&with) <= 3.0,
+        "with leak modes: {with:.1?} vs {want:.1?}"
+    );
+    assert!(
+        worst(&without) > 3.0,
+        "the case no longer needs leak modes: {without:.1?}"
     );
 }
