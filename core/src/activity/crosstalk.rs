@@ -127,6 +127,22 @@ pub struct SeatLevels<'a, const SEATS: usize> {
     pub in_turn: &'a [bool; SEATS],
 }
 
+impl<const SEATS: usize> SeatLevels<'_, SEATS> {
+    /// The seat furthest above its own floor and by how much (dB × 10); the
+    /// lower index on ties. Both learners start from it.
+    pub fn dominant(&self) -> Option<(usize, i32)> {
+        let mut dominant: Option<(usize, i32)> = None;
+        for (k, s) in self.snr.iter().enumerate() {
+            if let Some(s) = *s {
+                if dominant.is_none_or(|(_, best)| s > best) {
+                    dominant = Some((k, s));
+                }
+            }
+        }
+        dominant
+    }
+}
+
 /// Lowest learned coupling (dB × 10).
 pub const COUPLING_MIN_DB10: i16 = -600;
 /// Highest learned coupling (dB × 10): a neighbour's microphone may have
@@ -176,12 +192,7 @@ impl<const SEATS: usize> Crosstalk<SEATS> {
     /// Whether the pair `(a, b)` (either order) takes its couplings from
     /// its leak modes.
     pub fn is_settled(&self, a: usize, b: usize) -> bool {
-        let (a, b) = (a.min(b), a.max(b));
-        self.settled
-            .get(a)
-            .and_then(|row| row.get(b))
-            .copied()
-            .unwrap_or(false)
+        pair_flag(&self.settled, a, b)
     }
 
     fn set_settled(&mut self, a: usize, b: usize, value: bool) {
@@ -278,15 +289,9 @@ impl<const SEATS: usize> Crosstalk<SEATS> {
             return;
         }
         let (levels, snr, trusted) = (frame.levels, frame.snr, frame.trusted);
-        let mut dominant: Option<(usize, i32)> = None;
-        for (j, s) in snr.iter().enumerate() {
-            if let Some(s) = *s {
-                if dominant.is_none_or(|(_, best)| s > best) {
-                    dominant = Some((j, s));
-                }
-            }
-        }
-        let Some((j, snr_j)) = dominant else { return };
+        let Some((j, snr_j)) = frame.dominant() else {
+            return;
+        };
         if snr_j < learn_snr_db10 || !trusted.get(j).copied().unwrap_or(false) {
             return;
         }
@@ -296,12 +301,7 @@ impl<const SEATS: usize> Crosstalk<SEATS> {
         let step = i32::from(step_db10);
         let settled = &self.settled;
         for (i, row) in self.coupling.iter_mut().enumerate() {
-            let pair_settled = settled
-                .get(i.min(j))
-                .and_then(|r| r.get(i.max(j)))
-                .copied()
-                .unwrap_or(false);
-            if i == j || pair_settled || !trusted.get(i).copied().unwrap_or(false) {
+            if i == j || pair_flag(settled, i, j) || !trusted.get(i).copied().unwrap_or(false) {
                 continue;
             }
             let (Some(&Some(snr_i)), Some(&level_i), Some(c)) =
@@ -331,6 +331,15 @@ impl<const SEATS: usize> Crosstalk<SEATS> {
             *c = next.clamp(i32::from(COUPLING_MIN_DB10), i32::from(COUPLING_MAX_DB10)) as i16;
         }
     }
+}
+
+/// The flag of the pair `(a, b)`, either order, kept at `[min][max]`.
+fn pair_flag<const SEATS: usize>(flags: &[[bool; SEATS]; SEATS], a: usize, b: usize) -> bool {
+    flags
+        .get(a.min(b))
+        .and_then(|row| row.get(a.max(b)))
+        .copied()
+        .unwrap_or(false)
 }
 
 #[cfg(test)]

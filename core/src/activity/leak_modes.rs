@@ -150,15 +150,9 @@ impl<const SEATS: usize> LeakModes<SEATS> {
     /// its floor).
     pub fn observe(&mut self, frame: &SeatLevels<'_, SEATS>, off_db10: i32, learn_snr_db10: i32) {
         let trusted = |k: usize| frame.trusted.get(k).copied().unwrap_or(false);
-        let mut dominant: Option<(usize, i32)> = None;
-        for (k, s) in frame.snr.iter().enumerate() {
-            if let Some(s) = *s {
-                if dominant.is_none_or(|(_, best)| s > best) {
-                    dominant = Some((k, s));
-                }
-            }
-        }
-        let Some((m, snr_m)) = dominant else { return };
+        let Some((m, snr_m)) = frame.dominant() else {
+            return;
+        };
         let Some(&level_m) = frame.levels.get(m) else {
             return;
         };
@@ -172,9 +166,9 @@ impl<const SEATS: usize> LeakModes<SEATS> {
         if snr_m < learn_snr_db10 || !trusted(m) || !near_peak {
             return;
         }
+        let m_in_turn = frame.in_turn.get(m).copied().unwrap_or(false);
         for (i, (&snr_i, &level_i)) in frame.snr.iter().zip(frame.levels.iter()).enumerate() {
-            let both_in_turns = frame.in_turn.get(i).copied().unwrap_or(false)
-                && frame.in_turn.get(m).copied().unwrap_or(false);
+            let both_in_turns = m_in_turn && frame.in_turn.get(i).copied().unwrap_or(false);
             if i != m && trusted(i) && !both_in_turns && snr_i.is_some_and(|s| s >= off_db10) {
                 self.observe_pair(i, m, i32::from(level_i) - i32::from(level_m));
             }
