@@ -5,12 +5,15 @@
 pub mod cli;
 pub mod commands;
 pub mod device;
+pub mod diag;
 pub mod duration;
 pub mod error;
 pub mod eval;
+pub mod flags;
 pub mod inputs;
 pub mod logs;
 pub mod metrics;
+pub mod output;
 pub mod report;
 pub mod roster;
 pub mod rttm;

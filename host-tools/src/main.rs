@@ -11,7 +11,7 @@ fn main() -> ExitCode {
             let code = err
                 .downcast_ref::<error::CliError>()
                 .map_or(error::exit::FAILURE, |e| e.code);
-            eprintln!("tabletalk: {err:#}");
+            tabletalk::diag::error(format_args!("{err:#}"));
             ExitCode::from(code)
         }
     }

@@ -39,7 +39,7 @@ pub struct Args {
     pub port: Option<String>,
 
     /// Seconds to wait for each reply; a request is tried 3 times.
-    #[arg(long, global = true, value_name = "SECONDS", default_value_t = 2.0)]
+    #[arg(long, global = true, value_name = "SECONDS", default_value_t = 2.0, value_parser = crate::flags::within(0.05, 600.0))]
     pub timeout: f64,
 
     /// What to do.
@@ -129,7 +129,7 @@ pub enum DeviceCommand {
     /// share against the fair share, who holds the floor. Ctrl-C stops.
     Live {
         /// Stop after this many seconds.
-        #[arg(long = "for", value_name = "SECONDS")]
+        #[arg(long = "for", value_name = "SECONDS", value_parser = crate::flags::within(0.0, 1e9))]
         duration: Option<f64>,
         /// Print one line per event instead of redrawing (the default when
         /// the output is not a terminal).
@@ -183,7 +183,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         anyhow::anyhow!("cannot open {port}: {err}{hint}")
     })?;
     let options = LinkOptions {
-        timeout: Duration::from_secs_f64(args.timeout.clamp(0.05, 600.0)),
+        timeout: Duration::from_secs_f64(args.timeout),
         ..LinkOptions::default()
     };
     let mut client = DeviceClient::connect(transport, options)?;
@@ -267,7 +267,7 @@ pub fn execute<T: Transport>(
         }
         DeviceCommand::SetTime => set_time(client, console),
         DeviceCommand::Live { duration, plain } => {
-            let duration = duration.map(|s| Duration::from_secs_f64(s.max(0.0)));
+            let duration = duration.map(Duration::from_secs_f64);
             live(client, duration, *plain || !console.terminal, console)
         }
     }
@@ -593,7 +593,7 @@ fn config<T: Transport>(
             if stored != config {
                 anyhow::bail!("the device stored a different configuration than sent");
             }
-            eprintln!("configuration stored on the device");
+            crate::diag::note("configuration stored on the device");
             stored
         }
     };

@@ -36,10 +36,10 @@ pub struct Args {
     pub meetings: Option<usize>,
     /// Only M minutes of each meeting (default: whole meetings), from
     /// --start.
-    #[arg(long, value_name = "M")]
+    #[arg(long, value_name = "M", value_parser = crate::flags::within(0.001, crate::commands::simulate::MAX_MINUTES))]
     pub minutes: Option<f64>,
     /// Skip this many minutes at the start of each meeting (setup, silence).
-    #[arg(long, default_value_t = 0.0, value_name = "M")]
+    #[arg(long, default_value_t = 0.0, value_name = "M", value_parser = crate::flags::non_negative)]
     pub start: f64,
     /// Which AMI list: train (used for tuning), dev (held out), or all.
     #[arg(long, value_enum, default_value_t = SplitArg::All)]
@@ -55,7 +55,7 @@ pub struct Args {
     #[arg(long = "set", value_name = "KEY=VALUE")]
     pub set: Vec<String>,
     /// Collar per side around reference boundaries, in seconds.
-    #[arg(long, default_value_t = 0.0, value_name = "SECONDS")]
+    #[arg(long, default_value_t = 0.0, value_name = "SECONDS", value_parser = crate::flags::non_negative)]
     pub collar: f64,
     /// Threads (default: all cores).
     #[arg(long, value_name = "N")]

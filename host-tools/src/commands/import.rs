@@ -7,7 +7,10 @@ use tabletalk_core::records::{SessionId, MAX_LABEL_LEN};
 use tabletalk_core::seat::InputKind;
 use tabletalk_core::turns::MarkerKind;
 
+use crate::diag::{self, printable};
 use crate::error::CliError;
+use crate::inputs::{read_text, read_uem};
+use crate::output::{refuse_clashes, write_file};
 use crate::logs::{encode_session, SessionSpec, LOG_EXTENSION};
 use crate::rttm::{self, Recording};
 use crate::session::MAX_LOG_SEATS;
@@ -29,6 +32,9 @@ pub enum What {
 Example:
   tabletalk import rttm ES2011a.rttm --uem ES2011a.uem --out-dir logs/
   tabletalk report logs/
+
+Prints the path of every log written, one a line, on standard output (a
+summary goes to standard error).
 
 Each speaker's segments become turns (their union: touching or overlapping
 segments merge); times are rounded to the nearest tick. With a UEM, the
@@ -125,13 +131,6 @@ pub fn recording_log(recording: &Recording, number: u32, tick_ms: u16) -> Result
         .map_err(|e| format!("{}: {e}", recording.name))
 }
 
-fn read_text(path: &Path) -> Result<String, CliError> {
-    let bytes = std::fs::read(path)
-        .map_err(|e| CliError::failure(format!("cannot read {}: {e}", path.display())))?;
-    String::from_utf8(bytes)
-        .map_err(|_| CliError::bad_input(format!("{}: not UTF-8 text", path.display())))
-}
-
 /// Runs `tabletalk import`.
 ///
 /// # Errors
@@ -141,8 +140,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let segments = rttm::parse_rttm(&read_text(&args.rttm)?)
         .map_err(|e| CliError::bad_input(format!("{}: {e}", args.rttm.display())))?;
     let uem = match &args.uem {
-        Some(path) => rttm::parse_uem(&read_text(path)?)
-            .map_err(|e| CliError::bad_input(format!("{}: {e}", path.display())))?,
+        Some(path) => read_uem(path)?,
         None => Vec::new(),
     };
     let recordings = rttm::group_recordings(&segments, &uem);
@@ -155,19 +153,26 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     }
     std::fs::create_dir_all(&args.out_dir)
         .map_err(|e| CliError::failure(format!("cannot create {}: {e}", args.out_dir.display())))?;
+    let mut inputs: Vec<&Path> = vec![&args.rttm];
+    inputs.extend(args.uem.as_deref());
+    let paths: Vec<PathBuf> = recordings
+        .iter()
+        .map(|r| args.out_dir.join(format!("{}.{LOG_EXTENSION}", file_stem(&r.name))))
+        .collect();
+    refuse_clashes(&inputs, &paths.iter().map(PathBuf::as_path).collect::<Vec<_>>())?;
     let (mut written, mut turns, mut skipped) = (0usize, 0usize, 0usize);
-    for (number, recording) in recordings.iter().enumerate() {
+    for ((number, recording), path) in recordings.iter().enumerate().zip(&paths) {
         if !uem.is_empty() && recording.scored.is_empty() {
-            eprintln!(
-                "tabletalk: warning: {} is not in the UEM; its extent is taken from its segments",
+            diag::warn(format_args!(
+                "{} is not in the UEM; its extent is taken from its segments",
                 recording.name
-            );
+            ));
         }
         if let Some(long) = recording.speakers.iter().find(|s| s.len() > MAX_LABEL_LEN) {
-            eprintln!(
-                "tabletalk: warning: {}: speaker name `{long}` is longer than {MAX_LABEL_LEN} bytes and was shortened",
+            diag::warn(format_args!(
+                "{}: speaker name `{long}` is longer than {MAX_LABEL_LEN} bytes and was shortened",
                 recording.name
-            );
+            ));
         }
         let bytes = match recording_log(
             recording,
@@ -176,21 +181,18 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         ) {
             Ok(bytes) => bytes,
             Err(message) => {
-                eprintln!("tabletalk: warning: {message} (skipped)");
+                diag::warn(format_args!("{message} (skipped)"));
                 skipped += 1;
                 continue;
             }
         };
-        let path = args
-            .out_dir
-            .join(format!("{}.{LOG_EXTENSION}", file_stem(&recording.name)));
-        std::fs::write(&path, bytes)
-            .map_err(|e| CliError::failure(format!("cannot write {}: {e}", path.display())))?;
+        write_file(path, &bytes)?;
+        println!("{}", printable(&path.display().to_string()));
         written += 1;
         turns += recording.segments.len();
     }
-    eprintln!(
-        "tabletalk: imported {written} recording{} ({turns} segments) into {}{}",
+    diag::note(format_args!(
+        "imported {written} recording{} ({turns} segments) into {}{}",
         if written == 1 { "" } else { "s" },
         args.out_dir.display(),
         if skipped > 0 {
@@ -198,7 +200,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         } else {
             String::new()
         }
-    );
+    ));
     if written == 0 {
         return Err(CliError::bad_input("nothing could be imported").into());
     }

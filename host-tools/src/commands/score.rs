@@ -47,7 +47,7 @@ pub struct Args {
     pub session: usize,
     /// Not scored: this many seconds before and after every reference
     /// boundary (per side; md-eval's -c).
-    #[arg(long, default_value_t = 0.0, value_name = "SECONDS")]
+    #[arg(long, default_value_t = 0.0, value_name = "SECONDS", value_parser = crate::flags::non_negative)]
     pub collar: f64,
     /// How speakers are paired with seats.
     #[arg(long, value_enum, default_value_t = Mapping::Auto)]
@@ -144,7 +144,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
 
     let log = logs::read(&args.log)?;
     if let Some(w) = log.warning() {
-        eprintln!("tabletalk: warning: {w}");
+        crate::diag::warn(w);
     }
     let session = log.sessions.get(args.session).ok_or_else(|| {
         CliError::bad_input(format!(
