@@ -49,6 +49,16 @@ pub enum Command {
     Simulate(commands::simulate::Args),
 }
 
+/// `--format text|json` for commands that print either.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum TextOrJson {
+    /// For people.
+    #[default]
+    Text,
+    /// For scripts: one JSON document.
+    Json,
+}
+
 /// Runs the parsed command line.
 pub fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {

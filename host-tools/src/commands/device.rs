@@ -21,6 +21,7 @@ use crate::device::naming::{bytes, clock_duration, session_file_name, utc_readab
 use crate::device::pull::{self, PullOptions, PullOutcome};
 use crate::device::transport::{choose_port, find_devices};
 use crate::device::{DeviceClient, LinkOptions, SerialTransport, Transport};
+use crate::cli::TextOrJson;
 use crate::error::CliError;
 
 /// Arguments of `tabletalk device`.
@@ -32,7 +33,8 @@ The device is found automatically when exactly one tabletalk device is plugged i
 
 Typical use after a meeting:
   tabletalk device status
-  tabletalk device pull --out meetings/ --erase-after")]
+  tabletalk device pull --out-dir meetings/ --erase-after
+  tabletalk device status --format json | jq .store_used")]
 pub struct Args {
     /// The device's serial port [default: the one tabletalk device plugged in].
     #[arg(long, global = true, value_name = "PATH")]
@@ -53,16 +55,16 @@ pub enum DeviceCommand {
     /// Show what the device is doing: recording or not, how full its store
     /// is, whether its clock is set.
     Status {
-        /// Print JSON instead of text.
-        #[arg(long)]
-        json: bool,
+        /// How to print it.
+        #[command(flatten)]
+        format: FormatArg,
     },
     /// List the sessions stored on the device, with the file name `pull`
     /// would give each.
     List {
-        /// Print JSON instead of text.
-        #[arg(long)]
-        json: bool,
+        /// How to print it.
+        #[command(flatten)]
+        format: FormatArg,
     },
     /// Copy sessions to log files named by device and start time.
     ///
@@ -72,8 +74,8 @@ pub enum DeviceCommand {
     /// device unless --erase-after is given.
     Pull {
         /// Folder for the log files (created if missing).
-        #[arg(long, short, value_name = "DIR", default_value = ".")]
-        out: PathBuf,
+        #[arg(long = "out-dir", visible_alias = "out", short_alias = 'o', value_name = "DIR", default_value = ".")]
+        out_dir: PathBuf,
         /// Only this session (repeatable); see `tabletalk device list`.
         #[arg(long = "session", value_name = "ID")]
         sessions: Vec<u32>,
@@ -136,6 +138,29 @@ pub enum DeviceCommand {
         #[arg(long)]
         plain: bool,
     },
+}
+
+/// `--format text|json` (and, as before, `--json`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::Args)]
+pub struct FormatArg {
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = TextOrJson::Text)]
+    pub format: TextOrJson,
+    /// Same as --format json.
+    #[arg(long, hide = true)]
+    pub json: bool,
+}
+
+impl FormatArg {
+    /// JSON output.
+    pub const JSON: FormatArg = FormatArg {
+        format: TextOrJson::Json,
+        json: false,
+    };
+
+    fn is_json(self) -> bool {
+        self.json || self.format == TextOrJson::Json
+    }
 }
 
 /// `--when-full` values.
@@ -214,15 +239,15 @@ pub fn execute<T: Transport>(
     console: &mut Console<'_>,
 ) -> anyhow::Result<()> {
     match command {
-        DeviceCommand::Status { json } => status(client, *json, console),
-        DeviceCommand::List { json } => list(client, *json, console),
+        DeviceCommand::Status { format } => status(client, format.is_json(), console),
+        DeviceCommand::List { format } => list(client, format.is_json(), console),
         DeviceCommand::Pull {
-            out,
+            out_dir,
             sessions,
             erase_after,
         } => {
             let options = PullOptions {
-                out_dir: out.clone(),
+                out_dir: out_dir.clone(),
                 only: sessions.iter().copied().map(SessionId).collect(),
                 erase_after: *erase_after,
             };
@@ -378,7 +403,7 @@ fn status<T: Transport>(
             out,
             "clock    {} ({})",
             utc_readable(unix_ms),
-            describe_offset(offset)
+            ClockOffset::of(offset).against("this computer")
         )?,
         _ => writeln!(
             out,
@@ -388,15 +413,36 @@ fn status<T: Transport>(
     Ok(())
 }
 
-/// `0.3 s behind this computer`.
-fn describe_offset(offset_ms: i64) -> String {
-    let secs = offset_ms.unsigned_abs() as f64 / 1000.0;
-    if offset_ms.unsigned_abs() < 500 {
-        "in step with this computer".to_owned()
-    } else if offset_ms < 0 {
-        format!("{secs:.1} s behind this computer")
-    } else {
-        format!("{secs:.1} s ahead of this computer")
+/// How a device's clock stands against this computer's.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum ClockOffset {
+    /// Within half a second.
+    InStep,
+    /// Behind by this many seconds.
+    Behind(f64),
+    /// Ahead by this many seconds.
+    Ahead(f64),
+}
+
+impl ClockOffset {
+    fn of(offset_ms: i64) -> Self {
+        let secs = offset_ms.unsigned_abs() as f64 / 1000.0;
+        if offset_ms.unsigned_abs() < 500 {
+            ClockOffset::InStep
+        } else if offset_ms < 0 {
+            ClockOffset::Behind(secs)
+        } else {
+            ClockOffset::Ahead(secs)
+        }
+    }
+
+    /// `0.3 s behind this computer`, `in step with this computer`.
+    fn against(self, other: &str) -> String {
+        match self {
+            ClockOffset::InStep => format!("in step with {other}"),
+            ClockOffset::Behind(secs) => format!("{secs:.1} s behind {other}"),
+            ClockOffset::Ahead(secs) => format!("{secs:.1} s ahead of {other}"),
+        }
     }
 }
 
@@ -607,18 +653,10 @@ fn set_time<T: Transport>(
 ) -> anyhow::Result<()> {
     let now = unix_now_ms();
     let set = client.set_clock(now)?;
-    let before = match set.previous_unix_ms {
-        Some(previous) => {
-            describe_offset(previous as i64 - now as i64).replace("this computer", "it")
-        }
+    let before = match set.previous_unix_ms.map(|p| ClockOffset::of(p as i64 - now as i64)) {
         None => "it had not been set since power-up".to_owned(),
-    };
-    let before = if before.starts_with("in step") {
-        "it was already right".to_owned()
-    } else if before.starts_with("it had") {
-        before
-    } else {
-        format!("it was {before}")
+        Some(ClockOffset::InStep) => "it was already right".to_owned(),
+        Some(offset) => format!("it was {}", offset.against("it")),
     };
     writeln!(
         console.out,
