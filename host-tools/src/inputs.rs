@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 use crate::diag::{self, printable};
 use crate::error::CliError;
 use crate::logs::{self, LoadedLog, LOG_EXTENSION};
-use crate::rttm::{self, UemSegment};
+use tabletalk_eval::rttm::{self, UemSegment};
 
 /// The name `-` stands for: standard input.
 pub const STDIN: &str = "-";
@@ -214,7 +214,7 @@ fn load_rttm(path: &Path, uem: &[UemSegment]) -> Result<LoadedLog, CliError> {
         .iter()
         .enumerate()
         .map(|(i, recording)| {
-            let mut session = recording.ticked(1).session(recording);
+            let mut session = crate::annotation::session(&recording.ticked(1), recording);
             session.source = format!("{}#{}", path.display(), recording.name);
             session.index = i;
             session

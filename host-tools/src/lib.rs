@@ -2,13 +2,13 @@
 //! metrics and writing reports. The `tabletalk` binary is a thin clap front
 //! end over this library, so the tests and benchmarks call the same code.
 
+pub mod annotation;
 pub mod cli;
 pub mod commands;
 pub mod device;
 pub mod diag;
 pub mod duration;
 pub mod error;
-pub mod eval;
 pub mod flags;
 pub mod inputs;
 pub mod logs;
@@ -16,5 +16,4 @@ pub mod metrics;
 pub mod output;
 pub mod report;
 pub mod roster;
-pub mod rttm;
 pub mod session;

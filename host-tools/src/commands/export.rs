@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use crate::diag::{self, printable};
 use crate::inputs;
 use crate::output::{refuse_clashes, Target};
-use crate::rttm::{format_seconds, write_segment};
+use tabletalk_eval::rttm::{format_seconds, write_segment};
 
 /// Arguments of `tabletalk export`.
 #[derive(Debug, clap::Args)]

@@ -12,8 +12,8 @@ use crate::error::CliError;
 use crate::inputs::{read_text, read_uem};
 use crate::output::{refuse_clashes, write_file};
 use crate::logs::{encode_session, SessionSpec, LOG_EXTENSION};
-use crate::rttm::{self, Recording};
 use crate::session::MAX_LOG_SEATS;
+use tabletalk_eval::rttm::{self, Recording};
 
 /// Arguments of `tabletalk import`.
 #[derive(Debug, clap::Args)]

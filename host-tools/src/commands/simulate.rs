@@ -11,15 +11,15 @@ use crate::commands::import::file_stem;
 use crate::commands::replay::params_from;
 use crate::diag;
 use crate::error::CliError;
-use crate::eval::corpus::{self, Meeting, Split};
-use crate::eval::demo::demo_meeting;
-use crate::eval::pipeline::{write_log, CorePipeline};
-use crate::eval::scene::{Scene, SceneParams};
-use crate::eval::sources::adc_to_audio;
-use crate::eval::synth::Synth;
 use crate::logs::LOG_EXTENSION;
 use crate::output::{refuse_clashes, write_file, AtomicFile, Target};
-use crate::rttm;
+use tabletalk_eval::corpus::{self, Meeting, Split};
+use tabletalk_eval::demo::demo_meeting;
+use tabletalk_eval::pipeline::{write_log, CorePipeline};
+use tabletalk_eval::rttm;
+use tabletalk_eval::scene::{Scene, SceneParams};
+use tabletalk_eval::sources::adc_to_audio;
+use tabletalk_eval::synth::Synth;
 
 /// The longest meeting `simulate` (and `evaluate`) will run: a day. Memory
 /// grows with the meeting's turns, and a day is far beyond any meeting.
