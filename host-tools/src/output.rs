@@ -127,7 +127,8 @@ impl AtomicFile {
     /// # Errors
     /// I/O (exit code 1), naming the target.
     pub fn create(target: &Path) -> Result<Self, CliError> {
-        let cannot = |e: io::Error| CliError::failure(format!("cannot create {}: {e}", target.display()));
+        let cannot =
+            |e: io::Error| CliError::failure(format!("cannot create {}: {e}", target.display()));
         let target = match fs::canonicalize(target) {
             Ok(real) => real,
             Err(_) => target.to_owned(),
@@ -137,7 +138,10 @@ impl AtomicFile {
             if existing.as_ref().is_some_and(fs::Metadata::is_dir) {
                 return Err(cannot(io::Error::other("it is a directory")));
             }
-            let file = fs::OpenOptions::new().write(true).open(&target).map_err(cannot)?;
+            let file = fs::OpenOptions::new()
+                .write(true)
+                .open(&target)
+                .map_err(cannot)?;
             return Ok(AtomicFile {
                 target,
                 temp: None,
@@ -295,7 +299,8 @@ mod tests {
     use super::*;
 
     fn scratch(name: &str) -> PathBuf {
-        let dir = std::env::temp_dir().join(format!("tabletalk-output-{}-{name}", std::process::id()));
+        let dir =
+            std::env::temp_dir().join(format!("tabletalk-output-{}-{name}", std::process::id()));
         let _ = fs::remove_dir_all(&dir);
         fs::create_dir_all(&dir).unwrap();
         dir
@@ -319,7 +324,10 @@ mod tests {
             Err(io::Error::new(io::ErrorKind::StorageFull, "disk full"))
         });
         let message = result.unwrap_err().to_string();
-        assert!(message.contains("out.csv") && message.contains("disk full"), "{message}");
+        assert!(
+            message.contains("out.csv") && message.contains("disk full"),
+            "{message}"
+        );
         assert_eq!(fs::read_to_string(&path).unwrap(), "good");
         assert!(leftovers(&dir).is_empty(), "{:?}", leftovers(&dir));
         fs::remove_dir_all(dir).unwrap();
@@ -336,7 +344,10 @@ mod tests {
             fs::set_permissions(&path, fs::Permissions::from_mode(0o600)).unwrap();
             std::os::unix::fs::symlink(&path, dir.join("link.html")).unwrap();
             write_file(&dir.join("link.html"), b"new").unwrap();
-            assert!(fs::symlink_metadata(dir.join("link.html")).unwrap().file_type().is_symlink());
+            assert!(fs::symlink_metadata(dir.join("link.html"))
+                .unwrap()
+                .file_type()
+                .is_symlink());
             let mode = fs::metadata(&path).unwrap().permissions().mode() & 0o777;
             assert_eq!(mode, 0o600);
         }
@@ -371,6 +382,9 @@ mod tests {
         file.write_all(b"x").unwrap();
         file.commit().unwrap();
         use std::os::unix::fs::FileTypeExt;
-        assert!(fs::metadata("/dev/null").unwrap().file_type().is_char_device());
+        assert!(fs::metadata("/dev/null")
+            .unwrap()
+            .file_type()
+            .is_char_device());
     }
 }

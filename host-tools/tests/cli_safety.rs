@@ -58,7 +58,10 @@ fn ami_log(dir: &Path) -> PathBuf {
 
 /// A small RTTM with the given speaker names, imported as a log.
 fn log_with_speakers(dir: &Path, recording: &str, speakers: &[&str]) -> PathBuf {
-    let rttm = dir.join(format!("{}.rttm", recording.replace(|c: char| !c.is_alphanumeric(), "_")));
+    let rttm = dir.join(format!(
+        "{}.rttm",
+        recording.replace(|c: char| !c.is_alphanumeric(), "_")
+    ));
     let text: String = speakers
         .iter()
         .enumerate()
@@ -100,9 +103,26 @@ fn float_flags_refuse_nan_infinities_and_meaningless_values() {
         &["evaluate", "--minutes", "inf"],
         &["evaluate", "--start=-1"],
         &["evaluate", "--collar", "nan"],
-        &["replay", "--levels", "l.csv", "--rate", "NaN", "-o", "x.ttlog"],
-        &["replay", "--wav", "a.wav", "--gain-db", "inf", "-o", "x.ttlog"],
-        &["replay", "--wav", "a.wav", "--level-scale=-2", "-o", "x.ttlog"],
+        &[
+            "replay", "--levels", "l.csv", "--rate", "NaN", "-o", "x.ttlog",
+        ],
+        &[
+            "replay",
+            "--wav",
+            "a.wav",
+            "--gain-db",
+            "inf",
+            "-o",
+            "x.ttlog",
+        ],
+        &[
+            "replay",
+            "--wav",
+            "a.wav",
+            "--level-scale=-2",
+            "-o",
+            "x.ttlog",
+        ],
     ];
     for args in cases {
         let out = tabletalk(args);
@@ -139,14 +159,26 @@ fn an_output_that_is_an_input_is_refused_and_the_input_kept() {
     for args in &cases[..cases.len() - 1] {
         let out = tabletalk(args);
         assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
-        assert!(stderr(&out).contains("it is the input"), "{args:?}: {}", stderr(&out));
+        assert!(
+            stderr(&out).contains("it is the input"),
+            "{args:?}: {}",
+            stderr(&out)
+        );
         assert_eq!(fs::read(&log).unwrap(), before, "{args:?} changed the log");
     }
     assert!(tabletalk(&cases[cases.len() - 1]).status.success());
 
     // Two outputs that are one file.
     let twice = dir.join("s");
-    let out = tabletalk(&["simulate", "--minutes", "0.1", "--out", s(&twice), "--ref-out", s(&twice)]);
+    let out = tabletalk(&[
+        "simulate",
+        "--minutes",
+        "0.1",
+        "--out",
+        s(&twice),
+        "--ref-out",
+        s(&twice),
+    ]);
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     assert!(stderr(&out).contains("twice"), "{}", stderr(&out));
     assert!(!twice.exists());
@@ -186,12 +218,20 @@ fn a_full_disk_leaves_the_old_file_whole_and_no_partial_file() {
     for args in runs {
         let out = tabletalk_on_a_full_disk(args);
         assert_eq!(out.status.code(), Some(1), "{args:?}: {}", stderr(&out));
-        assert!(stderr(&out).contains("cannot write"), "{args:?}: {}", stderr(&out));
+        assert!(
+            stderr(&out).contains("cannot write"),
+            "{args:?}: {}",
+            stderr(&out)
+        );
     }
     assert_eq!(fs::read_to_string(&html).unwrap(), "the old report");
     assert_eq!(fs::read_to_string(&csv).unwrap(), "the old rows");
     assert_eq!(fs::read_to_string(&rttm).unwrap(), "the old turns");
-    assert!(temporaries(&out_dir).is_empty(), "{:?}", temporaries(&out_dir));
+    assert!(
+        temporaries(&out_dir).is_empty(),
+        "{:?}",
+        temporaries(&out_dir)
+    );
 
     // An import cut short writes no log at all (a truncated log would
     // later read as a plausible shorter meeting).
@@ -223,7 +263,12 @@ fn concurrent_reports_to_one_file_leave_one_whole_report() {
     let children: Vec<_> = (0..8)
         .map(|i| {
             Command::new(bin())
-                .args(["report", s(if i % 2 == 0 { &a } else { &b }), "--format", "html"])
+                .args([
+                    "report",
+                    s(if i % 2 == 0 { &a } else { &b }),
+                    "--format",
+                    "html",
+                ])
                 .args(["-o", s(&target)])
                 .spawn()
                 .unwrap()
@@ -251,18 +296,36 @@ fn a_directory_with_links_loops_and_fifos_reads_each_log_once() {
     symlink("loop-a", logs.join("loop-b")).unwrap();
     symlink(&log, logs.join("sub/again.ttlog")).unwrap();
     let fifo = logs.join("pipe.ttlog");
-    assert!(Command::new("mkfifo").arg(&fifo).status().unwrap().success());
+    assert!(Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap()
+        .success());
 
     let out = tabletalk(&["report", s(&logs), "--format", "json"]);
     assert!(out.status.success(), "{}", stderr(&out));
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(json["inputs"].as_array().unwrap().len(), 1, "{}", json["inputs"]);
+    assert_eq!(
+        json["inputs"].as_array().unwrap().len(),
+        1,
+        "{}",
+        json["inputs"]
+    );
     let warnings = stderr(&out);
-    assert!(warnings.contains("pipe.ttlog: not a regular file"), "{warnings}");
+    assert!(
+        warnings.contains("pipe.ttlog: not a regular file"),
+        "{warnings}"
+    );
     assert!(warnings.contains("(a loop), skipped"), "{warnings}");
 
     // The same file named twice on the command line is read once too.
-    let out = tabletalk(&["report", s(&log), s(&logs.join("sub/again.ttlog")), "--format", "json"]);
+    let out = tabletalk(&[
+        "report",
+        s(&log),
+        s(&logs.join("sub/again.ttlog")),
+        "--format",
+        "json",
+    ]);
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(json["inputs"].as_array().unwrap().len(), 1);
 }
@@ -270,7 +333,11 @@ fn a_directory_with_links_loops_and_fifos_reads_each_log_once() {
 #[test]
 fn control_characters_in_labels_and_names_never_reach_the_output_raw() {
     let dir = scratch("escapes");
-    let log = log_with_speakers(&dir, "meet\x1b[2Jing", &["Ana\x1b]0;owned\x07", "Ben\rX", "Chloe"]);
+    let log = log_with_speakers(
+        &dir,
+        "meet\x1b[2Jing",
+        &["Ana\x1b]0;owned\x07", "Ben\rX", "Chloe"],
+    );
     for format in ["text", "md", "csv", "html", "json"] {
         let out = tabletalk(&["report", s(&log), "--format", format]);
         assert!(out.status.success(), "{format}: {}", stderr(&out));
@@ -334,7 +401,8 @@ fn one_cli_flags_formats_and_standard_streams() {
     assert!(out.status.success(), "{}", stderr(&out));
     let with_uem: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let from_log: serde_json::Value =
-        serde_json::from_slice(&tabletalk(&["report", s(&log), "--format", "json"]).stdout).unwrap();
+        serde_json::from_slice(&tabletalk(&["report", s(&log), "--format", "json"]).stdout)
+            .unwrap();
     let duration = |v: &serde_json::Value| v["sessions"][0]["duration_ms"].clone();
     assert_eq!(duration(&with_uem), duration(&from_log));
 
@@ -362,7 +430,11 @@ fn one_cli_flags_formats_and_standard_streams() {
     assert!(pages.join("tabletalk-report.1").is_file());
 
     // JSON everywhere: device status/list take --format json (and --json).
-    for args in [&["device", "status", "--help"][..], &["device", "list", "--help"], &["evaluate", "--help"]] {
+    for args in [
+        &["device", "status", "--help"][..],
+        &["device", "list", "--help"],
+        &["evaluate", "--help"],
+    ] {
         let help = String::from_utf8(tabletalk(args).stdout).unwrap();
         assert!(help.contains("--format <FORMAT>"), "{args:?}: {help}");
     }

@@ -151,7 +151,14 @@ fn status_and_set_time() {
     let (sim, mut client) = start(device_with_sessions());
     assert_eq!(client.info().name.as_str(), "table 3");
 
-    let text = run(&mut client, DeviceCommand::Status { format: FormatArg::default() }, None).unwrap();
+    let text = run(
+        &mut client,
+        DeviceCommand::Status {
+            format: FormatArg::default(),
+        },
+        None,
+    )
+    .unwrap();
     assert!(text.contains("table 3, id e660c0ffee001234"), "{text}");
     assert!(text.contains("3 session(s)"), "{text}");
     assert!(text.contains("clock    not set"), "{text}");
@@ -160,7 +167,14 @@ fn status_and_set_time() {
     assert!(text.contains("had not been set since power-up"), "{text}");
     assert!(sim.with_device(|d| d.clock.is_set()));
 
-    let json = run(&mut client, DeviceCommand::Status { format: FormatArg::JSON }, None).unwrap();
+    let json = run(
+        &mut client,
+        DeviceCommand::Status {
+            format: FormatArg::JSON,
+        },
+        None,
+    )
+    .unwrap();
     let value: serde_json::Value = serde_json::from_str(&json).unwrap();
     assert_eq!(value["sessions"], 3);
     assert_eq!(value["state"], "idle");
@@ -178,7 +192,14 @@ fn status_and_set_time() {
 #[test]
 fn list_shows_sessions_and_their_file_names() {
     let (_sim, mut client) = start(device_with_sessions());
-    let text = run(&mut client, DeviceCommand::List { format: FormatArg::default() }, None).unwrap();
+    let text = run(
+        &mut client,
+        DeviceCommand::List {
+            format: FormatArg::default(),
+        },
+        None,
+    )
+    .unwrap();
     assert!(
         text.contains("table-3_2024-05-01T09-30-12Z.ttlog"),
         "{text}"
@@ -190,7 +211,14 @@ fn list_shows_sessions_and_their_file_names() {
     assert!(text.contains("(clock not set)"), "{text}");
     assert!(text.contains("table-3_session-00003.ttlog"), "{text}");
 
-    let json = run(&mut client, DeviceCommand::List { format: FormatArg::JSON }, None).unwrap();
+    let json = run(
+        &mut client,
+        DeviceCommand::List {
+            format: FormatArg::JSON,
+        },
+        None,
+    )
+    .unwrap();
     let rows: Vec<serde_json::Value> = serde_json::from_str(&json).unwrap();
     assert_eq!(rows.len(), 3);
     assert_eq!(rows[2]["id"], 3);
@@ -792,7 +820,14 @@ fn a_device_that_always_lists_more_is_bounded() {
         pages
     });
     let mut client = DeviceClient::connect(host, fast()).expect("connects");
-    let err = run(&mut client, DeviceCommand::List { format: FormatArg::default() }, None).unwrap_err();
+    let err = run(
+        &mut client,
+        DeviceCommand::List {
+            format: FormatArg::default(),
+        },
+        None,
+    )
+    .unwrap_err();
     assert!(err.to_string().contains("still says more follow"), "{err}");
     let dir = scratch_dir("endless");
     let err = run(&mut client, pull_command(&dir, false), None).unwrap_err();

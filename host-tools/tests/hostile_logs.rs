@@ -76,8 +76,11 @@ fn everything(bytes: &[u8]) -> Vec<(usize, u64, u64)> {
 fn only_real_turns(decoded: &[(usize, u64, u64)]) {
     static REAL: std::sync::OnceLock<std::collections::HashSet<(usize, u64, u64)>> =
         std::sync::OnceLock::new();
-    let real =
-        REAL.get_or_init(|| turns(&decode(&valid_log(), "intact").unwrap()).into_iter().collect());
+    let real = REAL.get_or_init(|| {
+        turns(&decode(&valid_log(), "intact").unwrap())
+            .into_iter()
+            .collect()
+    });
     for turn in decoded {
         assert!(real.contains(turn), "invented turn {turn:?}");
     }

@@ -520,7 +520,12 @@ fn a_flood_of_sessions_is_read_whole_within_bounded_memory() {
     assert!(out.status.success(), "{}", stderr(&out));
     let csv = fs::read_to_string(&out_file).unwrap();
     let sessions = csv.lines().filter(|l| l.starts_with("session,")).count();
-    assert_eq!(sessions, 20_000, "{}", csv.lines().next().unwrap_or_default());
+    assert_eq!(
+        sessions,
+        20_000,
+        "{}",
+        csv.lines().next().unwrap_or_default()
+    );
     eprintln!(
         "20 000 sessions ({} bytes) reported in {took:?}",
         bytes.len()

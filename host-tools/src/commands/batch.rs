@@ -8,11 +8,11 @@ use rayon::prelude::*;
 
 use crate::duration::parse_duration_ms;
 use crate::error::CliError;
-use crate::output::{refuse_clashes, AtomicFile};
-use crate::{diag, inputs};
 use crate::metrics::{analyse, Options};
+use crate::output::{refuse_clashes, AtomicFile};
 use crate::report::table::Table;
 use crate::roster::Roster;
+use crate::{diag, inputs};
 
 /// Output formats of `batch`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -38,7 +38,13 @@ pub struct Args {
     #[arg(required = true, value_name = "DIR")]
     pub inputs: Vec<PathBuf>,
     /// Output file (`.csv` or `.parquet`), replaced whole or not at all.
-    #[arg(short = 'o', long = "output", visible_alias = "out", value_name = "FILE", required = true)]
+    #[arg(
+        short = 'o',
+        long = "output",
+        visible_alias = "out",
+        value_name = "FILE",
+        required = true
+    )]
     pub output: PathBuf,
     /// Output format (default: from the extension of --output; any other
     /// extension needs --format).
@@ -149,7 +155,8 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             crate::report::parquet::write(&table, &mut file).map_err(|e| e.to_string())
         }
     };
-    written.map_err(|e| CliError::failure(format!("cannot write {}: {e}", args.output.display())))?;
+    written
+        .map_err(|e| CliError::failure(format!("cannot write {}: {e}", args.output.display())))?;
     file.commit()?;
     diag::note(format_args!(
         "{sessions} session{} from {logs} log{} → {} ({} rows){}",

@@ -15,13 +15,13 @@ use tabletalk_core::protocol::{
 };
 use tabletalk_core::seat::SeatId;
 
+use crate::cli::TextOrJson;
 use crate::device::config_file::{self, ConfigEdits};
 use crate::device::live::LiveBoard;
 use crate::device::naming::{bytes, clock_duration, session_file_name, utc_readable};
 use crate::device::pull::{self, PullOptions, PullOutcome};
 use crate::device::transport::{choose_port, find_devices};
 use crate::device::{DeviceClient, LinkOptions, SerialTransport, Transport};
-use crate::cli::TextOrJson;
 use crate::error::CliError;
 
 /// Arguments of `tabletalk device`.
@@ -74,7 +74,13 @@ pub enum DeviceCommand {
     /// device unless --erase-after is given.
     Pull {
         /// Folder for the log files (created if missing).
-        #[arg(long = "out-dir", visible_alias = "out", short_alias = 'o', value_name = "DIR", default_value = ".")]
+        #[arg(
+            long = "out-dir",
+            visible_alias = "out",
+            short_alias = 'o',
+            value_name = "DIR",
+            default_value = "."
+        )]
         out_dir: PathBuf,
         /// Only this session (repeatable); see `tabletalk device list`.
         #[arg(long = "session", value_name = "ID")]
@@ -653,7 +659,10 @@ fn set_time<T: Transport>(
 ) -> anyhow::Result<()> {
     let now = unix_now_ms();
     let set = client.set_clock(now)?;
-    let before = match set.previous_unix_ms.map(|p| ClockOffset::of(p as i64 - now as i64)) {
+    let before = match set
+        .previous_unix_ms
+        .map(|p| ClockOffset::of(p as i64 - now as i64))
+    {
         None => "it had not been set since power-up".to_owned(),
         Some(ClockOffset::InStep) => "it was already right".to_owned(),
         Some(offset) => format!("it was {}", offset.against("it")),

@@ -9,14 +9,14 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use rayon::prelude::*;
 
+use crate::cli::TextOrJson;
+use crate::error::CliError;
+use crate::output::Target;
 use tabletalk_eval::config::detection_params;
 use tabletalk_eval::corpus::{self, Meeting, Split};
 use tabletalk_eval::evaluation::{
     self, evaluate_meeting, MeetingResult, Settings, Summary, SHARE_TOLERANCE_PP,
 };
-use crate::cli::TextOrJson;
-use crate::error::CliError;
-use crate::output::Target;
 use tabletalk_eval::pipeline::CorePipeline;
 use tabletalk_eval::tuning;
 
@@ -178,7 +178,14 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let summary = evaluation::summarize(&all, &settings.thresholds);
     let checks = targets(&summary);
     Target::Stdout.write_with(|mut out| match args.format {
-        TextOrJson::Text => print_report(&mut out, &results, &settings, wall, threads, args.per_meeting),
+        TextOrJson::Text => print_report(
+            &mut out,
+            &results,
+            &settings,
+            wall,
+            threads,
+            args.per_meeting,
+        ),
         TextOrJson::Json => {
             let json = summary_json(&summary, &checks, &settings);
             writeln!(out, "{}", serde_json::to_string_pretty(&json)?)
@@ -223,8 +230,16 @@ pub fn targets(s: &Summary) -> Vec<TargetCheck> {
     };
     let share = s.core_share.fraction();
     vec![
-        at_most("error ≤ ½ of the tuned baseline", s.core.rate(), 0.5 * s.tuned.rate()),
-        at_most("error ≤ ½ of the baseline", s.core.rate(), 0.5 * s.baseline.rate()),
+        at_most(
+            "error ≤ ½ of the tuned baseline",
+            s.core.rate(),
+            0.5 * s.tuned.rate(),
+        ),
+        at_most(
+            "error ≤ ½ of the baseline",
+            s.core.rate(),
+            0.5 * s.baseline.rate(),
+        ),
         TargetCheck {
             name: "share within ±3 pp in ≥ 95 %",
             value: share,
@@ -438,7 +453,11 @@ pub fn print_report(
             "  {:<33} core {} vs {} {}   {}",
             check.name,
             pct(check.value).trim(),
-            if check.bound == "at_most" { "≤" } else { "≥" },
+            if check.bound == "at_most" {
+                "≤"
+            } else {
+                "≥"
+            },
             pct(check.limit).trim(),
             verdict(check.met)
         )?;

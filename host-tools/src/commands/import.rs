@@ -10,8 +10,8 @@ use tabletalk_core::turns::MarkerKind;
 use crate::diag::{self, printable};
 use crate::error::CliError;
 use crate::inputs::{read_text, read_uem};
-use crate::output::{refuse_clashes, write_file};
 use crate::logs::{encode_session, SessionSpec, LOG_EXTENSION};
+use crate::output::{refuse_clashes, write_file};
 use crate::session::MAX_LOG_SEATS;
 use tabletalk_eval::rttm::{self, Recording};
 
@@ -157,9 +157,15 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     inputs.extend(args.uem.as_deref());
     let paths: Vec<PathBuf> = recordings
         .iter()
-        .map(|r| args.out_dir.join(format!("{}.{LOG_EXTENSION}", file_stem(&r.name))))
+        .map(|r| {
+            args.out_dir
+                .join(format!("{}.{LOG_EXTENSION}", file_stem(&r.name)))
+        })
         .collect();
-    refuse_clashes(&inputs, &paths.iter().map(PathBuf::as_path).collect::<Vec<_>>())?;
+    refuse_clashes(
+        &inputs,
+        &paths.iter().map(PathBuf::as_path).collect::<Vec<_>>(),
+    )?;
     let (mut written, mut turns, mut skipped) = (0usize, 0usize, 0usize);
     for ((number, recording), path) in recordings.iter().enumerate().zip(&paths) {
         if !uem.is_empty() && recording.scored.is_empty() {

@@ -66,7 +66,12 @@ pub struct Args {
     #[arg(long = "set", value_name = "KEY=VALUE")]
     pub set: Vec<String>,
     /// The log to write.
-    #[arg(short = 'o', long = "output", visible_alias = "out", value_name = "FILE.ttlog")]
+    #[arg(
+        short = 'o',
+        long = "output",
+        visible_alias = "out",
+        value_name = "FILE.ttlog"
+    )]
     pub output: PathBuf,
 }
 

@@ -7,9 +7,9 @@ use rayon::prelude::*;
 use crate::duration::parse_duration_ms;
 use crate::error::CliError;
 use crate::metrics::Options;
+use crate::output::{refuse_clashes, Target};
 use crate::report::{render, Format, Report};
 use crate::roster::Roster;
-use crate::output::{refuse_clashes, Target};
 use crate::{diag, inputs, session::Session};
 
 /// Arguments of `tabletalk report`.
@@ -68,7 +68,10 @@ pub fn load_all(
 ) -> Result<(Vec<Session>, Vec<crate::report::InputSummary>), CliError> {
     let uem = uem.map(inputs::read_uem).transpose()?;
     let uem = uem.as_deref().unwrap_or_default();
-    let loaded: Vec<_> = files.par_iter().map(|path| inputs::load(path, uem)).collect();
+    let loaded: Vec<_> = files
+        .par_iter()
+        .map(|path| inputs::load(path, uem))
+        .collect();
     let mut sessions = Vec::new();
     let mut summaries = Vec::new();
     let mut first_error = None;

@@ -54,7 +54,12 @@ pub struct Args {
     #[arg(long, value_name = "DIR")]
     pub data: Option<PathBuf>,
     /// The log to write (default: MEETING.ttlog).
-    #[arg(short = 'o', long = "output", visible_alias = "out", value_name = "FILE.ttlog")]
+    #[arg(
+        short = 'o',
+        long = "output",
+        visible_alias = "out",
+        value_name = "FILE.ttlog"
+    )]
     pub output: Option<PathBuf>,
     /// Also write the timings the simulation followed, as RTTM (the
     /// reference for `tabletalk score`).
@@ -148,9 +153,10 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let seats = synth.seats();
     let labels: Vec<String> = meeting.speakers.iter().map(|(l, _)| l.clone()).collect();
 
-    let out = args.output.clone().unwrap_or_else(|| {
-        PathBuf::from(format!("{}.{LOG_EXTENSION}", file_stem(&meeting.name)))
-    });
+    let out = args
+        .output
+        .clone()
+        .unwrap_or_else(|| PathBuf::from(format!("{}.{LOG_EXTENSION}", file_stem(&meeting.name))));
     let wav_paths: Vec<PathBuf> = match &args.wav_out {
         Some(dir) => labels
             .iter()
@@ -256,7 +262,13 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         Target::File(path.clone()).write_with(|w| {
             for (label, spans) in &meeting.speakers {
                 for &(s, e) in spans {
-                    rttm::write_segment(&mut &mut *w, &meeting.name, label, s * 1000, (e - s) * 1000)?;
+                    rttm::write_segment(
+                        &mut &mut *w,
+                        &meeting.name,
+                        label,
+                        s * 1000,
+                        (e - s) * 1000,
+                    )?;
                 }
             }
             Ok(())

@@ -268,9 +268,7 @@ impl<T: Transport> DeviceClient<T> {
         let mut after = None;
         loop {
             if all.len() >= MAX_LISTED_SESSIONS {
-                return Err(DeviceError::EndlessList {
-                    port: self.port(),
-                });
+                return Err(DeviceError::EndlessList { port: self.port() });
             }
             let page = self.call(&Request::ListSessions { after }, |r| match r {
                 Response::Sessions(page) => Some(page),
