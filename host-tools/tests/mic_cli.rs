@@ -174,22 +174,20 @@ fn bad_input_is_a_one_line_error_with_exit_code_2() {
 fn evaluate_runs_on_the_fixtures_and_prints_the_targets() {
     let dir = scratch("eval");
     let data = fixtures();
-    let out = tabletalk(
-        &[
-            "evaluate",
-            "--data",
-            data.to_str().unwrap_or_default(),
-            "--meetings",
-            "2",
-            "--start",
-            "5",
-            "--minutes",
-            "0.5",
-            "--jobs",
-            "2",
-        ],
-        &dir,
-    );
+    let quick = [
+        "evaluate",
+        "--data",
+        data.to_str().unwrap_or_default(),
+        "--meetings",
+        "2",
+        "--start",
+        "5",
+        "--minutes",
+        "0.5",
+        "--jobs",
+        "2",
+    ];
+    let out = tabletalk(&quick, &dir);
     // Exit 1 exactly when a target is missed, with the missed ones named.
     let text = String::from_utf8_lossy(&out.stdout);
     let missed = text.lines().filter(|l| l.ends_with("FAIL")).count();
@@ -217,22 +215,7 @@ fn evaluate_runs_on_the_fixtures_and_prints_the_targets() {
     ] {
         assert!(text.contains(needle), "missing {needle:?} in:\n{text}");
     }
-    let json = tabletalk(
-        &[
-            "evaluate",
-            "--data",
-            data.to_str().unwrap_or_default(),
-            "--meetings",
-            "2",
-            "--start",
-            "5",
-            "--minutes",
-            "0.5",
-            "--format",
-            "json",
-        ],
-        &dir,
-    );
+    let json = tabletalk(&[&quick[..], &["--format", "json"]].concat(), &dir);
     let value: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
     assert_eq!(value["schema"], "tabletalk.evaluate");
     let targets = value["targets"].as_array().unwrap();
