@@ -338,8 +338,8 @@ def generate(meeting, split, turns, uem, start, minutes, seed, hw, cache_dir):
     rir = impulse_responses(room, list(room["mouths"]) + desk, hw)
 
     # Scale: a nominal talker's speech reads -26 dBFS at a microphone 45 cm
-    # away (the direct path alone); 1/(4 pi r) is the image method's direct gain.
-    scale = 10 ** (-26 / 20) * 4 * np.pi * 0.45
+    # away (the direct path alone; pyroomacoustics' direct gain is 1/r).
+    scale = 10 ** (-26 / 20) * 0.45
     mics = np.zeros((n, n_samples))
     for s in range(n):
         for m in range(n):
