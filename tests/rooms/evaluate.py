@@ -105,18 +105,15 @@ def run_core(tabletalk, room_dir, room, extra):
         wavs = [str(room_dir / s["wav"]) for s in room["seats"]]
         subprocess.run(
             [tabletalk, "replay", "--wav", *wavs, "--full-scale", str(room["full_scale"]), "--out", str(log), *extra],
-            check=True, stdout=subprocess.DEVNULL,
+            check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )
         rttm = subprocess.run([tabletalk, "export", "rttm", str(log)], check=True, capture_output=True, text=True).stdout
         (Path(tmp) / "hyp.rttm").write_text(rttm)
         turns = read_rttm(Path(tmp) / "hyp.rttm")
-    # Seats are labelled seat1.. (or by their labels) in seat order.
-    labels = sorted(turns, key=lambda s: int("".join(c for c in s if c.isdigit()) or 0))
+    # `replay --wav` labels each seat with its file's name.
     hyp = np.zeros((len(room["seats"]), frames(room)), dtype=bool)
-    for label in labels:
-        i = int("".join(c for c in label if c.isdigit()) or 0) - 1
-        if 0 <= i < len(hyp):
-            hyp[i] = mask(turns[label], frames(room))
+    for i, seat in enumerate(room["seats"]):
+        hyp[i] = mask(turns.get(Path(seat["wav"]).stem, []), frames(room))
     return hyp
 
 

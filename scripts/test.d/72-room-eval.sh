@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# The microphone evaluation on physically simulated rooms (tests/rooms/,
+# docs/mic-evaluation.md), small form: the generator's and scorer's own
+# checks, then the three held-out fixture meetings (AMI dev) x 3 minutes
+# through the real core and the baselines. Fails if the held-out figures fall
+# below the regression thresholds (today's detector with a margin; the
+# targets themselves are printed, not enforced).
+# Cost, cold on 2 cores: ~1 min synthesising voices and rooms (cached in
+# target/rooms), ~20 s replay and baselines; warm: ~25 s.
+set -euo pipefail
+cargo build --release --locked -q -p tabletalk
+python3 tests/rooms/test_rooms.py
+python3 tests/rooms/evaluate.py --data tests/fixtures/mic --split dev --minutes 3 --per-room \
+  --max-mean-error 60 --min-within 40
