@@ -168,11 +168,10 @@ def badge_amplitudes(x):
     return np.clip(np.round(mad / 4.0), 0, 255)
 
 
-def openbadges(amplitudes, threshold):
-    """The Open Badges rule (eval/baseline.rs): clip at 120, subtract a
-    trailing 2-minute median, power = trailing 1 s mean of squares; a badge
-    speaks where its power exceeds the threshold and is the highest; gaps
-    < 0.5 s filled, segments < 2 s dropped. Per 50 ms."""
+def openbadges_power(amplitudes):
+    """Steps 1-3 of the Open Badges rule (eval/src/baseline.rs): clip at
+    120, subtract a trailing 2-minute median, power = the trailing 1 s mean
+    of squares. Per 50 ms."""
     a = np.minimum(amplitudes, 120)
     k = a.shape[1]
     med = np.zeros_like(a)
@@ -182,13 +181,17 @@ def openbadges(amplitudes, threshold):
     c = np.cumsum(np.pad(e, ((0, 0), (1, 0))), axis=1)
     idx = np.arange(k)
     lo = np.maximum(0, idx - 19)
-    power = (c[:, idx + 1] - c[:, lo]) / (idx + 1 - lo)
+    return (c[:, idx + 1] - c[:, lo]) / (idx + 1 - lo)
+
+
+def openbadges_decide(power, threshold):
+    """Steps 4-5: a badge speaks where its power exceeds the threshold and
+    is the highest; gaps < 0.5 s filled, segments < 2 s dropped."""
     speak = (power > threshold) & (power == power.max(axis=0, keepdims=True))
     out = np.zeros_like(speak)
     for i in range(len(speak)):
-        spans = generate.spans_of(speak[i], 1)
         merged = []
-        for s, t in spans:
+        for s, t in generate.spans_of(speak[i], 1):
             if merged and s - merged[-1][1] < 10:
                 merged[-1] = (merged[-1][0], t)
             else:
@@ -199,7 +202,9 @@ def openbadges(amplitudes, threshold):
     return out
 
 
-OB_THRESHOLDS = [2, 4, 6, 9, 13, 19, 27, 42, 60, 85, 120, 170, 240, 340, 480]
+# The thresholds tried, as eval/src/baseline.rs's grid: 61 from 1 to 10 000
+# units squared, log-spaced, and the published 42.
+OB_THRESHOLDS = sorted({*np.round(np.logspace(0, 4, 61), 2).tolist(), 42.0})
 
 
 # ---------------------------------------------------------------- summary
@@ -274,9 +279,9 @@ def main():
         entry = {"room": room, "scores": {"tabletalk": score(ref, run_core(args.tabletalk, d, room, extra))}}
         if not args.no_baselines:
             x = audio(d, room)
-            amps = badge_amplitudes(x)
+            power = openbadges_power(badge_amplitudes(x))
             for t in OB_THRESHOLDS:
-                ob_by_threshold[t].append(score(ref, on_grid(openbadges(amps, t), 0.05, n)))
+                ob_by_threshold[t].append(score(ref, on_grid(openbadges_decide(power, t), 0.05, n)))
             entry["scores"]["WebRTC VAD per mic"] = score(ref, webrtc(x, n, loudest=False))
             entry["scores"]["WebRTC VAD + loudest mic"] = score(ref, webrtc(x, n, loudest=True))
             clean = read_rttm(d / "clean.rttm")

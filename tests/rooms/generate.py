@@ -434,19 +434,24 @@ def generate(meeting, split, turns, uem, start, minutes, seed, hw, cache_dir):
 
 
 def select_meetings(meetings, split, count, names):
-    chosen = [m for m in meetings if split == "all" or meetings[m][0] == split]
+    """The named meetings, else `count` meetings spread evenly over each
+    chosen split (all of them without a count)."""
     if names:
-        chosen = [m for m in names if m in meetings]
-    if count and count < len(chosen):
-        idx = np.linspace(0, len(chosen) - 1, count).round().astype(int)
-        chosen = [chosen[i] for i in idx]
+        return [m for m in names if m in meetings]
+    chosen = []
+    for part in ("train", "dev"):
+        if split in ("all", part):
+            names = [m for m in meetings if meetings[m][0] == part]
+            if count and count < len(names):
+                names = [names[i] for i in np.linspace(0, len(names) - 1, count).round().astype(int)]
+            chosen += names
     return chosen
 
 
 def add_arguments(p):
     p.add_argument("--data", help="AMI folder: DIR/ami/{rttm,uem}/{train,dev} (default: the shared data, else tests/fixtures/mic)")
     p.add_argument("--split", choices=["train", "dev", "all"], default="all", help="AMI train = tuning rooms, dev = held-out rooms")
-    p.add_argument("--meetings", type=int, help="this many meetings, spread over the split (default: all)")
+    p.add_argument("--meetings", type=int, help="this many meetings of each split, spread over it (default: all)")
     p.add_argument("--meeting", action="append", default=[], help="this meeting (repeatable)")
     p.add_argument("--start", type=float, default=5.0, help="minutes skipped at each meeting's start")
     p.add_argument("--minutes", type=float, default=10.0, help="minutes of each meeting (0: to the end)")

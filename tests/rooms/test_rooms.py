@@ -54,8 +54,8 @@ def test_open_badges_rule_fills_gaps_and_drops_short_talk():
     amps = np.full((2, 2000), 2.0)
     amps[0, 100:200] = 40  # 5 s of talk by badge 0
     amps[0, 150:155] = 2  # a 0.25 s dip: filled
-    amps[1, 500:520] = 40  # 1 s by badge 1: dropped
-    out = ev.openbadges(amps, 42)
+    amps[1, 500:510] = 40  # 0.5 s by badge 1 (1.5 s of power): dropped
+    out = ev.openbadges_decide(ev.openbadges_power(amps), 42)
     assert out[0, 120:190].all() and not out[0, :100].any()
     assert not out[1].any()
 
