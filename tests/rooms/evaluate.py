@@ -38,17 +38,6 @@ TARGET_WITHIN = 95.0
 # ---------------------------------------------------------------- tracks
 
 
-def read_rttm(path, speakers=None):
-    """{speaker: [(start, end)]} from an RTTM file."""
-    out = {} if speakers is None else {s: [] for s in speakers}
-    for line in Path(path).read_text().splitlines():
-        w = line.split()
-        if len(w) >= 8 and w[0] == "SPEAKER":
-            a = float(w[3])
-            out.setdefault(w[7], []).append((a, a + float(w[4])))
-    return out
-
-
 def mask(spans, n):
     m = np.zeros(n, dtype=bool)
     for a, b in spans:
@@ -61,7 +50,7 @@ def frames(room):
 
 
 def reference(room_dir, room):
-    turns = read_rttm(room_dir / "ref.rttm")
+    turns = generate.read_rttm(room_dir / "ref.rttm")
     return np.array([mask(turns.get(s["speaker"], []), frames(room)) for s in room["seats"]])
 
 
@@ -109,7 +98,7 @@ def run_core(tabletalk, room_dir, room, extra):
         )
         rttm = subprocess.run([tabletalk, "export", "rttm", str(log)], check=True, capture_output=True, text=True).stdout
         (Path(tmp) / "hyp.rttm").write_text(rttm)
-        turns = read_rttm(Path(tmp) / "hyp.rttm")
+        turns = generate.read_rttm(Path(tmp) / "hyp.rttm")
     # `replay --wav` labels each seat with its file's name.
     hyp = np.zeros((len(room["seats"]), frames(room)), dtype=bool)
     for i, seat in enumerate(room["seats"]):
@@ -284,7 +273,7 @@ def main():
                 ob_by_threshold[t].append(score(ref, on_grid(openbadges_decide(power, t), 0.05, n)))
             entry["scores"]["WebRTC VAD per mic"] = score(ref, webrtc(x, n, loudest=False))
             entry["scores"]["WebRTC VAD + loudest mic"] = score(ref, webrtc(x, n, loudest=True))
-            clean = read_rttm(d / "clean.rttm")
+            clean = generate.read_rttm(d / "clean.rttm")
             entry["scores"]["clean-speech floor"] = score(ref, np.array([mask(clean.get(s["speaker"], []), n) for s in room["seats"]]))
         per_room.append(entry)
         if args.per_room:

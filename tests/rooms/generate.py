@@ -68,18 +68,24 @@ def find_data_dir(explicit=None):
     return None
 
 
+def read_rttm(path):
+    """{speaker: [(start, end)]} of an RTTM file's SPEAKER lines (seconds)."""
+    out = {}
+    for line in Path(path).read_text().splitlines():
+        w = line.split()
+        if len(w) >= 8 and w[0] == "SPEAKER":
+            a = float(w[3])
+            out.setdefault(w[7], []).append((a, a + float(w[4])))
+    return out
+
+
 def load_meetings(ami_dir):
     """{name: (split, {speaker: [(start, end)]}, (uem_start, uem_end))} for
     every RTTM under ami_dir/rttm/{train,dev}."""
     out = {}
     for split in ("train", "dev"):
         for f in sorted((Path(ami_dir) / "rttm" / split).glob("*.rttm")):
-            turns = {}
-            for line in f.read_text().splitlines():
-                w = line.split()
-                if len(w) >= 8 and w[0] == "SPEAKER":
-                    a = float(w[3])
-                    turns.setdefault(w[7], []).append((a, a + float(w[4])))
+            turns = read_rttm(f)
             uem_file = Path(ami_dir) / "uem" / split / (f.stem + ".uem")
             if uem_file.exists():
                 w = uem_file.read_text().split()
