@@ -5,8 +5,11 @@
 # through the real core and the baselines. Fails if the held-out figures fall
 # below the regression thresholds (today's detector with a margin; the
 # targets themselves are printed, not enforced).
-# Cost, cold on 2 cores: ~1 min synthesising voices and rooms (cached in
-# target/rooms), ~20 s replay and baselines; warm: ~25 s.
+# Cost (measured on a 2-core machine shared with other builds): a release
+# build of `tabletalk` (shared with other steps), then 26 s of CPU (1 min 56 s
+# wall under load) generating the 3 rooms, replay and baselines; the first
+# run on a machine also synthesises the voices once (~40 s of CPU, flite's
+# three voices most of it). All cached in target/rooms.
 set -euo pipefail
 python3 -c "import pyroomacoustics, soundfile, webrtcvad" \
   || { echo "72-room-eval: the Python packages of tests/rooms/requirements.txt are missing (scripts/setup.sh --tests)"; exit 1; }
