@@ -191,7 +191,7 @@ def openbadges_decide(power, threshold):
     return out
 
 
-# The thresholds tried, as eval/src/baseline.rs's grid: 61 from 1 to 10 000
+# The thresholds tried, like eval/src/baseline.rs: 61 from 1 to 10 000
 # units squared, log-spaced, and the published 42.
 OB_THRESHOLDS = sorted({*np.round(np.logspace(0, 4, 61), 2).tolist(), 42.0})
 
