@@ -92,10 +92,12 @@ def run_core(tabletalk, room_dir, room, extra):
     with tempfile.TemporaryDirectory() as tmp:
         log = Path(tmp) / "room.ttlog"
         wavs = [str(room_dir / s["wav"]) for s in room["seats"]]
-        subprocess.run(
+        done = subprocess.run(
             [tabletalk, "replay", "--wav", *wavs, "--full-scale", str(room["full_scale"]), "--out", str(log), *extra],
-            check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            capture_output=True, text=True,
         )
+        if done.returncode != 0:
+            sys.exit(f"tabletalk replay failed on {room_dir}:\n{done.stderr.strip()}")
         rttm = subprocess.run([tabletalk, "export", "rttm", str(log)], check=True, capture_output=True, text=True).stdout
         (Path(tmp) / "hyp.rttm").write_text(rttm)
         turns = generate.read_rttm(Path(tmp) / "hyp.rttm")
@@ -251,6 +253,8 @@ def main():
     p.add_argument("--max-mean-error", type=float, help="fail (exit 1) if the held-out mean error is above this (%%)")
     p.add_argument("--min-within", type=float, help="fail (exit 1) if fewer held-out seat-meetings are within 3 pp (%%)")
     args = p.parse_args()
+    if not Path(args.tabletalk).is_file():
+        sys.exit(f"no tabletalk binary at {args.tabletalk}: cargo build --release -p tabletalk (or --tabletalk PATH)")
     extra = [f"--set={s}" for s in args.set] + (["--config", args.config] if args.config else [])
 
     rooms = []
