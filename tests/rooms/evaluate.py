@@ -252,6 +252,7 @@ def main():
     p.add_argument("--json", help="write every figure here (JSON)")
     p.add_argument("--max-mean-error", type=float, help="fail (exit 1) if the held-out mean error is above this (%%)")
     p.add_argument("--min-within", type=float, help="fail (exit 1) if fewer held-out seat-meetings are within 3 pp (%%)")
+    p.add_argument("--max-floor-error", type=float, help="fail (exit 1) if the clean-speech floor's held-out mean error is above this (%%): a check of the rooms themselves")
     args = p.parse_args()
     if not Path(args.tabletalk).is_file():
         sys.exit(f"no tabletalk binary at {args.tabletalk}: cargo build --release -p tabletalk (or --tabletalk PATH)")
@@ -318,6 +319,9 @@ def main():
             failed.append(f"held-out mean error {held['mean_error']:.1f}% > {args.max_mean_error}%")
         if args.min_within is not None and held["within_3pp"] < args.min_within:
             failed.append(f"held-out shares within 3 pp {held['within_3pp']:.1f}% < {args.min_within}%")
+        floor = figures["dev"].get("clean-speech floor")
+        if args.max_floor_error is not None and floor and floor["mean_error"] > args.max_floor_error:
+            failed.append(f"held-out clean-speech floor {floor['mean_error']:.1f}% > {args.max_floor_error}%")
     elif args.max_mean_error is not None or args.min_within is not None:
         failed.append("no held-out rooms to check")
     if args.json:
