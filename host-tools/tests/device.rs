@@ -839,3 +839,21 @@ fn a_device_that_always_lists_more_is_bounded() {
     assert_eq!(pages, 2 * per_listing);
     fs::remove_dir_all(dir).unwrap();
 }
+
+/// A device name holding terminal escapes is shown escaped, not obeyed.
+#[test]
+fn a_device_name_with_escapes_reaches_the_terminal_escaped() {
+    let mut device = device_with_sessions();
+    device.config.name = heapless::String::try_from("t\x1b[2J\x07").unwrap();
+    let (_sim, mut client) = start(device);
+    let text = run(
+        &mut client,
+        DeviceCommand::Status {
+            format: FormatArg::default(),
+        },
+        None,
+    )
+    .unwrap();
+    assert!(!text.contains(['\x1b', '\x07']), "{text:?}");
+    assert!(text.contains("t\\e[2J\\x07"), "{text}");
+}

@@ -22,6 +22,7 @@ use crate::device::naming::{bytes, clock_duration, session_file_name, utc_readab
 use crate::device::pull::{self, PullOptions, PullOutcome};
 use crate::device::transport::{choose_port, find_devices};
 use crate::device::{DeviceClient, LinkOptions, SerialTransport, Transport};
+use crate::diag::printable;
 use crate::error::CliError;
 
 /// Arguments of `tabletalk device`.
@@ -354,13 +355,13 @@ fn status<T: Transport>(
     let name = if info.name.is_empty() {
         "(no name)".to_owned()
     } else {
-        info.name.to_string()
+        printable(&info.name).into_owned()
     };
     writeln!(
         out,
         "device   {name}, id {:016x}, firmware {}, protocol {}, on {}",
         info.device_id,
-        info.firmware,
+        printable(&info.firmware),
         info.protocol,
         client.port()
     )?;
@@ -591,7 +592,7 @@ fn erase<T: Transport>(
         return Ok(());
     }
     let total: u64 = doomed.iter().map(|s| u64::from(s.len)).sum();
-    let label = client.info().name.to_string();
+    let label = printable(&client.info().name).into_owned();
     let question = format!(
         "Erase {} session(s) ({}, ids {}–{}) from {}? This cannot be undone.",
         doomed.len(),

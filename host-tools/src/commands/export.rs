@@ -26,6 +26,13 @@ pub enum What {
 
 /// Arguments of `tabletalk export rttm`.
 #[derive(Debug, clap::Args)]
+#[command(after_long_help = "\
+Examples:
+  tabletalk export rttm meeting.ttlog -o meeting.rttm --uem meeting.uem
+  tabletalk export rttm meeting.ttlog | grep ' FEE041 '
+  tabletalk score --ref truth.rttm meeting.ttlog     scores the same turns
+
+Both files are written whole or not at all; neither may be the log itself.")]
 pub struct RttmArgs {
     /// The log (`-`: standard input).
     pub log: PathBuf,
