@@ -1,4 +1,4 @@
-//! `tabletalk batch DIR --out FILE --format csv|parquet`: every session of
+//! `tabletalk batch DIR -o FILE [--format csv|parquet]`: every session of
 //! every log as rows (one per session, one per seat), on all cores.
 
 use std::path::{Path, PathBuf};
