@@ -337,10 +337,17 @@ impl<const SEATS: usize> TurnTracker<SEATS> {
                 });
                 self.begin_active_turns(at, out);
             }
-            (Control::Agenda, SessionState::Running | SessionState::Paused) => {
+            (
+                kind @ (Control::Agenda | Control::Decision),
+                SessionState::Running | SessionState::Paused,
+            ) => {
                 out(Event::Marker {
                     at: self.session_time(at),
-                    kind: MarkerKind::Agenda,
+                    kind: if kind == Control::Decision {
+                        MarkerKind::Decision
+                    } else {
+                        MarkerKind::Agenda
+                    },
                 });
             }
             _ => {}

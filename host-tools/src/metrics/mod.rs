@@ -25,6 +25,8 @@
 
 pub mod backchannels;
 pub mod balance;
+pub mod decisions;
+pub mod exchange;
 pub mod floor;
 pub mod groups;
 pub mod interruptions;
@@ -36,7 +38,7 @@ pub mod windows;
 
 use serde::Serialize;
 
-use crate::roster::Roster;
+use crate::roster::{Dimension, Roster};
 use crate::session::{Marker, Session};
 use speaking::share;
 
@@ -47,6 +49,9 @@ pub struct Options {
     pub backchannel_max_ms: Option<u64>,
     /// Length of the time windows (ms); `None`: no windows.
     pub window_ms: Option<u64>,
+    /// How far before each decision its lead-up reaches (ms); `None`:
+    /// [`decisions::DEFAULT_LEAD_UP_MS`].
+    pub lead_up_ms: Option<u64>,
 }
 
 /// Everything computed for one session; serialised as `sessions[i]` of
@@ -83,6 +88,12 @@ pub struct SessionFigures {
     /// Shares by roster group (with `--roster`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub roster_groups: Option<groups::RosterGroups>,
+    /// Floor passes and interruptions between roster groups (with
+    /// `--roster`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub exchange: Option<exchange::Exchange>,
+    /// Who spoke in the lead-up to each `Decision` marker, in order.
+    pub decisions: Vec<decisions::Decision>,
     /// What a reader should know about the data (merged turns, losses…).
     pub notes: Vec<String>,
 }
@@ -134,6 +145,17 @@ pub struct SeatFigures {
     pub interruptions_suffered_successful: u32,
     /// Backchannels this seat gave.
     pub backchannels: u32,
+}
+
+impl SeatFigures {
+    /// The seat's group in `dimension`, from the roster.
+    pub fn group(&self, dimension: Dimension) -> Option<&str> {
+        match dimension {
+            Dimension::Organisation => self.organisation.as_deref(),
+            Dimension::Sector => self.sector.as_deref(),
+            Dimension::Role => self.role.as_deref(),
+        }
+    }
 }
 
 /// The session as a whole; `sessions[i].group` of the JSON report.
@@ -336,6 +358,11 @@ pub fn analyse(session: &Session, options: &Options, roster: Option<&Roster>) ->
         None => Vec::new(),
     };
     let roster_groups = roster.map(|_| groups::roster_groups(&seat_figures));
+    let exchange = roster_groups.as_ref().map(|groups| {
+        exchange::exchange(&seat_figures, groups, &group.transitions, &group.interruptions)
+    });
+    let lead_up_ms = options.lead_up_ms.unwrap_or(decisions::DEFAULT_LEAD_UP_MS);
+    let decisions = decisions::decisions(session, &by_seat, &seat_figures, lead_up_ms, roster_groups.is_some());
 
     SessionFigures {
         source: session.source.clone(),
@@ -352,6 +379,8 @@ pub fn analyse(session: &Session, options: &Options, roster: Option<&Roster>) ->
         windows,
         segments,
         roster_groups,
+        exchange,
+        decisions,
         notes: session.notes.clone(),
     }
 }
