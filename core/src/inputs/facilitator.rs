@@ -137,7 +137,8 @@ impl FacilitatorButton {
                     if !self.long_done {
                         if at.saturating_sub(since) >= long {
                             self.flush_single(&mut actions);
-                            let _ = actions.push((since.saturating_add(long), Control::ToggleSession));
+                            let _ =
+                                actions.push((since.saturating_add(long), Control::ToggleSession));
                         } else if self.single_at.take().is_some() {
                             let _ = actions.push((at, Control::Decision));
                         } else {

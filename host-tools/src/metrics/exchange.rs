@@ -98,9 +98,8 @@ pub fn exchange(
     transitions: &[Vec<u32>],
     interruptions: &[Vec<u32>],
 ) -> Exchange {
-    let one = |dimension, shares: &[GroupShare]| {
-        by(seats, dimension, shares, transitions, interruptions)
-    };
+    let one =
+        |dimension, shares: &[GroupShare]| by(seats, dimension, shares, transitions, interruptions);
     Exchange {
         organisation: one(Dimension::Organisation, &groups.organisation),
         sector: one(Dimension::Sector, &groups.sector),
@@ -149,8 +148,8 @@ pub fn by(
     };
     let (external, internal) = exchange.external_internal();
     let counted = external + internal;
-    exchange.ei_index = (counted > 0)
-        .then(|| (f64::from(external) - f64::from(internal)) / f64::from(counted));
+    exchange.ei_index =
+        (counted > 0).then(|| (f64::from(external) - f64::from(internal)) / f64::from(counted));
     exchange
 }
 
@@ -225,8 +224,14 @@ mod tests {
             &interruptions,
         );
         assert_eq!(e.groups, ["council", UNASSIGNED, "trust"]);
-        assert_eq!(e.floor_passes, [vec![3, 0, 1], vec![0, 0, 0], vec![1, 2, 0]]);
-        assert_eq!(e.interruptions, [vec![1, 0, 0], vec![0, 0, 0], vec![2, 0, 0]]);
+        assert_eq!(
+            e.floor_passes,
+            [vec![3, 0, 1], vec![0, 0, 0], vec![1, 2, 0]]
+        );
+        assert_eq!(
+            e.interruptions,
+            [vec![1, 0, 0], vec![0, 0, 0], vec![2, 0, 0]]
+        );
         // E = 2, I = 3: (2 − 3) / 5.
         assert_eq!(e.ei_index, Some(-0.2));
         assert_eq!(e.across_share(), Some(0.4));
@@ -238,10 +243,23 @@ mod tests {
         let groups = roster_groups(&seats);
         let zero = vec![vec![0; 3]; 3];
         let run = |t: &[Vec<u32>]| {
-            by(&seats, Dimension::Organisation, &groups.organisation, t, &zero).ei_index
+            by(
+                &seats,
+                Dimension::Organisation,
+                &groups.organisation,
+                t,
+                &zero,
+            )
+            .ei_index
         };
-        assert_eq!(run(&[vec![0, 1, 0], vec![1, 0, 0], vec![0, 0, 0]]), Some(1.0));
-        assert_eq!(run(&[vec![0, 0, 4], vec![0, 0, 0], vec![2, 0, 0]]), Some(-1.0));
+        assert_eq!(
+            run(&[vec![0, 1, 0], vec![1, 0, 0], vec![0, 0, 0]]),
+            Some(1.0)
+        );
+        assert_eq!(
+            run(&[vec![0, 0, 4], vec![0, 0, 0], vec![2, 0, 0]]),
+            Some(-1.0)
+        );
         assert_eq!(run(&zero), None);
         // Nobody placed in the sector dimension: every pass is unknown.
         let sector = by(

@@ -359,10 +359,21 @@ pub fn analyse(session: &Session, options: &Options, roster: Option<&Roster>) ->
     };
     let roster_groups = roster.map(|_| groups::roster_groups(&seat_figures));
     let exchange = roster_groups.as_ref().map(|groups| {
-        exchange::exchange(&seat_figures, groups, &group.transitions, &group.interruptions)
+        exchange::exchange(
+            &seat_figures,
+            groups,
+            &group.transitions,
+            &group.interruptions,
+        )
     });
     let lead_up_ms = options.lead_up_ms.unwrap_or(decisions::DEFAULT_LEAD_UP_MS);
-    let decisions = decisions::decisions(session, &by_seat, &seat_figures, lead_up_ms, roster_groups.is_some());
+    let decisions = decisions::decisions(
+        session,
+        &by_seat,
+        &seat_figures,
+        lead_up_ms,
+        roster_groups.is_some(),
+    );
 
     SessionFigures {
         source: session.source.clone(),

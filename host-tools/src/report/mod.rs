@@ -20,6 +20,7 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
+use crate::metrics::exchange::{self, ExchangeTrend};
 use crate::metrics::trend::{trend, TrendFigure};
 use crate::metrics::{analyse, Options, SessionFigures};
 use crate::roster::Roster;
@@ -87,6 +88,10 @@ pub struct Report {
     pub sessions: Vec<SessionFigures>,
     /// Each session figure across sessions (empty with one session).
     pub trend: Vec<TrendFigure>,
+    /// The E-I index of each session per roster dimension (with two or
+    /// more sessions and a roster).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub exchange_trend: Option<ExchangeTrend>,
 }
 
 impl Report {
@@ -126,6 +131,7 @@ impl Report {
             } else {
                 Vec::new()
             },
+            exchange_trend: (sessions.len() >= 2 && roster).then(|| exchange::trend(&sessions)),
             sessions,
         }
     }
