@@ -365,7 +365,11 @@ fn decisions_and_exchange_from_an_import() {
     )
     .unwrap();
     let decisions = dir.join("decisions.txt");
-    std::fs::write(&decisions, "# agreed on the budget\nmeeting 30\n100.0\n200\n").unwrap();
+    std::fs::write(
+        &decisions,
+        "# agreed on the budget\nmeeting 30\n100.0\n200\n",
+    )
+    .unwrap();
     let out = tabletalk(&[
         "import",
         "rttm",
@@ -376,7 +380,11 @@ fn decisions_and_exchange_from_an_import() {
         dir.to_str().unwrap(),
     ]);
     assert!(out.status.success(), "{}", stderr(&out));
-    assert!(stderr(&out).contains("1 decision time(s) outside"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("1 decision time(s) outside"),
+        "{}",
+        stderr(&out)
+    );
     let roster = dir.join("roster.toml");
     std::fs::write(
         &roster,
@@ -404,9 +412,15 @@ fn decisions_and_exchange_from_an_import() {
     let s = &json["sessions"][0];
     let d = s["decisions"].as_array().unwrap();
     assert_eq!(d.len(), 2);
-    assert_eq!((d[0]["at_ms"].as_u64(), d[0]["lead_up_ms"].as_u64()), (Some(30_000), Some(30_000)));
+    assert_eq!(
+        (d[0]["at_ms"].as_u64(), d[0]["lead_up_ms"].as_u64()),
+        (Some(30_000), Some(30_000))
+    );
     assert_eq!(d[0]["seats"][0]["speaking_ms"], 30_000);
-    assert_eq!((d[1]["at_ms"].as_u64(), d[1]["lead_up_ms"].as_u64()), (Some(100_000), Some(50_000)));
+    assert_eq!(
+        (d[1]["at_ms"].as_u64(), d[1]["lead_up_ms"].as_u64()),
+        (Some(100_000), Some(50_000))
+    );
     assert_eq!(d[1]["seats"][1]["speaking_ms"], 40_000);
     assert_eq!(d[1]["seats"][1]["share"], 0.8);
     let trust = d[1]["groups"]["organisation"]
@@ -423,6 +437,12 @@ fn decisions_and_exchange_from_an_import() {
     assert_eq!(e["interruptions"], serde_json::json!([[0, 0], [0, 0]]));
     assert_eq!(e["ei_index"], 1.0);
     let html = report("html");
-    assert!(html.contains("The floor passed across organisations 100% of the time"), "{html}");
-    assert!(html.contains("In the 50 seconds before decision 2, trust spoke 80% of the time."), "{html}");
+    assert!(
+        html.contains("The floor passed across organisations 100% of the time"),
+        "{html}"
+    );
+    assert!(
+        html.contains("In the 50 seconds before decision 2, trust spoke 80% of the time."),
+        "{html}"
+    );
 }

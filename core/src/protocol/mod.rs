@@ -58,12 +58,12 @@ pub use error::{Error, ErrorCode};
 pub use handler::{DeviceBackend, DeviceHandler, DeviceIdentity, SessionRead};
 pub use message::{
     decode_device_frame, decode_request, ClockSet, DeviceFrame, DeviceInfo, EraseScope, LiveUpdate,
-    ProtocolVersion, RecordingState, Request, RequestFrame, Response, SessionChecksum, SessionData,
-    SessionId, SessionInfo, SessionPage, Status, SESSIONS_PER_PAGE,
+    Mark, ProtocolVersion, RecordingState, Request, RequestFrame, Response, SessionChecksum,
+    SessionData, SessionId, SessionInfo, SessionPage, Status, SESSIONS_PER_PAGE,
 };
 
 /// The protocol version this code speaks.
-pub const PROTOCOL_VERSION: ProtocolVersion = ProtocolVersion { major: 1, minor: 0 };
+pub const PROTOCOL_VERSION: ProtocolVersion = ProtocolVersion { major: 1, minor: 1 };
 
 /// The most session bytes one read returns.
 pub const MAX_CHUNK: usize = 512;

@@ -1,5 +1,5 @@
 //! `tabletalk device …`: talk to a table device over USB — status, list,
-//! pull, erase, config, set-time, live.
+//! pull, erase, config, set-time, live, mark.
 //!
 //! Every subcommand runs against a [`DeviceClient`] through [`execute`], so
 //! the tests drive them over an in-memory pipe to a simulated device.
@@ -11,7 +11,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use anyhow::Context;
 use clap::Subcommand;
 use tabletalk_core::protocol::{
-    DeviceConfig, EraseScope, FullPolicy, RecordingState, SessionId, SessionInfo,
+    DeviceConfig, EraseScope, ErrorCode, FullPolicy, Mark, RecordingState, SessionId, SessionInfo,
 };
 use tabletalk_core::seat::SeatId;
 
@@ -20,7 +20,7 @@ use crate::device::live::LiveBoard;
 use crate::device::naming::{bytes, clock_duration, session_file_name, utc_readable};
 use crate::device::pull::{self, PullOptions, PullOutcome};
 use crate::device::transport::{choose_port, find_devices};
-use crate::device::{DeviceClient, LinkOptions, SerialTransport, Transport};
+use crate::device::{DeviceClient, DeviceError, LinkOptions, SerialTransport, Transport};
 use crate::error::CliError;
 
 /// Arguments of `tabletalk device`.
@@ -136,6 +136,26 @@ pub enum DeviceCommand {
         #[arg(long)]
         plain: bool,
     },
+    /// Mark a decision (or an agenda point) in the meeting being recorded,
+    /// now, as the facilitator's double (or single) press would.
+    ///
+    /// `tabletalk report` then says who spoke in the lead-up to each
+    /// decision. Sent once and never repeated: if the device does not
+    /// answer, check `tabletalk device live` before marking again.
+    Mark {
+        /// What to mark.
+        #[arg(value_enum)]
+        what: MarkWhat,
+    },
+}
+
+/// What `tabletalk device mark` sets.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum MarkWhat {
+    /// A decision was made.
+    Decision,
+    /// A new agenda point begins.
+    Agenda,
 }
 
 /// `--when-full` values.
@@ -269,6 +289,24 @@ pub fn execute<T: Transport>(
         DeviceCommand::Live { duration, plain } => {
             let duration = duration.map(|s| Duration::from_secs_f64(s.max(0.0)));
             live(client, duration, *plain || !console.terminal, console)
+        }
+        DeviceCommand::Mark { what } => {
+            let (mark, name) = match what {
+                MarkWhat::Decision => (Mark::Decision, "decision"),
+                MarkWhat::Agenda => (Mark::Agenda, "agenda point"),
+            };
+            let session = client.mark(mark).map_err(|e| match e {
+                DeviceError::Refused {
+                    code: ErrorCode::Busy,
+                    ..
+                } => CliError::bad_input(format!(
+                    "no meeting is being recorded, so there is nothing to mark a {name} in"
+                ))
+                .into(),
+                other => anyhow::Error::from(other),
+            })?;
+            writeln!(console.out, "marked a {name} in session {}", session.0)?;
+            Ok(())
         }
     }
 }
