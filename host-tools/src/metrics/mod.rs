@@ -29,7 +29,6 @@ pub mod decisions;
 pub mod exchange;
 pub mod floor;
 pub mod groups;
-pub mod interruptions;
 pub mod overlap;
 pub mod speaking;
 pub mod timeline;
@@ -252,10 +251,11 @@ pub fn analyse(session: &Session, options: &Options, roster: Option<&Roster>) ->
     let backchannel_max_ms = options
         .backchannel_max_ms
         .unwrap_or(u64::from(session.params.turns.backchannel_max_ms));
-    let flags = backchannels::classify(&by_seat, backchannel_max_ms);
-    let floor_seats = backchannels::without(&by_seat, &flags);
-    let floor = floor::floor(&timeline::partition(&floor_seats), &floor_seats);
-    let interruptions = interruptions::interruptions(&floor_seats, &floor);
+    let resets: Vec<u64> = session.marked_pauses().iter().map(|p| p.0).collect();
+    let floor = floor::floor(&by_seat, backchannel_max_ms, &resets);
+    let flags = &floor.backchannels;
+    let floor_seats = backchannels::without(&by_seat, flags);
+    let interruptions = &floor.interruptions;
     let floor_turns = floor::floor_turns(&floor, seats);
 
     let total_speaking: u64 = speaking.iter().map(|s| s.speaking_ms).sum();
@@ -295,15 +295,7 @@ pub fn analyse(session: &Session, options: &Options, roster: Option<&Roster>) ->
 
     let speaking_values: Vec<f64> = speaking.iter().map(|s| s.speaking_ms as f64).collect();
     let turn_values: Vec<f64> = speaking.iter().map(|s| f64::from(s.turns)).collect();
-    let mut interruption_matrix = vec![vec![0u32; seats]; seats];
-    for i in &interruptions {
-        if let Some(cell) = interruption_matrix
-            .get_mut(i.by)
-            .and_then(|r| r.get_mut(i.of))
-        {
-            *cell += 1;
-        }
-    }
+    let interruption_matrix = floor::interruption_counts(&floor, seats);
     let transitions = floor::transition_counts(&floor, seats);
     let mut onsets: Vec<u64> = floor_seats.iter().flatten().map(|s| s.0).collect();
     onsets.sort_unstable();
