@@ -677,7 +677,7 @@ fn live<T: Transport>(
     console: &mut Console<'_>,
 ) -> anyhow::Result<()> {
     let config = client.config()?;
-    let mut board = LiveBoard::with_seats(config.seats.iter().map(|s| s.seat.index()));
+    let mut board = LiveBoard::for_config(&config);
     client.subscribe(true)?;
     let started = Instant::now();
     let mut last_frame = Instant::now();
