@@ -67,6 +67,8 @@ pub struct Parameters {
     pub backchannel_max_ms: Option<u64>,
     /// `--window` when given.
     pub window_ms: Option<u64>,
+    /// `--lead-up` when given (else 5 minutes).
+    pub lead_up_ms: Option<u64>,
     /// Whether a roster was applied.
     pub roster: bool,
 }
@@ -123,6 +125,7 @@ impl Report {
             parameters: Parameters {
                 backchannel_max_ms: options.backchannel_max_ms,
                 window_ms: options.window_ms,
+                lead_up_ms: options.lead_up_ms,
                 roster,
             },
             inputs,
