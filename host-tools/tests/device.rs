@@ -464,6 +464,8 @@ fn live_stream_reaches_the_terminal() {
     let command = DeviceCommand::Live {
         duration: Some(0.8),
         plain: true,
+        serve: None,
+        roster: None,
     };
     let text = run(&mut client, command, None).unwrap();
     let sim = pusher.join().unwrap();
@@ -499,6 +501,8 @@ fn live_on_a_terminal_redraws_in_place() {
     let command = DeviceCommand::Live {
         duration: Some(0.5),
         plain: false,
+        serve: None,
+        roster: None,
     };
     execute(&mut client, &command, &mut console).unwrap();
     let text = String::from_utf8(out).unwrap();
