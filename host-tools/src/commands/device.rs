@@ -745,8 +745,10 @@ pub fn live<T: Transport>(
             page.server.publish(serve::state_json(board, page.names));
         }
     };
-    publish(&board);
     client.subscribe(true)?;
+    // Published once subscribed: a page (or a test) seeing the seats knows
+    // the device's updates are on their way.
+    publish(&board);
     let started = Instant::now();
     let mut last_frame = Instant::now();
     let mut drawn_lines = 0usize;

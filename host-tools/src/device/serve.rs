@@ -3,9 +3,8 @@
 //!
 //! [`LiveServer`] answers plain HTTP/1.1 on one address (loopback unless
 //! the user names another): `/` is a self-contained page (inline CSS and
-//! script, nothing fetched from anywhere else), `/events` a Server-Sent
-//! Events stream of the board as JSON, one message per change, `/state`
-//! the latest JSON once. The numbers are the [`LiveBoard`]'s, which are the
+//! script, nothing fetched from anywhere else), `/events` Server-Sent
+//! Events of the board as JSON, one per change, `/state` the latest JSON. The numbers are the [`LiveBoard`]'s, which are the
 //! core's live figures, the ones behind the device's LEDs: each seat's
 //! share and share against its fair share, who holds the floor, who has
 //! not spoken yet and how long since each seat last spoke.
@@ -24,9 +23,11 @@ use super::live::LiveBoard;
 /// Where `--serve` listens when no address is given: this computer only.
 pub const DEFAULT_ADDR: &str = "127.0.0.1:8765";
 
-/// How long an idle event stream waits before a keep-alive comment (which
-/// also notices a closed page).
-const KEEP_ALIVE: Duration = Duration::from_secs(1);
+/// How long an event request from an up-to-date page waits for a change.
+const KEEP_ALIVE: Duration = Duration::from_millis(250);
+
+/// How soon a page asks again after each event (ms).
+const RETRY_MS: u32 = 250;
 
 /// The page, with its style and script inline.
 const PAGE: &str = include_str!("live_page.html");
@@ -192,7 +193,7 @@ fn answer(mut stream: TcpStream, shared: &Shared) -> io::Result<()> {
             let state = shared.state().1.clone();
             respond(&mut stream, "200 OK", "application/json", &state)
         }
-        Some("/events") => events(stream, shared),
+        Some("/events") => events(stream, shared, last_event_id(&head)),
         Some(_) => respond(&mut stream, "404 Not Found", "text/plain", "not found\n"),
         None => respond(
             &mut stream,
@@ -212,36 +213,37 @@ fn respond(stream: &mut TcpStream, status: &str, kind: &str, body: &str) -> io::
     stream.flush()
 }
 
-/// A Server-Sent Events stream: the current state at once, then each new
-/// one, until the page goes away or the server stops.
-fn events(mut stream: TcpStream, shared: &Shared) -> io::Result<()> {
-    stream.write_all(
-        b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nCache-Control: no-store\r\nConnection: keep-alive\r\n\r\n",
-    )?;
-    let mut sent = None;
-    loop {
-        let (version, state) = {
-            let mut guard = shared.state();
-            if sent == Some(guard.0) && !shared.stop.load(Ordering::Relaxed) {
-                guard = shared
-                    .changed
-                    .wait_timeout(guard, KEEP_ALIVE)
-                    .unwrap_or_else(PoisonError::into_inner)
-                    .0;
-            }
-            (guard.0, guard.1.clone())
-        };
-        if shared.stop.load(Ordering::Relaxed) {
-            return Ok(());
+/// The `Last-Event-ID` a reconnecting page sends: the version it has.
+fn last_event_id(head: &str) -> Option<u64> {
+    head.lines()
+        .filter_map(|line| line.split_once(':'))
+        .find(|(name, _)| name.trim().eq_ignore_ascii_case("last-event-id"))
+        .and_then(|(_, value)| value.trim().parse().ok())
+}
+
+/// One Server-Sent Event, then the connection closes and the page's
+/// `EventSource` reconnects (`retry`), saying which version it has: a new
+/// page gets the state at once, one that is up to date waits for the next
+/// change (at most [`KEEP_ALIVE`]). Short-lived responses keep every
+/// connection bounded and let a browser finish loading the page.
+fn events(mut stream: TcpStream, shared: &Shared, last: Option<u64>) -> io::Result<()> {
+    let (version, state) = {
+        let mut guard = shared.state();
+        if last == Some(guard.0) && !shared.stop.load(Ordering::Relaxed) {
+            guard = shared
+                .changed
+                .wait_timeout(guard, KEEP_ALIVE)
+                .unwrap_or_else(PoisonError::into_inner)
+                .0;
         }
-        if sent == Some(version) {
-            stream.write_all(b": keep-alive\n\n")?;
-        } else {
-            write!(stream, "data: {state}\n\n")?;
-            sent = Some(version);
-        }
-        stream.flush()?;
-    }
+        (guard.0, guard.1.clone())
+    };
+    let body = if last == Some(version) {
+        format!("retry: {RETRY_MS}\n: nothing new\n\n")
+    } else {
+        format!("retry: {RETRY_MS}\nid: {version}\ndata: {state}\n\n")
+    };
+    respond(&mut stream, "200 OK", "text/event-stream", &body)
 }
 
 #[cfg(test)]
@@ -251,6 +253,18 @@ mod tests {
     use tabletalk_core::protocol::LiveUpdate;
     use tabletalk_core::seat::SeatId;
     use tabletalk_core::turns::{Event, TurnEnd};
+
+    #[test]
+    fn last_event_ids() {
+        assert_eq!(
+            last_event_id("GET /events HTTP/1.1\r\nLast-Event-ID: 12\r\n\r\n"),
+            Some(12)
+        );
+        assert_eq!(
+            last_event_id("GET /events HTTP/1.1\r\nHost: x\r\n\r\n"),
+            None
+        );
+    }
 
     #[test]
     fn request_paths() {
@@ -313,5 +327,11 @@ mod tests {
         assert!(!page.contains("http://") && !page.contains("https://"));
         assert!(get("/state").ends_with("{\"seats\":[],\"probe\":7}"));
         assert!(get("/nothing").starts_with("HTTP/1.1 404"));
+        let event = get("/events");
+        assert!(event.contains("text/event-stream"), "{event}");
+        assert!(
+            event.ends_with("id: 1\ndata: {\"seats\":[],\"probe\":7}\n\n"),
+            "{event}"
+        );
     }
 }
