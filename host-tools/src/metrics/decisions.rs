@@ -13,7 +13,7 @@ use serde::Serialize;
 
 use super::groups::{roster_groups, RosterGroups};
 use super::speaking::share;
-use super::timeline::clipped_length;
+use super::timeline::{clipped_length, starting_in};
 use super::SeatFigures;
 use crate::session::Session;
 use tabletalk_core::turns::MarkerKind;
@@ -73,7 +73,9 @@ pub fn decisions(
                     .iter()
                     .map(|seat| SeatFigures {
                         speaking_ms: speaking.get(seat.seat).copied().unwrap_or(0),
-                        turns: turns_starting(by_seat.get(seat.seat), from, to),
+                        turns: by_seat
+                            .get(seat.seat)
+                            .map_or(0, |s| starting_in(s, from, to)),
                         ..seat.clone()
                     })
                     .collect();
@@ -95,14 +97,6 @@ pub fn decisions(
             }
         })
         .collect()
-}
-
-fn turns_starting(stretches: Option<&Vec<(u64, u64)>>, from: u64, to: u64) -> u32 {
-    stretches.map_or(0, |s| {
-        let first = s.partition_point(|t| t.0 < from);
-        let end = s.partition_point(|t| t.0 < to);
-        u32::try_from(end.saturating_sub(first)).unwrap_or(u32::MAX)
-    })
 }
 
 #[cfg(test)]

@@ -60,10 +60,8 @@ fn matrix(page: &mut String, e: &GroupExchange) {
         .floor_passes
         .iter()
         .flatten()
-        .copied()
         .max()
-        .unwrap_or(0)
-        .max(1);
+        .map_or(1, |&m| m.max(1));
     page.push_str("<table class=\"exchange\"><tr><th class=\"l\">from \\ to</th>");
     for group in &e.groups {
         let _ = write!(page, "<th>{}</th>", escape(group));
