@@ -11,9 +11,9 @@ use tabletalk_tests::browser::{chromium, headless};
 use tabletalk::metrics::Options;
 use tabletalk::report::{html, Report};
 use tabletalk::roster::Roster;
-use tabletalk::rttm::{group_recordings, parse_rttm, parse_uem};
 use tabletalk::session::Session;
 use tabletalk_core::turns::{Event, MarkerKind};
+use tabletalk_eval::rttm::{group_recordings, parse_rttm, parse_uem};
 
 fn fixture(path: &str) -> String {
     std::fs::read_to_string(
@@ -40,7 +40,10 @@ fn sessions() -> Vec<Session> {
             fixture(uem)
         };
         for recording in group_recordings(&parse_rttm(&rttm).unwrap(), &parse_uem(&uem).unwrap()) {
-            sessions.push(recording.ticked(1).session(&recording));
+            sessions.push(tabletalk::annotation::session(
+                &recording.ticked(1),
+                &recording,
+            ));
         }
     }
     // Agenda points in the first meeting, as a facilitator would press them.
