@@ -273,4 +273,28 @@ mod tests {
         assert_eq!(sector.floor_passes, [vec![2]]);
         assert_eq!(sector.ei_index, None);
     }
+
+    #[test]
+    fn the_trend_has_one_index_per_session() {
+        let with = |ei_index| {
+            let mut s = super::super::SessionFigures::empty();
+            s.exchange = Some(Exchange {
+                organisation: GroupExchange {
+                    ei_index,
+                    ..GroupExchange::default()
+                },
+                ..Exchange::default()
+            });
+            s
+        };
+        let sessions = [
+            with(Some(-0.5)),
+            super::super::SessionFigures::empty(),
+            with(None),
+            with(Some(1.0)),
+        ];
+        let t = trend(&sessions);
+        assert_eq!(t.organisation, [Some(-0.5), None, None, Some(1.0)]);
+        assert_eq!(t.role, [None; 4]);
+    }
 }
