@@ -366,8 +366,8 @@ impl Tally {
         self.total_missed += d * (n_miss - conf) as f64;
         self.total_false_alarm += d * (n_false - conf) as f64;
         self.total_confusion += d * conf as f64;
-        for r in 0..ref_on.len() {
-            if ref_on[r] {
+        for (r, &on) in ref_on.iter().enumerate() {
+            if on {
                 self.reference_time[r] += d;
             }
             if miss_set(r) {
