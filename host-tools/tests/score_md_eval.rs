@@ -4,23 +4,15 @@
 //! their own reference. Every expected number is md-eval's own output; how
 //! it was obtained: `tests/fixtures/score/README.md`.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
 
+use std::path::{Path, PathBuf};
+
+use common::tabletalk;
 use serde_json::Value;
 
-fn tabletalk(args: &[&str], dir: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_tabletalk"))
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .unwrap_or_else(|e| panic!("running tabletalk: {e}"))
-}
-
 fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("tabletalk-md-eval-{name}-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
-    dir
+    common::scratch(&format!("md-eval-{name}"))
 }
 
 fn fixtures() -> PathBuf {
@@ -105,130 +97,90 @@ fn case(name: &str, files: &[(&str, &str)]) -> PathBuf {
     dir
 }
 
-const A_20_25: &str = "SPEAKER r 1 20 5 <NA> <NA> A <NA> <NA>\n";
-
-#[test]
-fn a_uem_start_shifts_neither_reference_nor_log() {
-    // md-eval -u: 5 s scored speaker time, no error.
-    let dir = case("shift", &[("r.rttm", A_20_25), ("r.uem", "r 1 10 100\n")]);
-    import("r.rttm", &dir);
-    let json = score_json(&["--ref", "r.rttm", "--uem", "r.uem", "logs/r.ttlog"], &dir);
-    let want = MdEval {
-        scored_speaker: 5.0,
-        missed: 0.0,
-        false_alarm: 0.0,
-        confusion: 0.0,
-    };
-    assert_equals_md_eval(&json, &want);
-    assert_eq!(json["scored_s"], 90.0);
-    std::fs::remove_dir_all(&dir).ok();
+/// One line of RTTM: speaker `who` of recording `r` from `start` for
+/// `duration` seconds.
+fn line(start: f64, duration: f64, who: &str) -> String {
+    format!("SPEAKER r 1 {start} {duration} <NA> <NA> {who} <NA> <NA>\n")
 }
 
-#[test]
-fn only_the_uem_stretches_are_scored() {
-    // The log talks through the gap 4–6 s that the UEM leaves out: md-eval
-    // scores 8 s of speech, no false alarm.
+/// A hand-made case: `reference` (RTTM), the log imported from `hypothesis`
+/// (RTTM), and `options` of `score`; md-eval gave `scored_speaker` s of
+/// speaker time and no error. Returns the JSON.
+fn check(
+    name: &str,
+    reference: &str,
+    hypothesis: &str,
+    options: &[&str],
+    scored_speaker: f64,
+) -> Value {
     let dir = case(
-        "gaps",
+        name,
         &[
-            (
-                "r.rttm",
-                "SPEAKER r 1 0 4 <NA> <NA> A <NA> <NA>\nSPEAKER r 1 6 4 <NA> <NA> A <NA> <NA>\n",
-            ),
-            ("h.rttm", "SPEAKER r 1 0 10 <NA> <NA> A <NA> <NA>\n"),
-            ("r.uem", "r 1 0 4\nr 1 6 10\n"),
-        ],
-    );
-    import("h.rttm", &dir);
-    let json = score_json(&["--ref", "r.rttm", "--uem", "r.uem", "logs/r.ttlog"], &dir);
-    let want = MdEval {
-        scored_speaker: 8.0,
-        missed: 0.0,
-        false_alarm: 0.0,
-        confusion: 0.0,
-    };
-    assert_equals_md_eval(&json, &want);
-    assert_eq!(json["scored_s"], 8.0);
-    std::fs::remove_dir_all(&dir).ok();
-}
-
-#[test]
-fn every_reference_segment_boundary_gets_a_collar_and_a_uem_cut_none() {
-    // Touching segments [0,5] and [5,10], hypothesis [0,10], -c 0.25:
-    // md-eval 9.0 s (a collar at 5 s too).
-    let dir = case(
-        "collar",
-        &[
-            (
-                "r.rttm",
-                "SPEAKER r 1 0 5 <NA> <NA> A <NA> <NA>\nSPEAKER r 1 5 5 <NA> <NA> A <NA> <NA>\n",
-            ),
-            ("h.rttm", "SPEAKER r 1 0 10 <NA> <NA> A <NA> <NA>\n"),
-            ("cut.rttm", "SPEAKER r 1 0 10 <NA> <NA> A <NA> <NA>\n"),
+            ("r.rttm", reference),
+            ("h.rttm", hypothesis),
+            ("r.uem", "r 1 10 100\n"),
+            ("gaps.uem", "r 1 0 4\nr 1 6 10\n"),
             ("cut.uem", "r 1 2 8\n"),
         ],
     );
     import("h.rttm", &dir);
-    let json = score_json(
-        &["--ref", "r.rttm", "--collar", "0.25", "logs/r.ttlog"],
-        &dir,
-    );
-    let want = MdEval {
-        scored_speaker: 9.0,
-        missed: 0.0,
-        false_alarm: 0.0,
-        confusion: 0.0,
-    };
-    assert_equals_md_eval(&json, &want);
-    // Reference [0,10] cut by the UEM to [2,8], -c 0.25: md-eval 6.0 s (no
-    // collar at 2 s or 8 s).
-    let json = score_json(
-        &[
-            "--ref",
-            "cut.rttm",
-            "--uem",
-            "cut.uem",
-            "--collar",
-            "0.25",
-            "logs/r.ttlog",
-        ],
-        &dir,
-    );
-    let want = MdEval {
-        scored_speaker: 6.0,
-        missed: 0.0,
-        false_alarm: 0.0,
-        confusion: 0.0,
-    };
-    assert_equals_md_eval(&json, &want);
+    let mut args = vec!["--ref", "r.rttm"];
+    args.extend(options);
+    args.push("logs/r.ttlog");
+    let json = score_json(&args, &dir);
+    assert_equals_md_eval(&json, &md(scored_speaker, 0.0, 0.0, 0.0));
     std::fs::remove_dir_all(&dir).ok();
+    json
+}
+
+#[test]
+fn a_uem_start_shifts_neither_reference_nor_log() {
+    let a = line(20.0, 5.0, "A");
+    let json = check("shift", &a, &a, &["--uem", "r.uem"], 5.0);
+    assert_eq!(json["scored_s"], 90.0);
+}
+
+#[test]
+fn only_the_uem_stretches_are_scored() {
+    // The log talks through the gap 4–6 s that the UEM leaves out: no false
+    // alarm.
+    let reference = line(0.0, 4.0, "A") + &line(6.0, 4.0, "A");
+    let json = check(
+        "gaps",
+        &reference,
+        &line(0.0, 10.0, "A"),
+        &["--uem", "gaps.uem"],
+        8.0,
+    );
+    assert_eq!(json["scored_s"], 8.0);
+}
+
+#[test]
+fn every_reference_segment_boundary_gets_a_collar_and_a_uem_cut_none() {
+    let whole = line(0.0, 10.0, "A");
+    // Touching segments [0,5] and [5,10]: a collar at 5 s too.
+    let touching = line(0.0, 5.0, "A") + &line(5.0, 5.0, "A");
+    check("touch", &touching, &whole, &["--collar", "0.25"], 9.0);
+    // [0,10] cut by the UEM to [2,8]: no collar at 2 s or 8 s.
+    let options = ["--uem", "cut.uem", "--collar", "0.25"];
+    check("cut", &whole, &whole, &options, 6.0);
 }
 
 #[test]
 fn without_a_uem_the_reference_extent_is_scored() {
-    // Reference 2–10 s, log 0–12 s: md-eval scores 8 s, no false alarm.
-    let dir = case(
+    // Reference 2–10 s, log 0–12 s: no false alarm.
+    check(
         "extent",
-        &[
-            ("r.rttm", "SPEAKER r 1 2 8 <NA> <NA> A <NA> <NA>\n"),
-            ("h.rttm", "SPEAKER r 1 0 12 <NA> <NA> A <NA> <NA>\n"),
-        ],
+        &line(2.0, 8.0, "A"),
+        &line(0.0, 12.0, "A"),
+        &[],
+        8.0,
     );
-    import("h.rttm", &dir);
-    let json = score_json(&["--ref", "r.rttm", "logs/r.ttlog"], &dir);
-    let want = MdEval {
-        scored_speaker: 8.0,
-        missed: 0.0,
-        false_alarm: 0.0,
-        confusion: 0.0,
-    };
-    assert_equals_md_eval(&json, &want);
-    std::fs::remove_dir_all(&dir).ok();
 }
 
 #[test]
 fn nothing_scored_is_said_not_rated_zero() {
-    let dir = case("nothing", &[("r.rttm", A_20_25)]);
+    let dir = case("nothing", &[("r.rttm", &line(20.0, 5.0, "A"))]);
     import("r.rttm", &dir);
     let args = [
         "score",

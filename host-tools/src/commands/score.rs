@@ -162,10 +162,8 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         .enumerate()
         .map(|(i, label)| {
             let segments = recording
-                .segments
-                .iter()
-                .filter(|seg| seg.0 == i)
-                .map(|&(_, start, end)| (ms(start), ms(end)))
+                .segments_of(i)
+                .map(|(start, end)| (ms(start), ms(end)))
                 .collect();
             Track::new(label.clone(), segments)
         })
