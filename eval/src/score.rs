@@ -234,19 +234,8 @@ pub fn score(reference: &[Track], detected: &[Track], options: &ScoreOptions) ->
     let region = scored_region(reference, options.region.as_deref());
     let reference_in: Vec<Track> = reference.iter().map(|t| t.within(&region)).collect();
     let detected_in: Vec<Track> = detected.iter().map(|t| t.within(&region)).collect();
-    let (mut seat_of, mapped_by_label) = map_speakers(&reference_in, &detected_in, options.mapping);
-    seat_of.resize(reference.len(), None);
-    let mut speaker_of = vec![None; detected.len()];
-    for (r, s) in seat_of.iter().enumerate() {
-        if let Some(&s) = s.as_ref() {
-            speaker_of[s] = Some(r);
-        }
-    }
-    let pairing = Pairing {
-        seat_of,
-        speaker_of,
-        by_label: mapped_by_label,
-    };
+    let (seat_of, by_label) = map_speakers(&reference_in, &detected_in, options.mapping);
+    let pairing = Pairing::new(seat_of, reference.len(), detected.len(), by_label);
     let scored = without_collars(&region, reference, options.collar_ms);
     let tally = Tally::count(&scored, &reference_in, &detected_in, &pairing);
     tally.into_score(&reference_in, &detected_in, &pairing, &scored)
@@ -260,6 +249,24 @@ struct Pairing {
     speaker_of: Vec<Option<usize>>,
     /// Whether the pairing came from labels.
     by_label: bool,
+}
+
+impl Pairing {
+    /// The pairing of [`map_speakers`], for `speakers` and `seats`.
+    fn new(mut seat_of: Vec<Option<usize>>, speakers: usize, seats: usize, by_label: bool) -> Self {
+        seat_of.resize(speakers, None);
+        let mut speaker_of = vec![None; seats];
+        for (r, s) in seat_of.iter().enumerate() {
+            if let Some(slot) = s.and_then(|s| speaker_of.get_mut(s)) {
+                *slot = Some(r);
+            }
+        }
+        Pairing {
+            seat_of,
+            speaker_of,
+            by_label,
+        }
+    }
 }
 
 /// The scored stretches before collars: `given` unioned, or the reference's
