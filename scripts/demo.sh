@@ -15,7 +15,7 @@ mkdir -p "$out"
 
 echo "== 1. simulate a 10-minute, 4-person meeting through the device core"
 "$tabletalk" simulate --meeting demo --minutes 10 --seed 7 \
-  --out "$out/demo.ttlog" --ref-out "$out/demo-truth.rttm"
+  -o "$out/demo.ttlog" --ref-out "$out/demo-truth.rttm"
 
 echo "== 2. the participation report"
 "$tabletalk" report "$out/demo.ttlog" --window 5m

@@ -241,6 +241,8 @@ impl core::fmt::Display for EngineError {
     }
 }
 
+impl core::error::Error for EngineError {}
+
 /// Why an input call was refused (nothing was changed).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
@@ -261,6 +263,8 @@ impl core::fmt::Display for InputError {
         })
     }
 }
+
+impl core::error::Error for InputError {}
 
 /// Counters of things that went wrong without stopping the engine.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

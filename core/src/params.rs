@@ -248,6 +248,8 @@ impl core::fmt::Display for ParamError {
     }
 }
 
+impl core::error::Error for ParamError {}
+
 impl DetectionParams {
     /// Checks that the engine can run with these parameters.
     ///

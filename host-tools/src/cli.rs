@@ -47,6 +47,21 @@ pub enum Command {
     /// Simulate a meeting's microphones (a demo, an AMI meeting, any RTTM),
     /// run them through the device's core and write a log.
     Simulate(commands::simulate::Args),
+    /// Print a shell's completion script (bash, zsh, fish, elvish,
+    /// powershell).
+    Completions(commands::shell::CompletionsArgs),
+    /// Print the manual page (roff), or write one per command.
+    Man(commands::shell::ManArgs),
+}
+
+/// `--format text|json` for commands that print either.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum TextOrJson {
+    /// For people.
+    #[default]
+    Text,
+    /// For scripts: one JSON document.
+    Json,
 }
 
 /// Runs the parsed command line.
@@ -62,5 +77,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Evaluate(args) => commands::evaluate::run(args),
         Command::Replay(args) => commands::replay::run(args),
         Command::Simulate(args) => commands::simulate::run(args),
+        Command::Completions(args) => commands::shell::completions(args),
+        Command::Man(args) => commands::shell::man(args),
     }
 }

@@ -9,7 +9,7 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::from(error::exit::OK),
         Err(err) => {
             let code = error::exit_code(&err);
-            eprintln!("tabletalk: {err:#}");
+            tabletalk::diag::error(format_args!("{err:#}"));
             ExitCode::from(code)
         }
     }

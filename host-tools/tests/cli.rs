@@ -240,8 +240,28 @@ fn not_a_log_is_one_line_and_exit_code_2() {
             assert!(!message.contains("panicked"));
         }
     }
-    let missing = tabletalk(&["report", "no/such/file.ttlog"]);
-    assert_eq!(missing.status.code(), Some(2));
+    // A missing input is an I/O error, exit code 1, as documented.
+    for command in [
+        &["report"][..],
+        &["decode"],
+        &["export", "rttm"],
+        &["batch", "-o", "x.csv"],
+    ] {
+        let mut args = command.to_vec();
+        args.push("no/such/file.ttlog");
+        let missing = tabletalk(&args);
+        assert_eq!(
+            missing.status.code(),
+            Some(1),
+            "{args:?}: {}",
+            stderr(&missing)
+        );
+        assert!(
+            stderr(&missing).contains("no/such/file.ttlog"),
+            "{}",
+            stderr(&missing)
+        );
+    }
 }
 
 #[test]

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
-use tabletalk::commands::device::{execute, Console, DeviceCommand};
+use tabletalk::commands::device::{execute, Console, DeviceCommand, FormatArg};
 use tabletalk::device::client::LinkOptions;
 use tabletalk::device::pipe::{duplex, PipeEnd};
 use tabletalk::device::simulator::{Faults, MemoryDevice, SimulatedDevice};
@@ -140,7 +140,7 @@ fn files_in(dir: &Path) -> Vec<String> {
 
 fn pull_command(out: &Path, erase_after: bool) -> DeviceCommand {
     DeviceCommand::Pull {
-        out: out.to_owned(),
+        out_dir: out.to_owned(),
         sessions: vec![],
         erase_after,
     }
@@ -151,7 +151,14 @@ fn status_and_set_time() {
     let (sim, mut client) = start(device_with_sessions());
     assert_eq!(client.info().name.as_str(), "table 3");
 
-    let text = run(&mut client, DeviceCommand::Status { json: false }, None).unwrap();
+    let text = run(
+        &mut client,
+        DeviceCommand::Status {
+            format: FormatArg::default(),
+        },
+        None,
+    )
+    .unwrap();
     assert!(text.contains("table 3, id e660c0ffee001234"), "{text}");
     assert!(text.contains("3 session(s)"), "{text}");
     assert!(text.contains("clock    not set"), "{text}");
@@ -160,7 +167,14 @@ fn status_and_set_time() {
     assert!(text.contains("had not been set since power-up"), "{text}");
     assert!(sim.with_device(|d| d.clock.is_set()));
 
-    let json = run(&mut client, DeviceCommand::Status { json: true }, None).unwrap();
+    let json = run(
+        &mut client,
+        DeviceCommand::Status {
+            format: FormatArg::JSON,
+        },
+        None,
+    )
+    .unwrap();
     let value: serde_json::Value = serde_json::from_str(&json).unwrap();
     assert_eq!(value["sessions"], 3);
     assert_eq!(value["state"], "idle");
@@ -178,7 +192,14 @@ fn status_and_set_time() {
 #[test]
 fn list_shows_sessions_and_their_file_names() {
     let (_sim, mut client) = start(device_with_sessions());
-    let text = run(&mut client, DeviceCommand::List { json: false }, None).unwrap();
+    let text = run(
+        &mut client,
+        DeviceCommand::List {
+            format: FormatArg::default(),
+        },
+        None,
+    )
+    .unwrap();
     assert!(
         text.contains("table-3_2024-05-01T09-30-12Z.ttlog"),
         "{text}"
@@ -190,7 +211,14 @@ fn list_shows_sessions_and_their_file_names() {
     assert!(text.contains("(clock not set)"), "{text}");
     assert!(text.contains("table-3_session-00003.ttlog"), "{text}");
 
-    let json = run(&mut client, DeviceCommand::List { json: true }, None).unwrap();
+    let json = run(
+        &mut client,
+        DeviceCommand::List {
+            format: FormatArg::JSON,
+        },
+        None,
+    )
+    .unwrap();
     let rows: Vec<serde_json::Value> = serde_json::from_str(&json).unwrap();
     assert_eq!(rows.len(), 3);
     assert_eq!(rows[2]["id"], 3);
@@ -452,32 +480,28 @@ fn live_stream_reaches_the_terminal() {
             speaking: 0b100,
         },
     ];
-    // The device sends once the laptop has subscribed.
-    let pusher = std::thread::spawn(move || {
-        std::thread::sleep(Duration::from_millis(300));
-        for update in updates {
-            sim.push_live(update);
-        }
-        std::thread::sleep(Duration::from_millis(900));
-        sim
-    });
+    // The simulated device holds these until the laptop subscribes, then
+    // sends them at once: no sleep decides whether they arrive in time.
+    for update in updates {
+        sim.push_live(update);
+    }
     let command = DeviceCommand::Live {
-        duration: Some(0.8),
+        duration: Some(2.0),
         plain: true,
         serve: None,
         roster: None,
     };
     let text = run(&mut client, command, None).unwrap();
-    let sim = pusher.join().unwrap();
     assert!(text.contains("0:00 seat 1 starts speaking"), "{text}");
     assert!(text.contains("0:20 seat 1 stops after 20.0 s"), "{text}");
     assert!(text.contains("session 5  meeting time 0:31"), "{text}");
     assert!(text.contains("◀ speaking, has the floor"), "{text}");
     assert!(!text.contains("lost"), "{text}");
 
-    // After `live` the laptop unsubscribed: nothing more arrives.
+    // After `live` the laptop unsubscribed: the device keeps what it has.
     sim.push_live(updates[1]);
-    assert_eq!(client.next_live(Duration::from_millis(200)).unwrap(), None);
+    client.status().unwrap(); // a round trip: anything sent would be here now
+    assert_eq!(client.next_live(Duration::ZERO).unwrap(), None);
 }
 
 #[test]
@@ -655,7 +679,7 @@ fn device_errors_are_reported() {
     );
     let dir = scratch_dir("missing");
     let command = DeviceCommand::Pull {
-        out: dir.clone(),
+        out_dir: dir.clone(),
         sessions: vec![42],
         erase_after: true,
     };
@@ -736,6 +760,106 @@ fn run_pty_pull<T: Transport>(client: &mut DeviceClient<T>, dir: &Path) {
     .unwrap();
     assert_eq!(report.outcomes.len(), 3);
     assert!(report.outcomes.iter().all(|o| o.is_on_disk()), "{report:?}");
+}
+
+/// A device that answers every session listing with a full page of new
+/// ids and `more = true`, for ever: `list` and `pull` stop with a clear
+/// error after a bounded number of sessions instead of running and growing.
+#[test]
+fn a_device_that_always_lists_more_is_bounded() {
+    use tabletalk::device::client::MAX_LISTED_SESSIONS;
+    use tabletalk_core::protocol::{Request, SessionInfo, SessionPage, PROTOCOL_VERSION};
+
+    let (host, mut dev) = duplex();
+    let fake = std::thread::spawn(move || {
+        let mut decoder = frame::MessageDecoder::new();
+        let mut buf = [0u8; 256];
+        let mut next_id = 1u32;
+        let mut pages = 0usize;
+        // Serves until the laptop hangs up.
+        while let Ok(n) = dev.receive(&mut buf, Duration::from_secs(5)) {
+            let mut input = &buf[..n];
+            while let Some(Ok(message)) = decoder.feed(&mut input) {
+                let request = tabletalk_core::protocol::decode_request(message).unwrap();
+                let response = match request.request {
+                    Request::Hello { .. } => Response::Hello(DeviceInfo {
+                        protocol: PROTOCOL_VERSION,
+                        device_id: 7,
+                        firmware: heapless::String::new(),
+                        name: heapless::String::new(),
+                        max_chunk: 512,
+                    }),
+                    Request::ListSessions { .. } => {
+                        pages += 1;
+                        let mut sessions = heapless::Vec::new();
+                        while sessions
+                            .push(SessionInfo {
+                                id: SessionId(next_id),
+                                start_unix_ms: None,
+                                len: 100,
+                                recording: false,
+                                truncated: false,
+                            })
+                            .is_ok()
+                        {
+                            next_id += 1;
+                        }
+                        Response::Sessions(SessionPage {
+                            sessions,
+                            more: true,
+                        })
+                    }
+                    other => panic!("unexpected request {other:?}"),
+                };
+                let reply = DeviceFrame::Reply {
+                    id: request.id,
+                    response,
+                };
+                let mut out = [0u8; MAX_FRAME];
+                if dev.send(frame::encode(&reply, &mut out).unwrap()).is_err() {
+                    return pages;
+                }
+            }
+        }
+        pages
+    });
+    let mut client = DeviceClient::connect(host, fast()).expect("connects");
+    let err = run(
+        &mut client,
+        DeviceCommand::List {
+            format: FormatArg::default(),
+        },
+        None,
+    )
+    .unwrap_err();
+    assert!(err.to_string().contains("still says more follow"), "{err}");
+    let dir = scratch_dir("endless");
+    let err = run(&mut client, pull_command(&dir, false), None).unwrap_err();
+    assert!(err.to_string().contains("still says more follow"), "{err}");
+    assert!(files_in(&dir).is_empty());
+    drop(client);
+    let pages = fake.join().unwrap();
+    let per_listing = MAX_LISTED_SESSIONS / tabletalk_core::protocol::SESSIONS_PER_PAGE;
+    assert_eq!(pages, 2 * per_listing);
+    fs::remove_dir_all(dir).unwrap();
+}
+
+/// A device name holding terminal escapes is shown escaped, not obeyed.
+#[test]
+fn a_device_name_with_escapes_reaches_the_terminal_escaped() {
+    let mut device = device_with_sessions();
+    device.config.name = heapless::String::try_from("t\x1b[2J\x07").unwrap();
+    let (_sim, mut client) = start(device);
+    let text = run(
+        &mut client,
+        DeviceCommand::Status {
+            format: FormatArg::default(),
+        },
+        None,
+    )
+    .unwrap();
+    assert!(!text.contains(['\x1b', '\x07']), "{text:?}");
+    assert!(text.contains("t\\e[2J\\x07"), "{text}");
 }
 
 #[test]

@@ -1,5 +1,8 @@
 //! Hostile and damaged bytes never panic the laptop side: decoding, the
 //! session model and every metric and report format take whatever survives.
+//! What survives is real: damage never invents a turn (every turn decoded
+//! from a damaged log is a turn of the intact one), and every report format
+//! renders whatever decodes, the JSON with one entry per session.
 
 use proptest::prelude::*;
 use tabletalk::logs::{decode, encode_session, SessionSpec};
@@ -27,8 +30,20 @@ fn valid_log() -> Vec<u8> {
     encode_session(&spec, &turns, &markers, 13_000).unwrap()
 }
 
-fn everything(bytes: &[u8]) {
-    if let Ok(log) = decode(bytes, "fuzz") {
+/// A log's turns as (seat, start, end) in ms.
+fn turns(log: &tabletalk::logs::LoadedLog) -> Vec<(usize, u64, u64)> {
+    log.sessions
+        .iter()
+        .flat_map(|s| s.turns.iter().map(|t| (t.seat, t.start_ms, t.end_ms)))
+        .collect()
+}
+
+/// Decodes and reports `bytes` in every format; returns the turns decoded.
+fn everything(bytes: &[u8]) -> Vec<(usize, u64, u64)> {
+    let Ok(log) = decode(bytes, "fuzz") else {
+        return Vec::new();
+    };
+    {
         let _ = log.warning();
         let options = Options {
             window_ms: Some(1000),
@@ -45,7 +60,30 @@ fn everything(bytes: &[u8]) {
         ] {
             let mut out = Vec::new();
             render(&report, &log.sessions, format, &mut out).unwrap();
+            assert!(!out.is_empty(), "{format:?} rendered nothing");
+            if format == Format::Json {
+                let json: serde_json::Value = serde_json::from_slice(&out).unwrap();
+                assert_eq!(
+                    json["sessions"].as_array().map(Vec::len),
+                    Some(log.sessions.len())
+                );
+            }
         }
+    }
+    turns(&log)
+}
+
+/// Every turn decoded from damaged bytes is a turn of the intact log.
+fn only_real_turns(decoded: &[(usize, u64, u64)]) {
+    static REAL: std::sync::OnceLock<std::collections::HashSet<(usize, u64, u64)>> =
+        std::sync::OnceLock::new();
+    let real = REAL.get_or_init(|| {
+        turns(&decode(&valid_log(), "intact").unwrap())
+            .into_iter()
+            .collect()
+    });
+    for turn in decoded {
+        assert!(real.contains(turn), "invented turn {turn:?}");
     }
 }
 
@@ -64,7 +102,9 @@ proptest! {
         for (at, mask) in flips {
             bytes[at % len] ^= mask;
         }
-        everything(&bytes);
+        let decoded = everything(&bytes);
+        prop_assert!(decoded.len() <= 300);
+        only_real_turns(&decoded);
     }
 
     #[test]
@@ -73,7 +113,7 @@ proptest! {
         let (cut, from) = (cut % log.len(), from % log.len());
         let mut bytes = log[..cut].to_vec();
         bytes.extend_from_slice(&log[from..]);
-        everything(&bytes);
+        only_real_turns(&everything(&bytes));
     }
 }
 

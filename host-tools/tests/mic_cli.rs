@@ -167,28 +167,37 @@ fn bad_input_is_a_one_line_error_with_exit_code_2() {
 fn evaluate_runs_on_the_fixtures_and_prints_the_targets() {
     let dir = scratch("eval");
     let data = fixtures();
-    let out = tabletalk(
-        &[
-            "evaluate",
-            "--data",
-            data.to_str().unwrap_or_default(),
-            "--meetings",
-            "2",
-            "--start",
-            "5",
-            "--minutes",
-            "0.5",
-            "--jobs",
-            "2",
-        ],
-        &dir,
-    );
-    assert!(
-        out.status.success(),
+    let quick = [
+        "evaluate",
+        "--data",
+        data.to_str().unwrap_or_default(),
+        "--meetings",
+        "2",
+        "--start",
+        "5",
+        "--minutes",
+        "0.5",
+        "--jobs",
+        "2",
+    ];
+    let out = tabletalk(&quick, &dir);
+    // Exit 1 exactly when a target is missed, with the missed ones named.
+    let text = String::from_utf8_lossy(&out.stdout);
+    let missed = text.lines().filter(|l| l.ends_with("FAIL")).count();
+    let expected = if missed > 0 { 1 } else { 0 };
+    assert_eq!(
+        out.status.code(),
+        Some(expected),
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let text = String::from_utf8_lossy(&out.stdout);
+    if missed > 0 {
+        let message = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            message.contains(&format!("{missed} of 3 targets not met")),
+            "{message}"
+        );
+    }
     for needle in [
         "core (tabletalk)",
         "Open Badges, threshold 42",
@@ -199,6 +208,14 @@ fn evaluate_runs_on_the_fixtures_and_prints_the_targets() {
     ] {
         assert!(text.contains(needle), "missing {needle:?} in:\n{text}");
     }
+    let json = tabletalk(&[&quick[..], &["--format", "json"]].concat(), &dir);
+    let value: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(value["schema"], "tabletalk.evaluate");
+    let targets = value["targets"].as_array().unwrap();
+    assert_eq!(targets.len(), 3);
+    let failed = targets.iter().filter(|t| t["met"] == false).count();
+    assert_eq!(failed, missed, "{value}");
+    assert_eq!(json.status.code(), Some(expected));
     let out = tabletalk(
         &["evaluate", "--data", dir.to_str().unwrap_or_default()],
         &dir,

@@ -484,8 +484,11 @@ fn times_at_the_end_of_the_64_bit_range_are_reported_not_overflowed() {
     }
 }
 
+/// 20 000 sessions in one file are all read and reported, within 2 GiB.
+/// (How long it takes is a figure, printed here and measured by
+/// `cargo bench -p tabletalk --bench report`; no test asserts speed.)
 #[test]
-fn a_flood_of_sessions_is_read_in_time_linear_in_the_file() {
+fn a_flood_of_sessions_is_read_whole_within_bounded_memory() {
     let dir = scratch("flood");
     let payload = header_payload();
     // 20 000 sessions: the same header under 20 000 session numbers.
@@ -511,9 +514,18 @@ fn a_flood_of_sessions_is_read_in_time_linear_in_the_file() {
             out_file.to_str().unwrap(),
         ],
         2048,
-        60,
+        // Only a guard against a hang, far above any machine's time.
+        900,
     );
     assert!(out.status.success(), "{}", stderr(&out));
+    let csv = fs::read_to_string(&out_file).unwrap();
+    let sessions = csv.lines().filter(|l| l.starts_with("session,")).count();
+    assert_eq!(
+        sessions,
+        20_000,
+        "{}",
+        csv.lines().next().unwrap_or_default()
+    );
     eprintln!(
         "20 000 sessions ({} bytes) reported in {took:?}",
         bytes.len()
@@ -673,7 +685,7 @@ fn pull_never_writes_outside_its_folder() {
             confirm: &mut confirm,
         };
         let command = DeviceCommand::Pull {
-            out: out.clone(),
+            out_dir: out.clone(),
             sessions: vec![],
             erase_after: false,
         };

@@ -7,4 +7,9 @@
 # Cost: a release build of `tabletalk` (shared with other steps), then ~2 s.
 set -euo pipefail
 cargo build --release --locked -q -p tabletalk
-./target/release/tabletalk evaluate --data tests/fixtures/mic --start 5 --minutes 3 --per-meeting
+# `evaluate` exits 1 when a target is missed: on 3-minute excerpts that is a
+# figure to read here, not a failure of this step (the regression checks are
+# in tests/mic_eval.rs); any other failure (2: bad usage or data) is.
+status=0
+./target/release/tabletalk evaluate --data tests/fixtures/mic --start 5 --minutes 3 --per-meeting || status=$?
+[ "$status" -le 1 ]

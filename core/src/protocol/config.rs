@@ -106,6 +106,8 @@ impl core::fmt::Display for ConfigProblem {
     }
 }
 
+impl core::error::Error for ConfigProblem {}
+
 impl DeviceConfig {
     /// Checks what the protocol itself can check; a device may refuse more
     /// (e.g. a channel its board does not have).

@@ -46,6 +46,8 @@ impl fmt::Display for Error {
     }
 }
 
+impl core::error::Error for Error {}
+
 /// Why a device refused a request: the body of an error response.
 ///
 /// On the wire a single byte (see `docs/device-protocol.md`). Codes are
@@ -130,3 +132,5 @@ impl fmt::Display for ErrorCode {
         }
     }
 }
+
+impl core::error::Error for ErrorCode {}

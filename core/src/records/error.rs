@@ -90,6 +90,8 @@ impl core::fmt::Display for Error {
     }
 }
 
+impl core::error::Error for Error {}
+
 impl From<postcard::Error> for Error {
     fn from(e: postcard::Error) -> Self {
         match e {

@@ -86,3 +86,5 @@ impl<E: core::fmt::Debug> core::fmt::Display for StoreError<E> {
         }
     }
 }
+
+impl<E: core::fmt::Debug> core::error::Error for StoreError<E> {}

@@ -19,6 +19,18 @@ pub enum RamFlashError {
     NotAligned,
 }
 
+impl core::fmt::Display for RamFlashError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(match self {
+            RamFlashError::PowerCut => "the power was cut",
+            RamFlashError::OutOfBounds => "beyond the end of the flash",
+            RamFlashError::NotAligned => "not aligned to the write or erase size",
+        })
+    }
+}
+
+impl core::error::Error for RamFlashError {}
+
 impl NorFlashError for RamFlashError {
     fn kind(&self) -> NorFlashErrorKind {
         match self {

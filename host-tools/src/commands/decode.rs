@@ -7,7 +7,6 @@
 //! known, in ms (`at_ms`, `start_ms`, `end_ms`).
 
 use std::collections::HashMap;
-use std::io::Write;
 use std::path::PathBuf;
 
 use serde_json::{json, Value};
@@ -15,6 +14,7 @@ use tabletalk_core::log::{Item, LogReader};
 use tabletalk_core::records::{Record, SessionId, StoreEvent};
 
 use crate::error::CliError;
+use crate::output::Target;
 
 /// Arguments of `tabletalk decode`.
 #[derive(Debug, clap::Args)]
@@ -25,7 +25,7 @@ Example:
 Damaged frames appear as {\"record\":\"damaged\",...} lines and are counted in a
 warning on stderr; exit code 2 when nothing in the file decodes.")]
 pub struct Args {
-    /// The log file to decode.
+    /// The log file to decode (`-`: standard input).
     pub log: PathBuf,
 }
 
@@ -140,26 +140,14 @@ pub fn lines(bytes: &[u8], name: &str) -> Result<(Vec<Value>, usize), CliError> 
 /// # Errors
 /// I/O (exit 1); not a log (exit 2).
 pub fn run(args: Args) -> anyhow::Result<()> {
-    let bytes = std::fs::read(&args.log)
-        .map_err(|e| CliError::failure(format!("cannot read {}: {e}", args.log.display())))?;
-    let name = args.log.display().to_string();
+    let (bytes, name) = crate::inputs::read_bytes(&args.log)?;
     let (lines, damaged) = lines(&bytes, &name)?;
-    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-    let written = lines
-        .iter()
-        .try_for_each(|line| writeln!(out, "{line}"))
-        .and_then(|()| out.flush());
-    match written {
-        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
-            return Err(CliError::failure(format!("cannot write: {e}")).into())
-        }
-        _ => {}
-    }
+    Target::Stdout.write_with(|out| lines.iter().try_for_each(|line| writeln!(out, "{line}")))?;
     if damaged > 0 {
-        eprintln!(
-            "tabletalk: warning: {name}: {damaged} damaged frame{} (see the \"damaged\" lines); everything intact was decoded",
+        crate::diag::warn(format_args!(
+            "{name}: {damaged} damaged frame{} (see the \"damaged\" lines); everything intact was decoded",
             if damaged == 1 { "" } else { "s" }
-        );
+        ));
     }
     Ok(())
 }

@@ -15,6 +15,7 @@ use tabletalk_core::protocol::{
 };
 use tabletalk_core::seat::{SeatId, MAX_SEATS};
 
+use crate::cli::TextOrJson;
 use crate::device::config_file::{self, ConfigEdits};
 use crate::device::live::LiveBoard;
 use crate::device::naming::{bytes, clock_duration, session_file_name, utc_readable};
@@ -22,6 +23,7 @@ use crate::device::pull::{self, PullOptions, PullOutcome};
 use crate::device::serve::{self, LiveServer};
 use crate::device::transport::{choose_port, find_devices};
 use crate::device::{DeviceClient, DeviceError, LinkOptions, SerialTransport, Transport};
+use crate::diag::printable;
 use crate::error::CliError;
 use crate::roster::Roster;
 
@@ -34,14 +36,15 @@ The device is found automatically when exactly one tabletalk device is plugged i
 
 Typical use after a meeting:
   tabletalk device status
-  tabletalk device pull --out meetings/ --erase-after")]
+  tabletalk device pull --out-dir meetings/ --erase-after
+  tabletalk device status --format json | jq .store_used")]
 pub struct Args {
     /// The device's serial port [default: the one tabletalk device plugged in].
     #[arg(long, global = true, value_name = "PATH")]
     pub port: Option<String>,
 
     /// Seconds to wait for each reply; a request is tried 3 times.
-    #[arg(long, global = true, value_name = "SECONDS", default_value_t = 2.0)]
+    #[arg(long, global = true, value_name = "SECONDS", default_value_t = 2.0, value_parser = crate::flags::within(0.05, 600.0))]
     pub timeout: f64,
 
     /// What to do.
@@ -55,16 +58,16 @@ pub enum DeviceCommand {
     /// Show what the device is doing: recording or not, how full its store
     /// is, whether its clock is set.
     Status {
-        /// Print JSON instead of text.
-        #[arg(long)]
-        json: bool,
+        /// How to print it.
+        #[command(flatten)]
+        format: FormatArg,
     },
     /// List the sessions stored on the device, with the file name `pull`
     /// would give each.
     List {
-        /// Print JSON instead of text.
-        #[arg(long)]
-        json: bool,
+        /// How to print it.
+        #[command(flatten)]
+        format: FormatArg,
     },
     /// Copy sessions to log files named by device and start time.
     ///
@@ -74,8 +77,14 @@ pub enum DeviceCommand {
     /// device unless --erase-after is given.
     Pull {
         /// Folder for the log files (created if missing).
-        #[arg(long, short, value_name = "DIR", default_value = ".")]
-        out: PathBuf,
+        #[arg(
+            long = "out-dir",
+            visible_alias = "out",
+            short_alias = 'o',
+            value_name = "DIR",
+            default_value = "."
+        )]
+        out_dir: PathBuf,
         /// Only this session (repeatable); see `tabletalk device list`.
         #[arg(long = "session", value_name = "ID")]
         sessions: Vec<u32>,
@@ -131,7 +140,7 @@ pub enum DeviceCommand {
     /// share against the fair share, who holds the floor. Ctrl-C stops.
     Live {
         /// Stop after this many seconds.
-        #[arg(long = "for", value_name = "SECONDS")]
+        #[arg(long = "for", value_name = "SECONDS", value_parser = crate::flags::within(0.0, 1e9))]
         duration: Option<f64>,
         /// Print one line per event instead of redrawing (the default when
         /// the output is not a terminal).
@@ -168,6 +177,29 @@ pub enum MarkWhat {
     Decision,
     /// A new agenda point begins.
     Agenda,
+}
+
+/// `--format text|json` (and, as before, `--json`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::Args)]
+pub struct FormatArg {
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = TextOrJson::Text)]
+    pub format: TextOrJson,
+    /// Same as --format json.
+    #[arg(long, hide = true)]
+    pub json: bool,
+}
+
+impl FormatArg {
+    /// JSON output.
+    pub const JSON: FormatArg = FormatArg {
+        format: TextOrJson::Json,
+        json: false,
+    };
+
+    fn is_json(self) -> bool {
+        self.json || self.format == TextOrJson::Json
+    }
 }
 
 /// `--when-full` values.
@@ -215,7 +247,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         anyhow::anyhow!("cannot open {port}: {err}{hint}")
     })?;
     let options = LinkOptions {
-        timeout: Duration::from_secs_f64(args.timeout.clamp(0.05, 600.0)),
+        timeout: Duration::from_secs_f64(args.timeout),
         ..LinkOptions::default()
     };
     let mut client = DeviceClient::connect(transport, options)?;
@@ -246,15 +278,15 @@ pub fn execute<T: Transport>(
     console: &mut Console<'_>,
 ) -> anyhow::Result<()> {
     match command {
-        DeviceCommand::Status { json } => status(client, *json, console),
-        DeviceCommand::List { json } => list(client, *json, console),
+        DeviceCommand::Status { format } => status(client, format.is_json(), console),
+        DeviceCommand::List { format } => list(client, format.is_json(), console),
         DeviceCommand::Pull {
-            out,
+            out_dir,
             sessions,
             erase_after,
         } => {
             let options = PullOptions {
-                out_dir: out.clone(),
+                out_dir: out_dir.clone(),
                 only: sessions.iter().copied().map(SessionId).collect(),
                 erase_after: *erase_after,
             };
@@ -304,7 +336,7 @@ pub fn execute<T: Transport>(
             serve: address,
             roster,
         } => {
-            let duration = duration.map(|s| Duration::from_secs_f64(s.max(0.0)));
+            let duration = duration.map(Duration::from_secs_f64);
             let page = match address {
                 Some(address) => {
                     let names = match roster {
@@ -400,13 +432,13 @@ fn status<T: Transport>(
     let name = if info.name.is_empty() {
         "(no name)".to_owned()
     } else {
-        info.name.to_string()
+        printable(&info.name).into_owned()
     };
     writeln!(
         out,
         "device   {name}, id {:016x}, firmware {}, protocol {}, on {}",
         info.device_id,
-        info.firmware,
+        printable(&info.firmware),
         info.protocol,
         client.port()
     )?;
@@ -455,7 +487,7 @@ fn status<T: Transport>(
             out,
             "clock    {} ({})",
             utc_readable(unix_ms),
-            describe_offset(offset)
+            ClockOffset::of(offset).against("this computer")
         )?,
         _ => writeln!(
             out,
@@ -465,15 +497,36 @@ fn status<T: Transport>(
     Ok(())
 }
 
-/// `0.3 s behind this computer`.
-fn describe_offset(offset_ms: i64) -> String {
-    let secs = offset_ms.unsigned_abs() as f64 / 1000.0;
-    if offset_ms.unsigned_abs() < 500 {
-        "in step with this computer".to_owned()
-    } else if offset_ms < 0 {
-        format!("{secs:.1} s behind this computer")
-    } else {
-        format!("{secs:.1} s ahead of this computer")
+/// How a device's clock stands against this computer's.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum ClockOffset {
+    /// Within half a second.
+    InStep,
+    /// Behind by this many seconds.
+    Behind(f64),
+    /// Ahead by this many seconds.
+    Ahead(f64),
+}
+
+impl ClockOffset {
+    fn of(offset_ms: i64) -> Self {
+        let secs = offset_ms.unsigned_abs() as f64 / 1000.0;
+        if offset_ms.unsigned_abs() < 500 {
+            ClockOffset::InStep
+        } else if offset_ms < 0 {
+            ClockOffset::Behind(secs)
+        } else {
+            ClockOffset::Ahead(secs)
+        }
+    }
+
+    /// `0.3 s behind this computer`, `in step with this computer`.
+    fn against(self, other: &str) -> String {
+        match self {
+            ClockOffset::InStep => format!("in step with {other}"),
+            ClockOffset::Behind(secs) => format!("{secs:.1} s behind {other}"),
+            ClockOffset::Ahead(secs) => format!("{secs:.1} s ahead of {other}"),
+        }
     }
 }
 
@@ -616,7 +669,7 @@ fn erase<T: Transport>(
         return Ok(());
     }
     let total: u64 = doomed.iter().map(|s| u64::from(s.len)).sum();
-    let label = client.info().name.to_string();
+    let label = printable(&client.info().name).into_owned();
     let question = format!(
         "Erase {} session(s) ({}, ids {}–{}) from {}? This cannot be undone.",
         doomed.len(),
@@ -670,7 +723,7 @@ fn config<T: Transport>(
             if stored != config {
                 anyhow::bail!("the device stored a different configuration than sent");
             }
-            eprintln!("configuration stored on the device");
+            crate::diag::note("configuration stored on the device");
             stored
         }
     };
@@ -684,18 +737,13 @@ fn set_time<T: Transport>(
 ) -> anyhow::Result<()> {
     let now = unix_now_ms();
     let set = client.set_clock(now)?;
-    let before = match set.previous_unix_ms {
-        Some(previous) => {
-            describe_offset(previous as i64 - now as i64).replace("this computer", "it")
-        }
+    let before = match set
+        .previous_unix_ms
+        .map(|p| ClockOffset::of(p as i64 - now as i64))
+    {
         None => "it had not been set since power-up".to_owned(),
-    };
-    let before = if before.starts_with("in step") {
-        "it was already right".to_owned()
-    } else if before.starts_with("it had") {
-        before
-    } else {
-        format!("it was {before}")
+        Some(ClockOffset::InStep) => "it was already right".to_owned(),
+        Some(offset) => format!("it was {}", offset.against("it")),
     };
     writeln!(
         console.out,

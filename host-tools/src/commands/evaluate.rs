@@ -9,6 +9,9 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use rayon::prelude::*;
 
+use crate::cli::TextOrJson;
+use crate::error::CliError;
+use crate::output::Target;
 use tabletalk_eval::config::detection_params;
 use tabletalk_eval::corpus::{self, Meeting, Split};
 use tabletalk_eval::evaluation::{
@@ -25,6 +28,9 @@ use tabletalk_eval::tuning;
   tabletalk evaluate --meetings 4 --minutes 3   a quick look (what CI runs)
   tabletalk evaluate --split dev --set mic.hangover_ms=500
 
+Exit codes: 0 every target met, 1 a target failed (or I/O), 2 bad usage.
+  tabletalk evaluate --meetings 4 --minutes 3 --format json | jq .targets
+
 Definitions of every figure: docs/mic-evaluation.md.")]
 pub struct Args {
     /// The shared data folder (with ami/rttm and ami/uem). By default
@@ -37,10 +43,10 @@ pub struct Args {
     pub meetings: Option<usize>,
     /// Only M minutes of each meeting (default: whole meetings), from
     /// --start.
-    #[arg(long, value_name = "M")]
+    #[arg(long, value_name = "M", value_parser = crate::flags::within(0.001, crate::commands::simulate::MAX_MINUTES))]
     pub minutes: Option<f64>,
     /// Skip this many minutes at the start of each meeting (setup, silence).
-    #[arg(long, default_value_t = 0.0, value_name = "M")]
+    #[arg(long, default_value_t = 0.0, value_name = "M", value_parser = crate::flags::non_negative)]
     pub start: f64,
     /// Which AMI list: train (used for tuning), dev (held out), or all.
     #[arg(long, value_enum, default_value_t = SplitArg::All)]
@@ -56,7 +62,7 @@ pub struct Args {
     #[arg(long = "set", value_name = "KEY=VALUE")]
     pub set: Vec<String>,
     /// Collar per side around reference boundaries, in seconds.
-    #[arg(long, default_value_t = 0.0, value_name = "SECONDS")]
+    #[arg(long, default_value_t = 0.0, value_name = "SECONDS", value_parser = crate::flags::non_negative)]
     pub collar: f64,
     /// Threads (default: all cores).
     #[arg(long, value_name = "N")]
@@ -64,6 +70,10 @@ pub struct Args {
     /// Also print every meeting's figures.
     #[arg(long)]
     pub per_meeting: bool,
+    /// Output format: the text report, or one JSON object with the
+    /// summary and the targets.
+    #[arg(long, value_enum, default_value_t = TextOrJson::Text)]
+    pub format: TextOrJson,
     /// Tune: try every combination of these values (repeatable, e.g.
     /// --tune mic.hangover_ms=300,400,600) on the train meetings of the
     /// selection, rank them, then check the best on the dev meetings (held
@@ -165,16 +175,108 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         eprintln!();
     }
     let wall = started.elapsed();
-    let mut out = std::io::stdout().lock();
-    print_report(
-        &mut out,
-        &results,
-        &settings,
-        wall,
-        threads,
-        args.per_meeting,
-    )?;
+    let all: Vec<&MeetingResult> = results.iter().collect();
+    let summary = evaluation::summarize(&all, &settings.thresholds);
+    let checks = targets(&summary);
+    Target::Stdout.write_with(|mut out| match args.format {
+        TextOrJson::Text => print_report(
+            &mut out,
+            &results,
+            &settings,
+            wall,
+            threads,
+            args.per_meeting,
+        ),
+        TextOrJson::Json => {
+            let json = summary_json(&summary, &checks, &settings);
+            writeln!(out, "{}", serde_json::to_string_pretty(&json)?)
+        }
+    })?;
+    let failed: Vec<&str> = checks.iter().filter(|c| !c.met).map(|c| c.name).collect();
+    if !failed.is_empty() {
+        return Err(CliError::failure(format!(
+            "{} of {} targets not met: {}",
+            failed.len(),
+            checks.len(),
+            failed.join("; ")
+        ))
+        .into());
+    }
     Ok(())
+}
+
+/// One target of the evaluation and whether it is met.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct TargetCheck {
+    /// What is asked, for people.
+    pub name: &'static str,
+    /// The core's figure.
+    pub value: f64,
+    /// The bound.
+    pub limit: f64,
+    /// `value ≤ limit` (`at_most`) or `value ≥ limit` (`at_least`).
+    pub bound: &'static str,
+    /// Whether the core meets it.
+    pub met: bool,
+}
+
+/// The targets the microphone mode is held to (docs/mic-evaluation.md).
+pub fn targets(s: &Summary) -> Vec<TargetCheck> {
+    let at_most = |name, value: f64, limit: f64| TargetCheck {
+        name,
+        value,
+        limit,
+        bound: "at_most",
+        met: value <= limit,
+    };
+    let share = s.core_share.fraction();
+    vec![
+        at_most(
+            "error ≤ ½ of the tuned baseline",
+            s.core.rate(),
+            0.5 * s.tuned.rate(),
+        ),
+        at_most(
+            "error ≤ ½ of the baseline",
+            s.core.rate(),
+            0.5 * s.baseline.rate(),
+        ),
+        TargetCheck {
+            name: "share within ±3 pp in ≥ 95 %",
+            value: share,
+            limit: 0.95,
+            bound: "at_least",
+            met: share >= 0.95,
+        },
+    ]
+}
+
+fn summary_json(s: &Summary, checks: &[TargetCheck], settings: &Settings) -> serde_json::Value {
+    let totals = |t: &evaluation::ErrorTotals, share: &evaluation::ShareTally| {
+        serde_json::json!({
+            "reference_ms": t.reference_ms,
+            "missed_ms": t.missed_ms,
+            "false_alarm_ms": t.false_alarm_ms,
+            "confusion_ms": t.confusion_ms,
+            "error_rate": t.rate(),
+            "share_within": share.within,
+            "share_total": share.total,
+        })
+    };
+    serde_json::json!({
+        "schema": "tabletalk.evaluate",
+        "meetings": s.meetings,
+        "duration_ms": s.duration_ms,
+        "seed": settings.scene.seed,
+        "collar_ms": settings.collar_ms,
+        "share_tolerance_pp": SHARE_TOLERANCE_PP,
+        "core": totals(&s.core, &s.core_share),
+        "baseline": totals(&s.baseline, &s.baseline_share),
+        "tuned_baseline": totals(&s.tuned, &s.tuned_share),
+        "tuned_threshold": s.tuned_threshold,
+        "targets": checks,
+        "targets_met": checks.iter().all(|c| c.met),
+    })
 }
 
 /// Runs every meeting through the core with `params` (and the baseline).
@@ -346,27 +448,21 @@ pub fn print_report(
     )?;
     summary_rows(out, &s)?;
     writeln!(out, "\ntargets")?;
-    let half = 0.5 * s.tuned.rate();
-    writeln!(
-        out,
-        "  error ≤ ½ of the tuned baseline   core {} vs ≤ {}   {}",
-        pct(s.core.rate()).trim(),
-        pct(half).trim(),
-        verdict(s.core.rate() <= half)
-    )?;
-    writeln!(
-        out,
-        "  error ≤ ½ of the baseline         core {} vs ≤ {}   {}",
-        pct(s.core.rate()).trim(),
-        pct(0.5 * s.baseline.rate()).trim(),
-        verdict(s.core.rate() <= 0.5 * s.baseline.rate())
-    )?;
-    writeln!(
-        out,
-        "  share within ±3 pp in ≥ 95 %      core {}            {}",
-        pct(s.core_share.fraction()).trim(),
-        verdict(s.core_share.fraction() >= 0.95)
-    )?;
+    for check in targets(&s) {
+        writeln!(
+            out,
+            "  {:<33} core {} vs {} {}   {}",
+            check.name,
+            pct(check.value).trim(),
+            if check.bound == "at_most" {
+                "≤"
+            } else {
+                "≥"
+            },
+            pct(check.limit).trim(),
+            verdict(check.met)
+        )?;
+    }
 
     for split in [Split::Train, Split::Dev] {
         let part: Vec<&MeetingResult> = results.iter().filter(|r| r.split == split).collect();

@@ -1,10 +1,10 @@
 //! `tabletalk export rttm LOG`: a log's turns as RTTM (and its extent as UEM).
 
-use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
-use crate::error::CliError;
-use crate::logs;
+use crate::diag::{self, printable};
+use crate::inputs;
+use crate::output::{refuse_clashes, Target};
 use tabletalk_eval::rttm::{format_seconds, write_segment};
 
 /// Arguments of `tabletalk export`.
@@ -26,10 +26,17 @@ pub enum What {
 
 /// Arguments of `tabletalk export rttm`.
 #[derive(Debug, clap::Args)]
+#[command(after_long_help = "\
+Examples:
+  tabletalk export rttm meeting.ttlog -o meeting.rttm --uem meeting.uem
+  tabletalk export rttm meeting.ttlog | grep ' FEE041 '
+  tabletalk score --ref truth.rttm meeting.ttlog     scores the same turns
+
+Both files are written whole or not at all; neither may be the log itself.")]
 pub struct RttmArgs {
-    /// The log.
+    /// The log (`-`: standard input).
     pub log: PathBuf,
-    /// Write to FILE instead of standard output.
+    /// Write to FILE instead of standard output (`-`: standard output).
     #[arg(short = 'o', long = "output", value_name = "FILE")]
     pub output: Option<PathBuf>,
     /// Also write each session's recorded extent (pauses left out) as UEM.
@@ -43,14 +50,26 @@ pub struct RttmArgs {
 /// Not a log (exit 2), I/O (exit 1).
 pub fn run(args: Args) -> anyhow::Result<()> {
     let What::Rttm(args) = args.what;
-    let log = logs::read(&args.log)?;
+    let target = Target::from_flag(args.output.as_deref());
+    let mut outputs = vec![target.file().unwrap_or(Path::new("-"))];
+    outputs.extend(args.uem.as_deref());
+    refuse_clashes(&[&args.log], &outputs)?;
+    let log = inputs::load(&args.log, &[])?;
     if let Some(warning) = log.warning() {
-        eprintln!("tabletalk: warning: {warning}");
+        diag::warn(warning);
     }
-    let stem = args.log.file_stem().map_or_else(
-        || "recording".to_owned(),
-        |s| s.to_string_lossy().into_owned(),
-    );
+    // RTTM fields are separated by white space: none may hold any.
+    let field = |text: &str| -> String {
+        text.chars()
+            .map(|c| if c.is_whitespace() { '_' } else { c })
+            .collect()
+    };
+    let stem = match args.log.file_stem() {
+        Some(stem) if args.log != Path::new(inputs::STDIN) => {
+            field(&printable(&stem.to_string_lossy()))
+        }
+        _ => "recording".to_owned(),
+    };
     let name = |i: usize| {
         if i == 0 {
             stem.clone()
@@ -69,6 +88,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
                 .and_then(|s| s.label.clone())
                 .filter(|l| !l.is_empty() && !l.contains(char::is_whitespace))
                 .unwrap_or_else(|| format!("seat{}", turn.seat));
+            let speaker = field(&speaker);
             write_segment(
                 &mut rttm,
                 &recording,
@@ -94,24 +114,9 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             from = b;
         }
     }
-    let write = |path: &Option<PathBuf>, bytes: &[u8]| -> Result<(), CliError> {
-        match path {
-            Some(path) => std::fs::write(path, bytes)
-                .map_err(|e| CliError::failure(format!("cannot write {}: {e}", path.display()))),
-            None => {
-                let mut out = std::io::stdout().lock();
-                match out.write_all(bytes).and_then(|()| out.flush()) {
-                    Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
-                        Err(CliError::failure(format!("cannot write: {e}")))
-                    }
-                    _ => Ok(()),
-                }
-            }
-        }
-    };
-    write(&args.output, &rttm)?;
+    target.write_with(|out| out.write_all(&rttm))?;
     if let Some(path) = &args.uem {
-        write(&Some(path.clone()), uem.as_bytes())?;
+        Target::from_flag(Some(path)).write_with(|out| out.write_all(uem.as_bytes()))?;
     }
     Ok(())
 }

@@ -7,8 +7,11 @@ use tabletalk_core::records::{SessionId, MAX_LABEL_LEN};
 use tabletalk_core::seat::InputKind;
 use tabletalk_core::turns::MarkerKind;
 
+use crate::diag::{self, printable};
 use crate::error::CliError;
+use crate::inputs::{read_text, read_uem};
 use crate::logs::{encode_session, SessionSpec, LOG_EXTENSION};
+use crate::output::{refuse_clashes, write_file};
 use crate::session::MAX_LOG_SEATS;
 use tabletalk_eval::rttm::{self, Recording};
 
@@ -29,6 +32,9 @@ pub enum What {
 Example:
   tabletalk import rttm ES2011a.rttm --uem ES2011a.uem --out-dir logs/
   tabletalk report logs/
+
+Prints the path of every log written, one a line, on standard output (a
+summary goes to standard error).
 
 Each speaker's segments become turns (their union: touching or overlapping
 segments merge); times are rounded to the nearest tick. With a UEM, the
@@ -210,13 +216,6 @@ pub fn outside_extent(recording: &Recording, decisions_us: &[u64]) -> usize {
         .count()
 }
 
-fn read_text(path: &Path) -> Result<String, CliError> {
-    let bytes = std::fs::read(path)
-        .map_err(|e| CliError::failure(format!("cannot read {}: {e}", path.display())))?;
-    String::from_utf8(bytes)
-        .map_err(|_| CliError::bad_input(format!("{}: not UTF-8 text", path.display())))
-}
-
 /// Runs `tabletalk import`.
 ///
 /// # Errors
@@ -226,8 +225,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let segments = rttm::parse_rttm(&read_text(&args.rttm)?)
         .map_err(|e| CliError::bad_input(format!("{}: {e}", args.rttm.display())))?;
     let uem = match &args.uem {
-        Some(path) => rttm::parse_uem(&read_text(path)?)
-            .map_err(|e| CliError::bad_input(format!("{}: {e}", path.display())))?,
+        Some(path) => read_uem(path)?,
         None => Vec::new(),
     };
     let decisions = match &args.decisions {
@@ -241,7 +239,9 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         .filter_map(|d| d.recording.as_deref())
         .filter(|name| !recordings.iter().any(|r| r.name == *name))
     {
-        eprintln!("tabletalk: warning: decisions name recording `{unknown}`, which the RTTM does not have (ignored)");
+        diag::warn(format_args!(
+            "decisions name recording `{unknown}`, which the RTTM does not have (ignored)"
+        ));
     }
     if recordings.is_empty() {
         return Err(CliError::bad_input(format!(
@@ -252,19 +252,33 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     }
     std::fs::create_dir_all(&args.out_dir)
         .map_err(|e| CliError::failure(format!("cannot create {}: {e}", args.out_dir.display())))?;
+    let mut inputs: Vec<&Path> = vec![&args.rttm];
+    inputs.extend(args.uem.as_deref());
+    inputs.extend(args.decisions.as_deref());
+    let paths: Vec<PathBuf> = recordings
+        .iter()
+        .map(|r| {
+            args.out_dir
+                .join(format!("{}.{LOG_EXTENSION}", file_stem(&r.name)))
+        })
+        .collect();
+    refuse_clashes(
+        &inputs,
+        &paths.iter().map(PathBuf::as_path).collect::<Vec<_>>(),
+    )?;
     let (mut written, mut turns, mut skipped) = (0usize, 0usize, 0usize);
-    for (number, recording) in recordings.iter().enumerate() {
+    for ((number, recording), path) in recordings.iter().enumerate().zip(&paths) {
         if !uem.is_empty() && recording.scored.is_empty() {
-            eprintln!(
-                "tabletalk: warning: {} is not in the UEM; its extent is taken from its segments",
+            diag::warn(format_args!(
+                "{} is not in the UEM; its extent is taken from its segments",
                 recording.name
-            );
+            ));
         }
         if let Some(long) = recording.speakers.iter().find(|s| s.len() > MAX_LABEL_LEN) {
-            eprintln!(
-                "tabletalk: warning: {}: speaker name `{long}` is longer than {MAX_LABEL_LEN} bytes and was shortened",
+            diag::warn(format_args!(
+                "{}: speaker name `{long}` is longer than {MAX_LABEL_LEN} bytes and was shortened",
                 recording.name
-            );
+            ));
         }
         let mine: Vec<u64> = decisions
             .iter()
@@ -273,10 +287,10 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             .collect();
         let outside = outside_extent(recording, &mine);
         if outside > 0 {
-            eprintln!(
-                "tabletalk: warning: {}: {outside} decision time(s) outside the recording's extent (left out)",
+            diag::warn(format_args!(
+                "{}: {outside} decision time(s) outside the recording's extent (left out)",
                 recording.name
-            );
+            ));
         }
         let bytes = match recording_log_with_decisions(
             recording,
@@ -286,21 +300,18 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         ) {
             Ok(bytes) => bytes,
             Err(message) => {
-                eprintln!("tabletalk: warning: {message} (skipped)");
+                diag::warn(format_args!("{message} (skipped)"));
                 skipped += 1;
                 continue;
             }
         };
-        let path = args
-            .out_dir
-            .join(format!("{}.{LOG_EXTENSION}", file_stem(&recording.name)));
-        std::fs::write(&path, bytes)
-            .map_err(|e| CliError::failure(format!("cannot write {}: {e}", path.display())))?;
+        write_file(path, &bytes)?;
+        println!("{}", printable(&path.display().to_string()));
         written += 1;
         turns += recording.segments.len();
     }
-    eprintln!(
-        "tabletalk: imported {written} recording{} ({turns} segments) into {}{}",
+    diag::note(format_args!(
+        "imported {written} recording{} ({turns} segments) into {}{}",
         if written == 1 { "" } else { "s" },
         args.out_dir.display(),
         if skipped > 0 {
@@ -308,7 +319,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         } else {
             String::new()
         }
-    );
+    ));
     if written == 0 {
         return Err(CliError::bad_input("nothing could be imported").into());
     }

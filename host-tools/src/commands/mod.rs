@@ -9,4 +9,5 @@ pub mod import;
 pub mod replay;
 pub mod report;
 pub mod score;
+pub mod shell;
 pub mod simulate;

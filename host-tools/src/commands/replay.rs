@@ -4,9 +4,9 @@
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use anyhow::Context;
-
+use crate::diag;
 use crate::error::CliError;
+use crate::output::{refuse_clashes, write_file};
 use tabletalk_eval::badge_meter::BADGE_UNIT_COUNTS;
 use tabletalk_eval::config::detection_params;
 use tabletalk_eval::openbadge;
@@ -16,9 +16,9 @@ use tabletalk_eval::sources::{parse_levels, LevelSource, SampleSource, WavSource
 /// Arguments of `tabletalk replay`.
 #[derive(Debug, clap::Args)]
 #[command(after_long_help = "Examples:
-  tabletalk replay --wav ana.wav ben.wav chloe.wav --out meeting.ttlog
-  tabletalk replay --levels levels.csv --rate 20 --level-scale 4 --out badges.ttlog
-  tabletalk replay --wav a.wav b.wav --config room.toml --set mic.hangover_ms=500 --out m.ttlog
+  tabletalk replay --wav ana.wav ben.wav chloe.wav -o meeting.ttlog
+  tabletalk replay --levels levels.csv --rate 20 --level-scale 4 -o badges.ttlog
+  tabletalk replay --wav a.wav b.wav --config room.toml --set mic.hangover_ms=500 -o m.ttlog
 
 Parameters: the core's defaults, then --config (TOML, any subset, e.g. \"[mic]\\nhangover_ms = 500\"), \
 then each --set. They are written into the log header, as on the device. \
@@ -44,13 +44,13 @@ pub struct Args {
     #[arg(long, value_name = "HUB_LOG")]
     pub openbadge: Option<PathBuf>,
     /// Rows per second of the --levels file.
-    #[arg(long, value_name = "HZ")]
+    #[arg(long, value_name = "HZ", value_parser = crate::flags::positive)]
     pub rate: Option<f64>,
     /// Multiply every level of the --levels file by this.
-    #[arg(long, default_value_t = 1.0, value_name = "FACTOR")]
+    #[arg(long, default_value_t = 1.0, value_name = "FACTOR", value_parser = crate::flags::non_negative)]
     pub level_scale: f64,
     /// Gain applied to the WAV audio before the ADC (dB).
-    #[arg(long, default_value_t = 0.0, value_name = "DB")]
+    #[arg(long, default_value_t = 0.0, value_name = "DB", value_parser = crate::flags::finite)]
     pub gain_db: f64,
     /// The ADC's full scale (4095: the RP2040's 12-bit ADC).
     #[arg(long, default_value_t = 4095, value_name = "N")]
@@ -66,8 +66,13 @@ pub struct Args {
     #[arg(long = "set", value_name = "KEY=VALUE")]
     pub set: Vec<String>,
     /// The log to write.
-    #[arg(long, short = 'o', value_name = "FILE.ttlog")]
-    pub out: PathBuf,
+    #[arg(
+        short = 'o',
+        long = "output",
+        visible_alias = "out",
+        value_name = "FILE.ttlog"
+    )]
+    pub output: PathBuf,
 }
 
 /// Reads `--config` (if any) and applies `--set`.
@@ -87,6 +92,11 @@ pub fn params_from(
 
 /// Runs `tabletalk replay`.
 pub fn run(args: Args) -> anyhow::Result<()> {
+    let mut inputs: Vec<&Path> = args.wav.iter().map(PathBuf::as_path).collect();
+    inputs.extend(args.levels.as_deref());
+    inputs.extend(args.openbadge.as_deref());
+    inputs.extend(args.config.as_deref());
+    refuse_clashes(&inputs, &[&args.output])?;
     let params = params_from(args.config.as_deref(), &args.set)?;
     let rate = params.mic.sample_rate_hz;
     let (mut source, mut labels): (Box<dyn SampleSource>, Vec<String>) =
@@ -151,22 +161,22 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let end_ms = pipeline.now_ms();
     let events = pipeline.finish().to_vec();
     let bytes = write_log(&events, &labels, &params, end_ms, Default::default())?;
-    std::fs::write(&args.out, &bytes).with_context(|| format!("writing {}", args.out.display()))?;
+    write_file(&args.output, &bytes)?;
     let spans = pipeline.spans();
     let elapsed = started.elapsed().as_secs_f64();
-    eprintln!(
-        "tabletalk: replayed {seats} seats, {:.1} s of input at {rate} Hz through the core in {elapsed:.1} s ({:.0}× real time): {} turns → {}",
+    diag::note(format_args!(
+        "replayed {seats} seats, {:.1} s of input at {rate} Hz through the core in {elapsed:.1} s ({:.0}× real time): {} turns → {}",
         end_ms as f64 / 1000.0,
         end_ms as f64 / 1000.0 / elapsed.max(1e-9),
         spans.iter().map(Vec::len).sum::<usize>(),
-        args.out.display()
-    );
+        args.output.display()
+    ));
     for (i, s) in spans.iter().enumerate() {
         let talk: u64 = s.iter().map(|(a, b)| b - a).sum();
         let label = labels
             .get(i)
             .filter(|l| !l.is_empty())
-            .cloned()
+            .map(|l| diag::printable(l).into_owned())
             .unwrap_or_else(|| format!("seat {i}"));
         eprintln!(
             "  {label:<16} {:>4} turns {:>8.1} s",

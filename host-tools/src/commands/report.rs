@@ -1,16 +1,16 @@
 //! `tabletalk report LOG...`: participation-equity reports.
 
-use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
 use crate::duration::parse_duration_ms;
 use crate::error::CliError;
 use crate::metrics::Options;
+use crate::output::{refuse_clashes, Target};
 use crate::report::{render, Format, Report};
 use crate::roster::Roster;
-use crate::{inputs, session::Session};
+use crate::{diag, inputs, session::Session};
 
 /// Arguments of `tabletalk report`.
 #[derive(Debug, clap::Args)]
@@ -27,16 +27,23 @@ reported. Exit codes: 0 ok (warnings possible), 1 I/O error, 2 not a log /
 nothing decodable / bad usage.
 Definitions of every figure: docs/metrics.md.")]
 pub struct Args {
-    /// Log files or directories of logs (searched recursively for .ttlog).
-    /// RTTM files are read too, one session per recording.
+    /// Log files or directories of logs (searched recursively for .ttlog;
+    /// each file read once, links followed, loops and FIFOs skipped). RTTM
+    /// files are read too, one session per recording. `-` reads a log
+    /// from standard input.
     #[arg(required = true, value_name = "LOG")]
     pub logs: Vec<PathBuf>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
-    /// Write to FILE instead of standard output.
+    /// Write to FILE instead of standard output (`-`: standard output).
+    /// The file is replaced whole, or not at all.
     #[arg(short = 'o', long = "output", value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// The scored extent of RTTM inputs (UEM): each recording's extent is
+    /// the UEM's, and gaps between its stretches become pauses.
+    #[arg(long, value_name = "FILE.uem")]
+    pub uem: Option<PathBuf>,
     /// Roster (TOML): seat → name, organisation, sector, role. Adds group
     /// shares; names stay on this laptop.
     #[arg(long, value_name = "FILE")]
@@ -53,17 +60,23 @@ pub struct Args {
     pub lead_up: Option<u64>,
 }
 
-/// Loads every input, warning about damage and skipping unusable files;
-/// fails only when nothing at all is usable. Returns the sessions and the
-/// per-input summaries.
+/// Loads every input file (see [`inputs::expand`]), warning about damage
+/// and skipping unusable files; fails only when nothing at all is usable.
+/// Returns the sessions and the per-input summaries. `uem` gives the
+/// scored extent of RTTM inputs.
 ///
 /// # Errors
 /// The first input's error when no input yields a session.
 pub fn load_all(
-    paths: &[PathBuf],
+    files: &[PathBuf],
+    uem: Option<&Path>,
 ) -> Result<(Vec<Session>, Vec<crate::report::InputSummary>), CliError> {
-    let files = inputs::expand(paths)?;
-    let loaded: Vec<_> = files.par_iter().map(|path| inputs::load(path)).collect();
+    let uem = uem.map(inputs::read_uem).transpose()?;
+    let uem = uem.as_deref().unwrap_or_default();
+    let loaded: Vec<_> = files
+        .par_iter()
+        .map(|path| inputs::load(path, uem))
+        .collect();
     let mut sessions = Vec::new();
     let mut summaries = Vec::new();
     let mut first_error = None;
@@ -72,14 +85,14 @@ pub fn load_all(
         match result {
             Ok(log) => {
                 if let Some(warning) = log.warning() {
-                    eprintln!("tabletalk: warning: {warning}");
+                    diag::warn(warning);
                 }
                 summaries.push(log.summary());
                 sessions.extend(log.sessions);
             }
             Err(error) => {
                 if many {
-                    eprintln!("tabletalk: warning: {error} (skipped)");
+                    diag::warn(format_args!("{error} (skipped)"));
                 }
                 first_error.get_or_insert(error);
             }
@@ -100,24 +113,19 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         Some(path) => Some(Roster::load(path).map_err(CliError::bad_input)?),
         None => None,
     };
-    let (sessions, summaries) = load_all(&args.logs)?;
+    let target = Target::from_flag(args.output.as_deref());
+    let files = inputs::expand(&args.logs)?;
+    let mut read: Vec<&Path> = files.iter().map(PathBuf::as_path).collect();
+    read.extend(args.roster.as_deref());
+    read.extend(args.uem.as_deref());
+    refuse_clashes(&read, &[target.file().unwrap_or(Path::new("-"))])?;
+    let (sessions, summaries) = load_all(&files, args.uem.as_deref())?;
     let options = Options {
         backchannel_max_ms: args.backchannel_max,
         window_ms: args.window,
         lead_up_ms: args.lead_up,
     };
     let report = Report::build(&sessions, summaries, &options, roster.as_ref());
-    let mut out: Box<dyn Write> = match &args.output {
-        Some(path) => Box::new(std::io::BufWriter::new(
-            std::fs::File::create(path)
-                .map_err(|e| CliError::failure(format!("cannot create {}: {e}", path.display())))?,
-        )),
-        None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
-    };
-    match render(&report, &sessions, args.format, &mut out).and_then(|()| out.flush()) {
-        // A reader that stops early (`| head`) is not an error.
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-        Err(e) => Err(CliError::failure(format!("cannot write the report: {e}")).into()),
-        Ok(()) => Ok(()),
-    }
+    target.write_with(|out| render(&report, &sessions, args.format, out))?;
+    Ok(())
 }

@@ -67,7 +67,7 @@ pub struct Args {
     pub session: usize,
     /// Not scored: this many seconds before and after every start and end
     /// of every reference segment (per side; md-eval's -c).
-    #[arg(long, default_value_t = 0.0, value_name = "SECONDS")]
+    #[arg(long, default_value_t = 0.0, value_name = "SECONDS", value_parser = crate::flags::non_negative)]
     pub collar: f64,
     /// How speakers are paired with seats.
     #[arg(long, value_enum, default_value_t = Mapping::Auto)]
@@ -144,7 +144,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let recording = read_reference(&args)?;
     let log = logs::read(&args.log)?;
     if let Some(w) = log.warning() {
-        eprintln!("tabletalk: warning: {w}");
+        crate::diag::warn(w);
     }
     let session = log.sessions.get(args.session).ok_or_else(|| {
         CliError::bad_input(format!(
@@ -194,11 +194,11 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     };
     let result = score(&reference, &detected, &options);
     if result.error_rate().is_none() {
-        eprintln!(
-            "tabletalk: warning: {}: {}",
+        crate::diag::warn(format_args!(
+            "{}: {}",
             recording.name,
             nothing_scored(&result, args.collar)
-        );
+        ));
     }
     let mut out = std::io::stdout().lock();
     match args.format {

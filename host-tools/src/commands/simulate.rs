@@ -7,10 +7,12 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use anyhow::Context;
-
+use crate::commands::import::file_stem;
 use crate::commands::replay::params_from;
+use crate::diag;
 use crate::error::CliError;
+use crate::logs::LOG_EXTENSION;
+use crate::output::{refuse_clashes, write_file, AtomicFile, Target};
 use tabletalk_eval::corpus::{self, Meeting, Split};
 use tabletalk_eval::demo::demo_meeting;
 use tabletalk_eval::pipeline::{write_log, CorePipeline};
@@ -19,11 +21,15 @@ use tabletalk_eval::scene::{Scene, SceneParams};
 use tabletalk_eval::sources::adc_to_audio;
 use tabletalk_eval::synth::Synth;
 
+/// The longest meeting `simulate` (and `evaluate`) will run: a day. Memory
+/// grows with the meeting's turns, and a day is far beyond any meeting.
+pub const MAX_MINUTES: f64 = 24.0 * 60.0;
+
 /// Arguments of `tabletalk simulate`.
 #[derive(Debug, clap::Args)]
 #[command(after_long_help = "Examples:
-  tabletalk simulate --meeting demo --out demo.ttlog && tabletalk report demo.ttlog
-  tabletalk simulate --meeting ES2011a --minutes 5 --out es.ttlog --ref-out es.rttm
+  tabletalk simulate --meeting demo -o demo.ttlog && tabletalk report demo.ttlog
+  tabletalk simulate --meeting ES2011a --minutes 5 -o es.ttlog --ref-out es.rttm
   tabletalk score --ref es.rttm es.ttlog
   tabletalk simulate --meeting talk.rttm --wav-out seats/ --levels-out levels.csv
 
@@ -36,7 +42,7 @@ pub struct Args {
     #[arg(long, default_value = "demo", value_name = "demo|NAME|FILE.rttm")]
     pub meeting: String,
     /// Only the first M minutes (the demo lasts 10 minutes by default).
-    #[arg(long, value_name = "M")]
+    #[arg(long, value_name = "M", value_parser = crate::flags::within(0.001, MAX_MINUTES))]
     pub minutes: Option<f64>,
     /// Seed of the simulated room.
     #[arg(long, default_value_t = 1)]
@@ -48,8 +54,13 @@ pub struct Args {
     #[arg(long, value_name = "DIR")]
     pub data: Option<PathBuf>,
     /// The log to write (default: MEETING.ttlog).
-    #[arg(long, short = 'o', value_name = "FILE.ttlog")]
-    pub out: Option<PathBuf>,
+    #[arg(
+        short = 'o',
+        long = "output",
+        visible_alias = "out",
+        value_name = "FILE.ttlog"
+    )]
+    pub output: Option<PathBuf>,
     /// Also write the timings the simulation followed, as RTTM (the
     /// reference for `tabletalk score`).
     #[arg(long, value_name = "FILE.rttm")]
@@ -114,6 +125,14 @@ pub fn load_meeting(args: &Args) -> anyhow::Result<Meeting> {
 pub fn run(args: Args) -> anyhow::Result<()> {
     let params = params_from(args.config.as_deref(), &args.set)?;
     let meeting = load_meeting(&args)?;
+    if meeting.duration_ms as f64 > MAX_MINUTES * 60_000.0 {
+        return Err(CliError::bad_input(format!(
+            "{} lasts {:.0} minutes; simulate runs at most {MAX_MINUTES} (pass --minutes)",
+            meeting.name,
+            meeting.duration_ms as f64 / 60_000.0
+        ))
+        .into());
+    }
     if meeting.speakers.is_empty() {
         return Err(CliError::bad_input("the meeting has no speakers").into());
     }
@@ -134,37 +153,49 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let seats = synth.seats();
     let labels: Vec<String> = meeting.speakers.iter().map(|(l, _)| l.clone()).collect();
 
-    let mut wavs = match &args.wav_out {
-        Some(dir) => {
-            std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-            let spec = hound::WavSpec {
-                channels: 1,
-                sample_rate: params.mic.sample_rate_hz,
-                bits_per_sample: 16,
-                sample_format: hound::SampleFormat::Int,
-            };
-            labels
-                .iter()
-                .enumerate()
-                .map(|(i, l)| {
-                    let path = dir.join(format!(
-                        "{:02}-{}.wav",
-                        i,
-                        crate::commands::import::file_stem(l)
-                    ));
-                    hound::WavWriter::create(&path, spec)
-                        .with_context(|| format!("creating {}", path.display()))
-                })
-                .collect::<anyhow::Result<Vec<_>>>()?
-        }
+    let out = args
+        .output
+        .clone()
+        .unwrap_or_else(|| PathBuf::from(format!("{}.{LOG_EXTENSION}", file_stem(&meeting.name))));
+    let wav_paths: Vec<PathBuf> = match &args.wav_out {
+        Some(dir) => labels
+            .iter()
+            .enumerate()
+            .map(|(i, l)| dir.join(format!("{i:02}-{}.wav", file_stem(l))))
+            .collect(),
         None => Vec::new(),
     };
+    let mut inputs: Vec<&Path> = args.config.iter().map(PathBuf::as_path).collect();
+    if Path::new(&args.meeting).is_file() {
+        inputs.push(Path::new(&args.meeting));
+    }
+    let mut outputs: Vec<&Path> = vec![&out];
+    outputs.extend(args.ref_out.as_deref());
+    outputs.extend(args.levels_out.as_deref());
+    outputs.extend(wav_paths.iter().map(PathBuf::as_path));
+    refuse_clashes(&inputs, &outputs)?;
+
+    if let Some(dir) = &args.wav_out {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| CliError::failure(format!("cannot create {}: {e}", dir.display())))?;
+    }
+    let mut wav_files = wav_paths
+        .iter()
+        .map(|path| AtomicFile::create(path))
+        .collect::<Result<Vec<_>, _>>()?;
+    let spec = hound::WavSpec {
+        channels: 1,
+        sample_rate: params.mic.sample_rate_hz,
+        bits_per_sample: 16,
+        sample_format: hound::SampleFormat::Int,
+    };
+    let mut wavs = wav_files
+        .iter_mut()
+        .map(|file| hound::WavWriter::new(file, spec))
+        .collect::<Result<Vec<_>, _>>()?;
     let mut levels = match &args.levels_out {
         Some(path) => {
-            let mut w = std::io::BufWriter::new(
-                std::fs::File::create(path)
-                    .with_context(|| format!("creating {}", path.display()))?,
-            );
+            let mut w = AtomicFile::create(path)?;
             writeln!(w, "{}", labels.join(","))?;
             Some(w)
         }
@@ -214,42 +245,44 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     for w in wavs {
         w.finalize()?;
     }
-    if let Some(mut w) = levels {
-        w.flush()?;
+    for file in wav_files {
+        file.commit()?;
     }
-    let out = args.out.clone().unwrap_or_else(|| {
-        PathBuf::from(format!(
-            "{}.ttlog",
-            crate::commands::import::file_stem(&meeting.name)
-        ))
-    });
+    if let Some(w) = levels {
+        w.commit()?;
+    }
     let nonce = meeting
         .name
         .bytes()
         .fold(args.seed as u16, |h, b| h.rotate_left(5) ^ u16::from(b));
     let session = tabletalk_core::records::SessionId { number: 1, nonce };
     let bytes = write_log(&events, &labels, &params, meeting.duration_ms, session)?;
-    std::fs::write(&out, &bytes).with_context(|| format!("writing {}", out.display()))?;
+    write_file(&out, &bytes)?;
     if let Some(path) = &args.ref_out {
-        let mut w = std::io::BufWriter::new(
-            std::fs::File::create(path).with_context(|| format!("creating {}", path.display()))?,
-        );
-        for (label, spans) in &meeting.speakers {
-            for &(s, e) in spans {
-                rttm::write_segment(&mut w, &meeting.name, label, s * 1000, (e - s) * 1000)?;
+        Target::File(path.clone()).write_with(|w| {
+            for (label, spans) in &meeting.speakers {
+                for &(s, e) in spans {
+                    rttm::write_segment(
+                        &mut &mut *w,
+                        &meeting.name,
+                        label,
+                        s * 1000,
+                        (e - s) * 1000,
+                    )?;
+                }
             }
-        }
-        w.flush()?;
+            Ok(())
+        })?;
     }
     let spans = pipeline.spans();
-    eprintln!(
-        "tabletalk: simulated {} ({} seats, {:.1} min, seed {}) through the core in {elapsed:.1} s: {} turns → {}",
+    diag::note(format_args!(
+        "simulated {} ({} seats, {:.1} min, seed {}) through the core in {elapsed:.1} s: {} turns → {}",
         meeting.name,
         seats,
         meeting.duration_ms as f64 / 60_000.0,
         args.seed,
         spans.iter().map(Vec::len).sum::<usize>(),
         out.display()
-    );
+    ));
     Ok(())
 }

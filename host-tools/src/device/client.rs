@@ -75,6 +75,11 @@ pub enum DeviceError {
         /// The request.
         request: &'static str,
     },
+    /// The device kept listing sessions past any store's capacity.
+    EndlessList {
+        /// The port.
+        port: String,
+    },
     /// Reading or writing the port failed (e.g. the device was unplugged).
     Io {
         /// The port.
@@ -132,6 +137,11 @@ impl fmt::Display for DeviceError {
                     "the device answered `{request}` with the wrong kind of reply"
                 )
             }
+            DeviceError::EndlessList { port } => write!(
+                f,
+                "the device on {port} listed {MAX_LISTED_SESSIONS} sessions and still says more \
+                 follow: it is not behaving (restart it, or update its firmware)"
+            ),
             DeviceError::Io { port, source } => write!(f, "{port}: {source}"),
         }
     }
@@ -173,6 +183,11 @@ pub struct LiveFrame {
 /// Requests re-sent at once because a damaged frame came back, at most, per
 /// request (beyond that, only timeouts trigger a retry).
 const MAX_DAMAGE_RESENDS: u32 = 8;
+
+/// The most sessions a listing takes (4,096 pages): far more than any
+/// device's store holds, so that a device answering `more` for ever cannot
+/// keep `device list` or `device pull` running and growing.
+pub const MAX_LISTED_SESSIONS: usize = 1 << 16;
 
 /// Live updates kept while waiting for replies, at most.
 const LIVE_QUEUE: usize = 10_000;
@@ -257,11 +272,15 @@ impl<T: Transport> DeviceClient<T> {
         })
     }
 
-    /// Every stored session, oldest first (asks page by page).
+    /// Every stored session, oldest first (asks page by page, at most
+    /// [`MAX_LISTED_SESSIONS`]).
     pub fn sessions(&mut self) -> Result<Vec<SessionInfo>, DeviceError> {
         let mut all: Vec<SessionInfo> = Vec::new();
         let mut after = None;
         loop {
+            if all.len() >= MAX_LISTED_SESSIONS {
+                return Err(DeviceError::EndlessList { port: self.port() });
+            }
             let page = self.call(&Request::ListSessions { after }, |r| match r {
                 Response::Sessions(page) => Some(page),
                 _ => None,

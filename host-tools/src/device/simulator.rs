@@ -265,7 +265,9 @@ impl SimulatedDevice {
         }
     }
 
-    /// Has the device send a live update (if the laptop is subscribed).
+    /// Has the device send a live update: at once if the laptop is
+    /// subscribed, otherwise as soon as it subscribes (so a test needs no
+    /// sleep to wait for the subscription).
     pub fn push_live(&self, update: LiveUpdate) {
         let _ = self.live.send(update);
     }
@@ -301,7 +303,8 @@ fn serve<T: Transport>(
     let mut out = [0u8; MAX_FRAME];
     let mut buf = [0u8; 64]; // USB full-speed packet size
     while !stop.load(Ordering::Relaxed) {
-        while let Ok(update) = live.try_recv() {
+        while handler.is_subscribed() {
+            let Ok(update) = live.try_recv() else { break };
             if let Some(frame) = handler.live(&update, &mut out) {
                 if transport.send(frame).is_err() {
                     return;
