@@ -49,10 +49,11 @@ pub const MAX_WRITE_LEN: usize = MAX_BATCH_FRAME_LEN + MAX_SMALL_FRAME_LEN;
 ///     .filter_map(|item| match item { Item::Record { record, .. } => Some(record), _ => None })
 ///     .collect();
 /// assert!(matches!(records[0], Record::Header(_)));
-/// let Record::Turns(batch) = records[1] else { panic!() };
+/// assert_eq!(records[1], records[0]); // the header's copy
+/// let Record::Turns(batch) = records[2] else { panic!() };
 /// let turns: Vec<_> = batch.turns().collect();
 /// assert_eq!((turns[0].seat, turns[0].start, turns[0].end), (1, 100, 250)); // 10 ms ticks
-/// assert!(matches!(records[2], Record::End(_)));
+/// assert!(matches!(records[3], Record::End(_)));
 /// # Ok::<(), tabletalk_core::records::Error>(())
 /// ```
 #[derive(Clone, Debug)]
@@ -81,14 +82,22 @@ impl Serialize for TurnsRecord<'_> {
 
 impl LogWriter {
     /// Starts a session: validates `header` and writes a `0x00` followed by
-    /// the header frame into `out`. The leading `0x00` closes any frame a
-    /// power cut left unfinished before it, so the header always decodes.
+    /// the header frame, twice, into `out`. The leading `0x00` closes any
+    /// frame a power cut left unfinished before it, so the header always
+    /// decodes; the copy means that no single damaged frame loses the
+    /// session (readers take an identical header of the same session as
+    /// one). If `out` has room for one header only, one is written.
     /// Returns the writer and the bytes written.
     pub fn start(header: &Header<'_>, out: &mut [u8]) -> Result<(Self, usize), Error> {
         header.validate()?;
         let (first, rest) = out.split_first_mut().ok_or(Error::BufferTooSmall)?;
         *first = 0;
-        let n = encode_value(&Record::Header(*header), rest)?;
+        let record = Record::Header(*header);
+        let mut n = encode_value(&record, rest)?;
+        if let Some(copy) = rest.get_mut(n..) {
+            // The copy stays out only when `out` is too small for it.
+            n += encode_value(&record, copy).unwrap_or(0);
+        }
         let writer = LogWriter {
             session: header.session,
             tick_ms: header.tick_ms,
