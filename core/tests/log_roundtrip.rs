@@ -61,6 +61,7 @@ fn store_event() -> impl Strategy<Value = StoreEvent> {
         Just(StoreEvent::Full),
         any::<u32>().prop_map(|bytes| StoreEvent::Overwritten { bytes }),
         any::<u32>().prop_map(|frames| StoreEvent::Dropped { frames }),
+        any::<u32>().prop_map(|events| StoreEvent::EventsDropped { events }),
     ]
 }
 

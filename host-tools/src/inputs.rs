@@ -94,9 +94,8 @@ pub fn load(path: &Path) -> Result<LoadedLog, CliError> {
     Ok(LoadedLog {
         source: path.display().to_string(),
         records: segments.len(),
+        session_count: sessions.len(),
         sessions,
-        frames_lost: 0,
-        damaged: Vec::new(),
-        orphan_records: 0,
+        ..LoadedLog::default()
     })
 }

@@ -438,10 +438,9 @@ impl TickedRecording {
             }
         }
         if self.clipped_segments > 0 {
-            builder.note(format!(
-                "{} segments reached outside the scored extent and were clipped",
-                self.clipped_segments
-            ));
+            builder.note(crate::session::Note::ClippedSegments {
+                count: self.clipped_segments,
+            });
         }
         builder.finish()
     }

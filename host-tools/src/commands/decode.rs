@@ -108,6 +108,7 @@ pub fn lines(bytes: &[u8], name: &str) -> Result<(Vec<Value>, usize), CliError> 
                     StoreEvent::Full => json!({ "full": true }),
                     StoreEvent::Overwritten { bytes } => json!({ "overwritten_bytes": bytes }),
                     StoreEvent::Dropped { frames } => json!({ "dropped_frames": frames }),
+                    StoreEvent::EventsDropped { events } => json!({ "dropped_events": events }),
                 };
                 json!({ "record": "notice", "at": n.at, "at_ms": ms(n.at), "what": what })
             }

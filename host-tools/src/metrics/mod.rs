@@ -352,7 +352,7 @@ pub fn analyse(session: &Session, options: &Options, roster: Option<&Roster>) ->
         windows,
         segments,
         roster_groups,
-        notes: session.notes.clone(),
+        notes: session.notes.iter().map(ToString::to_string).collect(),
     }
 }
 
