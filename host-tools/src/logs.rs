@@ -786,6 +786,23 @@ pub fn read(path: &Path) -> Result<LoadedLog, crate::error::CliError> {
     Ok(log)
 }
 
+/// Encodes a log whose session nonce comes from its own contents: `encode`
+/// is called with nonce 0, the bytes are hashed, and it is called again
+/// with the hash folded to 16 bits. Logs made by `import` and `simulate`
+/// get their ids this way, so the same input gives the same log and logs
+/// that differ in anything (tick, extent, turns, labels, parameters)
+/// differ in id too.
+///
+/// # Errors
+/// What `encode` fails with.
+pub fn with_content_nonce<E>(
+    mut encode: impl FnMut(u16) -> Result<Vec<u8>, E>,
+) -> Result<Vec<u8>, E> {
+    let draft = encode(0)?;
+    let hash = fingerprint(&draft);
+    encode((hash ^ (hash >> 16) ^ (hash >> 32) ^ (hash >> 48)) as u16)
+}
+
 /// What a written session's header says.
 #[derive(Clone, Debug, PartialEq)]
 pub struct SessionSpec {

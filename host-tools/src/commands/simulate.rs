@@ -223,12 +223,10 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             crate::commands::import::file_stem(&meeting.name)
         ))
     });
-    let nonce = meeting
-        .name
-        .bytes()
-        .fold(args.seed as u16, |h, b| h.rotate_left(5) ^ u16::from(b));
-    let session = tabletalk_core::records::SessionId { number: 1, nonce };
-    let bytes = write_log(&events, &labels, &params, meeting.duration_ms, session)?;
+    let bytes = crate::logs::with_content_nonce(|nonce| {
+        let session = tabletalk_core::records::SessionId { number: 1, nonce };
+        write_log(&events, &labels, &params, meeting.duration_ms, session)
+    })?;
     std::fs::write(&out, &bytes).with_context(|| format!("writing {}", out.display()))?;
     if let Some(path) = &args.ref_out {
         let mut w = std::io::BufWriter::new(
