@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use crate::error::CliError;
 use crate::logs::{self, LoadedLog, LOG_EXTENSION};
 use crate::rttm;
+use crate::session::Session;
 
 /// Whether `path` names an RTTM file.
 pub fn is_rttm(path: &Path) -> bool {
@@ -57,6 +58,21 @@ fn walk(dir: &Path, files: &mut Vec<PathBuf>) -> std::io::Result<()> {
         }
     }
     Ok(())
+}
+
+/// Loads one input, handing its sessions to `on_session` one at a time
+/// (a log is streamed: see [`logs::read_each`]); the returned log says what
+/// was lost and holds no sessions.
+///
+/// # Errors
+/// As [`load`].
+pub fn load_each(path: &Path, mut on_session: impl FnMut(Session)) -> Result<LoadedLog, CliError> {
+    if !is_rttm(path) {
+        return logs::read_each(path, on_session);
+    }
+    let mut log = load(path)?;
+    log.sessions.drain(..).for_each(&mut on_session);
+    Ok(log)
 }
 
 /// Loads one input: a log, or an RTTM file.

@@ -7,7 +7,7 @@ use rayon::prelude::*;
 
 use crate::duration::parse_duration_ms;
 use crate::error::CliError;
-use crate::metrics::Options;
+use crate::metrics::{analyse, Options};
 use crate::report::{render, Format, Report};
 use crate::roster::Roster;
 use crate::{inputs, session::Session};
@@ -57,20 +57,40 @@ pub struct Args {
 pub fn load_all(
     paths: &[PathBuf],
 ) -> Result<(Vec<Session>, Vec<crate::report::InputSummary>), CliError> {
+    map_sessions(paths, |session| session)
+}
+
+/// Like [`load_all`], but hands every session to `f` as soon as it is read
+/// (inputs in parallel, each streamed) and keeps only what `f` returns, in
+/// input order: a report over many or long logs holds one session's turns
+/// at a time per thread, plus what `f` keeps (e.g. its figures).
+///
+/// # Errors
+/// The first input's error when no input yields a session.
+pub fn map_sessions<T: Send>(
+    paths: &[PathBuf],
+    f: impl Fn(Session) -> T + Sync,
+) -> Result<(Vec<T>, Vec<crate::report::InputSummary>), CliError> {
     let files = inputs::expand(paths)?;
-    let loaded: Vec<_> = files.par_iter().map(|path| inputs::load(path)).collect();
+    let loaded: Vec<_> = files
+        .par_iter()
+        .map(|path| {
+            let mut kept = Vec::new();
+            inputs::load_each(path, |session| kept.push(f(session))).map(|log| (log, kept))
+        })
+        .collect();
     let mut sessions = Vec::new();
     let mut summaries = Vec::new();
     let mut first_error = None;
     let many = loaded.len() > 1;
     for result in loaded {
         match result {
-            Ok(log) => {
+            Ok((log, kept)) => {
                 if let Some(warning) = log.warning() {
                     eprintln!("tabletalk: warning: {warning}");
                 }
                 summaries.push(log.summary());
-                sessions.extend(log.sessions);
+                sessions.extend(kept);
             }
             Err(error) => {
                 if many {
@@ -95,12 +115,20 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         Some(path) => Some(Roster::load(path).map_err(CliError::bad_input)?),
         None => None,
     };
-    let (sessions, summaries) = load_all(&args.logs)?;
     let options = Options {
         backchannel_max_ms: args.backchannel_max,
         window_ms: args.window,
     };
-    let report = Report::build(&sessions, summaries, &options, roster.as_ref());
+    // Each session is analysed as it is read; only the HTML page, which
+    // draws every session's turns, keeps the sessions themselves.
+    let keep = args.format == Format::Html;
+    let (analysed, summaries) = map_sessions(&args.logs, |session| {
+        let figures = analyse(&session, &options, roster.as_ref());
+        (figures, keep.then_some(session))
+    })?;
+    let (figures, sessions): (Vec<_>, Vec<_>) = analysed.into_iter().unzip();
+    let sessions: Vec<Session> = sessions.into_iter().flatten().collect();
+    let report = Report::from_figures(figures, summaries, &options, roster.is_some());
     let mut out: Box<dyn Write> = match &args.output {
         Some(path) => Box::new(std::io::BufWriter::new(
             std::fs::File::create(path)
