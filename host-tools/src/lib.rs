@@ -4,6 +4,7 @@
 
 pub mod cli;
 pub mod commands;
+pub mod damage;
 pub mod device;
 pub mod duration;
 pub mod error;

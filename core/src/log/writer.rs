@@ -68,6 +68,8 @@ pub struct LogWriter {
     next_seq: u32,
     turns_written: u32,
     finished: bool,
+    /// The engine's dropped-event count already logged.
+    dropped_logged: u32,
 }
 
 /// A batch record serialized straight from the pending turns.
@@ -108,6 +110,7 @@ impl LogWriter {
             next_seq: 0,
             turns_written: 0,
             finished: false,
+            dropped_logged: 0,
         };
         Ok((writer, n + 1))
     }
@@ -269,6 +272,42 @@ impl LogWriter {
         });
         let n = encode_value(&record, out)?;
         self.now = self.now.max(at);
+        Ok(n)
+    }
+
+    /// Logs events the engine dropped: give it the engine's running count
+    /// ([`EngineStats::dropped_events`](crate::engine::EngineStats)) after
+    /// each drain; when it grew since the last call, a notice
+    /// ([`StoreEvent::EventsDropped`] with the increase) is written at `at`
+    /// (ticks), else nothing. A recorder that calls it loses no event
+    /// without the log saying so.
+    ///
+    /// ```
+    /// # use tabletalk_core::log::LogWriter;
+    /// # use tabletalk_core::records::{Header, Seats, SessionId};
+    /// # use tabletalk_core::seat::InputKind;
+    /// # let kinds = [InputKind::Button];
+    /// # let header = Header::new(SessionId::default(), 0, Seats::new(&kinds)?);
+    /// # let mut out = [0u8; 1024];
+    /// let (mut writer, _) = LogWriter::start(&header, &mut out)?;
+    /// assert_eq!(writer.push_dropped_events(0, 10, &mut out)?, 0);
+    /// assert!(writer.push_dropped_events(3, 20, &mut out)? > 0); // "3 dropped"
+    /// assert_eq!(writer.push_dropped_events(3, 30, &mut out)?, 0);
+    /// # Ok::<(), tabletalk_core::records::Error>(())
+    /// ```
+    pub fn push_dropped_events(
+        &mut self,
+        dropped_total: u32,
+        at: Tick,
+        out: &mut [u8],
+    ) -> Result<usize, Error> {
+        self.check_open()?;
+        let events = dropped_total.saturating_sub(self.dropped_logged);
+        if events == 0 {
+            return Ok(0);
+        }
+        let n = self.push_notice(at, StoreEvent::EventsDropped { events }, out)?;
+        self.dropped_logged = dropped_total;
         Ok(n)
     }
 
