@@ -825,23 +825,35 @@ fn cobs_frame(body: &[u8]) -> Vec<u8> {
 fn small_damage_keeps_most_turns_of_every_meeting() {
     use tabletalk::damage::{logs_from_rttm, quantile, survey, without_repeated_frames};
     let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures");
-    let rttm: Vec<PathBuf> = ["ami/ES2011a.rttm", "ami/IB4001.rttm", "voxconverse/kbkon.rttm"]
-        .iter()
-        .map(|f| fixtures.join(f))
-        .collect();
+    let rttm: Vec<PathBuf> = [
+        "ami/ES2011a",
+        "ami/IB4001",
+        "mic/ami/rttm/dev/IB4002",
+        "mic/ami/rttm/dev/IS1008a",
+        "mic/ami/rttm/dev/TS3004c",
+        "mic/ami/rttm/train/ES2002a",
+        "mic/ami/rttm/train/IS1003b",
+        "mic/ami/rttm/train/TS3005c",
+    ]
+    .iter()
+    .map(|f| fixtures.join(f).with_extension("rttm"))
+    .collect();
     let logs = logs_from_rttm(&rttm).unwrap();
-    assert!(logs.len() >= 3);
-    let mut kept = survey(&logs, 60, 12);
+    assert_eq!(logs.len(), 8);
+    let mut kept = survey(&logs, 40, 12);
     let (median, p5) = (quantile(&mut kept, 0.5), quantile(&mut kept, 0.05));
     assert!(median >= 0.95 && p5 >= 0.80, "median {median}, p5 {p5}");
-    // No single damage lost a meeting.
-    assert!(kept.iter().all(|&k| k > 0.0), "{kept:?}");
+    // A meeting is lost whole only by a burst across both header copies
+    // (they are adjacent): rare.
+    let lost = kept.iter().filter(|&&k| k == 0.0).count();
+    assert!(lost * 100 <= kept.len(), "{lost} of {} lost whole", kept.len());
 
     let old: Vec<Vec<u8>> = logs.iter().map(|l| without_repeated_frames(l)).collect();
     assert!(old.iter().zip(&logs).all(|(o, l)| o.len() < l.len()));
-    let before = survey(&old, 60, 12);
+    let before = survey(&old, 40, 12);
     assert!(
         before.iter().any(|&k| k == 0.0),
         "some damage hit the lone header"
     );
 }
+
