@@ -546,7 +546,10 @@ fn v1_example_twice_is_the_example_with_the_header_repeated() {
     let (Record::Header(new), Record::Header(old)) = (twice[0], once[0]) else {
         panic!()
     };
-    assert_eq!((new.session, new.device_id, new.seats), (old.session, old.device_id, old.seats));
+    assert_eq!(
+        (new.session, new.device_id, new.seats),
+        (old.session, old.device_id, old.seats)
+    );
 }
 
 /// The example bytes printed in `docs/log-format.md` are the golden files'.
@@ -573,5 +576,9 @@ fn documented_bytes_are(name: &str) {
         .flat_map(str::split_whitespace)
         .map(|b| u8::from_str_radix(b, 16).unwrap())
         .collect();
-    assert_eq!(hex, load(name, || unreachable!("made by the decode tests")), "{name}");
+    assert_eq!(
+        hex,
+        load(name, || unreachable!("made by the decode tests")),
+        "{name}"
+    );
 }

@@ -33,7 +33,10 @@ fn rttm_below(dir: &Path, out: &mut Vec<PathBuf>) {
 
 fn report(name: &str, logs: &[Vec<u8>], per_log: usize) {
     let old: Vec<Vec<u8>> = logs.iter().map(|l| without_repeated_frames(l)).collect();
-    for (what, set) in [("header twice (now)", logs), ("header once (before)", &old[..])] {
+    for (what, set) in [
+        ("header twice (now)", logs),
+        ("header once (before)", &old[..]),
+    ] {
         let mut kept = survey(set, per_log, 0x7AB1_E7A1);
         let lost_all = kept.iter().filter(|&&k| k == 0.0).count();
         let mean = kept.iter().sum::<f64>() / kept.len() as f64;

@@ -28,7 +28,9 @@ use tabletalk_core::seat::InputKind;
 fn meeting(turns: u64, seed: u64) -> Vec<(u8, u64, u64)> {
     let mut state = seed;
     let mut next = move || {
-        state = state.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+        state = state
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
         state >> 33
     };
     let mut at = 0u64;
@@ -43,14 +45,21 @@ fn meeting(turns: u64, seed: u64) -> Vec<(u8, u64, u64)> {
 
 fn write_log(path: &Path, number: u32, turns: u64) {
     let spec = SessionSpec {
-        session: SessionId { number, nonce: (number % 65_536) as u16 },
+        session: SessionId {
+            number,
+            nonce: (number % 65_536) as u16,
+        },
         tick_ms: 10,
         inputs: vec![InputKind::Button; 4],
         ..SessionSpec::default()
     };
     let turns = meeting(turns, u64::from(number));
     let end = turns.iter().map(|t| t.2).max().unwrap_or(0);
-    std::fs::write(path, encode_session(&spec, &turns, &[], end).expect("encodes")).expect("writes");
+    std::fs::write(
+        path,
+        encode_session(&spec, &turns, &[], end).expect("encodes"),
+    )
+    .expect("writes");
 }
 
 /// Peak resident memory of `tabletalk args…` in MB, and its exit status.
@@ -86,7 +95,12 @@ fn peak_mb(args: &[&str]) -> (f64, bool) {
     loop {
         if let Ok(status) = std::fs::read_to_string(&status_file) {
             if let Some(line) = status.lines().find(|l| l.starts_with("VmHWM:")) {
-                kb = kb.max(line.split_whitespace().nth(1).and_then(|v| v.parse().ok()).unwrap_or(0.0));
+                kb = kb.max(
+                    line.split_whitespace()
+                        .nth(1)
+                        .and_then(|v| v.parse().ok())
+                        .unwrap_or(0.0),
+                );
             }
         }
         if let Ok(Some(status)) = child.try_wait() {
@@ -117,9 +131,21 @@ fn main() {
     let out = dir.join("out.csv").to_string_lossy().into_owned();
     let runs: [(&str, Vec<&str>, f64); 5] = [
         ("decode, 1 M-turn log", vec!["decode", &big], 64.0),
-        ("report --format json, 1 M-turn log", vec!["report", &big, "--format", "json"], 256.0),
-        ("report --format json, 3 000 logs", vec!["report", &many, "--format", "json"], 64.0),
-        ("batch, 3 000 logs", vec!["batch", &many, "--out", &out], 64.0),
+        (
+            "report --format json, 1 M-turn log",
+            vec!["report", &big, "--format", "json"],
+            256.0,
+        ),
+        (
+            "report --format json, 3 000 logs",
+            vec!["report", &many, "--format", "json"],
+            64.0,
+        ),
+        (
+            "batch, 3 000 logs",
+            vec!["batch", &many, "--out", &out],
+            64.0,
+        ),
         ("decode /dev/zero", vec!["decode", "/dev/zero"], 64.0),
     ];
     for (what, args, target) in runs {

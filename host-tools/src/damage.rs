@@ -191,10 +191,16 @@ pub fn logs_from_rttm(paths: &[std::path::PathBuf]) -> Result<Vec<Vec<u8>>, Stri
     let mut logs = Vec::new();
     for path in paths {
         let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
-        let segments = tabletalk_eval::rttm::parse_rttm(&text).map_err(|e| format!("{}: {e}", path.display()))?;
-        for (number, recording) in tabletalk_eval::rttm::group_recordings(&segments, &[]).iter().enumerate() {
+        let segments = tabletalk_eval::rttm::parse_rttm(&text)
+            .map_err(|e| format!("{}: {e}", path.display()))?;
+        for (number, recording) in tabletalk_eval::rttm::group_recordings(&segments, &[])
+            .iter()
+            .enumerate()
+        {
             let number = u32::try_from(number).unwrap_or(u32::MAX);
-            logs.push(crate::commands::import::recording_log(recording, number, 10)?);
+            logs.push(crate::commands::import::recording_log(
+                recording, number, 10,
+            )?);
         }
     }
     Ok(logs)

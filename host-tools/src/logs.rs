@@ -170,7 +170,11 @@ impl LoadedLog {
                 "{} session{} appeared twice, byte for byte, and {} read once",
                 self.repeated_sessions,
                 plural(self.repeated_sessions),
-                if self.repeated_sessions == 1 { "was" } else { "were" }
+                if self.repeated_sessions == 1 {
+                    "was"
+                } else {
+                    "were"
+                }
             ));
         }
         if self.sessions_with_losses > 0 {
@@ -301,10 +305,7 @@ pub struct Scanned {
 ///
 /// # Errors
 /// What reading `input` fails with.
-pub fn scan<R: Read>(
-    input: R,
-    on_item: impl FnMut(Item<'_>, &[u8]),
-) -> std::io::Result<Scanned> {
+pub fn scan<R: Read>(input: R, on_item: impl FnMut(Item<'_>, &[u8])) -> std::io::Result<Scanned> {
     scan_in(input, WINDOW, on_item)
 }
 
@@ -396,7 +397,14 @@ fn scan_in<R: Read>(
                                 match repaired {
                                     Some((version, record, bytes)) => {
                                         last_intact = range.end;
-                                        on_item(Item::Record { range, version, record }, bytes);
+                                        on_item(
+                                            Item::Record {
+                                                range,
+                                                version,
+                                                record,
+                                            },
+                                            bytes,
+                                        );
                                     }
                                     None => on_item(Item::Damaged(Damage { range, error }), &[]),
                                 }
@@ -427,7 +435,7 @@ fn scan_in<R: Read>(
 /// Hamming distance of at least 6 over frames this short, so a one-bit
 /// repair is never ambiguous (a chance match on garbage is about 1 in 2^32
 /// per try, and the record must then parse too). Bounded: frames of at most
-/// [`Repair::MAX_FRAME`] bytes, and [`Repair::BUDGET`] bytes of work per log.
+/// [`Repair::MAX_FRAME`] bytes, and [`Repair::BUDGET`] bytes of work per log (about 200 damaged batch frames; a flood of damaged frames costs at most that).
 #[derive(Default)]
 struct Repair {
     candidate: Vec<u8>,
@@ -439,7 +447,7 @@ impl Repair {
     /// Longer frames are not repaired (a batch is about 100 bytes).
     const MAX_FRAME: usize = 2048;
     /// Bytes decoded while trying repairs, per log.
-    const BUDGET: usize = 256 << 20;
+    const BUDGET: usize = 16 << 20;
 
     /// The record of `chunk` (a frame and its delimiter) with one bit
     /// flipped back, if exactly that makes it intact.
@@ -461,7 +469,8 @@ impl Repair {
                 };
                 *byte ^= 1 << bit;
                 let ok = *byte != 0
-                    && tabletalk_core::log::decode_frame(&self.candidate, &mut self.scratch).is_ok();
+                    && tabletalk_core::log::decode_frame(&self.candidate, &mut self.scratch)
+                        .is_ok();
                 if ok {
                     found = Some(());
                     break 'search;
@@ -588,9 +597,7 @@ impl Assembler<'_> {
             if open.fingerprint == fingerprint {
                 return; // the header's copy
             }
-            open.builder.note(Note::IdConflict {
-                id: id.to_string(),
-            });
+            open.builder.note(Note::IdConflict { id: id.to_string() });
             self.close(id);
             conflict = true;
         }
@@ -610,9 +617,7 @@ impl Assembler<'_> {
         }
         if conflict {
             self.log.id_conflicts += 1;
-            a.builder.note(Note::IdConflict {
-                id: id.to_string(),
-            });
+            a.builder.note(Note::IdConflict { id: id.to_string() });
         }
         self.open.insert(id, a);
     }
@@ -821,7 +826,9 @@ fn assemble(header: &Header<'_>, source: &str, index: usize) -> Assembly {
 fn open(path: &Path) -> Result<std::io::BufReader<std::fs::File>, crate::error::CliError> {
     std::fs::File::open(path)
         .map(std::io::BufReader::new)
-        .map_err(|e| crate::error::CliError::failure(format!("cannot read {}: {e}", path.display())))
+        .map_err(|e| {
+            crate::error::CliError::failure(format!("cannot read {}: {e}", path.display()))
+        })
 }
 
 /// Reads a log file, handing on its sessions one by one (see
@@ -1085,7 +1092,11 @@ mod tests {
         bytes.extend(encode_session(&spec(1), &[(1, 0, 500)], &[], 2000).unwrap());
         let log = decode(&bytes, "t").unwrap();
         assert_eq!(log.sessions.len(), 2);
-        let extents: Vec<_> = log.sessions.iter().map(|s| (s.start_ms, s.end_ms)).collect();
+        let extents: Vec<_> = log
+            .sessions
+            .iter()
+            .map(|s| (s.start_ms, s.end_ms))
+            .collect();
         assert_eq!(extents, [(0, 2000), (0, 2000)]);
         assert_eq!(log.sessions[0].turns.len(), 1);
         assert_eq!(log.sessions[0].turns[0].seat, 0);
@@ -1127,11 +1138,16 @@ mod tests {
     }
 
     /// One damaged header frame no longer loses the session: the copy
-    /// stands in.
+    /// stands in. A single flipped bit is even repaired.
     #[test]
     fn a_damaged_header_is_replaced_by_its_copy() {
-        let mut bytes = encode_session(&two_seats(), &[(0, 0, 100)], &[], 200).unwrap();
+        let intact = encode_session(&two_seats(), &[(0, 0, 100)], &[], 200).unwrap();
+        let mut bytes = intact.clone();
         bytes[5] ^= 0x01;
+        let log = decode(&bytes, "t").unwrap();
+        assert_eq!((log.frames_lost, log.records), (0, 4), "repaired");
+        assert_eq!(log.sessions, decode(&intact, "t").unwrap().sessions);
+        bytes[6] ^= 0x11;
         let log = decode(&bytes, "t").unwrap();
         assert_eq!(log.frames_lost, 1);
         assert_eq!(log.sessions.len(), 1);
@@ -1168,7 +1184,9 @@ mod tests {
     fn endless_input_is_refused_after_a_bounded_read() {
         let zeros = std::io::repeat(0).take(u64::MAX);
         let err = decode_each(zeros, "zero", |_| {}).unwrap_err();
-        assert!(matches!(err, ReadError::NotALog { bytes } if bytes > MAX_GAP && bytes < 2 * MAX_GAP));
+        assert!(
+            matches!(err, ReadError::NotALog { bytes } if bytes > MAX_GAP && bytes < 2 * MAX_GAP)
+        );
         assert!(err.to_string().contains("first 8 MiB"));
         let garbage = std::io::repeat(0x55).take(u64::MAX);
         assert!(matches!(
@@ -1196,7 +1214,7 @@ mod tests {
         let mut bytes = encode_session(&two_seats(), &turns, &[], 70_000).unwrap();
         assert!(bytes.len() > 4 * SMALL);
         let mid = bytes.len() / 3;
-        bytes[mid] ^= 0x20;
+        bytes[mid] ^= 0x5A;
         let mut garbage = vec![0x41u8; 2 * SMALL + 10];
         garbage.push(0);
         bytes.splice(2 * mid..2 * mid, garbage);

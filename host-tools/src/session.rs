@@ -772,9 +772,15 @@ mod tests {
     #[test]
     fn a_marker_after_the_end_record_does_not_stretch_the_session() {
         let mut b = SessionBuilder::new(seats(1));
-        b.push(&Event::Marker { at: 0, kind: MarkerKind::Start });
+        b.push(&Event::Marker {
+            at: 0,
+            kind: MarkerKind::Start,
+        });
         b.push_turn(0, 1000, 5000, TurnEnd::Natural);
-        b.push(&Event::Marker { at: 50_000, kind: MarkerKind::Agenda });
+        b.push(&Event::Marker {
+            at: 50_000,
+            kind: MarkerKind::Agenda,
+        });
         b.end_at(20_000);
         let s = b.finish();
         assert_eq!((s.start_ms, s.end_ms), (0, 20_000));
@@ -785,7 +791,10 @@ mod tests {
     fn a_start_at_the_end_of_time_after_the_end_record_is_ignored() {
         let mut b = SessionBuilder::new(seats(1));
         b.push_turn(0, 1000, 5000, TurnEnd::Natural);
-        b.push(&Event::Marker { at: u64::MAX, kind: MarkerKind::Start });
+        b.push(&Event::Marker {
+            at: u64::MAX,
+            kind: MarkerKind::Start,
+        });
         b.end_at(20_000);
         let s = b.finish();
         assert_eq!((s.start_ms, s.end_ms), (0, 20_000));
