@@ -858,7 +858,7 @@ fn small_damage_keeps_most_turns_of_every_meeting() {
     assert!(old.iter().zip(&logs).all(|(o, l)| o.len() < l.len()));
     let before = survey(&old, 40, 12);
     assert!(
-        before.iter().any(|&k| k == 0.0),
+        before.contains(&0.0),
         "some damage hit the lone header"
     );
 }
