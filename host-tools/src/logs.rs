@@ -367,7 +367,7 @@ fn scan_in<R: Read>(
                 let frames = buf.get(..take).unwrap_or_default();
                 if let Ok(reader) = LogReader::new(frames, &mut scratch) {
                     for item in reader {
-                        match item {
+                        let (local, found) = match item {
                             Item::Record {
                                 range,
                                 version,
@@ -375,8 +375,22 @@ fn scan_in<R: Read>(
                             } => {
                                 let bytes = frames.get(range.clone()).unwrap_or_default();
                                 let bytes = bytes.strip_suffix(&[0]).unwrap_or(bytes);
-                                last_intact = base + range.end;
-                                let range = base + range.start..base + range.end;
+                                (range, Ok((version, record, bytes)))
+                            }
+                            Item::Damaged(Damage { range, error }) => {
+                                let chunk = frames.get(range.clone()).unwrap_or_default();
+                                let repaired = if error == RecordError::Crc {
+                                    repair.try_flips(chunk)
+                                } else {
+                                    None
+                                };
+                                (range, repaired.ok_or(error))
+                            }
+                        };
+                        let range = base + local.start..base + local.end;
+                        match found {
+                            Ok((version, record, bytes)) => {
+                                last_intact = range.end;
                                 on_item(
                                     Item::Record {
                                         range,
@@ -386,29 +400,7 @@ fn scan_in<R: Read>(
                                     bytes,
                                 );
                             }
-                            Item::Damaged(Damage { range, error }) => {
-                                let chunk = frames.get(range.clone()).unwrap_or_default();
-                                let range = base + range.start..base + range.end;
-                                let repaired = if error == RecordError::Crc {
-                                    repair.try_flips(chunk)
-                                } else {
-                                    None
-                                };
-                                match repaired {
-                                    Some((version, record, bytes)) => {
-                                        last_intact = range.end;
-                                        on_item(
-                                            Item::Record {
-                                                range,
-                                                version,
-                                                record,
-                                            },
-                                            bytes,
-                                        );
-                                    }
-                                    None => on_item(Item::Damaged(Damage { range, error }), &[]),
-                                }
-                            }
+                            Err(error) => on_item(Item::Damaged(Damage { range, error }), &[]),
                         }
                     }
                 }

@@ -857,8 +857,5 @@ fn small_damage_keeps_most_turns_of_every_meeting() {
     let old: Vec<Vec<u8>> = logs.iter().map(|l| without_repeated_frames(l)).collect();
     assert!(old.iter().zip(&logs).all(|(o, l)| o.len() < l.len()));
     let before = survey(&old, 40, 12);
-    assert!(
-        before.contains(&0.0),
-        "some damage hit the lone header"
-    );
+    assert!(before.contains(&0.0), "some damage hit the lone header");
 }
