@@ -62,9 +62,17 @@ fn main() {
         .cloned()
         .collect();
     let logs = logs_from_rttm(&ami_fixtures).unwrap_or_else(|e| panic!("fixtures: {e}"));
-    report(&format!("AMI fixtures ({} meetings)", logs.len()), &logs, 200);
+    report(
+        &format!("AMI fixtures ({} meetings)", logs.len()),
+        &logs,
+        200,
+    );
     let logs = logs_from_rttm(&fixtures).unwrap_or_else(|e| panic!("fixtures: {e}"));
-    report(&format!("all fixtures ({} recordings)", logs.len()), &logs, 200);
+    report(
+        &format!("all fixtures ({} recordings)", logs.len()),
+        &logs,
+        200,
+    );
     let mut ami = Vec::new();
     rttm_below(&workspace.join("../shared/data/ami/rttm"), &mut ami);
     ami.sort();
