@@ -498,3 +498,60 @@ fn live_figures_follow_turns_and_balance() {
     assert_eq!(live.balance_q16(), 32_768);
     assert_eq!(e.floor().holder(), None);
 }
+
+/// Dropped events reach the log: a recorder hands the engine's count to
+/// the writer after each drain, and the log says how many were lost
+/// (issue 12 item 11).
+#[test]
+fn dropped_events_are_logged_as_a_notice() {
+    use tabletalk_core::log::{Item, LogReader, LogWriter, MAX_WRITE_LEN};
+    use tabletalk_core::records::{Header, Record, Seats, SessionId, StoreEvent};
+    use tabletalk_core::seat::InputKind;
+
+    let mut e = engine(&[SeatConfig::button(ButtonMode::Toggle)], 0);
+    let kinds = [InputKind::Button];
+    let header = Header::new(SessionId::default(), 1, Seats::new(&kinds).unwrap());
+    let mut log = vec![0u8; 2 * MAX_WRITE_LEN];
+    let (mut writer, mut len) = LogWriter::start(&header, &mut log).unwrap();
+    e.start_session(Instant(0));
+    for t in 0..40_000u32 {
+        e.poll_buttons(Instant(t), u16::from(t % 200 < 50), false);
+    }
+    let mut out = [0u8; MAX_WRITE_LEN];
+    let mut record = |writer: &mut LogWriter, e: &mut Engine<4>, log: &mut Vec<u8>| {
+        while let Some(event) = e.pop_event() {
+            let n = writer.push(&event, &mut out).unwrap();
+            log.extend_from_slice(&out[..n]);
+        }
+        let at = writer.tick_of(e.session_ms());
+        let n = writer
+            .push_dropped_events(e.stats().dropped_events, at, &mut out)
+            .unwrap();
+        log.extend_from_slice(&out[..n]);
+    };
+    log.truncate(len);
+    record(&mut writer, &mut e, &mut log);
+    e.tick(Instant(40_000));
+    record(&mut writer, &mut e, &mut log);
+    len = log.len();
+    let n = writer.finish(4_000, &mut out).unwrap();
+    log.extend_from_slice(&out[..n]);
+    assert!(log.len() > len);
+
+    let mut scratch = vec![0u8; log.len()];
+    let dropped: Vec<u32> = LogReader::new(&log, &mut scratch)
+        .unwrap()
+        .filter_map(|item| match item {
+            Item::Record {
+                record: Record::Notice(n),
+                ..
+            } => match n.what {
+                StoreEvent::EventsDropped { events } => Some(events),
+                _ => None,
+            },
+            _ => None,
+        })
+        .collect();
+    assert_eq!(dropped, [e.stats().dropped_events]);
+    assert!(e.stats().dropped_events > 0);
+}

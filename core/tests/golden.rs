@@ -552,15 +552,44 @@ fn v1_damaged_recovers_every_intact_record() {
     assert_eq!(missing, [(2, 1..2)]);
 }
 
-/// The example bytes printed in `docs/log-format.md` are the golden file's.
+/// The example as writers since the header's copy write it, the header
+/// frame twice (`v1-example-twice.ttlog`). The writer of today writes
+/// exactly this file, and it reads as the same session as
+/// `v1-example.ttlog`.
+#[test]
+fn v1_example_twice_is_the_example_with_the_header_repeated() {
+    let log = load("v1-example-twice.ttlog", make_example);
+    assert_eq!(make_example(), log, "the writer still writes these bytes");
+    // The header differs from v1-example's only in the parameters added
+    // since (26, `mic.coupling_mode_frames`); every other record is the same.
+    let once = records(&load("v1-example.ttlog", || unreachable!("made above")));
+    let twice = records(&log);
+    assert_eq!(twice.len(), once.len() + 1);
+    assert_eq!(twice[0], twice[1]);
+    assert_eq!(twice[2..], once[1..]);
+    let (Record::Header(new), Record::Header(old)) = (twice[0], once[0]) else {
+        panic!()
+    };
+    assert_eq!(
+        (new.session, new.device_id, new.seats),
+        (old.session, old.device_id, old.seats)
+    );
+}
+
+/// The example bytes printed in `docs/log-format.md` are the golden files'.
 #[test]
 fn the_documented_example_is_the_golden_example() {
+    documented_bytes_are("v1-example.ttlog");
+    documented_bytes_are("v1-example-twice.ttlog");
+}
+
+fn documented_bytes_are(name: &str) {
     let doc = std::fs::read_to_string(
         PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../docs/log-format.md"),
     )
     .unwrap();
-    let marker = "<!-- golden: core/tests/golden/v1-example.ttlog -->";
-    let after = &doc[doc.find(marker).expect("marker in the doc") + marker.len()..];
+    let marker = format!("<!-- golden: core/tests/golden/{name} -->");
+    let after = &doc[doc.find(&marker).expect("marker in the doc") + marker.len()..];
     let block = after
         .split("```")
         .nth(1)
@@ -571,5 +600,9 @@ fn the_documented_example_is_the_golden_example() {
         .flat_map(str::split_whitespace)
         .map(|b| u8::from_str_radix(b, 16).unwrap())
         .collect();
-    assert_eq!(hex, load("v1-example.ttlog", make_example));
+    assert_eq!(
+        hex,
+        load(name, || unreachable!("made by the decode tests")),
+        "{name}"
+    );
 }

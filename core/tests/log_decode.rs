@@ -358,7 +358,7 @@ fn erased_flash_and_zero_runs_are_not_damage() {
     log.extend([0xFFu8; 300]);
     let items = read_frames(&log);
     assert!(items.iter().all(Result::is_ok), "{items:?}");
-    assert_eq!(items.len(), 2 * 6);
+    assert_eq!(items.len(), 2 * 7); // header, its copy, 4 records, end
 }
 
 #[test]
@@ -368,7 +368,7 @@ fn a_torn_last_frame_is_unterminated_and_earlier_frames_survive() {
         let torn = &log[..log.len() - cut];
         let items = read_frames(torn);
         let (last, intact) = items.split_last().unwrap();
-        assert_eq!(intact.len(), 5, "cut {cut}");
+        assert_eq!(intact.len(), 6, "cut {cut}");
         assert!(intact.iter().all(Result::is_ok));
         let Err(Damage { range, error }) = last else {
             panic!("cut {cut}: {last:?}")
@@ -378,13 +378,13 @@ fn a_torn_last_frame_is_unterminated_and_earlier_frames_survive() {
     }
     // Only the delimiter lost: the frame is intact and still read.
     let items = read_frames(&log[..log.len() - 1]);
-    assert_eq!(items.len(), 6);
+    assert_eq!(items.len(), 7);
     assert!(items.iter().all(Result::is_ok));
     // A torn frame followed by erased flash.
     let mut flash = log[..log.len() - 4].to_vec();
     flash.extend([0xFF; 64]);
     let items = read_frames(&flash);
-    assert_eq!(items.iter().filter(|i| i.is_ok()).count(), 5);
+    assert_eq!(items.iter().filter(|i| i.is_ok()).count(), 6);
     assert!(matches!(
         items.last(),
         Some(Err(Damage {
@@ -403,7 +403,7 @@ fn a_new_session_after_a_torn_frame_still_decodes() {
     flash.extend(example_log());
     let items = read_frames(&flash);
     assert_eq!(items.iter().filter(|i| i.is_err()).count(), 1);
-    assert_eq!(items.iter().filter(|i| i.is_ok()).count(), 5 + 6);
+    assert_eq!(items.iter().filter(|i| i.is_ok()).count(), 6 + 7);
 }
 
 #[test]
@@ -443,11 +443,11 @@ fn the_session_reader_reports_lost_batches_and_bad_seats() {
     let mut log = Vec::new();
     write_session(&header, &ops, 100, &mut log);
     let frames: Vec<_> = read_frames(&log).into_iter().map(Result::unwrap).collect();
-    assert_eq!(frames.len(), 1 + 5 + 1);
-    // Lose batches 1 and 4 (frames 2 and 5).
+    assert_eq!(frames.len(), 2 + 5 + 1);
+    // Lose batches 1 and 4 (frames 3 and 6; 0 and 1 are the header and its copy).
     let mut lossy = Vec::new();
     for (i, (range, _)) in frames.iter().enumerate() {
-        if i != 2 && i != 5 {
+        if i != 3 && i != 6 {
             lossy.extend_from_slice(&log[range.clone()]);
         }
     }

@@ -61,6 +61,7 @@ fn store_event() -> impl Strategy<Value = StoreEvent> {
         Just(StoreEvent::Full),
         any::<u32>().prop_map(|bytes| StoreEvent::Overwritten { bytes }),
         any::<u32>().prop_map(|frames| StoreEvent::Dropped { frames }),
+        any::<u32>().prop_map(|events| StoreEvent::EventsDropped { events }),
     ]
 }
 
@@ -196,13 +197,15 @@ proptest! {
             .collect::<Result<_, _>>()?;
 
         prop_assert_eq!(records.first(), Some(&Record::Header(header)));
+        // Written twice, so that no single damaged frame loses the session.
+        prop_assert_eq!(records.get(1), Some(&Record::Header(header)));
         let mut turns = Vec::new();
         let mut others = Vec::new();
         let mut seqs = Vec::new();
         let mut turns_before_marker_missing = false;
         let mut pushed_so_far = 0usize;
         let mut op_index = 0usize;
-        for record in &records[1..] {
+        for record in &records[2..] {
             prop_assert_eq!(record.session(), spec.session);
             match record {
                 Record::Turns(batch) => {

@@ -282,3 +282,30 @@ fn documented_size_limits() {
         (1160, 35, 1195)
     );
 }
+
+/// The device's largest header (16 seats, every label 64 bytes) is written
+/// twice into the firmware's start buffer (`2 * MAX_WRITE_LEN`), and a
+/// buffer with room for one header gets one.
+#[test]
+fn the_header_is_written_twice_when_it_fits() {
+    let kinds = [InputKind::ButtonAndMicrophone; 16];
+    let label = "é".repeat(32);
+    let labels = [label.as_str(); 16];
+    let h = Header::new(
+        SessionId {
+            number: u32::MAX,
+            nonce: 0xFFFF,
+        },
+        u64::MAX,
+        Seats::new(&kinds).unwrap().with_labels(&labels).unwrap(),
+    );
+    let mut out = [0u8; 2 * MAX_WRITE_LEN];
+    let (_, n) = LogWriter::start(&h, &mut out).unwrap();
+    let frames = read_frames(&out[..n]);
+    assert_eq!(frames.len(), 2);
+    let one = frames[0].as_ref().unwrap().0.len();
+    assert_eq!(n, 1 + 2 * one);
+    let (_, n) = LogWriter::start(&h, &mut out[..1 + one + one / 2]).unwrap();
+    assert_eq!(n, 1 + one);
+    assert!(LogWriter::start(&h, &mut out[..one]).is_err());
+}

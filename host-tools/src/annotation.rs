@@ -38,10 +38,9 @@ pub fn session(ticked: &TickedRecording, recording: &Recording) -> Session {
         }
     }
     if ticked.clipped_segments > 0 {
-        builder.note(format!(
-            "{} segments reached outside the scored extent and were clipped",
-            ticked.clipped_segments
-        ));
+        builder.note(crate::session::Note::ClippedSegments {
+            count: ticked.clipped_segments,
+        });
     }
     builder.finish()
 }

@@ -16,6 +16,7 @@ use std::path::{Path, PathBuf};
 use crate::diag::{self, printable};
 use crate::error::CliError;
 use crate::logs::{self, LoadedLog, LOG_EXTENSION};
+use crate::session::Session;
 use tabletalk_eval::rttm::{self, UemSegment};
 
 /// The name `-` stands for: standard input.
@@ -179,6 +180,30 @@ pub fn read_text(path: &Path) -> Result<String, CliError> {
         .map_err(|_| CliError::bad_input(format!("{}: not UTF-8 text", path.display())))
 }
 
+/// Loads one input, handing its sessions to `on_session` one at a time
+/// (a log file is streamed: see [`logs::read_each`]); the returned log says
+/// what was lost and holds no sessions.
+///
+/// # Errors
+/// As [`load`].
+pub fn load_each(
+    path: &Path,
+    uem: &[UemSegment],
+    mut on_session: impl FnMut(Session),
+) -> Result<LoadedLog, CliError> {
+    if is_rttm(path) || path == Path::new(STDIN) {
+        let mut log = load(path, uem)?;
+        log.sessions.drain(..).for_each(&mut on_session);
+        return Ok(log);
+    }
+    let mut log = logs::read_each(path, |mut session| {
+        make_session_printable(&mut session);
+        on_session(session);
+    })?;
+    make_printable(&mut log);
+    Ok(log)
+}
+
 /// Loads one input: a log (`-`: from standard input), or an RTTM file
 /// whose recordings take their extents from `uem` where it names them.
 /// Control characters in labels and names are made visible (see
@@ -223,24 +248,26 @@ fn load_rttm(path: &Path, uem: &[UemSegment]) -> Result<LoadedLog, CliError> {
     Ok(LoadedLog {
         source: path.display().to_string(),
         records: segments.len(),
+        session_count: sessions.len(),
         sessions,
-        frames_lost: 0,
-        damaged: Vec::new(),
-        orphan_records: 0,
+        ..LoadedLog::default()
     })
 }
 
+fn make_visible(text: &mut String) {
+    if let std::borrow::Cow::Owned(clean) = printable(text) {
+        *text = clean;
+    }
+}
+
 fn make_printable(log: &mut LoadedLog) {
-    let fix = |text: &mut String| {
-        if let std::borrow::Cow::Owned(clean) = printable(text) {
-            *text = clean;
-        }
-    };
-    fix(&mut log.source);
-    for session in &mut log.sessions {
-        fix(&mut session.source);
-        for label in session.seats.iter_mut().filter_map(|s| s.label.as_mut()) {
-            fix(label);
-        }
+    make_visible(&mut log.source);
+    log.sessions.iter_mut().for_each(make_session_printable);
+}
+
+fn make_session_printable(session: &mut Session) {
+    make_visible(&mut session.source);
+    for label in session.seats.iter_mut().filter_map(|s| s.label.as_mut()) {
+        make_visible(label);
     }
 }

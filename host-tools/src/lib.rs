@@ -5,6 +5,7 @@
 pub mod annotation;
 pub mod cli;
 pub mod commands;
+pub mod damage;
 pub mod device;
 pub mod diag;
 pub mod duration;

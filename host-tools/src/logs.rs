@@ -3,9 +3,23 @@
 //!
 //! Reading is built on the core's [`LogReader`]: every intact record is
 //! used, every damaged stretch is counted and its byte range kept, so a
-//! report can say exactly what was lost. Memory is bounded by the file:
-//! the reader decodes into one scratch buffer of the file's length, and
-//! every count a header claims is checked against what is really there.
+//! report can say exactly what was lost.
+//!
+//! **Streaming.** A log is read in windows of 1 MiB, each cut after a frame
+//! delimiter, so memory does not depend on the file's size: a session is
+//! handed on ([`read_each`], [`decode_each`]) as soon as its end record is
+//! read, and only the sessions still open are held. Reading stops after
+//! [`MAX_GAP`] bytes without an intact frame (`/dev/zero`, a huge file that
+//! is not a log).
+//!
+//! **Session identity.** Records are matched to sessions by their session
+//! id *and* by position: a record belongs to the latest header with its id.
+//! A header identical to the open session's is its copy (the writer writes
+//! each header twice); a header with the same id but different contents
+//! (another device, another import, another tick) opens a separate session,
+//! and both get a [`Note::IdConflict`], so two logs never merge into wrong
+//! figures. A session repeated whole (a log concatenated with itself) is
+//! read once.
 //!
 //! ```
 //! use tabletalk::logs::{decode, encode_session, SessionSpec};
@@ -30,39 +44,74 @@
 
 use std::collections::{BTreeSet, HashMap};
 use std::fmt;
+use std::io::Read;
 use std::ops::Range;
 use std::path::Path;
 
-use tabletalk_core::log::{Item, LogReader, LogWriter, MAX_WRITE_LEN};
+use tabletalk_core::log::{Damage, Item, LogReader, LogWriter, MAX_WRITE_LEN};
 use tabletalk_core::params::DetectionParams;
 use tabletalk_core::records::{
-    FlushPolicy, Header, LoggedTurn, Record, Seats, SessionId, StoreEvent, Tick,
+    Error as RecordError, FlushPolicy, Header, LoggedTurn, Record, Seats, SessionId, StoreEvent,
+    Tick, TurnBatch,
 };
 use tabletalk_core::seat::InputKind;
 use tabletalk_core::turns::{Event, MarkerKind, TurnEnd};
 
 use crate::report::InputSummary;
-use crate::session::{SeatInfo, Session, SessionBuilder};
+use crate::session::{Note, SeatInfo, Session, SessionBuilder};
 
 /// The file extension of tabletalk logs.
 pub const LOG_EXTENSION: &str = "ttlog";
 
+/// Bytes read at a time. No frame is longer (the largest header, 255 seats
+/// with 64-byte labels, is about 17 KB), so a longer stretch without a
+/// delimiter is garbage and is skipped without being held.
+const WINDOW: usize = 1 << 20;
+
+/// Reading stops after this many bytes without an intact frame: the input
+/// is not a log (`/dev/zero`, a disk image), or whatever follows the log is
+/// not one either.
+pub const MAX_GAP: usize = 8 << 20;
+
+/// At most this many damaged byte ranges are kept per log (the rest are
+/// counted): a hostile file cannot grow the list without bound.
+const MAX_RANGES: usize = 10_000;
+
 /// A log read from bytes: its sessions and what was lost.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct LoadedLog {
     /// Where it came from (for messages and reports).
     pub source: String,
-    /// Its sessions, in the order their headers appear.
+    /// Its sessions, in the order their headers appear (empty when they
+    /// were handed on one by one, see [`read_each`]).
     pub sessions: Vec<Session>,
+    /// Sessions read (handed on or in `sessions`).
+    pub session_count: usize,
     /// Intact records read.
     pub records: usize,
     /// Damaged frames skipped.
     pub frames_lost: usize,
-    /// The damaged byte ranges, adjacent ones merged.
+    /// The damaged byte ranges, adjacent ones merged (at most 10 000).
     pub damaged: Vec<Range<usize>>,
+    /// Damaged ranges beyond those kept in `damaged`.
+    pub damaged_omitted: usize,
     /// Intact records of sessions whose header was lost (unusable: without
     /// the header their ticks and seats mean nothing).
     pub orphan_records: usize,
+    /// Records that came after their session's end record (ignored).
+    pub after_end: usize,
+    /// Headers with the id of another session but different contents: each
+    /// opened a session of its own.
+    pub id_conflicts: usize,
+    /// Sessions that were a repeat of an earlier one, byte for byte (a log
+    /// concatenated with itself): read once.
+    pub repeated_sessions: usize,
+    /// Sessions whose notes say records were lost (batches missing, no end
+    /// record, the device's store full…).
+    pub sessions_with_losses: usize,
+    /// Where reading stopped early ([`MAX_GAP`] bytes without an intact
+    /// frame), if it did.
+    pub stopped_at: Option<usize>,
 }
 
 impl LoadedLog {
@@ -70,7 +119,7 @@ impl LoadedLog {
     pub fn summary(&self) -> InputSummary {
         InputSummary {
             path: self.source.clone(),
-            sessions: self.sessions.len(),
+            sessions: self.session_count,
             frames_lost: self.frames_lost,
             lost_byte_ranges: self
                 .damaged
@@ -80,48 +129,113 @@ impl LoadedLog {
         }
     }
 
-    /// A warning for stderr when something was lost, else `None`.
+    /// A warning for stderr when something was lost or is doubtful, else
+    /// `None`.
     pub fn warning(&self) -> Option<String> {
-        if self.frames_lost == 0 && self.orphan_records == 0 && self.damaged.is_empty() {
-            return None;
-        }
-        let mut text = if self.frames_lost > 0 || self.damaged.is_empty() {
-            format!(
-                "{}: {} damaged frame{} skipped",
-                self.source,
-                self.frames_lost,
-                if self.frames_lost == 1 { "" } else { "s" }
-            )
-        } else {
-            format!("{}: zeroed or erased bytes between frames", self.source)
-        };
-        if !self.damaged.is_empty() {
-            const SHOWN: usize = 8;
-            let ranges: Vec<String> = self
-                .damaged
-                .iter()
-                .take(SHOWN)
-                .map(|r| format!("{}..{}", r.start, r.end))
-                .collect();
-            let more = self.damaged.len().saturating_sub(SHOWN);
-            text.push_str(&format!(
-                " (bytes {}{})",
-                ranges.join(", "),
-                if more > 0 {
-                    format!(" and {more} more ranges")
-                } else {
-                    String::new()
-                }
-            ));
+        let mut parts = Vec::new();
+        if self.frames_lost > 0 || !self.damaged.is_empty() {
+            let mut text = if self.frames_lost > 0 || self.damaged.is_empty() {
+                format!(
+                    "{} damaged frame{} skipped",
+                    self.frames_lost,
+                    plural(self.frames_lost)
+                )
+            } else {
+                "zeroed or erased bytes between frames".to_owned()
+            };
+            text.push_str(&self.ranges_text());
+            parts.push(text);
         }
         if self.orphan_records > 0 {
-            text.push_str(&format!(
-                "; {} records of sessions whose header was lost could not be used",
+            parts.push(format!(
+                "{} records of sessions whose header was lost could not be used",
                 self.orphan_records
             ));
         }
-        text.push_str("; everything intact is reported");
-        Some(text)
+        if self.after_end > 0 {
+            parts.push(format!(
+                "{} records came after their session's end record and were ignored",
+                self.after_end
+            ));
+        }
+        if self.id_conflicts > 0 {
+            parts.push(format!(
+                "{} session header{} repeated another session's id with different contents: those sessions were kept apart",
+                self.id_conflicts,
+                plural(self.id_conflicts)
+            ));
+        }
+        if self.repeated_sessions > 0 {
+            parts.push(format!(
+                "{} session{} appeared twice, byte for byte, and {} read once",
+                self.repeated_sessions,
+                plural(self.repeated_sessions),
+                if self.repeated_sessions == 1 {
+                    "was"
+                } else {
+                    "were"
+                }
+            ));
+        }
+        if self.sessions_with_losses > 0 {
+            parts.push(format!(
+                "{} session{} lost records (missing batches, no end record or a full store; see the notes)",
+                self.sessions_with_losses,
+                plural(self.sessions_with_losses)
+            ));
+        }
+        if let Some(at) = self.stopped_at {
+            parts.push(format!(
+                "reading stopped at byte {at}: {} MiB without an intact frame",
+                MAX_GAP >> 20
+            ));
+        }
+        if parts.is_empty() {
+            return None;
+        }
+        Some(format!(
+            "{}: {}; everything intact is reported",
+            self.source,
+            parts.join("; ")
+        ))
+    }
+
+    fn ranges_text(&self) -> String {
+        const SHOWN: usize = 8;
+        if self.damaged.is_empty() {
+            return String::new();
+        }
+        let ranges: Vec<String> = self
+            .damaged
+            .iter()
+            .take(SHOWN)
+            .map(|r| format!("{}..{}", r.start, r.end))
+            .collect();
+        let more = self.damaged.len().saturating_sub(SHOWN) + self.damaged_omitted;
+        let more = if more > 0 {
+            format!(" and {more} more ranges")
+        } else {
+            String::new()
+        };
+        format!(" (bytes {}{more})", ranges.join(", "))
+    }
+
+    /// Keeps a damaged byte range, merged with the previous one if adjacent.
+    fn lost(&mut self, range: Range<usize>) {
+        let kept = self.damaged.len();
+        match self.damaged.last_mut() {
+            Some(last) if last.end == range.start => last.end = range.end,
+            _ if kept >= MAX_RANGES => self.damaged_omitted += 1,
+            _ => self.damaged.push(range),
+        }
+    }
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
     }
 }
 
@@ -133,7 +247,7 @@ pub enum ReadError {
     Empty,
     /// Not one intact tabletalk frame in it.
     NotALog {
-        /// Its length.
+        /// Its length (or how much of it was read, see [`MAX_GAP`]).
         bytes: usize,
     },
     /// Intact frames, but no session header among them.
@@ -143,12 +257,19 @@ pub enum ReadError {
         /// Damaged frames found.
         frames_lost: usize,
     },
+    /// Reading the input failed.
+    Io(String),
 }
 
 impl fmt::Display for ReadError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             ReadError::Empty => f.write_str("empty file, not a tabletalk log"),
+            ReadError::NotALog { bytes } if *bytes >= MAX_GAP => write!(
+                f,
+                "not a tabletalk log: no intact frame in the first {} MiB (reading stopped)",
+                MAX_GAP >> 20
+            ),
             ReadError::NotALog { bytes } => {
                 write!(f, "not a tabletalk log: no intact frame in {bytes} bytes")
             }
@@ -160,15 +281,219 @@ impl fmt::Display for ReadError {
                 "nothing decodable: {records} intact records but no session header \
                  ({frames_lost} damaged frames)"
             ),
+            ReadError::Io(e) => write!(f, "cannot read: {e}"),
         }
     }
 }
 
 impl std::error::Error for ReadError {}
 
+/// How [`scan`] ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Scanned {
+    /// Bytes read.
+    pub bytes: usize,
+    /// Where reading stopped early ([`MAX_GAP`] bytes without an intact
+    /// frame), if it did.
+    pub stopped_at: Option<usize>,
+}
+
+/// Reads a log from `input` frame by frame in bounded memory, giving every
+/// item (ranges are offsets in the whole input) and, for a record, its
+/// frame's bytes to `on_item`. The layer below [`decode_each`]; `tabletalk
+/// decode` prints its items as they come.
+///
+/// # Errors
+/// What reading `input` fails with.
+pub fn scan<R: Read>(input: R, on_item: impl FnMut(Item<'_>, &[u8])) -> std::io::Result<Scanned> {
+    scan_in(input, WINDOW, on_item)
+}
+
+/// [`scan`] in windows of `window` bytes.
+fn scan_in<R: Read>(
+    mut input: R,
+    window: usize,
+    mut on_item: impl FnMut(Item<'_>, &[u8]),
+) -> std::io::Result<Scanned> {
+    let mut buf = vec![0u8; window];
+    let mut scratch = vec![0u8; window];
+    let mut repair = Repair::default();
+    let (mut len, mut base, mut last_intact) = (0usize, 0usize, 0usize);
+    // A stretch without a delimiter longer than the window, being skipped:
+    // where it began, and whether it is all 0xFF (erased flash: silent).
+    let mut skipping: Option<(usize, bool)> = None;
+    let mut eof = false;
+    loop {
+        while len < buf.len() && !eof {
+            match input.read(buf.get_mut(len..).unwrap_or_default()) {
+                Ok(0) => eof = true,
+                Ok(n) => len += n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+        let window = buf.get(..len).unwrap_or_default();
+        if let Some((from, erased)) = skipping {
+            let end = window.iter().position(|&b| b == 0).map(|i| i + 1);
+            let through = end.unwrap_or(len);
+            let erased = erased && window.iter().take(through).all(|&b| b == 0xFF || b == 0);
+            if end.is_some() || eof {
+                if !erased {
+                    let error = if end.is_some() {
+                        RecordError::Cobs
+                    } else {
+                        RecordError::Unterminated
+                    };
+                    let range = from..base + through;
+                    on_item(Item::Damaged(Damage { range, error }), &[]);
+                }
+                skipping = None;
+            } else {
+                skipping = Some((from, erased));
+            }
+            consume(&mut buf, &mut len, &mut base, through);
+        } else {
+            // Hand the reader whole frames: up to the last delimiter.
+            let take = if eof {
+                len
+            } else {
+                window.iter().rposition(|&b| b == 0).map_or(0, |i| i + 1)
+            };
+            if take == 0 && len > 0 {
+                skipping = Some((base, window.iter().all(|&b| b == 0xFF)));
+                let all = len;
+                consume(&mut buf, &mut len, &mut base, all);
+            } else {
+                let frames = buf.get(..take).unwrap_or_default();
+                if let Ok(reader) = LogReader::new(frames, &mut scratch) {
+                    for item in reader {
+                        let (local, found) = match item {
+                            Item::Record {
+                                range,
+                                version,
+                                record,
+                            } => {
+                                let bytes = frames.get(range.clone()).unwrap_or_default();
+                                let bytes = bytes.strip_suffix(&[0]).unwrap_or(bytes);
+                                (range, Ok((version, record, bytes)))
+                            }
+                            Item::Damaged(Damage { range, error }) => {
+                                let chunk = frames.get(range.clone()).unwrap_or_default();
+                                let repaired = if error == RecordError::Crc {
+                                    repair.try_flips(chunk)
+                                } else {
+                                    None
+                                };
+                                (range, repaired.ok_or(error))
+                            }
+                        };
+                        let range = base + local.start..base + local.end;
+                        match found {
+                            Ok((version, record, bytes)) => {
+                                last_intact = range.end;
+                                on_item(
+                                    Item::Record {
+                                        range,
+                                        version,
+                                        record,
+                                    },
+                                    bytes,
+                                );
+                            }
+                            Err(error) => on_item(Item::Damaged(Damage { range, error }), &[]),
+                        }
+                    }
+                }
+                consume(&mut buf, &mut len, &mut base, take);
+            }
+        }
+        if base.saturating_sub(last_intact) > MAX_GAP && !(eof && len == 0) {
+            return Ok(Scanned {
+                bytes: base,
+                stopped_at: Some(base),
+            });
+        }
+        if eof && len == 0 {
+            return Ok(Scanned {
+                bytes: base,
+                stopped_at: None,
+            });
+        }
+    }
+}
+
+/// Repairs frames that failed only their CRC by one flipped bit: each bit
+/// of the frame is flipped in turn until the CRC holds. CRC-32C keeps a
+/// Hamming distance of at least 6 over frames this short, so a one-bit
+/// repair is never ambiguous (a chance match on garbage is about 1 in 2^32
+/// per try, and the record must then parse too). Bounded: frames of at most
+/// [`Repair::MAX_FRAME`] bytes, and [`Repair::BUDGET`] bytes of work per log (about 200 damaged batch frames; a flood of damaged frames costs at most that).
+#[derive(Default)]
+struct Repair {
+    candidate: Vec<u8>,
+    scratch: Vec<u8>,
+    spent: usize,
+}
+
+impl Repair {
+    /// Longer frames are not repaired (a batch is about 100 bytes).
+    const MAX_FRAME: usize = 2048;
+    /// Bytes decoded while trying repairs, per log.
+    const BUDGET: usize = 16 << 20;
+
+    /// The record of `chunk` (a frame and its delimiter) with one bit
+    /// flipped back, if exactly that makes it intact.
+    fn try_flips(&mut self, chunk: &[u8]) -> Option<(u8, Record<'_>, &[u8])> {
+        let frame = chunk.strip_suffix(&[0]).unwrap_or(chunk);
+        let cost = frame.len().saturating_mul(frame.len()).saturating_mul(8);
+        if frame.len() > Self::MAX_FRAME || self.spent.saturating_add(cost) > Self::BUDGET {
+            return None;
+        }
+        self.spent += cost;
+        self.candidate.clear();
+        self.candidate.extend_from_slice(frame);
+        self.scratch.resize(frame.len(), 0);
+        let mut found = None;
+        'search: for i in 0..frame.len() {
+            for bit in 0..8 {
+                let Some(byte) = self.candidate.get_mut(i) else {
+                    break 'search;
+                };
+                *byte ^= 1 << bit;
+                let ok = *byte != 0
+                    && tabletalk_core::log::decode_frame(&self.candidate, &mut self.scratch)
+                        .is_ok();
+                if ok {
+                    found = Some(());
+                    break 'search;
+                }
+                if let Some(byte) = self.candidate.get_mut(i) {
+                    *byte ^= 1 << bit;
+                }
+            }
+        }
+        found?;
+        let (version, record) =
+            tabletalk_core::log::decode_frame(&self.candidate, &mut self.scratch).ok()?;
+        Some((version, record, &self.candidate))
+    }
+}
+
+/// Drops the first `n` bytes of the window.
+fn consume(buf: &mut [u8], len: &mut usize, base: &mut usize, n: usize) {
+    buf.copy_within(n..*len, 0);
+    *len -= n;
+    *base += n;
+}
+
 /// One session being assembled from its records.
 struct Assembly {
     builder: SessionBuilder,
+    index: usize,
+    /// A hash of the header's frame: equal headers are copies.
+    fingerprint: u64,
+    /// A byte-for-byte repeat of a session already read: dropped at the end.
+    repeat: bool,
     tick_ms: u64,
     seat_count: usize,
     batches_seen: BTreeSet<u32>,
@@ -177,36 +502,21 @@ struct Assembly {
     out_of_range: usize,
 }
 
-/// Reads every session of a log held in `bytes`; `source` names it in
-/// sessions and messages.
-///
-/// # Errors
-/// [`ReadError`] when nothing at all could be used.
-pub fn decode(bytes: &[u8], source: &str) -> Result<LoadedLog, ReadError> {
-    if bytes.is_empty() {
-        return Err(ReadError::Empty);
-    }
-    let mut scratch = vec![0u8; bytes.len()];
-    let Ok(reader) = LogReader::new(bytes, &mut scratch) else {
-        return Err(ReadError::NotALog { bytes: bytes.len() });
-    };
-    let items: Vec<Item<'_>> = reader.collect();
+/// Sessions being assembled from one log's records, in log order.
+struct Assembler<'f> {
+    log: LoadedLog,
+    open: HashMap<SessionId, Assembly>,
+    /// The header fingerprint of every session already handed on.
+    closed: HashMap<SessionId, u64>,
+    next_index: usize,
+    /// End of the last item (to find zeroed or erased stretches).
+    pos: usize,
+    on_session: &'f mut dyn FnMut(Session),
+}
 
-    let mut records = 0usize;
-    let mut frames_lost = 0usize;
-    let mut damaged: Vec<Range<usize>> = Vec::new();
-    let mut order: Vec<SessionId> = Vec::new();
-    let mut sessions: HashMap<SessionId, Assembly> = HashMap::new();
-    let mut duplicate_headers = 0usize;
-    let mut lost = |range: Range<usize>| match damaged.last_mut() {
-        Some(last) if last.end == range.start => last.end = range.end,
-        _ => damaged.push(range),
-    };
-    let mut pos = 0usize;
-    // First the headers, so that records written before a header (which a
-    // writer never does, but a concatenation might) still find it.
-    for item in &items {
-        let range = match item {
+impl Assembler<'_> {
+    fn item(&mut self, item: Item<'_>, frame: &[u8]) {
+        let range = match &item {
             Item::Damaged(damage) => &damage.range,
             Item::Record { range, .. } => range,
         };
@@ -214,68 +524,40 @@ pub fn decode(bytes: &[u8], source: &str) -> Result<LoadedLog, ReadError> {
         // word. A writer leaves at most one 0x00 between frames, so a longer
         // stretch with frames after it is a region zeroed or erased over
         // data: it is located too (a trailing one is padding).
-        if range.start > pos + 1 {
-            lost(pos..range.start);
+        if range.start > self.pos + 1 {
+            self.log.lost(self.pos..range.start);
         }
-        pos = range.end;
+        self.pos = range.end;
         match item {
             Item::Damaged(damage) => {
-                frames_lost += 1;
-                lost(damage.range.clone());
+                self.log.frames_lost += 1;
+                self.log.lost(damage.range);
             }
             Item::Record { record, .. } => {
-                records += 1;
-                if let Record::Header(header) = record {
-                    if sessions.contains_key(&header.session) {
-                        duplicate_headers += 1;
-                        continue;
-                    }
-                    order.push(header.session);
-                    sessions.insert(header.session, assemble(header, source, order.len() - 1));
-                }
+                self.log.records += 1;
+                self.record(&record, frame);
             }
         }
     }
-    if records == 0 {
-        return Err(ReadError::NotALog { bytes: bytes.len() });
-    }
-    if order.is_empty() {
-        return Err(ReadError::NoSession {
-            records,
-            frames_lost,
-        });
-    }
 
-    let mut orphan_records = 0usize;
-    for item in &items {
-        let Item::Record { record, .. } = item else {
-            continue;
-        };
-        let Some(a) = sessions.get_mut(&record.session()) else {
-            orphan_records += 1;
-            continue;
+    fn record(&mut self, record: &Record<'_>, frame: &[u8]) {
+        let id = record.session();
+        if let Record::Header(header) = record {
+            self.header(header, fingerprint(frame));
+            return;
+        }
+        let Some(a) = self.open.get_mut(&id) else {
+            if self.closed.contains_key(&id) {
+                self.log.after_end += 1;
+            } else {
+                self.log.orphan_records += 1;
+            }
+            return;
         };
         let ms = |tick: Tick| tick.saturating_mul(a.tick_ms);
         match record {
             Record::Header(_) => {}
-            Record::Turns(batch) => {
-                if !a.batches_seen.insert(batch.seq()) {
-                    continue; // the same batch twice (a repeated write)
-                }
-                for turn in batch.turns() {
-                    a.turns_seen += 1;
-                    if usize::from(turn.seat) >= a.seat_count {
-                        a.out_of_range += 1;
-                        continue;
-                    }
-                    a.builder.push_turn(
-                        usize::from(turn.seat),
-                        ms(turn.start),
-                        ms(turn.end),
-                        turn.how,
-                    );
-                }
-            }
+            Record::Turns(batch) => a.batch(batch),
             Record::Marker(m) => a.builder.push(&Event::Marker {
                 at: ms(m.at),
                 kind: m.kind,
@@ -285,74 +567,212 @@ pub fn decode(bytes: &[u8], source: &str) -> Result<LoadedLog, ReadError> {
                     .push_condition(usize::from(c.seat), ms(c.at), c.what);
             }
             Record::Notice(n) => {
-                let at = crate::report::format::clock(ms(n.at));
-                let note = match n.what {
-                    StoreEvent::Full => {
-                        format!("the device's store was full at {at}: later records were not kept")
-                    }
-                    StoreEvent::Overwritten { bytes } => format!(
-                        "the device's store wrapped at {at}: {bytes} bytes of older records were overwritten"
-                    ),
-                    StoreEvent::Dropped { frames } => {
-                        format!("the device could not store {frames} frames at {at}")
-                    }
-                };
-                a.builder.note(note);
+                let at_ms = ms(n.at);
+                a.builder.note(match n.what {
+                    StoreEvent::Full => Note::StoreFull { at_ms },
+                    StoreEvent::Overwritten { bytes } => Note::StoreWrapped { at_ms, bytes },
+                    StoreEvent::Dropped { frames } => Note::FramesNotStored { at_ms, frames },
+                    StoreEvent::EventsDropped { events } => Note::EventsDropped { at_ms, events },
+                });
             }
             Record::End(end) => {
-                if a.end.is_none() {
-                    a.end = Some((end.at, end.turns, end.batches));
-                }
+                a.end = Some((end.at, end.turns, end.batches));
+                self.close(id);
             }
         }
     }
 
-    let mut result = Vec::with_capacity(order.len());
-    for id in order {
-        let Some(mut a) = sessions.remove(&id) else {
-            continue;
+    fn header(&mut self, header: &Header<'_>, fingerprint: u64) {
+        let id = header.session;
+        let mut conflict = false;
+        if let Some(open) = self.open.get_mut(&id) {
+            if open.fingerprint == fingerprint {
+                return; // the header's copy
+            }
+            open.builder.note(Note::IdConflict { id: id.to_string() });
+            self.close(id);
+            conflict = true;
+        }
+        let repeat = match self.closed.get(&id) {
+            Some(&closed) if closed == fingerprint => true,
+            Some(_) => {
+                conflict = true;
+                false
+            }
+            None => false,
         };
-        match a.end {
+        let mut a = assemble(header, &self.log.source, self.next_index);
+        a.fingerprint = fingerprint;
+        a.repeat = repeat;
+        if !repeat {
+            self.next_index += 1;
+        }
+        if conflict {
+            self.log.id_conflicts += 1;
+            a.builder.note(Note::IdConflict { id: id.to_string() });
+        }
+        self.open.insert(id, a);
+    }
+
+    /// Finishes the session `id` and hands it on.
+    fn close(&mut self, id: SessionId) {
+        let Some(a) = self.open.remove(&id) else {
+            return;
+        };
+        self.closed.insert(id, a.fingerprint);
+        if a.repeat {
+            self.log.repeated_sessions += 1;
+            return;
+        }
+        let session = a.finish();
+        if session.notes.iter().any(Note::is_loss) {
+            self.log.sessions_with_losses += 1;
+        }
+        self.log.session_count += 1;
+        (self.on_session)(session);
+    }
+
+    /// Finishes every session still open, in header order.
+    fn finish(mut self) -> LoadedLog {
+        let mut open: Vec<(usize, SessionId)> =
+            self.open.iter().map(|(id, a)| (a.index, *id)).collect();
+        open.sort_unstable();
+        for (_, id) in open {
+            self.close(id);
+        }
+        self.log
+    }
+}
+
+impl Assembly {
+    fn batch(&mut self, batch: &TurnBatch<'_>) {
+        if !self.batches_seen.insert(batch.seq()) {
+            return; // the same batch twice (a repeated write)
+        }
+        for turn in batch.turns() {
+            self.turns_seen += 1;
+            if usize::from(turn.seat) >= self.seat_count {
+                self.out_of_range += 1;
+                continue;
+            }
+            let ms = |tick: Tick| tick.saturating_mul(self.tick_ms);
+            self.builder.push_turn(
+                usize::from(turn.seat),
+                ms(turn.start),
+                ms(turn.end),
+                turn.how,
+            );
+        }
+    }
+
+    fn finish(mut self) -> Session {
+        let seen = u32::try_from(self.batches_seen.len()).unwrap_or(u32::MAX);
+        match self.end {
             Some((at, turns, batches)) => {
-                a.builder.end_at(at.saturating_mul(a.tick_ms));
-                let seen = u32::try_from(a.batches_seen.len()).unwrap_or(u32::MAX);
+                self.builder.end_at(at.saturating_mul(self.tick_ms));
                 if seen < batches {
-                    let missing_turns = u64::from(turns).saturating_sub(a.turns_seen);
-                    a.builder.note(format!(
-                        "{} of {batches} turn batches were lost ({missing_turns} turns): figures count only the turns that survived",
-                        batches - seen
-                    ));
+                    self.builder.note(Note::BatchesLost {
+                        lost: batches - seen,
+                        of: batches,
+                        turns: Some(u64::from(turns).saturating_sub(self.turns_seen)),
+                    });
                 }
             }
             None => {
-                a.builder.note(
-                    "no session-end record: the log was cut short or the session is still running; the session ends at its last event",
-                );
+                // Without an end record, gaps in the sequence numbers still
+                // show lost batches.
+                let highest = self.batches_seen.last().map_or(0, |&s| s.saturating_add(1));
+                if seen < highest {
+                    self.builder.note(Note::BatchesLost {
+                        lost: highest - seen,
+                        of: 0,
+                        turns: None,
+                    });
+                }
+                self.builder.note(Note::NoEnd);
             }
         }
-        if a.out_of_range > 0 {
-            a.builder.note(format!(
-                "{} turns named a seat the header does not have and were ignored",
-                a.out_of_range
-            ));
+        if self.out_of_range > 0 {
+            self.builder.note(Note::SeatOutOfRange {
+                turns: self.out_of_range,
+            });
         }
-        result.push(a.builder.finish());
+        self.builder.finish()
     }
-    if duplicate_headers > 0 {
-        if let Some(first) = result.first_mut() {
-            first.notes.push(format!(
-                "{duplicate_headers} repeated session headers were ignored"
-            ));
-        }
-    }
-    Ok(LoadedLog {
-        source: source.to_owned(),
-        sessions: result,
-        records,
-        frames_lost,
-        damaged,
-        orphan_records,
+}
+
+/// FNV-1a (64 bits) of a header's frame: equal headers are equal bytes,
+/// since the encoding is canonical.
+fn fingerprint(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
     })
+}
+
+/// Reads every session of the log `input`, handing each to `on_session`
+/// as soon as it is complete (its end record read, or the input ended), in
+/// bounded memory: only open sessions are held. The returned log says what
+/// was lost; its `sessions` is empty.
+///
+/// # Errors
+/// [`ReadError`] when nothing at all could be used, or reading failed.
+pub fn decode_each<R: Read>(
+    input: R,
+    source: &str,
+    on_session: impl FnMut(Session),
+) -> Result<LoadedLog, ReadError> {
+    decode_in(input, source, WINDOW, on_session)
+}
+
+fn decode_in<R: Read>(
+    input: R,
+    source: &str,
+    window: usize,
+    mut on_session: impl FnMut(Session),
+) -> Result<LoadedLog, ReadError> {
+    let mut assembler = Assembler {
+        log: LoadedLog {
+            source: source.to_owned(),
+            ..LoadedLog::default()
+        },
+        open: HashMap::new(),
+        closed: HashMap::new(),
+        next_index: 0,
+        pos: 0,
+        on_session: &mut on_session,
+    };
+    let scanned = scan_in(input, window, |item, frame| assembler.item(item, frame))
+        .map_err(|e| ReadError::Io(e.to_string()))?;
+    let mut log = assembler.finish();
+    log.stopped_at = scanned.stopped_at;
+    if scanned.bytes == 0 {
+        return Err(ReadError::Empty);
+    }
+    if log.records == 0 {
+        return Err(ReadError::NotALog {
+            bytes: scanned.bytes,
+        });
+    }
+    if log.session_count == 0 {
+        return Err(ReadError::NoSession {
+            records: log.records,
+            frames_lost: log.frames_lost,
+        });
+    }
+    Ok(log)
+}
+
+/// Reads every session of a log held in `bytes`; `source` names it in
+/// sessions and messages. Sessions are in the order of their headers.
+///
+/// # Errors
+/// [`ReadError`] when nothing at all could be used.
+pub fn decode(bytes: &[u8], source: &str) -> Result<LoadedLog, ReadError> {
+    let mut sessions = Vec::new();
+    let mut log = decode_each(bytes, source, |s| sessions.push(s))?;
+    sessions.sort_by_key(|s| s.index);
+    log.sessions = sessions;
+    Ok(log)
 }
 
 fn assemble(header: &Header<'_>, source: &str, index: usize) -> Assembly {
@@ -377,13 +797,15 @@ fn assemble(header: &Header<'_>, source: &str, index: usize) -> Assembly {
         .tick_ms(u32::from(header.tick_ms))
         .params(header.params);
     if header.params_unknown > 0 {
-        builder.note(format!(
-            "the log records {} detection parameters this version does not know (written by a newer tabletalk)",
-            header.params_unknown
-        ));
+        builder.note(Note::UnknownParams {
+            count: header.params_unknown,
+        });
     }
     Assembly {
         builder,
+        index,
+        fingerprint: 0,
+        repeat: false,
         tick_ms: u64::from(header.tick_ms.max(1)),
         seat_count,
         batches_seen: BTreeSet::new(),
@@ -393,18 +815,61 @@ fn assemble(header: &Header<'_>, source: &str, index: usize) -> Assembly {
     }
 }
 
-/// Reads a log file.
+fn open(path: &Path) -> Result<std::io::BufReader<std::fs::File>, crate::error::CliError> {
+    std::fs::File::open(path)
+        .map(std::io::BufReader::new)
+        .map_err(|e| {
+            crate::error::CliError::failure(format!("cannot read {}: {e}", path.display()))
+        })
+}
+
+/// Reads a log file, handing on its sessions one by one (see
+/// [`decode_each`]): what a report over many logs uses, so that it holds
+/// one session's turns at a time.
 ///
 /// # Errors
 /// An I/O error, or the [`ReadError`] of its contents, as one line naming
 /// the file (exit code 1 for I/O, 2 for contents).
-pub fn read(path: &Path) -> Result<LoadedLog, crate::error::CliError> {
-    let bytes = std::fs::read(path).map_err(|e| {
-        crate::error::CliError::failure(format!("cannot read {}: {e}", path.display()))
-    })?;
+pub fn read_each(
+    path: &Path,
+    on_session: impl FnMut(Session),
+) -> Result<LoadedLog, crate::error::CliError> {
     let source = path.display().to_string();
-    decode(&bytes, &source)
-        .map_err(|e| crate::error::CliError::bad_input(format!("{}: {e}", path.display())))
+    decode_each(open(path)?, &source, on_session).map_err(|e| match e {
+        ReadError::Io(e) => {
+            crate::error::CliError::failure(format!("cannot read {}: {e}", path.display()))
+        }
+        e => crate::error::CliError::bad_input(format!("{}: {e}", path.display())),
+    })
+}
+
+/// Reads a log file, all its sessions at once.
+///
+/// # Errors
+/// As [`read_each`].
+pub fn read(path: &Path) -> Result<LoadedLog, crate::error::CliError> {
+    let mut sessions = Vec::new();
+    let mut log = read_each(path, |s| sessions.push(s))?;
+    sessions.sort_by_key(|s| s.index);
+    log.sessions = sessions;
+    Ok(log)
+}
+
+/// Encodes a log whose session nonce comes from its own contents: `encode`
+/// is called with nonce 0, the bytes are hashed, and it is called again
+/// with the hash folded to 16 bits. Logs made by `import` and `simulate`
+/// get their ids this way, so the same input gives the same log and logs
+/// that differ in anything (tick, extent, turns, labels, parameters)
+/// differ in id too.
+///
+/// # Errors
+/// What `encode` fails with.
+pub fn with_content_nonce<E>(
+    mut encode: impl FnMut(u16) -> Result<Vec<u8>, E>,
+) -> Result<Vec<u8>, E> {
+    let draft = encode(0)?;
+    let hash = fingerprint(&draft);
+    encode((hash ^ (hash >> 16) ^ (hash >> 32) ^ (hash >> 48)) as u16)
 }
 
 /// What a written session's header says.
@@ -441,6 +906,13 @@ impl Default for SessionSpec {
     }
 }
 
+/// Turns per batch in logs written on the laptop ([`encode_session`]).
+pub const IMPORT_BATCH_TURNS: u8 = 16;
+
+/// The oldest pending turn's age that flushes a batch in logs written on
+/// the laptop (ms).
+pub const IMPORT_BATCH_AGE_MS: u32 = 30_000;
+
 /// Encodes one session: header, then turns (`(seat, start tick, end
 /// tick)`) and markers interleaved in time order (a turn at its end), then
 /// the session end at `end_at`.
@@ -467,9 +939,12 @@ pub fn encode_session(
     header.tick_ms = spec.tick_ms.max(1);
     header.started_at_unix_ms = spec.started_at_unix_ms;
     header.params = spec.params;
+    // Small batches: a damaged frame costs one batch, and on a laptop a
+    // log's size matters less than what one bad byte can take with it
+    // (about 5 bytes per turn instead of 3.8; see docs/reliability.md).
     header.flush = FlushPolicy {
-        max_turns: 64,
-        ..FlushPolicy::default()
+        max_turns: IMPORT_BATCH_TURNS,
+        max_age_ms: IMPORT_BATCH_AGE_MS,
     };
 
     let mut out = Vec::new();
@@ -561,7 +1036,7 @@ mod tests {
         assert!(log.sessions[0]
             .notes
             .iter()
-            .any(|n| n.contains("turn batches were lost")));
+            .any(|n| matches!(n, Note::BatchesLost { lost: 1, .. })));
         assert!(log.warning().unwrap().contains("1 damaged frame"));
     }
 
@@ -581,12 +1056,171 @@ mod tests {
     #[test]
     fn a_log_without_its_header_is_nothing_decodable() {
         let bytes = encode_session(&two_seats(), &[(0, 0, 10)], &[], 20).unwrap();
-        // Drop everything up to the end of the header frame.
-        let header_end = bytes.iter().skip(1).position(|&b| b == 0).unwrap() + 2;
+        // Drop everything up to the end of the header frame and its copy.
+        let first = bytes.iter().skip(1).position(|&b| b == 0).unwrap() + 2;
+        let header_end = first + bytes[first..].iter().position(|&b| b == 0).unwrap() + 1;
         let err = decode(&bytes[header_end..], "t").unwrap_err();
         assert!(
             matches!(err, ReadError::NoSession { records: 2, .. }),
             "{err:?}"
         );
+    }
+
+    /// Two logs of one recording (same id, as `import` made them from the
+    /// name alone) at different ticks, in one file: two sessions, each with
+    /// its own tick, never merged.
+    #[test]
+    fn sessions_whose_headers_differ_never_merge() {
+        let spec = |tick_ms| SessionSpec {
+            session: SessionId {
+                number: 0,
+                nonce: 48266,
+            },
+            tick_ms,
+            inputs: vec![InputKind::External; 2],
+            ..SessionSpec::default()
+        };
+        let mut bytes = encode_session(&spec(10), &[(0, 0, 100)], &[], 200).unwrap();
+        bytes.extend(encode_session(&spec(1), &[(1, 0, 500)], &[], 2000).unwrap());
+        let log = decode(&bytes, "t").unwrap();
+        assert_eq!(log.sessions.len(), 2);
+        let extents: Vec<_> = log
+            .sessions
+            .iter()
+            .map(|s| (s.start_ms, s.end_ms))
+            .collect();
+        assert_eq!(extents, [(0, 2000), (0, 2000)]);
+        assert_eq!(log.sessions[0].turns.len(), 1);
+        assert_eq!(log.sessions[0].turns[0].seat, 0);
+        assert_eq!(log.sessions[1].turns[0].seat, 1);
+        assert_eq!(log.sessions[1].turns[0].end_ms, 500);
+        assert_eq!(log.id_conflicts, 1);
+        assert!(log.sessions[1]
+            .notes
+            .iter()
+            .any(|n| matches!(n, Note::IdConflict { .. })));
+        assert!(log.warning().unwrap().contains("kept apart"));
+    }
+
+    /// The same id on two devices: kept apart by the device id.
+    #[test]
+    fn the_device_id_tells_sessions_apart() {
+        let spec = |device_id| SessionSpec {
+            device_id,
+            ..two_seats()
+        };
+        let mut bytes = Vec::new();
+        for device in [1, 2] {
+            bytes.extend(encode_session(&spec(device), &[(0, 0, 100)], &[], 200).unwrap());
+        }
+        let log = decode(&bytes, "t").unwrap();
+        let devices: Vec<_> = log.sessions.iter().map(|s| s.device_id).collect();
+        assert_eq!(devices, [Some(1), Some(2)]);
+        assert!(log.sessions.iter().all(|s| s.turns.len() == 1));
+    }
+
+    /// A log concatenated with itself is read once, and says so.
+    #[test]
+    fn a_session_repeated_whole_is_read_once() {
+        let one = encode_session(&two_seats(), &[(0, 0, 100), (1, 100, 150)], &[], 200).unwrap();
+        let log = decode(&[one.clone(), one].concat(), "t").unwrap();
+        assert_eq!(log.sessions.len(), 1);
+        assert_eq!(log.sessions[0].turns.len(), 2);
+        assert_eq!(log.repeated_sessions, 1);
+    }
+
+    /// One damaged header frame no longer loses the session: the copy
+    /// stands in. A single flipped bit is even repaired.
+    #[test]
+    fn a_damaged_header_is_replaced_by_its_copy() {
+        let intact = encode_session(&two_seats(), &[(0, 0, 100)], &[], 200).unwrap();
+        let mut bytes = intact.clone();
+        bytes[5] ^= 0x01;
+        let log = decode(&bytes, "t").unwrap();
+        assert_eq!((log.frames_lost, log.records), (0, 4), "repaired");
+        assert_eq!(log.sessions, decode(&intact, "t").unwrap().sessions);
+        bytes[6] ^= 0x11;
+        let log = decode(&bytes, "t").unwrap();
+        assert_eq!(log.frames_lost, 1);
+        assert_eq!(log.sessions.len(), 1);
+        assert_eq!(log.sessions[0].turns.len(), 1);
+    }
+
+    /// A truncation exactly at a frame boundary leaves every frame intact
+    /// but loses the end: a warning says so, not just a note.
+    #[test]
+    fn a_truncation_at_a_frame_boundary_warns() {
+        let turns: Vec<(u8, Tick, Tick)> = (0..100).map(|i| (0, i * 10, i * 10 + 5)).collect();
+        let bytes = encode_session(&two_seats(), &turns, &[], 2000).unwrap();
+        let frames: Vec<usize> = (0..bytes.len()).filter(|&i| bytes[i] == 0).collect();
+        let cut = &bytes[..=frames[frames.len() - 2]];
+        let log = decode(cut, "t").unwrap();
+        assert_eq!(log.frames_lost, 0);
+        assert!(log.sessions[0].notes.contains(&Note::NoEnd));
+        assert!(log.warning().unwrap().contains("1 session lost records"));
+        // A whole batch frame dropped from the middle: the gap in the
+        // sequence numbers is noticed and warned about.
+        let mut dropped = bytes[..=frames[3]].to_vec();
+        dropped.extend_from_slice(&bytes[frames[4] + 1..]);
+        let log = decode(&dropped, "t").unwrap();
+        assert_eq!(log.frames_lost, 0);
+        assert!(log.sessions[0]
+            .notes
+            .iter()
+            .any(|n| matches!(n, Note::BatchesLost { lost: 1, .. })));
+        assert!(log.warning().is_some());
+    }
+
+    /// Endless zeros or garbage are not read until memory runs out.
+    #[test]
+    fn endless_input_is_refused_after_a_bounded_read() {
+        let zeros = std::io::repeat(0).take(u64::MAX);
+        let err = decode_each(zeros, "zero", |_| {}).unwrap_err();
+        assert!(
+            matches!(err, ReadError::NotALog { bytes } if bytes > MAX_GAP && bytes < 2 * MAX_GAP)
+        );
+        assert!(err.to_string().contains("first 8 MiB"));
+        let garbage = std::io::repeat(0x55).take(u64::MAX);
+        assert!(matches!(
+            decode_each(garbage, "g", |_| {}),
+            Err(ReadError::NotALog { .. })
+        ));
+        // A log followed by endless zeros: its session, and a warning.
+        let log = encode_session(&two_seats(), &[(0, 0, 100)], &[], 200).unwrap();
+        let input = std::io::Read::chain(&log[..], std::io::repeat(0).take(u64::MAX));
+        let mut sessions = 0;
+        let read = decode_each(input, "t", |_| sessions += 1).unwrap();
+        assert_eq!(sessions, 1);
+        assert!(read.stopped_at.is_some());
+        assert!(read.warning().unwrap().contains("reading stopped"));
+    }
+
+    /// Reading in windows gives exactly what reading at once gives, for
+    /// logs longer than a window, with damage and long garbage inside.
+    #[test]
+    fn windows_change_nothing() {
+        const SMALL: usize = 1024;
+        let turns: Vec<(u8, Tick, Tick)> = (0..6_000)
+            .map(|i: u64| ((i % 2) as u8, i * 10, i * 10 + 1 + (i * 7919) % 8))
+            .collect();
+        let mut bytes = encode_session(&two_seats(), &turns, &[], 70_000).unwrap();
+        assert!(bytes.len() > 4 * SMALL);
+        let mid = bytes.len() / 3;
+        bytes[mid] ^= 0x5A;
+        let mut garbage = vec![0x41u8; 2 * SMALL + 10];
+        garbage.push(0);
+        bytes.splice(2 * mid..2 * mid, garbage);
+        let whole = decode(&bytes, "t").unwrap();
+        let mut sessions = Vec::new();
+        let mut log = decode_in(&bytes[..], "t", SMALL, |s| sessions.push(s)).unwrap();
+        log.sessions = sessions;
+        assert_eq!(log, whole);
+        assert_eq!(log.sessions.len(), 1);
+        // The batch hit by the flip, the one the garbage was put into.
+        assert_eq!(log.frames_lost, 3, "{:?}", log.damaged);
+        assert!(log.damaged.iter().any(|r| r.contains(&mid)));
+        assert!(log.damaged.iter().any(|r| r.len() > 2 * SMALL));
+        let kept = log.sessions[0].turns.len();
+        assert!((6_000 - 3 * 64..6_000).contains(&kept), "{kept}");
     }
 }

@@ -40,6 +40,202 @@ use tabletalk_core::params::DetectionParams;
 use tabletalk_core::seat::InputKind;
 use tabletalk_core::turns::{Condition, Event, MarkerKind, TurnEnd};
 
+/// Something a reader of a report should know about a session's data: what
+/// was lost, repaired or ignored. Shown as a sentence (its `Display`), and
+/// serialized as that sentence.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Note {
+    /// Turns were logged inside a marked pause (`ms` of it).
+    TurnsDuringPause {
+        /// How much of the marked pause had turns, ms.
+        ms: u64,
+    },
+    /// Overlapping or touching pieces of one seat's turns were merged.
+    MergedTurns {
+        /// Merges made.
+        count: usize,
+    },
+    /// Turns of an unknown seat, or ending before their start, were ignored.
+    IgnoredTurns {
+        /// Turns ignored.
+        count: usize,
+    },
+    /// A `Start` marker came after a `Stop`: the time between is not
+    /// counted as recorded.
+    StartAfterStop {
+        /// The time between, ms.
+        ms: u64,
+    },
+    /// Markers or conditions later than the session-end record were ignored.
+    EventsAfterEnd {
+        /// Events ignored.
+        count: usize,
+    },
+    /// RTTM segments reached outside the scored extent and were clipped.
+    ClippedSegments {
+        /// Segments clipped.
+        count: usize,
+    },
+    /// The device's store was full: later records were not kept.
+    StoreFull {
+        /// When, session ms.
+        at_ms: u64,
+    },
+    /// The device's store wrapped and overwrote older records.
+    StoreWrapped {
+        /// When, session ms.
+        at_ms: u64,
+        /// Bytes overwritten.
+        bytes: u32,
+    },
+    /// The device could not store some frames.
+    FramesNotStored {
+        /// When, session ms.
+        at_ms: u64,
+        /// Frames not stored.
+        frames: u32,
+    },
+    /// The device's engine dropped input events (a seat's edge queue
+    /// overflowed).
+    EventsDropped {
+        /// When, session ms.
+        at_ms: u64,
+        /// Events dropped.
+        events: u32,
+    },
+    /// Turn batches were lost (damaged or missing frames).
+    BatchesLost {
+        /// Batches lost.
+        lost: u32,
+        /// Batches the session wrote (from its end record; 0 if unknown).
+        of: u32,
+        /// Turns in them, when the end record says (`None`: unknown).
+        turns: Option<u64>,
+    },
+    /// No session-end record: the log was cut short or the session is
+    /// still running.
+    NoEnd,
+    /// Turns named a seat the header does not have.
+    SeatOutOfRange {
+        /// Turns ignored.
+        turns: usize,
+    },
+    /// The header records detection parameters this version does not know.
+    UnknownParams {
+        /// How many.
+        count: u8,
+    },
+    /// Another session in the same input has this session's identity but a
+    /// different header: the two were kept apart, records going to the
+    /// session whose header came last before them.
+    IdConflict {
+        /// The shared identity (`number-nonce`).
+        id: String,
+    },
+}
+
+impl Note {
+    /// True when the note says data was lost (worth a warning on stderr).
+    pub fn is_loss(&self) -> bool {
+        matches!(
+            self,
+            Note::StoreFull { .. }
+                | Note::StoreWrapped { .. }
+                | Note::FramesNotStored { .. }
+                | Note::EventsDropped { .. }
+                | Note::BatchesLost { .. }
+                | Note::NoEnd
+                | Note::IdConflict { .. }
+        )
+    }
+}
+
+impl std::fmt::Display for Note {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let clock = crate::report::format::clock;
+        match self {
+            Note::TurnsDuringPause { ms } => write!(
+                f,
+                "turns were logged during a pause ({ms} ms of it): a resume marker was probably lost; time with turns counts as recorded"
+            ),
+            Note::MergedTurns { count } => write!(
+                f,
+                "{count} overlapping or touching turn pieces of one seat were merged"
+            ),
+            Note::IgnoredTurns { count } => write!(
+                f,
+                "{count} turns with an unknown seat or ending before their start were ignored"
+            ),
+            Note::StartAfterStop { ms } => write!(
+                f,
+                "the session was started again after a stop marker; the {} between are not counted as recorded",
+                clock(*ms)
+            ),
+            Note::EventsAfterEnd { count } => write!(
+                f,
+                "{count} markers or conditions later than the session-end record were ignored"
+            ),
+            Note::ClippedSegments { count } => write!(
+                f,
+                "{count} segments reached outside the scored extent and were clipped"
+            ),
+            Note::StoreFull { at_ms } => write!(
+                f,
+                "the device's store was full at {}: later records were not kept",
+                clock(*at_ms)
+            ),
+            Note::StoreWrapped { at_ms, bytes } => write!(
+                f,
+                "the device's store wrapped at {}: {bytes} bytes of older records were overwritten",
+                clock(*at_ms)
+            ),
+            Note::FramesNotStored { at_ms, frames } => write!(
+                f,
+                "the device could not store {frames} frames at {}",
+                clock(*at_ms)
+            ),
+            Note::EventsDropped { at_ms, events } => write!(
+                f,
+                "the device dropped {events} input events at {} (a seat's input queue overflowed): figures around then may be off",
+                clock(*at_ms)
+            ),
+            Note::BatchesLost { lost, of, turns } => {
+                if *of > 0 {
+                    write!(f, "{lost} of {of} turn batches were lost")?;
+                } else {
+                    write!(f, "{lost} turn batches were lost")?;
+                }
+                if let Some(turns) = turns {
+                    write!(f, " ({turns} turns)")?;
+                }
+                f.write_str(": figures count only the turns that survived")
+            }
+            Note::NoEnd => f.write_str(
+                "no session-end record: the log was cut short or the session is still running; the session ends at its last event",
+            ),
+            Note::SeatOutOfRange { turns } => write!(
+                f,
+                "{turns} turns named a seat the header does not have and were ignored"
+            ),
+            Note::UnknownParams { count } => write!(
+                f,
+                "the log records {count} detection parameters this version does not know (written by a newer tabletalk)"
+            ),
+            Note::IdConflict { id } => write!(
+                f,
+                "another session in this input has the same id {id} but a different header: the two were kept apart"
+            ),
+        }
+    }
+}
+
+impl Serialize for Note {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
 /// One seat at the table.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct SeatInfo {
@@ -134,7 +330,7 @@ pub struct Session {
     pub end_ms: u64,
     /// Things a reader of the report should know about this session's data
     /// (merged turns, ignored events, lost frames…).
-    pub notes: Vec<String>,
+    pub notes: Vec<Note>,
 }
 
 impl Session {
@@ -183,8 +379,12 @@ impl Session {
         let mut since = None;
         for marker in &self.markers {
             match marker.kind {
-                MarkerKind::Pause if since.is_none() => since = Some(marker.at_ms),
-                MarkerKind::Resume => {
+                // A stop followed by a start is not recorded time either
+                // (a session started again): see `stop_start_gaps`.
+                MarkerKind::Pause | MarkerKind::Stop if since.is_none() => {
+                    since = Some(marker.at_ms);
+                }
+                MarkerKind::Resume | MarkerKind::Start => {
                     if let Some(from) = since.take() {
                         paused.push((from, marker.at_ms));
                     }
@@ -193,6 +393,8 @@ impl Session {
             }
         }
         if let Some(from) = since {
+            // A pause without a resume lasts to the end; after the last
+            // stop nothing is recorded either.
             paused.push((from, self.end_ms));
         }
         paused
@@ -233,6 +435,20 @@ impl Session {
         }
         by_seat
     }
+}
+
+/// `(stop, start)` for every `Stop` marker followed by a later `Start`
+/// (markers sorted by time): stretches in which the session was stopped.
+fn stop_start_gaps(markers: &[Marker]) -> impl Iterator<Item = (u64, u64)> + '_ {
+    let mut stopped = None;
+    markers.iter().filter_map(move |m| match m.kind {
+        MarkerKind::Stop => {
+            stopped.get_or_insert(m.at_ms);
+            None
+        }
+        MarkerKind::Start => stopped.take().map(|stop| (stop, m.at_ms)),
+        _ => None,
+    })
 }
 
 /// Builds a [`Session`] from events, tolerating anything a damaged or
@@ -331,8 +547,8 @@ impl SessionBuilder {
     }
 
     /// Adds a note for the report.
-    pub fn note(&mut self, note: impl Into<String>) -> &mut Self {
-        self.session.notes.push(note.into());
+    pub fn note(&mut self, note: Note) -> &mut Self {
+        self.session.notes.push(note);
         self
     }
 
@@ -374,6 +590,25 @@ impl SessionBuilder {
         let session = &mut self.session;
         session.markers.sort_by_key(|m| m.at_ms);
         session.conditions.sort_by_key(|c| c.at_ms);
+        // The session-end record is where the session ended: a marker or
+        // condition after it is damage or a crafted log, and must not
+        // stretch the session (turns keep the rule that the extent covers
+        // them: they carry speech).
+        if let Some(end) = self.end_record {
+            let before = session.markers.len() + session.conditions.len();
+            session.markers.retain(|m| m.at_ms <= end);
+            session.conditions.retain(|c| c.at_ms <= end);
+            let count = before - session.markers.len() - session.conditions.len();
+            if count > 0 {
+                session.notes.push(Note::EventsAfterEnd { count });
+            }
+        }
+        let restarted: u64 = stop_start_gaps(&session.markers)
+            .map(|(stop, start)| start - stop)
+            .sum();
+        if restarted > 0 {
+            session.notes.push(Note::StartAfterStop { ms: restarted });
+        }
 
         // Merge overlapping or touching turns of one seat into one.
         session
@@ -437,21 +672,17 @@ impl SessionBuilder {
         let marked: u64 = session.marked_pauses().iter().map(|(a, b)| b - a).sum();
         let paused: u64 = session.paused().iter().map(|(a, b)| b - a).sum();
         if paused < marked {
-            session.notes.push(format!(
-                "turns were logged during a pause ({} ms of it): a resume marker was probably lost; time with turns counts as recorded",
-                marked - paused
-            ));
+            session.notes.push(Note::TurnsDuringPause {
+                ms: marked - paused,
+            });
         }
         if merges > 0 {
-            session.notes.push(format!(
-                "{merges} overlapping or touching turn pieces of one seat were merged"
-            ));
+            session.notes.push(Note::MergedTurns { count: merges });
         }
         if self.dropped_turns > 0 {
-            session.notes.push(format!(
-                "{} turns with an unknown seat or ending before their start were ignored",
-                self.dropped_turns
-            ));
+            session.notes.push(Note::IgnoredTurns {
+                count: self.dropped_turns,
+            });
         }
         self.session
     }
@@ -493,7 +724,7 @@ mod tests {
         let s = b.finish();
         assert_eq!(s.turns.len(), 1);
         assert_eq!(s.end_ms, u64::MAX);
-        assert!(s.notes[0].contains("2 turns"));
+        assert_eq!(s.notes, [Note::IgnoredTurns { count: 2 }]);
     }
 
     #[test]
@@ -535,7 +766,59 @@ mod tests {
         assert!(s
             .notes
             .iter()
-            .any(|n| n.contains("resume marker was probably lost")));
+            .any(|n| matches!(n, Note::TurnsDuringPause { .. })));
+    }
+
+    #[test]
+    fn a_marker_after_the_end_record_does_not_stretch_the_session() {
+        let mut b = SessionBuilder::new(seats(1));
+        b.push(&Event::Marker {
+            at: 0,
+            kind: MarkerKind::Start,
+        });
+        b.push_turn(0, 1000, 5000, TurnEnd::Natural);
+        b.push(&Event::Marker {
+            at: 50_000,
+            kind: MarkerKind::Agenda,
+        });
+        b.end_at(20_000);
+        let s = b.finish();
+        assert_eq!((s.start_ms, s.end_ms), (0, 20_000));
+        assert_eq!(s.notes, [Note::EventsAfterEnd { count: 1 }]);
+    }
+
+    #[test]
+    fn a_start_at_the_end_of_time_after_the_end_record_is_ignored() {
+        let mut b = SessionBuilder::new(seats(1));
+        b.push_turn(0, 1000, 5000, TurnEnd::Natural);
+        b.push(&Event::Marker {
+            at: u64::MAX,
+            kind: MarkerKind::Start,
+        });
+        b.end_at(20_000);
+        let s = b.finish();
+        assert_eq!((s.start_ms, s.end_ms), (0, 20_000));
+        assert_eq!(s.recorded_ms(), 20_000);
+        assert_eq!(s.notes, [Note::EventsAfterEnd { count: 1 }]);
+    }
+
+    #[test]
+    fn time_between_a_stop_and_a_later_start_is_not_recorded() {
+        let mut b = SessionBuilder::new(seats(1));
+        for (at, kind) in [
+            (0, MarkerKind::Start),
+            (10_000, MarkerKind::Stop),
+            (10_000_000, MarkerKind::Start),
+            (10_005_000, MarkerKind::Stop),
+        ] {
+            b.push(&Event::Marker { at, kind });
+        }
+        b.push_turn(0, 1000, 5000, TurnEnd::Natural);
+        b.push_turn(0, 10_001_000, 10_002_000, TurnEnd::Natural);
+        b.end_at(10_005_000);
+        let s = b.finish();
+        assert_eq!(s.recorded_ms(), 15_000);
+        assert_eq!(s.notes, [Note::StartAfterStop { ms: 9_990_000 }]);
     }
 
     #[test]

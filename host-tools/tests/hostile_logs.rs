@@ -119,7 +119,7 @@ proptest! {
 
 #[test]
 fn a_damaged_log_keeps_every_intact_session() {
-    // Three sessions back to back; the second one's header is destroyed.
+    // Three sessions back to back; the second one's header is damaged.
     let mut logs = Vec::new();
     for number in 0..3u32 {
         let spec = SessionSpec {
@@ -135,9 +135,17 @@ fn a_damaged_log_keeps_every_intact_session() {
         bytes.extend_from_slice(log);
     }
     bytes[middle] ^= 0xFF;
+    // The header's copy stands in: nothing is lost but the damaged frame.
+    let log = decode(&bytes, "t").unwrap();
+    assert_eq!(log.sessions.len(), 3);
+    assert_eq!(log.frames_lost, 1);
+    assert_eq!(log.orphan_records, 0);
+    // Destroy the copy too: that session's records cannot be used.
+    let copy = middle + bytes[middle..].iter().position(|&b| b == 0).unwrap() + 3;
+    bytes[copy] ^= 0xFF;
     let log = decode(&bytes, "t").unwrap();
     assert_eq!(log.sessions.len(), 2);
-    assert_eq!(log.frames_lost, 1);
+    assert_eq!(log.frames_lost, 2);
     assert!(log.orphan_records > 0);
     assert!(log.warning().unwrap().contains("header was lost"));
 }

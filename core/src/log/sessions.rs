@@ -197,9 +197,17 @@ impl<'a> Iterator for SessionReader<'a> {
         if let Some(item) = self.queued.take() {
             return Some(item);
         }
-        let (range, record) = match self.records.next()? {
-            Item::Damaged(d) => return Some(SessionItem::Damaged(d)),
-            Item::Record { range, record, .. } => (range, record),
+        let (range, record) = loop {
+            match self.records.next()? {
+                Item::Damaged(d) => return Some(SessionItem::Damaged(d)),
+                // The writer writes every header twice: a copy of the
+                // current session's header is not a new session.
+                Item::Record {
+                    record: Record::Header(h),
+                    ..
+                } if self.header == Some(h) => {}
+                Item::Record { range, record, .. } => break (range, record),
+            }
         };
         Some(match record {
             Record::Header(h) => {

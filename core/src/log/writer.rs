@@ -49,10 +49,11 @@ pub const MAX_WRITE_LEN: usize = MAX_BATCH_FRAME_LEN + MAX_SMALL_FRAME_LEN;
 ///     .filter_map(|item| match item { Item::Record { record, .. } => Some(record), _ => None })
 ///     .collect();
 /// assert!(matches!(records[0], Record::Header(_)));
-/// let Record::Turns(batch) = records[1] else { panic!() };
+/// assert_eq!(records[1], records[0]); // the header's copy
+/// let Record::Turns(batch) = records[2] else { panic!() };
 /// let turns: Vec<_> = batch.turns().collect();
 /// assert_eq!((turns[0].seat, turns[0].start, turns[0].end), (1, 100, 250)); // 10 ms ticks
-/// assert!(matches!(records[2], Record::End(_)));
+/// assert!(matches!(records[3], Record::End(_)));
 /// # Ok::<(), tabletalk_core::records::Error>(())
 /// ```
 #[derive(Clone, Debug)]
@@ -67,6 +68,8 @@ pub struct LogWriter {
     next_seq: u32,
     turns_written: u32,
     finished: bool,
+    /// The engine's dropped-event count already logged.
+    dropped_logged: u32,
 }
 
 /// A batch record serialized straight from the pending turns.
@@ -81,14 +84,22 @@ impl Serialize for TurnsRecord<'_> {
 
 impl LogWriter {
     /// Starts a session: validates `header` and writes a `0x00` followed by
-    /// the header frame into `out`. The leading `0x00` closes any frame a
-    /// power cut left unfinished before it, so the header always decodes.
+    /// the header frame, twice, into `out`. The leading `0x00` closes any
+    /// frame a power cut left unfinished before it, so the header always
+    /// decodes; the copy means that no single damaged frame loses the
+    /// session (readers take an identical header of the same session as
+    /// one). If `out` has room for one header only, one is written.
     /// Returns the writer and the bytes written.
     pub fn start(header: &Header<'_>, out: &mut [u8]) -> Result<(Self, usize), Error> {
         header.validate()?;
         let (first, rest) = out.split_first_mut().ok_or(Error::BufferTooSmall)?;
         *first = 0;
-        let n = encode_value(&Record::Header(*header), rest)?;
+        let record = Record::Header(*header);
+        let mut n = encode_value(&record, rest)?;
+        if let Some(copy) = rest.get_mut(n..) {
+            // The copy stays out only when `out` is too small for it.
+            n += encode_value(&record, copy).unwrap_or(0);
+        }
         let writer = LogWriter {
             session: header.session,
             tick_ms: header.tick_ms,
@@ -99,6 +110,7 @@ impl LogWriter {
             next_seq: 0,
             turns_written: 0,
             finished: false,
+            dropped_logged: 0,
         };
         Ok((writer, n + 1))
     }
@@ -260,6 +272,42 @@ impl LogWriter {
         });
         let n = encode_value(&record, out)?;
         self.now = self.now.max(at);
+        Ok(n)
+    }
+
+    /// Logs events the engine dropped: give it the engine's running count
+    /// ([`EngineStats::dropped_events`](crate::engine::EngineStats)) after
+    /// each drain; when it grew since the last call, a notice
+    /// ([`StoreEvent::EventsDropped`] with the increase) is written at `at`
+    /// (ticks), else nothing. A recorder that calls it loses no event
+    /// without the log saying so.
+    ///
+    /// ```
+    /// # use tabletalk_core::log::LogWriter;
+    /// # use tabletalk_core::records::{Header, Seats, SessionId};
+    /// # use tabletalk_core::seat::InputKind;
+    /// # let kinds = [InputKind::Button];
+    /// # let header = Header::new(SessionId::default(), 0, Seats::new(&kinds)?);
+    /// # let mut out = [0u8; 1024];
+    /// let (mut writer, _) = LogWriter::start(&header, &mut out)?;
+    /// assert_eq!(writer.push_dropped_events(0, 10, &mut out)?, 0);
+    /// assert!(writer.push_dropped_events(3, 20, &mut out)? > 0); // "3 dropped"
+    /// assert_eq!(writer.push_dropped_events(3, 30, &mut out)?, 0);
+    /// # Ok::<(), tabletalk_core::records::Error>(())
+    /// ```
+    pub fn push_dropped_events(
+        &mut self,
+        dropped_total: u32,
+        at: Tick,
+        out: &mut [u8],
+    ) -> Result<usize, Error> {
+        self.check_open()?;
+        let events = dropped_total.saturating_sub(self.dropped_logged);
+        if events == 0 {
+            return Ok(0);
+        }
+        let n = self.push_notice(at, StoreEvent::EventsDropped { events }, out)?;
+        self.dropped_logged = dropped_total;
         Ok(n)
     }
 

@@ -82,6 +82,14 @@ pub enum StoreEvent {
         /// Frames lost.
         frames: u32,
     },
+    /// The engine dropped this many input events (a seat's edge queue
+    /// overflowed; see `EngineStats::dropped_events`), so turns around this
+    /// time may be off. Code 3, added in format 1 (append-only): older
+    /// readers report the notice as an unknown code and read the rest.
+    EventsDropped {
+        /// Events lost.
+        events: u32,
+    },
 }
 
 impl StoreEvent {
@@ -90,6 +98,7 @@ impl StoreEvent {
             StoreEvent::Full => (0, 0),
             StoreEvent::Overwritten { bytes } => (1, bytes),
             StoreEvent::Dropped { frames } => (2, frames),
+            StoreEvent::EventsDropped { events } => (3, events),
         }
     }
 
@@ -98,6 +107,7 @@ impl StoreEvent {
             0 => StoreEvent::Full,
             1 => StoreEvent::Overwritten { bytes: amount },
             2 => StoreEvent::Dropped { frames: amount },
+            3 => StoreEvent::EventsDropped { events: amount },
             _ => return Err(Error::UnknownCode(code)),
         })
     }

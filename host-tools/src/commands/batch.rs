@@ -111,13 +111,11 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let results: Vec<_> = files
         .par_iter()
         .map(|path| {
-            let result = inputs::load(path, &[]).map(|log| {
-                let mut table = Table::default();
-                for session in &log.sessions {
-                    table.push_session(&analyse(session, &options, roster.as_ref()));
-                }
-                (log.warning(), log.sessions.len(), table.rows)
-            });
+            let mut table = Table::default();
+            let result = inputs::load_each(path, &[], |session| {
+                table.push_session(&analyse(&session, &options, roster.as_ref()));
+            })
+            .map(|log| (log.warning(), log.session_count, table.rows));
             progress.inc(1);
             result
         })

@@ -10,7 +10,7 @@ use tabletalk_core::turns::MarkerKind;
 use crate::diag::{self, printable};
 use crate::error::CliError;
 use crate::inputs::{read_text, read_uem};
-use crate::logs::{encode_session, SessionSpec, LOG_EXTENSION};
+use crate::logs::{encode_session, with_content_nonce, SessionSpec, LOG_EXTENSION};
 use crate::output::{refuse_clashes, write_file};
 use crate::session::MAX_LOG_SEATS;
 use tabletalk_eval::rttm::{self, Recording};
@@ -135,15 +135,6 @@ pub fn file_stem(recording: &str) -> String {
     }
 }
 
-/// A stable 16-bit nonce from a recording name (FNV-1a folded), so that
-/// importing the same file twice gives identical logs.
-fn nonce(name: &str) -> u16 {
-    let hash = name.bytes().fold(0x811c_9dc5_u32, |h, b| {
-        (h ^ u32::from(b)).wrapping_mul(0x0100_0193)
-    });
-    (hash ^ (hash >> 16)) as u16
-}
-
 /// The log bytes of one recording.
 ///
 /// # Errors
@@ -172,11 +163,8 @@ pub fn recording_log_with_decisions(
         ));
     }
     let ticked = recording.ticked(u32::from(tick_ms));
-    let spec = SessionSpec {
-        session: SessionId {
-            number,
-            nonce: nonce(&recording.name),
-        },
+    let mut spec = SessionSpec {
+        session: SessionId { number, nonce: 0 },
         tick_ms,
         inputs: vec![InputKind::External; recording.speakers.len()],
         labels: recording.speakers.iter().cloned().map(Some).collect(),
@@ -203,8 +191,13 @@ pub fn recording_log_with_decisions(
         }
     }
     markers.push((ticked.extent.1, MarkerKind::Stop));
-    encode_session(&spec, &turns, &markers, ticked.extent.1)
-        .map_err(|e| format!("{}: {e}", recording.name))
+    // A nonce from the whole log (tick, extent, turns, labels): the same
+    // import gives the same log, a different one a different session id.
+    with_content_nonce(|nonce| {
+        spec.session.nonce = nonce;
+        encode_session(&spec, &turns, &markers, ticked.extent.1)
+    })
+    .map_err(|e| format!("{}: {e}", recording.name))
 }
 
 /// How many of `decisions_us` fall outside the recording's extent.
@@ -336,6 +329,43 @@ mod tests {
         assert_eq!(file_stem("a/b c"), "a_b_c");
         assert_eq!(file_stem("..x"), "_..x");
         assert_eq!(file_stem(""), "_");
-        assert_ne!(nonce("a"), nonce("b"));
+    }
+
+    /// The session id came from the recording's name alone, so one
+    /// recording imported at two ticks (or with two UEMs) gave two logs
+    /// with one id, which merged when read together.
+    #[test]
+    fn imports_of_one_recording_that_differ_get_different_ids() {
+        let rttm = "SPEAKER ES2011a 1 0.50 2.00 <NA> <NA> A <NA> <NA>\n\
+                    SPEAKER ES2011a 1 3.00 1.25 <NA> <NA> B <NA> <NA>\n";
+        let segments = rttm::parse_rttm(rttm).unwrap();
+        let uem = rttm::parse_uem("ES2011a 1 0.00 10.00\n").unwrap();
+        let id = |uem: &[rttm::UemSegment], tick| {
+            let recording = &rttm::group_recordings(&segments, uem)[0];
+            let bytes = recording_log(recording, 0, tick).unwrap();
+            let log = crate::logs::decode(&bytes, "t").unwrap();
+            (log.sessions[0].tick_ms, bytes)
+        };
+        let (_, a) = id(&[], 10);
+        let (tick, b) = id(&[], 1);
+        let (_, c) = id(&uem, 10);
+        assert_eq!(tick, 1);
+        assert_eq!(id(&[], 10).1, a, "the same import gives the same log");
+        let session = |bytes: &[u8]| {
+            let mut scratch = vec![0; bytes.len()];
+            match tabletalk_core::log::LogReader::new(bytes, &mut scratch)
+                .unwrap()
+                .next()
+            {
+                Some(tabletalk_core::log::Item::Record { record, .. }) => record.session(),
+                other => panic!("{other:?}"),
+            }
+        };
+        assert_ne!(session(&a), session(&b));
+        assert_ne!(session(&a), session(&c));
+        // Read together, they stay three sessions with their own ticks.
+        let log = crate::logs::decode(&[a.clone(), b, c].concat(), "t").unwrap();
+        assert_eq!(log.sessions.len(), 3);
+        assert_eq!(log.id_conflicts, 0);
     }
 }

@@ -6,7 +6,7 @@ use rayon::prelude::*;
 
 use crate::duration::parse_duration_ms;
 use crate::error::CliError;
-use crate::metrics::Options;
+use crate::metrics::{analyse, Options};
 use crate::output::{refuse_clashes, Target};
 use crate::report::{render, Format, Report};
 use crate::roster::Roster;
@@ -72,10 +72,28 @@ pub fn load_all(
     uem: Option<&Path>,
 ) -> Result<(Vec<Session>, Vec<crate::report::InputSummary>), CliError> {
     let uem = uem.map(inputs::read_uem).transpose()?;
-    let uem = uem.as_deref().unwrap_or_default();
+    map_sessions(files, uem.as_deref().unwrap_or_default(), |session| session)
+}
+
+/// Like [`load_all`], but hands every session to `f` as soon as it is read
+/// (inputs in parallel, each streamed) and keeps only what `f` returns, in
+/// input order: a report over many or long logs holds one session's turns
+/// at a time per thread, plus what `f` keeps (e.g. its figures). `files`
+/// are expanded inputs ([`inputs::expand`]).
+///
+/// # Errors
+/// The first input's error when no input yields a session.
+pub fn map_sessions<T: Send>(
+    files: &[PathBuf],
+    uem: &[tabletalk_eval::rttm::UemSegment],
+    f: impl Fn(Session) -> T + Sync,
+) -> Result<(Vec<T>, Vec<crate::report::InputSummary>), CliError> {
     let loaded: Vec<_> = files
         .par_iter()
-        .map(|path| inputs::load(path, uem))
+        .map(|path| {
+            let mut kept = Vec::new();
+            inputs::load_each(path, uem, |session| kept.push(f(session))).map(|log| (log, kept))
+        })
         .collect();
     let mut sessions = Vec::new();
     let mut summaries = Vec::new();
@@ -83,12 +101,12 @@ pub fn load_all(
     let many = loaded.len() > 1;
     for result in loaded {
         match result {
-            Ok(log) => {
+            Ok((log, kept)) => {
                 if let Some(warning) = log.warning() {
                     diag::warn(warning);
                 }
                 summaries.push(log.summary());
-                sessions.extend(log.sessions);
+                sessions.extend(kept);
             }
             Err(error) => {
                 if many {
@@ -119,13 +137,23 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     read.extend(args.roster.as_deref());
     read.extend(args.uem.as_deref());
     refuse_clashes(&read, &[target.file().unwrap_or(Path::new("-"))])?;
-    let (sessions, summaries) = load_all(&files, args.uem.as_deref())?;
+    let uem = args.uem.as_deref().map(inputs::read_uem).transpose()?;
     let options = Options {
         backchannel_max_ms: args.backchannel_max,
         window_ms: args.window,
         lead_up_ms: args.lead_up,
     };
-    let report = Report::build(&sessions, summaries, &options, roster.as_ref());
+    // Each session is analysed as it is read; only the HTML page, which
+    // draws every session's turns, keeps the sessions themselves.
+    let keep = args.format == Format::Html;
+    let (analysed, summaries) =
+        map_sessions(&files, uem.as_deref().unwrap_or_default(), |session| {
+            let figures = analyse(&session, &options, roster.as_ref());
+            (figures, keep.then_some(session))
+        })?;
+    let (figures, sessions): (Vec<_>, Vec<_>) = analysed.into_iter().unzip();
+    let sessions: Vec<Session> = sessions.into_iter().flatten().collect();
+    let report = Report::from_figures(figures, summaries, &options, roster.is_some());
     target.write_with(|out| render(&report, &sessions, args.format, out))?;
     Ok(())
 }

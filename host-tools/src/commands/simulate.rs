@@ -251,12 +251,10 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     if let Some(w) = levels {
         w.commit()?;
     }
-    let nonce = meeting
-        .name
-        .bytes()
-        .fold(args.seed as u16, |h, b| h.rotate_left(5) ^ u16::from(b));
-    let session = tabletalk_core::records::SessionId { number: 1, nonce };
-    let bytes = write_log(&events, &labels, &params, meeting.duration_ms, session)?;
+    let bytes = crate::logs::with_content_nonce(|nonce| {
+        let session = tabletalk_core::records::SessionId { number: 1, nonce };
+        write_log(&events, &labels, &params, meeting.duration_ms, session)
+    })?;
     write_file(&out, &bytes)?;
     if let Some(path) = &args.ref_out {
         Target::File(path.clone()).write_with(|w| {

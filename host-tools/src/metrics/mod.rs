@@ -384,7 +384,7 @@ pub fn analyse(session: &Session, options: &Options, roster: Option<&Roster>) ->
         roster_groups,
         exchange,
         decisions,
-        notes: session.notes.clone(),
+        notes: session.notes.iter().map(ToString::to_string).collect(),
     }
 }
 
