@@ -137,7 +137,9 @@ pub struct Usage {
     pub used: u32,
     /// Sessions listed.
     pub sessions: u16,
-    /// Sessions dropped to make room since the store was mounted.
+    /// Sessions dropped to make room (policy
+    /// [`FullPolicy::OverwriteOldest`]) since the store was mounted or
+    /// last erased; what an erase removes does not count.
     pub overwritten: u32,
 }
 
@@ -329,7 +331,7 @@ impl<F: NorFlash, const INDEX: usize> SessionStore<F, INDEX> {
                 }
                 _ => return Err(StoreError::Full),
             };
-            dropped = Dropped::merge(dropped, self.retire_sector(sector)?);
+            dropped = Dropped::merge(dropped, self.overwrite_sector(sector)?);
         }
         let id = SessionId(self.next_session);
         let payload = BeginPayload {
@@ -587,6 +589,8 @@ impl<F: NorFlash, const INDEX: usize> SessionStore<F, INDEX> {
             self.append_entry(EntryKind::EraseMark, &last.0.to_le_bytes(), true)?;
             self.index.retain(|s| s.id > last);
         }
+        // [`Usage::overwritten`] counts from the last erase.
+        self.overwritten = 0;
         Ok((before - self.index.len()) as u16)
     }
 
@@ -684,6 +688,14 @@ impl<F: NorFlash, const INDEX: usize> SessionStore<F, INDEX> {
             );
         }
         self.index.retain(|s| !in_sector(s));
+        Ok(dropped)
+    }
+
+    /// Retires a live sector to make room (policy
+    /// [`FullPolicy::OverwriteOldest`]): what it drops counts as
+    /// overwritten, unlike what an erase retires.
+    fn overwrite_sector(&mut self, sector: u16) -> Result<Option<Dropped>, StoreError<F::Error>> {
+        let dropped = self.retire_sector(sector)?;
         if let Some(dropped) = dropped {
             self.overwritten = self.overwritten.saturating_add(u32::from(dropped.count));
         }
@@ -740,7 +752,7 @@ impl<F: NorFlash, const INDEX: usize> SessionStore<F, INDEX> {
                     return Err(StoreError::Full);
                 }
                 if next_live {
-                    dropped = self.retire_sector(next_sector)?;
+                    dropped = self.overwrite_sector(next_sector)?;
                 }
                 let head = self.open_next_sector()?;
                 (head, self.region.entries_start())

@@ -300,6 +300,31 @@ fn the_index_bound_counts_as_full() {
 }
 
 #[test]
+fn an_erase_is_not_an_overwrite() {
+    // A small store under the overwrite policy: sessions are dropped to
+    // make room, then everything is erased on purpose.
+    let (mut store, _) = mount(Small::new(), FullPolicy::OverwriteOldest);
+    for session in 0..12 {
+        store.begin_session(None).unwrap();
+        for i in 0..6 {
+            store.append(&frame(session, i)).unwrap();
+        }
+        store.end_session().unwrap();
+    }
+    assert!(store.usage().overwritten > 0, "the workload overwrites");
+    store.erase_all().unwrap();
+    assert_eq!(store.usage().overwritten, 0, "counted from the erase");
+
+    // Sessions that only an erase removed were never overwritten.
+    let (mut store, _) = mount(store.release(), FullPolicy::OverwriteOldest);
+    store.begin_session(None).unwrap();
+    store.append(b"one").unwrap();
+    store.end_session().unwrap();
+    assert_eq!(store.erase_all().unwrap(), 1);
+    assert_eq!(store.usage().overwritten, 0);
+}
+
+#[test]
 fn erase_keeps_the_recording_session_and_hides_shared_sectors() {
     let (mut store, _) = mount(Big::new(), FullPolicy::Stop);
     for _ in 0..4 {
