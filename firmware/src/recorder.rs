@@ -7,6 +7,13 @@
 //! the next long press stops it (the stop marker ends the log). When the
 //! store is full it stops, or overwrites the oldest sessions, as configured,
 //! and writes a store notice into the log saying which.
+//!
+//! While recording it keeps a [`Checkpoint`] in the watchdog's scratch
+//! registers; after a reset (a fault, the watchdog) it resumes that session
+//! at once: the store reopens it, the log writer goes on from the
+//! checkpoint's counts, and the log shows a pause from the checkpoint to
+//! the moment recording resumed. Session times then run on from the
+//! checkpoint (the engine's own clock restarts at zero).
 
 use embassy_futures::select::{select4, Either4};
 use embassy_rp::clocks::RoscRng;
@@ -21,6 +28,7 @@ use tabletalk_core::store::{Appended, StoreError};
 use tabletalk_core::time::{Instant, SessionMs};
 use tabletalk_core::turns::{Event, MarkerKind};
 
+use crate::fault::{self, Checkpoint};
 use crate::settings::{self, SeatMap};
 use crate::shared::{
     self, Feedback, MicBlock, BUTTONS, BUTTONS_CHANGED, CONFIG, CONFIG_CHANGED, FACILITATOR_BIT,
@@ -61,6 +69,11 @@ struct Recorder {
     config_pending: bool,
     /// A flash write failed in this session (shown on the status LED).
     fault: bool,
+    /// Session time of the engine's session start: nonzero in a session
+    /// resumed after a reset.
+    offset_ms: SessionMs,
+    /// The engine's start marker of a resumed session is not logged.
+    resumed: bool,
     device_id: u64,
     /// Frames on their way to flash; the header is the largest.
     out: [u8; 2 * MAX_WRITE_LEN],
@@ -68,7 +81,7 @@ struct Recorder {
 
 /// Runs the engine for ever.
 #[embassy_executor::task]
-pub async fn recorder_task(device_id: u64) {
+pub async fn recorder_task(device_id: u64, checkpoint: Option<Checkpoint>) {
     let config = CONFIG
         .lock(|c| c.borrow().clone())
         .unwrap_or_else(settings::default_config);
@@ -87,6 +100,9 @@ pub async fn recorder_task(device_id: u64) {
             }
         }
     };
+    if let Some(checkpoint) = checkpoint {
+        recorder.resume(&checkpoint, shared::now());
+    }
     let mut ticker = Ticker::every(TICK);
     let mut ticks: u32 = 0;
     loop {
@@ -112,6 +128,7 @@ pub async fn recorder_task(device_id: u64) {
                 ticks = ticks.wrapping_add(1);
                 recorder.buttons(now);
                 recorder.engine.tick(now);
+                recorder.checkpoint();
                 if ticks.is_multiple_of(POLL_EVERY) {
                     recorder.poll_writer();
                 }
@@ -168,6 +185,8 @@ impl Recorder {
             session: None,
             config_pending: false,
             fault: false,
+            offset_ms: 0,
+            resumed: false,
             device_id,
             out: [0; 2 * MAX_WRITE_LEN],
         })
@@ -232,6 +251,9 @@ impl Recorder {
                     kind: MarkerKind::Start,
                     ..
                 } => {
+                    if core::mem::take(&mut self.resumed) {
+                        continue;
+                    }
                     self.begin(now);
                     self.log(&event);
                 }
@@ -240,7 +262,7 @@ impl Recorder {
                     at,
                 } => {
                     self.log(&event);
-                    self.end(at);
+                    self.end(at + self.offset_ms);
                 }
                 Event::Marker {
                     kind: MarkerKind::Pause,
@@ -264,6 +286,7 @@ impl Recorder {
             return;
         }
         self.fault = false;
+        self.offset_ms = 0;
         let started = shared::CLOCK.lock(|c| {
             let mut clock = c.get();
             let unix_ms = clock.unix_ms(now);
@@ -297,17 +320,8 @@ impl Recorder {
             self.refuse(RecordingState::Fault, now);
             return;
         };
-        let nonce = RoscRng.next_u32() as u16;
-        let mut header = Header::new(
-            records::SessionId {
-                number: id.0,
-                nonce,
-            },
-            self.device_id,
-            seats,
-        );
+        let mut header = self.header(id, RoscRng.next_u32() as u16, seats);
         header.started_at_unix_ms = started;
-        header.params = *self.engine.params();
         let (writer, n) = match LogWriter::start(&header, &mut self.out) {
             Ok(started) => started,
             Err(_) => {
@@ -329,6 +343,93 @@ impl Recorder {
                 bytes: dropped.bytes,
             });
         }
+    }
+
+    /// The log header of store session `id` (without its start time).
+    fn header<'s>(&self, id: protocol::SessionId, nonce: u16, seats: Seats<'s>) -> Header<'s> {
+        let mut header = Header::new(
+            records::SessionId {
+                number: id.0,
+                nonce,
+            },
+            self.device_id,
+            seats,
+        );
+        header.params = *self.engine.params();
+        header
+    }
+
+    /// Goes on with the session a reset interrupted (see the module docs).
+    fn resume(&mut self, checkpoint: &Checkpoint, now: Instant) {
+        let id = protocol::SessionId(checkpoint.session);
+        match storage::with(|s| s.log.resume_session(id)) {
+            Some(Ok(())) => {}
+            _ => {
+                warn!("session {} cannot be resumed: it stays cut", id.0);
+                return;
+            }
+        }
+        let kinds = self.map.kinds();
+        let writer = Seats::new(&kinds).ok().and_then(|seats| {
+            let header = self.header(id, checkpoint.nonce, seats);
+            LogWriter::resume(
+                &header,
+                u32::from(checkpoint.batches),
+                checkpoint.turns,
+                u64::from(checkpoint.session_ms),
+            )
+            .ok()
+        });
+        let Some(writer) = writer else {
+            error!("session {} cannot be resumed: log header refused", id.0);
+            let _ = storage::with(|s| s.log.end_session());
+            return;
+        };
+        // The gap: from the checkpoint to now, this boot's uptime.
+        let paused_at = u64::from(checkpoint.session_ms);
+        self.offset_ms = paused_at + u64::from(now.0);
+        self.session = Some(Session { writer, id });
+        self.fault = false;
+        self.resumed = true;
+        self.engine.start_session(now);
+        for (kind, at) in [(MarkerKind::Pause, paused_at), (MarkerKind::Resume, self.offset_ms)] {
+            self.log_unshifted(&Event::Marker { at, kind });
+        }
+        info!(
+            "session {} resumed after a reset: paused {} ms..{} ms",
+            id.0, paused_at, self.offset_ms
+        );
+        shared::set_state(RecordingState::Recording {
+            session: id,
+            elapsed_ms: self.offset_ms,
+        });
+    }
+
+    /// Keeps what a resume after a reset needs (see [`fault`]).
+    fn checkpoint(&self) {
+        let Some(session) = &self.session else {
+            return;
+        };
+        let (Ok(session_ms), Ok(batches)) = (
+            u32::try_from(self.session_ms()),
+            u16::try_from(session.writer.batches_written()),
+        ) else {
+            // Beyond what the scratch registers hold: a reset ends it.
+            fault::clear_checkpoint();
+            return;
+        };
+        fault::save_checkpoint(&Checkpoint {
+            session: session.id.0,
+            nonce: session.writer.session().nonce,
+            session_ms,
+            batches,
+            turns: session.writer.turns_written(),
+        });
+    }
+
+    /// Session time now: the engine's, after the resumed part.
+    fn session_ms(&self) -> SessionMs {
+        self.engine.session_ms() + self.offset_ms
     }
 
     /// No session could be opened: stop the engine's session too, so that
@@ -353,6 +454,7 @@ impl Recorder {
         if let Some(session) = self.session.take() {
             info!("session {} ended", session.id.0);
         }
+        fault::clear_checkpoint();
         let ended = storage::with(|s| {
             let ended = s.log.end_session();
             // Idle now: erase the next sectors, so that the next session
@@ -370,8 +472,13 @@ impl Recorder {
         });
     }
 
-    /// Logs one event of the session, if one is being recorded.
+    /// Logs one event of the engine's session, if one is being recorded.
     fn log(&mut self, event: &Event) {
+        self.log_unshifted(&later_by(event, self.offset_ms));
+    }
+
+    /// Logs one event, its times already in session time.
+    fn log_unshifted(&mut self, event: &Event) {
         let Some(session) = self.session.as_mut() else {
             return;
         };
@@ -387,7 +494,7 @@ impl Recorder {
             if let Some(session) = &self.session {
                 shared::set_state(RecordingState::Recording {
                     session: session.id,
-                    elapsed_ms: self.engine.session_ms(),
+                    elapsed_ms: self.session_ms(),
                 });
             }
         }
@@ -395,7 +502,7 @@ impl Recorder {
 
     /// Lets the writer flush turns that waited too long.
     fn poll_writer(&mut self) {
-        let now = self.engine.session_ms();
+        let now = self.session_ms();
         let Some(session) = self.session.as_mut() else {
             return;
         };
@@ -407,7 +514,7 @@ impl Recorder {
 
     /// Writes a store notice into the log.
     fn notice(&mut self, what: StoreEvent) {
-        let now = self.engine.session_ms();
+        let now = self.session_ms();
         let Some(session) = self.session.as_mut() else {
             return;
         };
@@ -473,7 +580,7 @@ impl Recorder {
     /// say so in the log, end the session, stop the engine's.
     fn store_full(&mut self) {
         warn!("store full: session stopped");
-        let now = self.engine.session_ms();
+        let now = self.session_ms();
         if let Some(session) = self.session.as_mut() {
             let tick = session.writer.tick_of(now);
             if let Ok(n) = session
@@ -490,6 +597,7 @@ impl Recorder {
             }
         }
         self.session = None;
+        fault::clear_checkpoint();
         let _ = storage::with(|s| s.log.end_session());
         shared::set_state(RecordingState::StoreFull);
         self.engine.stop_session(shared::now());
@@ -498,7 +606,7 @@ impl Recorder {
     /// Heartbeat for the laptop, figures for the LEDs, elapsed time for the
     /// status.
     fn publish_live(&mut self) {
-        let session_ms = self.engine.session_ms();
+        let session_ms = self.session_ms();
         let seats = self.engine.seat_count().min(MAX_SEATS);
         let mut feedback = Feedback {
             enabled: self.led_feedback,
@@ -529,5 +637,29 @@ impl Recorder {
                 elapsed_ms: session_ms,
             });
         }
+    }
+}
+
+/// `event` with its times `by` ms later.
+fn later_by(event: &Event, by: SessionMs) -> Event {
+    match *event {
+        Event::TurnStarted { seat, at } => Event::TurnStarted { seat, at: at + by },
+        Event::TurnEnded {
+            seat,
+            start,
+            end,
+            how,
+        } => Event::TurnEnded {
+            seat,
+            start: start + by,
+            end: end + by,
+            how,
+        },
+        Event::Marker { at, kind } => Event::Marker { at: at + by, kind },
+        Event::Condition { seat, at, what } => Event::Condition {
+            seat,
+            at: at + by,
+            what,
+        },
     }
 }

@@ -103,6 +103,35 @@ impl LogWriter {
         Ok((writer, n + 1))
     }
 
+    /// Goes on writing a session whose log already holds `header` and
+    /// `batches_written` batches of `turns_written` turns in all, as
+    /// [`batches_written`](Self::batches_written) and
+    /// [`turns_written`](Self::turns_written) said before the writer was
+    /// lost (a device reset). Writes nothing: the next batch continues the
+    /// sequence numbers, and the end record counts every turn. `now` is
+    /// the latest session time the log holds.
+    pub fn resume(
+        header: &Header<'_>,
+        batches_written: u32,
+        turns_written: u32,
+        now: SessionMs,
+    ) -> Result<Self, Error> {
+        header.validate()?;
+        let mut writer = LogWriter {
+            session: header.session,
+            tick_ms: header.tick_ms,
+            seat_count: header.seats.count(),
+            policy: header.flush,
+            pending: heapless::Vec::new(),
+            now: 0,
+            next_seq: batches_written,
+            turns_written,
+            finished: false,
+        };
+        writer.now = writer.tick_of(now);
+        Ok(writer)
+    }
+
     /// The session being written.
     pub const fn session(&self) -> SessionId {
         self.session

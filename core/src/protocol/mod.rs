@@ -63,7 +63,7 @@ pub use message::{
 };
 
 /// The protocol version this code speaks.
-pub const PROTOCOL_VERSION: ProtocolVersion = ProtocolVersion { major: 1, minor: 0 };
+pub const PROTOCOL_VERSION: ProtocolVersion = ProtocolVersion { major: 2, minor: 0 };
 
 /// The most session bytes one read returns.
 pub const MAX_CHUNK: usize = 512;

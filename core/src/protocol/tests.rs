@@ -47,6 +47,7 @@ impl MemoryBackend {
             len: data.len() as u32,
             recording,
             truncated: false,
+            interrupted: false,
         };
         self.sessions.push((info, data));
     }
@@ -561,6 +562,7 @@ fn largest_messages_fit() {
                 len: u32::MAX,
                 recording: true,
                 truncated: true,
+                interrupted: true,
             })
             .unwrap();
     }
@@ -889,7 +891,7 @@ fn documented_example_bytes() {
                 host: PROTOCOL_VERSION
             }
         )),
-        hex("02 01 02 01 05 08 79 80 86 00")
+        hex("02 01 02 02 05 91 d1 67 b2 00")
     );
     let info = DeviceInfo {
         protocol: PROTOCOL_VERSION,
@@ -901,8 +903,8 @@ fn documented_example_bytes() {
     assert_eq!(
         wire(&reply(1, Response::Hello(info))),
         hex(
-            "01 04 01 01 01 1f b4 a4 80 f0 fe 9f b0 b0 e6 01 05 30 2e 31 2e
-             30 07 74 61 62 6c 65 2d 33 80 04 a1 45 53 60 00"
+            "01 04 01 01 02 1f b4 a4 80 f0 fe 9f b0 b0 e6 01 05 30 2e 31 2e
+             30 07 74 61 62 6c 65 2d 33 80 04 0c ae 81 83 00"
         )
     );
     assert_eq!(

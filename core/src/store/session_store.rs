@@ -359,6 +359,25 @@ impl<F: NorFlash, const INDEX: usize> SessionStore<F, INDEX> {
         ))
     }
 
+    /// Reopens session `id` for appending after the device lost track of
+    /// it (a reset while recording): it must be the newest stored session
+    /// and never ended. What is appended next belongs to it, as if it had
+    /// never stopped. [`StoreError::SessionOpen`] while one is recorded,
+    /// [`StoreError::UnknownSession`] if `id` is not that session.
+    pub fn resume_session(&mut self, id: SessionId) -> Result<(), StoreError<F::Error>> {
+        if self.recording.is_some() {
+            return Err(StoreError::SessionOpen);
+        }
+        match self.index.last_mut() {
+            Some(session) if session.id == id && session.state == SessionState::Interrupted => {
+                session.state = SessionState::Recording;
+                self.recording = Some(id);
+                Ok(())
+            }
+            _ => Err(StoreError::UnknownSession),
+        }
+    }
+
     /// Appends one log frame to the session being recorded.
     ///
     /// [`StoreError::Full`] (policy [`FullPolicy::Stop`], or a session that

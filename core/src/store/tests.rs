@@ -325,6 +325,39 @@ fn an_erase_is_not_an_overwrite() {
 }
 
 #[test]
+fn a_session_resumes_after_a_reset() {
+    let (mut store, _) = mount(Big::new(), FullPolicy::Stop);
+    let (first, _) = store.begin_session(None).unwrap();
+    store.append(b"ended").unwrap();
+    store.end_session().unwrap();
+    let (id, _) = store.begin_session(Some(1_700_000_000_000)).unwrap();
+    store.append(b"before ").unwrap();
+
+    // The device resets: RAM is lost, the flash is as it was.
+    let (mut store, report) = mount(store.release(), FullPolicy::Stop);
+    assert_eq!(report.interrupted_sessions, 1);
+    assert_eq!(
+        store.resume_session(first),
+        Err(StoreError::UnknownSession),
+        "only the newest, unended session resumes"
+    );
+    store.resume_session(id).unwrap();
+    assert_eq!(store.recording(), Some(id));
+    assert_eq!(store.resume_session(id), Err(StoreError::SessionOpen));
+    store.append(b"after").unwrap();
+    store.end_session().unwrap();
+
+    let (mut store, report) = mount(store.release(), FullPolicy::Stop);
+    assert!(report.is_clean());
+    assert_eq!(report.interrupted_sessions, 0);
+    let session = *store.session(id).unwrap();
+    assert_eq!(session.state, SessionState::Ended);
+    assert_eq!(session.started_unix_ms, Some(1_700_000_000_000));
+    assert_eq!(read_all(&mut store, id), b"before after");
+    assert_eq!(store.resume_session(id), Err(StoreError::UnknownSession));
+}
+
+#[test]
 fn erase_keeps_the_recording_session_and_hides_shared_sectors() {
     let (mut store, _) = mount(Big::new(), FullPolicy::Stop);
     for _ in 0..4 {

@@ -417,6 +417,7 @@ fn list<T: Transport>(
                     "bytes": s.len,
                     "recording": s.recording,
                     "truncated": s.truncated,
+                    "interrupted": s.interrupted,
                     "file_name": session_file_name(&info, s),
                 })
             })
@@ -443,6 +444,9 @@ fn list<T: Transport>(
         }
         if s.truncated {
             note.push_str("  [beginning overwritten]");
+        }
+        if s.interrupted {
+            note.push_str("  [cut short: power lost, no end record]");
         }
         writeln!(
             console.out,
