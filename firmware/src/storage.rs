@@ -22,17 +22,9 @@ use tabletalk_core::store::{ConfigStore, MountReport, SessionStore, StoreError};
 use crate::settings;
 use crate::shared::Shared;
 
-/// Size of the Pico's flash.
-pub const FLASH_SIZE: usize = 2 * 1024 * 1024;
-/// The configuration partition: two 4 KiB sectors after the firmware's
-/// 256 KiB (memory.x keeps the firmware out of it).
-pub const CONFIG_OFFSET: u32 = 256 * 1024;
-/// Size of the configuration partition.
-pub const CONFIG_SIZE: u32 = 8 * 1024;
-/// The session log: the rest of the flash.
-pub const LOG_OFFSET: u32 = CONFIG_OFFSET + CONFIG_SIZE;
-/// Size of the session log partition (1784 KiB).
-pub const LOG_SIZE: u32 = FLASH_SIZE as u32 - LOG_OFFSET;
+use tabletalk_core::store::flash_map::{
+    CONFIG_OFFSET, CONFIG_SIZE, FLASH_SIZE, LOG_OFFSET, LOG_SIZE,
+};
 
 /// Room the log keeps for the end of a session that fills it: the store
 /// notice, the writer's last batch and end record (each entry has 8 bytes of

@@ -70,11 +70,11 @@ export function buildRom() {
  * Installs the ROM into `rp` and returns a handler for BKPTs it raised
  * (returns true when the BKPT was the ROM's). `log(name, args)` is called for
  * every ROM call. `flashOp(kind, offset, length)` is asked before each erase
- * or program: it returns how many bytes of it happen (all of them unless
- * the power is cut during it, see power.mjs); a short operation leaves the
- * flash as a cut one would, and `onCut()` is called.
+ * or program whether it completes (true) or the power is cut during it
+ * (false): then the flash is left as a cut operation leaves it and
+ * `onCut()` is called.
  */
-export function installRom(rp, { log = () => {}, flashOp = (_kind, _offset, length) => length, onCut = () => {} } = {}) {
+export function installRom(rp, { log = () => {}, flashOp = () => true, onCut = () => {} } = {}) {
   const rom = buildRom();
   rp.bootrom.set(rom.words);
   const core = rp.core;
@@ -119,15 +119,13 @@ export function installRom(rp, { log = () => {}, flashOp = (_kind, _offset, leng
           log('bad-erase', [a0, a1]);
           break;
         }
-        const done = flashOp('erase', a0, a1);
-        if (done >= a1) {
+        if (flashOp('erase', a0, a1)) {
           rp.flash.fill(0xff, a0, a0 + a1);
           break;
         }
-        // A cut erase: the first sectors are erased, the one being erased
-        // is half erased (its first half 0xff, the rest as it was).
-        const whole = done - (done % 4096);
-        rp.flash.fill(0xff, a0, a0 + whole + 2048);
+        // Cut halfway through its first sector: that one half erased (its
+        // first half 0xff, the rest as it was).
+        rp.flash.fill(0xff, a0, a0 + 2048);
         onCut();
         break;
       }
@@ -136,7 +134,17 @@ export function installRom(rp, { log = () => {}, flashOp = (_kind, _offset, leng
           log('bad-program', [a0, a2]);
           break;
         }
-        const done = Math.min(flashOp('program', a0, a2), a2);
+        let done = a2;
+        if (!flashOp('program', a0, a2)) {
+          // Cut halfway through the bytes that change (the driver pads a
+          // write to whole 256-byte pages with 0xff, which programs
+          // nothing): the entry being written is torn.
+          let first = 0;
+          let last = a2 - 1;
+          while (first < a2 && rp.readUint8(a1 + first) === 0xff) first++;
+          while (last > first && rp.readUint8(a1 + last) === 0xff) last--;
+          done = first + ((last - first + 1) >> 1);
+        }
         for (let i = 0; i < done; i++) rp.flash[a0 + i] &= rp.readUint8(a1 + i);
         if (done < a2) onCut();
         break;

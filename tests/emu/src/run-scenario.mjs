@@ -78,6 +78,7 @@ class Run {
     this.inputs = new Inputs();
     this.problems = []; // what makes the run fail
     this.warned = new Set();
+    this.waitingForUsb = [];
     this.commands = [];
     this.running = new Set();
     this.boots = [];
@@ -110,10 +111,10 @@ class Run {
   powerUp(flash, retained) {
     this.chip = new Chip(this.image, flash, {
       retained,
-      flashOp: (kind, _offset, length) => {
-        if (this.cutArmed !== kind) return length;
-        this.say(`power cut during a flash ${kind} of ${length} bytes`);
-        return kind === 'erase' ? 0 : Math.floor(length / 2);
+      flashOp: (kind, offset, length) => {
+        if (this.cutArmed !== kind) return true;
+        this.say(`power cut during a flash ${kind} of ${length} bytes at 0x${offset.toString(16)}`);
+        return false;
       },
       // Once per kind: rp2040js warns about every write to a register
       // it does not model.
@@ -135,6 +136,7 @@ class Run {
       onConfigured: () => {
         this.boot.usbConfigured = this.nanos() / 1e6;
         this.say(`USB configured (serial ${this.usb.descriptors.serial})`);
+        for (const action of this.waitingForUsb.splice(0)) this.runCommand(action);
       },
       onData: (bytes) => this.bridge?.process.stdin.write(bytes),
     });
@@ -205,6 +207,12 @@ class Run {
         this.inputs.speaking[action.channel] = 0;
         return;
       case 'cmd':
+        // The port exists once the device has enumerated: until then the
+        // command waits, as a laptop would for the device to appear.
+        if (this.boot.usbConfigured === null) {
+          this.waitingForUsb.push(action);
+          return;
+        }
         return this.runCommand(action);
       case 'power_cut':
         if (action.during) {
@@ -235,8 +243,8 @@ class Run {
       retained.reason = 0; // SYSRESETREQ sets neither watchdog reason
     } else if (!/scenario/.test(stop.text)) this.problems.push(`firmware stalled: ${stop.text}`);
     this.log.drain(this.chip.rp);
-    this.baseNanos += this.chip.nanos;
     this.say('reset: booting again');
+    this.baseNanos += this.chip.nanos;
     this.powerUp(this.chip.flash().slice(), retained);
   }
 

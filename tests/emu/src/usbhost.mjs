@@ -278,12 +278,16 @@ export class UsbHost {
       done: () => this.pump(),
     });
     this.dtr = on;
+    // Closing the port kills the writes still queued (as Linux's cdc-acm).
+    if (!on) this.toDevice.length = 0;
     if (on) this.usb.releaseIn();
     if (this.current === null) this.schedule(20);
   }
 
-  /** Queues bytes for the device's bulk OUT endpoint. */
+  /** Queues bytes for the device's bulk OUT endpoint. Before the device
+   * is configured there is no port to write to (no tty exists): dropped. */
   send(bytes) {
+    if (!this.configured) return;
     this.toDevice.push(...bytes);
     this.pump();
   }
