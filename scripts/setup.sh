@@ -30,6 +30,9 @@ command -v qemu-system-arm >/dev/null || need_pkgs+=(qemu-system-arm)
 command -v chromium >/dev/null || need_pkgs+=(chromium)
 # python3: scripts/firmware-size.py reads the firmware image's section sizes.
 command -v python3 >/dev/null || need_pkgs+=(python3)
+# llvm-nm: the firmware emulator (tests/emu) finds the image's log buffer
+# and names functions in fault reports with it.
+command -v llvm-nm >/dev/null || need_pkgs+=(llvm)
 
 if [ ${#need_pkgs[@]} -gt 0 ]; then
   if command -v apt-get >/dev/null; then
@@ -77,6 +80,27 @@ if [ -f "$bench_js/package-lock.json" ] && [ ! -f "$bench_js/node_modules/rp2040
     say "npm not found: the on-target cost benchmark (scripts/test.d/65-target-cost.sh) will be skipped"
   fi
 fi
+# --- rp2040js (npm) and defmt-print (crates.io), for the firmware emulator ---
+# (tests/emu, scripts/test.d/66-firmware-emu.sh). rp2040js from the
+# committed package-lock.json. defmt-print decodes the firmware's log; its
+# build costs about 4 min of CPU (3.5 min user + sys measured; 6 min wall
+# on 2 idle cores), once per machine.
+emu_js="$(dirname "$0")/../tests/emu"
+if [ ! -f "$emu_js/node_modules/rp2040js/package.json" ]; then
+  if command -v npm >/dev/null; then
+    say "installing rp2040js (npm ci in tests/emu)"
+    (cd "$emu_js" && npm ci --no-audit --no-fund --loglevel=error >/dev/null) \
+      || say "npm ci failed in tests/emu: the firmware emulation step will fail"
+  else
+    say "npm not found: the firmware emulation step (scripts/test.d/66-firmware-emu.sh) will fail"
+  fi
+fi
+if ! command -v defmt-print >/dev/null; then
+  say "installing defmt-print 1.2.0 (cargo install, about 4 min of CPU)"
+  cargo install defmt-print --version 1.2.0 --locked >/dev/null 2>&1 \
+    || say "cargo install defmt-print failed: the emulator will not decode the device log"
+fi
+
 # --- cargo-fuzz (crates.io), for scripts/test.d/80-fuzz.sh ------------------
 # Built from source by cargo: about 3 minutes on 2 cores, once. Fuzzing runs
 # on the nightly toolchain (libFuzzer's instrumentation needs -Z flags).

@@ -209,6 +209,13 @@ class Suite:
         _, summary, out = self.run("live", os.path.join(SCENARIOS, "live-interrupted.json"))
         live = next(c for c in summary["commands"] if c["args"][:2] == ["device", "live"])
         check(live["interrupted"], "device live was not interrupted")
+        # Closing the port drops DTR: the device must end the connection
+        # then (docs/device-protocol.md §1), not when the next one begins.
+        check(summary["device_log"], "the device log was not decoded: defmt-print is needed (scripts/setup.sh --tests)")
+        status_at = next(c for c in summary["commands"] if c["args"][:2] == ["device", "status"])["at_ms"]
+        closed = [float(line.split()[0]) * 1000 for line in summary["device_log"] if line.endswith("port closed")]
+        check(any(live["ended_ms"] - 100 <= t < status_at for t in closed),
+              f"no 'port closed' in the device log between {live['ended_ms']:.0f} ms and {status_at:.0f} ms: {closed}")
         status = self.command_output(summary, out, "device", "status")
         check("recording session 1" in status, f"status after live:\n{status}")
         sessions = self.listed(summary, out)
