@@ -21,6 +21,8 @@ use cortex_m_rt::{exception, ExceptionFrame};
 use embassy_rp::watchdog::Watchdog;
 use embassy_time::{Duration, Timer};
 
+use tabletalk_core::recorder::Checkpoint;
+
 use crate::shared::Shared;
 
 /// The watchdog resets the chip when it has not been fed for this long. Far
@@ -77,22 +79,6 @@ pub async fn watchdog_task() -> ! {
     }
 }
 
-/// What the recorder needs to go on with a session after a reset.
-#[derive(Clone, Copy, PartialEq, Eq)]
-#[cfg_attr(feature = "defmt", derive(defmt::Format))]
-pub struct Checkpoint {
-    /// The store's session id.
-    pub session: u32,
-    /// The log header's nonce.
-    pub nonce: u16,
-    /// Session time the log has reached (ms).
-    pub session_ms: u32,
-    /// Batches the log writer has written.
-    pub batches: u16,
-    /// Turns the log writer has written.
-    pub turns: u32,
-}
-
 /// Marks scratch registers that hold a checkpoint.
 const MAGIC: u32 = 0x7AB1_E5C1;
 
@@ -103,7 +89,7 @@ fn scratch_write(checkpoint: Option<&Checkpoint>) {
         let words = [
             MAGIC,
             c.session,
-            u32::from(c.nonce) | u32::from(c.batches) << 16,
+            u32::from(c.nonce) | c.batches << 16,
             c.turns,
             c.session_ms,
         ];
@@ -120,9 +106,10 @@ fn scratch_write(checkpoint: Option<&Checkpoint>) {
 /// The scratch registers used, in order.
 const SCRATCH: [usize; 6] = [0, 1, 2, 3, 5, 6];
 
-/// Keeps `checkpoint` until the next one, a reset included.
+/// Keeps `checkpoint` until the next one, a reset included (one beyond
+/// what the registers hold, 65 535 batches, is not kept).
 pub fn save_checkpoint(checkpoint: &Checkpoint) {
-    scratch_write(Some(checkpoint));
+    scratch_write(Some(checkpoint).filter(|c| c.batches <= 0xFFFF));
 }
 
 /// Forgets the checkpoint: the session ended.
@@ -140,7 +127,7 @@ fn read_checkpoint(w: &mut Watchdog) -> Option<Checkpoint> {
     Some(Checkpoint {
         session: words[1],
         nonce: words[2] as u16,
-        batches: (words[2] >> 16) as u16,
+        batches: words[2] >> 16,
         turns: words[3],
         session_ms: words[4],
     })

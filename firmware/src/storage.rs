@@ -38,6 +38,8 @@ pub const SESSION_INDEX: usize = 96;
 pub type FlashDevice = Flash<'static, FLASH, Blocking, FLASH_SIZE>;
 /// One partition of it.
 pub type Partition = BlockingPartition<'static, ThreadModeRawMutex, FlashDevice>;
+/// The session log.
+pub type Log = SessionStore<Partition, SESSION_INDEX>;
 /// A store error.
 pub type Error =
     StoreError<embassy_embedded_hal::flash::partition::Error<embassy_rp::flash::Error>>;
@@ -45,7 +47,7 @@ pub type Error =
 /// Both stores, and how often flash operations failed.
 pub struct Storage {
     /// The session log.
-    pub log: SessionStore<Partition, SESSION_INDEX>,
+    pub log: Log,
     /// The configuration slot.
     pub config: ConfigStore<Partition>,
     /// Failed flash operations since power-up.

@@ -153,6 +153,11 @@ impl LogWriter {
         &self.pending
     }
 
+    /// The latest session time any call brought (whole ticks).
+    pub const fn now_ms(&self) -> SessionMs {
+        self.now.saturating_mul(self.tick_ms as u64)
+    }
+
     /// Batches written so far.
     pub const fn batches_written(&self) -> u32 {
         self.next_seq
