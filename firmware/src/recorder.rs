@@ -101,7 +101,7 @@ impl LogSink for FlashLog {
     }
 
     fn end(&mut self) -> Result<(), SinkError<()>> {
-        Self::with(|log| LogSink::end(log))
+        Self::with(LogSink::end)
     }
 
     fn resume(&mut self, id: u32) -> Result<(), SinkError<()>> {
