@@ -8,13 +8,18 @@
 # points of a session (two during a flash write) and during an erase, each
 # followed by a reboot and a pull; the store full under both policies; a
 # reconfiguration during a session; a watchdog reset mid-session; `device
-# live` interrupted; 8 microphone seats on the MCP3008 (ext-adc build).
+# live` interrupted; 8 microphone seats, 5 of them on the MCP3008 (ext-adc
+# build).
 #
-# Cost: about 4 min on 2 idle cores (emulation runs at 2-3x real time:
-# ~190 s of device time in 21 runs), the firmware images come from step 40
-# (built here if missing, ~1 min each warm). Needs node >= 18 with
-# tests/emu's pinned rp2040js, python3, llvm-nm and defmt-print (all
-# installed by scripts/setup.sh --tests).
+# Cost: 22 runs, about 330 s of device time. Measured on this 2-core
+# machine while eight engineers' builds shared it (load 15-17): about 20 min
+# wall (the checks print their times), 5-6 min of CPU; the emulator runs
+# about 2.5x faster than real time on an idle core (the 8-microphone run,
+# 5 on the MCP3008, about 4x slower than that), so about 4-5 min on an idle
+# CI machine. The firmware images come from step 40 (built here if
+# missing, ~1 min each warm). Needs node >= 18 with tests/emu's pinned
+# rp2040js, python3, llvm-nm and defmt-print (scripts/setup.sh --tests
+# installs them all).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 root=$PWD

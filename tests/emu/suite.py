@@ -26,6 +26,9 @@ RUN = os.path.join(HERE, "run-scenario")
 # of the scenario's `for_ms`.
 BUTTON_TOLERANCE_MS = 10
 MIC_TOLERANCE_MS = 100
+# The MCP3008 path samples in bursts of 8 per millisecond at 10 bits: its
+# turns come out up to 200 ms long (measured +10 to +180 ms).
+EXT_MIC_TOLERANCE_MS = 200
 
 
 class Failed(Exception):
@@ -244,13 +247,16 @@ class Suite:
         self.expect_speaking(second, {0: 800, 4: 2000}, {4: MIC_TOLERANCE_MS})
 
     def check_ext_adc(self):
-        """8 microphone seats on the MCP3008 (ext-adc build), LEDs on the ring."""
+        """8 microphone seats: 3 on the RP2040's ADC, 5 on the MCP3008
+        (ext-adc build; each MCP3008 channel costs about 15% of the CPU),
+        LEDs on the WS2812 ring."""
         _, summary, out = self.run("ext-adc", os.path.join(SCENARIOS, "ext-adc-8-mics.json"), elf=self.args.ext_adc_elf)
         check(summary["mcp3008_samples"] > 0, "the MCP3008 was never read")
         sessions = self.listed(summary, out)
         report = self.pulled(out, sessions[1])
-        want = {seat: 1000 + 200 * seat for seat in range(8)}
-        self.expect_speaking(report, want, {seat: MIC_TOLERANCE_MS for seat in range(8)})
+        want = {seat: 600 + 100 * seat for seat in range(8)}
+        tolerance = {seat: MIC_TOLERANCE_MS if seat < 3 else EXT_MIC_TOLERANCE_MS for seat in range(8)}
+        self.expect_speaking(report, want, tolerance)
 
     def check_store_full(self):
         """The store fills during a session, under each policy."""

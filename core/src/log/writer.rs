@@ -89,18 +89,23 @@ impl LogWriter {
         let (first, rest) = out.split_first_mut().ok_or(Error::BufferTooSmall)?;
         *first = 0;
         let n = encode_value(&Record::Header(*header), rest)?;
-        let writer = LogWriter {
+        Ok((Self::continuing(header, 0, 0), n + 1))
+    }
+
+    /// A writer for `header`'s session that has written `next_seq` batches
+    /// of `turns_written` turns.
+    fn continuing(header: &Header<'_>, next_seq: u32, turns_written: u32) -> Self {
+        LogWriter {
             session: header.session,
             tick_ms: header.tick_ms,
             seat_count: header.seats.count(),
             policy: header.flush,
             pending: heapless::Vec::new(),
             now: 0,
-            next_seq: 0,
-            turns_written: 0,
+            next_seq,
+            turns_written,
             finished: false,
-        };
-        Ok((writer, n + 1))
+        }
     }
 
     /// Goes on writing a session whose log already holds `header` and
@@ -117,17 +122,7 @@ impl LogWriter {
         now: SessionMs,
     ) -> Result<Self, Error> {
         header.validate()?;
-        let mut writer = LogWriter {
-            session: header.session,
-            tick_ms: header.tick_ms,
-            seat_count: header.seats.count(),
-            policy: header.flush,
-            pending: heapless::Vec::new(),
-            now: 0,
-            next_seq: batches_written,
-            turns_written,
-            finished: false,
-        };
+        let mut writer = Self::continuing(header, batches_written, turns_written);
         writer.now = writer.tick_of(now);
         Ok(writer)
     }
