@@ -11,13 +11,14 @@
 # live` interrupted; 8 microphone seats, 5 of them on the MCP3008 (ext-adc
 # build).
 #
-# Cost: 22 runs, about 330 s of device time, in 3.7 min on this 2-core
-# machine when it was otherwise idle (the checks print their times: the
-# 8-microphone run, 5 of them on the MCP3008, takes 100 s of that; the power
-# cuts 50 s); 20 min while eight engineers' builds shared it. The firmware
-# images come from step 40 (built here if missing, ~1 min each warm). Needs
-# node >= 18 with tests/emu's pinned rp2040js, python3, llvm-nm and
-# defmt-print (scripts/setup.sh --tests installs them all).
+# Cost: 22 runs, about 330 s of device time. Measured on this 2-core
+# machine, otherwise idle: 2 min 14 s for the whole step with the images
+# already built (the checks print their times: the 8-microphone run, 5 of
+# them on the MCP3008, 52 s; the power cuts 27 s); about 20 min while eight
+# engineers' builds shared the machine. The firmware images come from step
+# 40 (built here if missing, ~1 min each warm). Needs node >= 18 with
+# tests/emu's pinned rp2040js, python3, llvm-nm and defmt-print
+# (scripts/setup.sh --tests installs them all).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 root=$PWD
