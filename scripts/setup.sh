@@ -30,6 +30,9 @@ command -v qemu-system-arm >/dev/null || need_pkgs+=(qemu-system-arm)
 command -v chromium >/dev/null || need_pkgs+=(chromium)
 # python3: scripts/firmware-size.py reads the firmware image's section sizes.
 command -v python3 >/dev/null || need_pkgs+=(python3)
+# llvm-nm: the firmware emulator (tests/emu) finds the image's log buffer
+# and names functions in fault reports with it.
+command -v llvm-nm >/dev/null || need_pkgs+=(llvm)
 # The physically simulated rooms (tests/rooms/): synthesised voices, sox.
 command -v espeak-ng >/dev/null || need_pkgs+=(espeak-ng)
 command -v flite >/dev/null || need_pkgs+=(flite)
@@ -71,17 +74,31 @@ if [ ${#need_pkgs[@]} -gt 0 ]; then
   fi
 fi
 
-# --- rp2040js (npm), for the on-target cost benchmark (tests/bench-target) ---
+# --- rp2040js (npm): the on-target cost benchmark (tests/bench-target) and
+# the firmware emulator (tests/emu, scripts/test.d/66-firmware-emu.sh) ---
 # Installed from the committed package-lock.json; skipped when present.
-bench_js="$(dirname "$0")/../tests/bench-target"
-if [ -f "$bench_js/package-lock.json" ] && [ ! -f "$bench_js/node_modules/rp2040js/package.json" ]; then
+npm_ci() { # DIR WHAT-NEEDS-IT
+  local dir
+  dir="$(dirname "$0")/../$1"
+  [ -f "$dir/package-lock.json" ] && [ ! -f "$dir/node_modules/rp2040js/package.json" ] || return 0
   if command -v npm >/dev/null; then
-    say "installing rp2040js (npm ci in tests/bench-target)"
-    (cd "$bench_js" && npm ci --no-audit --no-fund --loglevel=error >/dev/null) \
-      || say "npm ci failed in tests/bench-target: the on-target cost benchmark will fail"
+    say "installing rp2040js (npm ci in $1)"
+    (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error >/dev/null) \
+      || say "npm ci failed in $1: $2 will fail"
   else
-    say "npm not found: the on-target cost benchmark (scripts/test.d/65-target-cost.sh) will be skipped"
+    say "npm not found: $2 will be skipped or fail"
   fi
+}
+npm_ci tests/bench-target "the on-target cost benchmark (scripts/test.d/65-target-cost.sh)"
+npm_ci tests/emu "the firmware emulation step (scripts/test.d/66-firmware-emu.sh)"
+# --- defmt-print (crates.io): the emulator decodes the firmware's log with
+# it. Measured: 3 min 40 s of CPU (user + sys) to build; 23 min wall on a
+# machine shared by eight builds (about 6 min on 2 idle cores, as reported
+# upstream). Once per machine.
+if ! command -v defmt-print >/dev/null; then
+  say "installing defmt-print 1.2.0 (cargo install, about 4 min of CPU)"
+  cargo install defmt-print --version 1.2.0 --locked >/dev/null 2>&1 \
+    || say "cargo install defmt-print failed: the emulator will not decode the device log"
 fi
 # --- Python packages (PyPI) for the room evaluation (tests/rooms) -----------
 rooms_req="$(dirname "$0")/../tests/rooms/requirements.txt"

@@ -19,8 +19,10 @@
 //! | records | [`records`] | turns and markers | versioned log records |
 //! | log | [`log`] | records | CRC-checked COBS frames, and back |
 //!
-//! [`engine`] wires the layers together for a device, [`params`] holds every
-//! detection parameter (all of which are written into each log header).
+//! [`engine`] wires the layers together for a device, [`recorder`] takes a
+//! session's events through the log writer into a sink (the flash store
+//! on the device, feature `store`), [`params`] holds every detection parameter
+//! (all of which are written into each log header).
 //!
 //! No audio ever leaves the inputs layer: only per-seat activity is kept.
 #![no_std]
@@ -33,6 +35,7 @@ pub mod inputs;
 pub mod log;
 pub mod params;
 pub mod protocol;
+pub mod recorder;
 pub mod records;
 pub mod seat;
 #[cfg(feature = "store")]

@@ -7,7 +7,7 @@ use tabletalk_core::protocol::{
     ClockSet, DeviceBackend, DeviceConfig, DeviceIdentity, EraseScope, ErrorCode, Mark,
     RecordingState, SessionId, SessionInfo, SessionRead, Status,
 };
-use tabletalk_core::store::{StoreError, StoredSession};
+use tabletalk_core::store::{SessionState, StoreError, StoredSession};
 
 use crate::settings;
 use crate::shared::{self, CLOCK, CONFIG, CONFIG_CHANGED, DEVICE_ID, MARK_REQUESTED};
@@ -33,6 +33,7 @@ fn session_info(session: &StoredSession, recording: Option<SessionId>) -> Sessio
         recording: recording == Some(session.id),
         // The store drops whole sessions to make room, never their start.
         truncated: false,
+        interrupted: session.state == SessionState::Interrupted,
     }
 }
 

@@ -103,11 +103,10 @@ async fn main(spawner: Spawner) {
     let config = storage::with(|s| s.load_config()).unwrap_or_else(settings::default_config);
     shared::CONFIG.lock(|c| c.replace(Some(config)));
 
-    // A stuck device resets itself rather than hanging on the table.
-    spawn!(
-        spawner,
-        fault::watchdog_task(embassy_rp::watchdog::Watchdog::new(p.WATCHDOG))
-    );
+    // A stuck device resets itself rather than hanging on the table; after
+    // such a reset the recorder resumes the session it was recording.
+    let checkpoint = fault::init(embassy_rp::watchdog::Watchdog::new(p.WATCHDOG));
+    spawn!(spawner, fault::watchdog_task());
 
     // Status LED.
     spawn!(
@@ -195,7 +194,7 @@ async fn main(spawner: Spawner) {
     spawn!(spawner, usb::link_task(class));
 
     // The recorder last: everything it feeds is running.
-    spawn!(spawner, recorder::recorder_task(device_id));
+    spawn!(spawner, recorder::recorder_task(device_id, checkpoint));
 }
 
 /// `id` as 16 lowercase hex digits.

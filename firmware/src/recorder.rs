@@ -1,26 +1,32 @@
-//! The recorder task: inputs into the core [`Engine`], its events into the
-//! [`LogWriter`], the frames into the session log; live figures out to the
-//! LEDs and the laptop.
+//! The recorder task: inputs into the core [`Engine`], its events through
+//! the core's [`SessionRecorder`] (log writer → flash session log); live
+//! figures out to the LEDs and the laptop.
 //!
 //! Sessions follow the engine: the facilitator's long press starts one (the
 //! engine's start marker opens a store session and writes the log header),
 //! the next long press stops it (the stop marker ends the log). When the
 //! store is full it stops, or overwrites the oldest sessions, as configured,
 //! and writes a store notice into the log saying which.
+//!
+//! While recording it keeps a [`Checkpoint`] in the watchdog's scratch
+//! registers; after a reset (a fault, the watchdog) it resumes that session
+//! at once: the store reopens it, the log writer goes on from the
+//! checkpoint's counts, and the log shows a pause from the checkpoint to
+//! the moment recording resumed.
 
 use embassy_futures::select::{select4, Either4};
 use embassy_rp::clocks::RoscRng;
 use embassy_time::{Duration, Ticker};
 use portable_atomic::Ordering;
 use tabletalk_core::engine::Engine;
-use tabletalk_core::log::{LogWriter, MAX_WRITE_LEN};
 use tabletalk_core::protocol::{self, DeviceConfig, FullPolicy, LiveUpdate, Mark, RecordingState};
-use tabletalk_core::records::{self, Header, Seats, StoreEvent};
+use tabletalk_core::recorder::{Checkpoint, LogSink, SessionRecorder, SinkError, Stored};
+use tabletalk_core::records::{self, Header, Seats};
 use tabletalk_core::seat::{SeatId, MAX_SEATS};
-use tabletalk_core::store::{Appended, StoreError};
 use tabletalk_core::time::{Instant, SessionMs};
 use tabletalk_core::turns::{Event, MarkerKind};
 
+use crate::fault;
 use crate::settings::{self, SeatMap};
 use crate::shared::{
     self, Feedback, MicBlock, BUTTONS, BUTTONS_CHANGED, CONFIG, CONFIG_CHANGED, FACILITATOR_BIT,
@@ -38,37 +44,74 @@ const LIVE_EVERY: u32 = 25;
 /// How often the log writer is asked to flush aged turns (in ticks).
 const POLL_EVERY: u32 = 100;
 
-/// A session being written.
-struct Session {
-    writer: LogWriter,
-    id: protocol::SessionId,
-}
-
-/// What became of an append.
-enum Stored {
-    Ok(Appended),
-    Full,
-    Failed,
-}
-
 struct Recorder {
     engine: Engine<SEATS>,
     map: SeatMap,
     policy: FullPolicy,
     led_feedback: bool,
-    session: Option<Session>,
+    sessions: SessionRecorder,
     /// Set when the laptop changed the configuration during a session.
     config_pending: bool,
     /// A flash write failed in this session (shown on the status LED).
     fault: bool,
     device_id: u64,
-    /// Frames on their way to flash; the header is the largest.
-    out: [u8; 2 * MAX_WRITE_LEN],
+    /// The engine's start marker of a resumed session is not logged.
+    resumed: bool,
+}
+
+/// The session log in flash, as the core recorder's sink; counts failed
+/// flash operations.
+struct FlashLog {
+    policy: FullPolicy,
+}
+
+impl FlashLog {
+    fn with<R>(
+        f: impl FnOnce(&mut storage::Log) -> Result<R, SinkError<storage::Error>>,
+    ) -> Result<R, SinkError<()>> {
+        let result = storage::with(|s| {
+            let result = f(&mut s.log);
+            if matches!(result, Err(SinkError::Failed(_))) {
+                s.errors = s.errors.saturating_add(1);
+            }
+            result
+        });
+        match result {
+            Some(Ok(value)) => Ok(value),
+            Some(Err(SinkError::Full)) => Err(SinkError::Full),
+            Some(Err(SinkError::Refused)) => Err(SinkError::Refused),
+            Some(Err(SinkError::Failed(_))) | None => Err(SinkError::Failed(())),
+        }
+    }
+}
+
+impl LogSink for FlashLog {
+    type Error = ();
+
+    fn begin(&mut self, started: Option<u64>) -> Result<(u32, Option<u32>), SinkError<()>> {
+        let policy = self.policy;
+        Self::with(|log| {
+            log.set_policy(policy);
+            log.begin(started)
+        })
+    }
+
+    fn append(&mut self, frame: &[u8], last: bool) -> Result<Option<u32>, SinkError<()>> {
+        Self::with(|log| LogSink::append(log, frame, last))
+    }
+
+    fn end(&mut self) -> Result<(), SinkError<()>> {
+        Self::with(LogSink::end)
+    }
+
+    fn resume(&mut self, id: u32) -> Result<(), SinkError<()>> {
+        Self::with(|log| LogSink::resume(log, id))
+    }
 }
 
 /// Runs the engine for ever.
 #[embassy_executor::task]
-pub async fn recorder_task(device_id: u64) {
+pub async fn recorder_task(device_id: u64, checkpoint: Option<Checkpoint>) {
     let config = CONFIG
         .lock(|c| c.borrow().clone())
         .unwrap_or_else(settings::default_config);
@@ -87,6 +130,9 @@ pub async fn recorder_task(device_id: u64) {
             }
         }
     };
+    if let Some(checkpoint) = checkpoint {
+        recorder.resume(&checkpoint, shared::now());
+    }
     let mut ticker = Ticker::every(TICK);
     let mut ticks: u32 = 0;
     loop {
@@ -113,6 +159,7 @@ pub async fn recorder_task(device_id: u64) {
                 recorder.buttons(now);
                 recorder.laptop_mark(now);
                 recorder.engine.tick(now);
+                recorder.checkpoint();
                 if ticks.is_multiple_of(POLL_EVERY) {
                     recorder.poll_writer();
                 }
@@ -127,7 +174,7 @@ pub async fn recorder_task(device_id: u64) {
             }
         };
         recorder.drain(now);
-        if recorder.config_pending && recorder.session.is_none() {
+        if recorder.config_pending && recorder.sessions.recording().is_none() {
             recorder.apply_config(now);
         }
     }
@@ -166,11 +213,11 @@ impl Recorder {
             map,
             policy: config.when_full,
             led_feedback: config.led_feedback,
-            session: None,
+            sessions: SessionRecorder::new(),
             config_pending: false,
             fault: false,
             device_id,
-            out: [0; 2 * MAX_WRITE_LEN],
+            resumed: false,
         })
     }
 
@@ -242,6 +289,9 @@ impl Recorder {
                     kind: MarkerKind::Start,
                     ..
                 } => {
+                    if core::mem::take(&mut self.resumed) {
+                        continue;
+                    }
                     self.begin(now);
                     self.log(&event);
                 }
@@ -257,20 +307,61 @@ impl Recorder {
                     ..
                 } => {
                     self.log(&event);
-                    if let Some(session) = &self.session {
-                        shared::set_state(RecordingState::Paused {
-                            session: session.id,
-                        });
+                    if let Some(session) = self.recording() {
+                        shared::set_state(RecordingState::Paused { session });
                     }
+                }
+                Event::Marker {
+                    kind: MarkerKind::Resume,
+                    ..
+                } => {
+                    self.log(&event);
+                    self.show_recording();
                 }
                 _ => self.log(&event),
             }
         }
     }
 
+    fn sink(&self) -> FlashLog {
+        FlashLog {
+            policy: self.policy,
+        }
+    }
+
+    fn recording(&self) -> Option<protocol::SessionId> {
+        self.sessions.recording().map(protocol::SessionId)
+    }
+
+    /// Session time now: the engine's, after a resumed part.
+    fn session_ms(&self) -> SessionMs {
+        self.sessions.session_time(self.engine.session_ms())
+    }
+
+    fn show_recording(&self) {
+        if let Some(session) = self.recording() {
+            shared::set_state(RecordingState::Recording {
+                session,
+                elapsed_ms: self.session_ms(),
+            });
+        }
+    }
+
+    /// The log header for this configuration (the recorder sets its
+    /// session number).
+    fn header<'s>(&self, nonce: u16, seats: Seats<'s>) -> Header<'s> {
+        let mut header = Header::new(
+            records::SessionId { number: 0, nonce },
+            self.device_id,
+            seats,
+        );
+        header.params = *self.engine.params();
+        header
+    }
+
     /// Opens a store session and writes the log header.
     fn begin(&mut self, now: Instant) {
-        if self.session.is_some() {
+        if self.sessions.recording().is_some() {
             return;
         }
         self.fault = false;
@@ -280,64 +371,62 @@ impl Recorder {
             c.set(clock);
             unix_ms
         });
-        let policy = self.policy;
-        let opened = storage::with(|s| {
-            s.log.set_policy(policy);
-            let result = s.log.begin_session(started);
-            if matches!(result, Err(ref e) if *e != StoreError::Full) {
-                s.errors = s.errors.saturating_add(1);
-            }
-            result
-        });
-        let (id, appended) = match opened {
-            Some(Ok(opened)) => opened,
-            Some(Err(StoreError::Full)) => {
-                warn!("store full: not recording");
-                self.refuse(RecordingState::StoreFull, now);
-                return;
-            }
-            Some(Err(_)) | None => {
-                error!("cannot open a session in flash");
-                self.refuse(RecordingState::Fault, now);
-                return;
-            }
-        };
         let kinds = self.map.kinds();
         let Ok(seats) = Seats::new(&kinds) else {
             self.refuse(RecordingState::Fault, now);
             return;
         };
-        let nonce = RoscRng.next_u32() as u16;
-        let mut header = Header::new(
-            records::SessionId {
-                number: id.0,
-                nonce,
-            },
-            self.device_id,
-            seats,
-        );
-        header.started_at_unix_ms = started;
-        header.params = *self.engine.params();
-        let (writer, n) = match LogWriter::start(&header, &mut self.out) {
-            Ok(started) => started,
-            Err(_) => {
-                error!("log header refused");
-                let _ = storage::with(|s| s.log.end_session());
-                self.refuse(RecordingState::Fault, now);
-                return;
+        let mut header = self.header(RoscRng.next_u32() as u16, seats);
+        let mut sink = self.sink();
+        match self.sessions.begin(&mut sink, &mut header, started) {
+            Stored::Ok => {
+                info!("session {} started", header.session.number);
+                self.show_recording();
             }
+            Stored::Full => {
+                warn!("store full: not recording");
+                self.refuse(RecordingState::StoreFull, now);
+            }
+            Stored::Failed => {
+                error!("cannot open a session in flash");
+                self.refuse(RecordingState::Fault, now);
+            }
+        }
+    }
+
+    /// Goes on with the session a reset interrupted (see the module docs).
+    fn resume(&mut self, checkpoint: &Checkpoint, now: Instant) {
+        let kinds = self.map.kinds();
+        let Ok(seats) = Seats::new(&kinds) else {
+            return;
         };
-        self.session = Some(Session { writer, id });
-        info!("session {} started", id.0);
-        shared::set_state(RecordingState::Recording {
-            session: id,
-            elapsed_ms: 0,
-        });
-        self.store(n, false);
-        if let Some(dropped) = appended.dropped {
-            self.notice(StoreEvent::Overwritten {
-                bytes: dropped.bytes,
-            });
+        let mut header = self.header(checkpoint.nonce, seats);
+        let mut sink = self.sink();
+        // The gap: from the checkpoint to now, this boot's uptime.
+        let gap_ms = u64::from(now.0);
+        if self.sessions.resume(&mut sink, &mut header, checkpoint, gap_ms) != Stored::Ok {
+            warn!("session {} cannot be resumed: it stays cut", checkpoint.session);
+            return;
+        }
+        self.resumed = true;
+        self.engine.start_session(now);
+        info!(
+            "session {} resumed after a reset at {} ms",
+            checkpoint.session,
+            self.session_ms()
+        );
+        self.show_recording();
+    }
+
+    /// Keeps what a resume after a reset needs (see [`fault`]).
+    fn checkpoint(&self) {
+        if self.sessions.recording().is_none() {
+            return;
+        }
+        match self.sessions.checkpoint(self.engine.session_ms()) {
+            Some(checkpoint) => fault::save_checkpoint(&checkpoint),
+            // Beyond what the scratch registers hold: a reset ends it.
+            None => fault::clear_checkpoint(),
         }
     }
 
@@ -348,31 +437,20 @@ impl Recorder {
         self.engine.stop_session(now);
     }
 
-    /// Writes the session's end and closes it in the store.
+    /// Ends the session (at `at`, engine time) in the log and the store.
     fn end(&mut self, at: SessionMs) {
-        let Some(session) = self.session.as_mut() else {
+        let Some(session) = self.recording() else {
             return;
         };
-        let tick = session.writer.tick_of(at);
-        match session.writer.finish(tick, &mut self.out) {
-            Ok(n) => {
-                self.store(n, true);
-            }
-            Err(_) => error!("log end refused"),
-        }
-        if let Some(session) = self.session.take() {
-            info!("session {} ended", session.id.0);
-        }
-        let ended = storage::with(|s| {
-            let ended = s.log.end_session();
-            // Idle now: erase the next sectors, so that the next session
-            // does not stall the microphones with an erase.
-            s.prepare();
-            ended
-        });
-        if ended.is_some_and(|r| r.is_err()) {
+        let mut sink = self.sink();
+        if self.sessions.end(&mut sink, at) != Stored::Ok {
             warn!("session end not stored");
         }
+        info!("session {} ended", session.0);
+        fault::clear_checkpoint();
+        // Idle now: erase the next sectors, so that the next session does
+        // not stall the microphones with an erase.
+        let _ = storage::with(|s| s.prepare());
         shared::set_state(if self.fault {
             RecordingState::Fault
         } else {
@@ -380,135 +458,43 @@ impl Recorder {
         });
     }
 
-    /// Logs one event of the session, if one is being recorded.
+    /// Logs one event of the engine's session, if one is being recorded.
     fn log(&mut self, event: &Event) {
-        let Some(session) = self.session.as_mut() else {
-            return;
-        };
-        match session.writer.push(event, &mut self.out) {
-            Ok(n) => self.store(n, false),
-            Err(_) => warn!("event not logged"),
-        }
-        if let Event::Marker {
-            kind: MarkerKind::Resume,
-            ..
-        } = event
-        {
-            if let Some(session) = &self.session {
-                shared::set_state(RecordingState::Recording {
-                    session: session.id,
-                    elapsed_ms: self.engine.session_ms(),
-                });
-            }
-        }
+        let mut sink = self.sink();
+        let stored = self.sessions.record(&mut sink, event);
+        self.after(stored);
     }
 
     /// Lets the writer flush turns that waited too long.
     fn poll_writer(&mut self) {
-        let now = self.engine.session_ms();
-        let Some(session) = self.session.as_mut() else {
-            return;
-        };
-        let tick = session.writer.tick_of(now);
-        if let Ok(n) = session.writer.poll(tick, &mut self.out) {
-            self.store(n, false);
-        }
+        let mut sink = self.sink();
+        let stored = self.sessions.poll(&mut sink, self.engine.session_ms());
+        self.after(stored);
     }
 
-    /// Writes a store notice into the log.
-    fn notice(&mut self, what: StoreEvent) {
-        let now = self.engine.session_ms();
-        let Some(session) = self.session.as_mut() else {
-            return;
-        };
-        let tick = session.writer.tick_of(now);
-        if let Ok(n) = session.writer.push_notice(tick, what, &mut self.out) {
-            // A notice never triggers another notice: overwriting again for
-            // it is reported with the next frame.
-            let _ = self.append(n, true);
-        }
-    }
-
-    /// Appends the first `n` bytes of `out`; handles a full store.
-    fn store(&mut self, n: usize, last: bool) {
-        match self.append(n, last) {
-            Stored::Ok(appended) => {
-                if let Some(dropped) = appended.dropped {
-                    info!(
-                        "overwrote sessions {}..={}",
-                        dropped.first.0, dropped.last.0
-                    );
-                    self.notice(StoreEvent::Overwritten {
-                        bytes: dropped.bytes,
-                    });
-                }
+    /// Shows what became of a write.
+    fn after(&mut self, stored: Stored) {
+        match stored {
+            Stored::Ok => {}
+            Stored::Full => {
+                // The recorder ended the session, with a note in its log.
+                warn!("store full: session stopped");
+                fault::clear_checkpoint();
+                shared::set_state(RecordingState::StoreFull);
+                self.engine.stop_session(shared::now());
             }
-            Stored::Full => self.store_full(),
             Stored::Failed => {
+                error!("flash append failed");
                 self.fault = true;
                 shared::set_state(RecordingState::Fault);
             }
         }
     }
 
-    fn append(&mut self, n: usize, last: bool) -> Stored {
-        if n == 0 {
-            return Stored::Ok(Appended::default());
-        }
-        let Some(bytes) = self.out.get(..n) else {
-            return Stored::Failed;
-        };
-        let result = storage::with(|s| {
-            let result = if last {
-                s.log.append_final(bytes)
-            } else {
-                s.log.append(bytes)
-            };
-            if matches!(result, Err(ref e) if *e != StoreError::Full) {
-                s.errors = s.errors.saturating_add(1);
-            }
-            result
-        });
-        match result {
-            Some(Ok(appended)) => Stored::Ok(appended),
-            Some(Err(StoreError::Full)) => Stored::Full,
-            Some(Err(_)) | None => {
-                error!("flash append failed");
-                Stored::Failed
-            }
-        }
-    }
-
-    /// The store is full (policy stop, or this session fills all of it):
-    /// say so in the log, end the session, stop the engine's.
-    fn store_full(&mut self) {
-        warn!("store full: session stopped");
-        let now = self.engine.session_ms();
-        if let Some(session) = self.session.as_mut() {
-            let tick = session.writer.tick_of(now);
-            if let Ok(n) = session
-                .writer
-                .push_notice(tick, StoreEvent::Full, &mut self.out)
-            {
-                let _ = self.append(n, true);
-            }
-        }
-        if let Some(session) = self.session.as_mut() {
-            let tick = session.writer.tick_of(now);
-            if let Ok(n) = session.writer.finish(tick, &mut self.out) {
-                let _ = self.append(n, true);
-            }
-        }
-        self.session = None;
-        let _ = storage::with(|s| s.log.end_session());
-        shared::set_state(RecordingState::StoreFull);
-        self.engine.stop_session(shared::now());
-    }
-
     /// Heartbeat for the laptop, figures for the LEDs, elapsed time for the
     /// status.
     fn publish_live(&mut self) {
-        let session_ms = self.engine.session_ms();
+        let session_ms = self.session_ms();
         let seats = self.engine.seat_count().min(MAX_SEATS);
         let mut feedback = Feedback {
             enabled: self.led_feedback,
@@ -527,7 +513,7 @@ impl Recorder {
             }
         }
         shared::FEEDBACK.signal(feedback);
-        let session = self.session.as_ref().map(|s| s.id);
+        let session = self.recording();
         let _ = shared::LIVE.try_send(LiveUpdate::Tick {
             session,
             now: session_ms,

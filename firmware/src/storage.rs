@@ -22,17 +22,9 @@ use tabletalk_core::store::{ConfigStore, MountReport, SessionStore, StoreError};
 use crate::settings;
 use crate::shared::Shared;
 
-/// Size of the Pico's flash.
-pub const FLASH_SIZE: usize = 2 * 1024 * 1024;
-/// The configuration partition: two 4 KiB sectors after the firmware's
-/// 256 KiB (memory.x keeps the firmware out of it).
-pub const CONFIG_OFFSET: u32 = 256 * 1024;
-/// Size of the configuration partition.
-pub const CONFIG_SIZE: u32 = 8 * 1024;
-/// The session log: the rest of the flash.
-pub const LOG_OFFSET: u32 = CONFIG_OFFSET + CONFIG_SIZE;
-/// Size of the session log partition (1784 KiB).
-pub const LOG_SIZE: u32 = FLASH_SIZE as u32 - LOG_OFFSET;
+use tabletalk_core::store::flash_map::{
+    CONFIG_OFFSET, CONFIG_SIZE, FLASH_SIZE, LOG_OFFSET, LOG_SIZE,
+};
 
 /// Room the log keeps for the end of a session that fills it: the store
 /// notice, the writer's last batch and end record (each entry has 8 bytes of
@@ -46,6 +38,8 @@ pub const SESSION_INDEX: usize = 96;
 pub type FlashDevice = Flash<'static, FLASH, Blocking, FLASH_SIZE>;
 /// One partition of it.
 pub type Partition = BlockingPartition<'static, ThreadModeRawMutex, FlashDevice>;
+/// The session log.
+pub type Log = SessionStore<Partition, SESSION_INDEX>;
 /// A store error.
 pub type Error =
     StoreError<embassy_embedded_hal::flash::partition::Error<embassy_rp::flash::Error>>;
@@ -53,7 +47,7 @@ pub type Error =
 /// Both stores, and how often flash operations failed.
 pub struct Storage {
     /// The session log.
-    pub log: SessionStore<Partition, SESSION_INDEX>,
+    pub log: Log,
     /// The configuration slot.
     pub config: ConfigStore<Partition>,
     /// Failed flash operations since power-up.

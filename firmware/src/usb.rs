@@ -5,7 +5,7 @@
 use embassy_futures::select::{select, Either};
 use embassy_rp::peripherals::USB;
 use embassy_rp::usb::Driver;
-use embassy_usb::class::cdc_acm::{CdcAcmClass, State};
+use embassy_usb::class::cdc_acm::{CdcAcmClass, Receiver, Sender, State};
 use embassy_usb::driver::EndpointError;
 use embassy_usb::{Builder, UsbDevice};
 use static_cell::StaticCell;
@@ -58,27 +58,41 @@ pub async fn usb_device_task(mut device: UsbDevice<'static, UsbDriver>) -> ! {
     device.run().await
 }
 
-/// Serves the protocol while a laptop has the port open.
+/// Serves the protocol while a laptop has the port open: from DTR raised
+/// to DTR dropped (docs/device-protocol.md §1). Closing the port ends the
+/// connection like unplugging: the handler forgets a half-received frame
+/// and the live subscription, and the next program starts afresh.
 #[embassy_executor::task]
-pub async fn link_task(mut class: CdcAcmClass<'static, UsbDriver>) -> ! {
+pub async fn link_task(class: CdcAcmClass<'static, UsbDriver>) -> ! {
     static HANDLER: StaticCell<DeviceHandler> = StaticCell::new();
     static REPLY: StaticCell<[u8; MAX_FRAME]> = StaticCell::new();
     let handler = HANDLER.init(DeviceHandler::new());
     let reply = REPLY.init([0; MAX_FRAME]);
     let mut backend = Backend;
+    let (mut tx, mut rx, control) = class.split_with_control();
     loop {
-        class.wait_connection().await;
+        rx.wait_connection().await;
+        while !control.dtr() {
+            control.control_changed().await;
+        }
         info!("laptop connected");
         handler.reset();
         // Events from before the connection are of no use to the laptop.
         LIVE.clear();
-        let _ = serve(&mut class, handler, reply, &mut backend).await;
+        let closed = async {
+            while control.dtr() {
+                control.control_changed().await;
+            }
+        };
+        match select(serve(&mut tx, &mut rx, handler, reply, &mut backend), closed).await {
+            Either::First(_) => info!("laptop disconnected"),
+            Either::Second(()) => info!("port closed"),
+        }
         handler.reset();
-        info!("laptop disconnected");
     }
 }
 
-/// The port went away (unplugged, closed, or the host reset the bus).
+/// The port went away (unplugged, or the host reset the bus).
 struct Disconnected;
 
 impl From<EndpointError> for Disconnected {
@@ -88,24 +102,25 @@ impl From<EndpointError> for Disconnected {
 }
 
 async fn serve(
-    class: &mut CdcAcmClass<'static, UsbDriver>,
+    tx: &mut Sender<'static, UsbDriver>,
+    rx: &mut Receiver<'static, UsbDriver>,
     handler: &mut DeviceHandler,
     reply: &mut [u8; MAX_FRAME],
     backend: &mut Backend,
 ) -> Result<(), Disconnected> {
     let mut packet = [0u8; PACKET];
     loop {
-        match select(class.read_packet(&mut packet), LIVE.receive()).await {
+        match select(rx.read_packet(&mut packet), LIVE.receive()).await {
             Either::First(read) => {
                 let n = read?;
                 let mut input = packet.get(..n).unwrap_or_default();
                 while let Some(frame) = handler.receive(&mut input, backend, reply) {
-                    send(class, frame).await?;
+                    send(tx, frame).await?;
                 }
             }
             Either::Second(update) => {
                 if let Some(frame) = handler.live(&update, reply) {
-                    send(class, frame).await?;
+                    send(tx, frame).await?;
                 }
             }
         }
@@ -114,15 +129,12 @@ async fn serve(
 
 /// Writes a frame as bulk packets; a frame that fills its last packet
 /// exactly is followed by an empty one, so the host sees it complete.
-async fn send(
-    class: &mut CdcAcmClass<'static, UsbDriver>,
-    frame: &[u8],
-) -> Result<(), Disconnected> {
+async fn send(tx: &mut Sender<'static, UsbDriver>, frame: &[u8]) -> Result<(), Disconnected> {
     for chunk in frame.chunks(PACKET) {
-        class.write_packet(chunk).await?;
+        tx.write_packet(chunk).await?;
     }
     if frame.len().is_multiple_of(PACKET) {
-        class.write_packet(&[]).await?;
+        tx.write_packet(&[]).await?;
     }
     Ok(())
 }

@@ -45,6 +45,7 @@ impl FakeDevice {
                     len: bytes.len() as u32,
                     recording: id == 20,
                     truncated: false,
+                    interrupted: false,
                 };
                 (info, bytes)
             })

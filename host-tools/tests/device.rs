@@ -17,7 +17,7 @@ use tabletalk::error::CliError;
 use tabletalk_core::log::{Item, LogReader, LogWriter};
 use tabletalk_core::protocol::{
     frame, DeviceFrame, DeviceInfo, ErrorCode, LiveUpdate, ProtocolVersion, Response, SessionId,
-    MAX_FRAME,
+    MAX_FRAME, PROTOCOL_VERSION,
 };
 use tabletalk_core::records::{self, Header, Record, Seats};
 use tabletalk_core::seat::{InputKind, SeatId};
@@ -703,7 +703,10 @@ fn an_incompatible_device_is_refused() {
                 let reply = DeviceFrame::Reply {
                     id: request.id,
                     response: Response::Hello(DeviceInfo {
-                        protocol: ProtocolVersion { major: 2, minor: 0 },
+                        protocol: ProtocolVersion {
+                            major: PROTOCOL_VERSION.major + 1,
+                            minor: 0,
+                        },
                         device_id: 1,
                         firmware: heapless::String::new(),
                         name: heapless::String::new(),

@@ -24,8 +24,11 @@ cargo build -p tabletalk-core --release --locked --target thumbv6m-none-eabi --f
 # Not --locked: firmware/Cargo.lock pins embassy and friends, but when
 # tabletalk-core gains a dependency the lock must be able to take it in.
 image=firmware/target/thumbv6m-none-eabi/release/tabletalk-firmware
+# Each build is also kept under firmware/target/images/ for the emulator
+# (step 66). The default one last: it is the image cargo's path holds after.
+mkdir -p firmware/target/images
 status=0
-for features in "" "--no-default-features --features defmt,leds-ws2812,ext-adc"; do
+for features in "--no-default-features --features defmt,leds-ws2812,ext-adc" ""; do
   step "firmware: cargo build --release ${features:-(default features: PWM seat LEDs)}"
   start=$(date +%s)
   # shellcheck disable=SC2086 # the feature flags are meant to split
@@ -34,5 +37,6 @@ for features in "" "--no-default-features --features defmt,leds-ws2812,ext-adc";
   (cd firmware && cargo clippy --release $features -- -D warnings)
   echo "built in $(( $(date +%s) - start )) s"
   python3 scripts/firmware-size.py "$image" --flash-kib 128 --ram-kib 64 || status=1
+  cp "$image" "firmware/target/images/tabletalk-firmware${features:+-ws2812-ext-adc}"
 done
 exit "$status"

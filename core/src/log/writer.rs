@@ -100,19 +100,43 @@ impl LogWriter {
             // The copy stays out only when `out` is too small for it.
             n += encode_value(&record, copy).unwrap_or(0);
         }
-        let writer = LogWriter {
+        Ok((Self::continuing(header, 0, 0), n + 1))
+    }
+
+    /// A writer for `header`'s session that has written `next_seq` batches
+    /// of `turns_written` turns.
+    fn continuing(header: &Header<'_>, next_seq: u32, turns_written: u32) -> Self {
+        LogWriter {
             session: header.session,
             tick_ms: header.tick_ms,
             seat_count: header.seats.count(),
             policy: header.flush,
             pending: heapless::Vec::new(),
             now: 0,
-            next_seq: 0,
-            turns_written: 0,
+            next_seq,
+            turns_written,
             finished: false,
             dropped_logged: 0,
-        };
-        Ok((writer, n + 1))
+        }
+    }
+
+    /// Goes on writing a session whose log already holds `header` and
+    /// `batches_written` batches of `turns_written` turns in all, as
+    /// [`batches_written`](Self::batches_written) and
+    /// [`turns_written`](Self::turns_written) said before the writer was
+    /// lost (a device reset). Writes nothing: the next batch continues the
+    /// sequence numbers, and the end record counts every turn. `now` is
+    /// the latest session time the log holds.
+    pub fn resume(
+        header: &Header<'_>,
+        batches_written: u32,
+        turns_written: u32,
+        now: SessionMs,
+    ) -> Result<Self, Error> {
+        header.validate()?;
+        let mut writer = Self::continuing(header, batches_written, turns_written);
+        writer.now = writer.tick_of(now);
+        Ok(writer)
     }
 
     /// The session being written.
@@ -134,6 +158,11 @@ impl LogWriter {
     /// Turns not yet written (lost if power fails now).
     pub fn pending(&self) -> &[LoggedTurn] {
         &self.pending
+    }
+
+    /// The latest session time any call brought (whole ticks).
+    pub const fn now_ms(&self) -> SessionMs {
+        self.now.saturating_mul(self.tick_ms as u64)
     }
 
     /// Batches written so far.

@@ -318,6 +318,10 @@ pub struct SessionInfo {
     pub recording: bool,
     /// Its beginning was overwritten to make room.
     pub truncated: bool,
+    /// It never ended: the power went (or the device reset and could not
+    /// resume it) while it was recorded. Everything written before is
+    /// intact; its log has no end record. Since protocol 2.0.
+    pub interrupted: bool,
 }
 
 /// Sessions per [`SessionPage`].

@@ -64,7 +64,7 @@ pub use message::{
 };
 
 /// The protocol version this code speaks.
-pub const PROTOCOL_VERSION: ProtocolVersion = ProtocolVersion { major: 1, minor: 1 };
+pub const PROTOCOL_VERSION: ProtocolVersion = ProtocolVersion { major: 2, minor: 1 };
 
 /// The most session bytes one read returns.
 pub const MAX_CHUNK: usize = 512;

@@ -47,6 +47,7 @@ impl MemoryBackend {
             len: data.len() as u32,
             recording,
             truncated: false,
+            interrupted: false,
         };
         self.sessions.push((info, data));
     }
@@ -594,6 +595,7 @@ fn largest_messages_fit() {
                 len: u32::MAX,
                 recording: true,
                 truncated: true,
+                interrupted: true,
             })
             .unwrap();
     }

@@ -21,6 +21,7 @@
 //! The bytes on flash are specified in [`layout`].
 
 mod config_store;
+pub mod flash_map;
 pub mod layout;
 mod ram_flash;
 mod region;

@@ -137,7 +137,9 @@ pub struct Usage {
     pub used: u32,
     /// Sessions listed.
     pub sessions: u16,
-    /// Sessions dropped to make room since the store was mounted.
+    /// Sessions dropped to make room (policy
+    /// [`FullPolicy::OverwriteOldest`]) since the store was mounted or
+    /// last erased; what an erase removes does not count.
     pub overwritten: u32,
 }
 
@@ -329,7 +331,7 @@ impl<F: NorFlash, const INDEX: usize> SessionStore<F, INDEX> {
                 }
                 _ => return Err(StoreError::Full),
             };
-            dropped = Dropped::merge(dropped, self.retire_sector(sector)?);
+            dropped = Dropped::merge(dropped, self.overwrite_sector(sector)?);
         }
         let id = SessionId(self.next_session);
         let payload = BeginPayload {
@@ -355,6 +357,25 @@ impl<F: NorFlash, const INDEX: usize> SessionStore<F, INDEX> {
                 dropped: Dropped::merge(dropped, more_dropped),
             },
         ))
+    }
+
+    /// Reopens session `id` for appending after the device lost track of
+    /// it (a reset while recording): it must be the newest stored session
+    /// and never ended. What is appended next belongs to it, as if it had
+    /// never stopped. [`StoreError::SessionOpen`] while one is recorded,
+    /// [`StoreError::UnknownSession`] if `id` is not that session.
+    pub fn resume_session(&mut self, id: SessionId) -> Result<(), StoreError<F::Error>> {
+        if self.recording.is_some() {
+            return Err(StoreError::SessionOpen);
+        }
+        match self.index.last_mut() {
+            Some(session) if session.id == id && session.state == SessionState::Interrupted => {
+                session.state = SessionState::Recording;
+                self.recording = Some(id);
+                Ok(())
+            }
+            _ => Err(StoreError::UnknownSession),
+        }
     }
 
     /// Appends one log frame to the session being recorded.
@@ -587,6 +608,8 @@ impl<F: NorFlash, const INDEX: usize> SessionStore<F, INDEX> {
             self.append_entry(EntryKind::EraseMark, &last.0.to_le_bytes(), true)?;
             self.index.retain(|s| s.id > last);
         }
+        // [`Usage::overwritten`] counts from the last erase.
+        self.overwritten = 0;
         Ok((before - self.index.len()) as u16)
     }
 
@@ -684,6 +707,14 @@ impl<F: NorFlash, const INDEX: usize> SessionStore<F, INDEX> {
             );
         }
         self.index.retain(|s| !in_sector(s));
+        Ok(dropped)
+    }
+
+    /// Retires a live sector to make room (policy
+    /// [`FullPolicy::OverwriteOldest`]): what it drops counts as
+    /// overwritten, unlike what an erase retires.
+    fn overwrite_sector(&mut self, sector: u16) -> Result<Option<Dropped>, StoreError<F::Error>> {
+        let dropped = self.retire_sector(sector)?;
         if let Some(dropped) = dropped {
             self.overwritten = self.overwritten.saturating_add(u32::from(dropped.count));
         }
@@ -740,7 +771,7 @@ impl<F: NorFlash, const INDEX: usize> SessionStore<F, INDEX> {
                     return Err(StoreError::Full);
                 }
                 if next_live {
-                    dropped = self.retire_sector(next_sector)?;
+                    dropped = self.overwrite_sector(next_sector)?;
                 }
                 let head = self.open_next_sector()?;
                 (head, self.region.entries_start())

@@ -300,6 +300,64 @@ fn the_index_bound_counts_as_full() {
 }
 
 #[test]
+fn an_erase_is_not_an_overwrite() {
+    // A small store under the overwrite policy: sessions are dropped to
+    // make room, then everything is erased on purpose.
+    let (mut store, _) = mount(Small::new(), FullPolicy::OverwriteOldest);
+    for session in 0..12 {
+        store.begin_session(None).unwrap();
+        for i in 0..6 {
+            store.append(&frame(session, i)).unwrap();
+        }
+        store.end_session().unwrap();
+    }
+    assert!(store.usage().overwritten > 0, "the workload overwrites");
+    store.erase_all().unwrap();
+    assert_eq!(store.usage().overwritten, 0, "counted from the erase");
+
+    // Sessions that only an erase removed were never overwritten.
+    let (mut store, _) = mount(store.release(), FullPolicy::OverwriteOldest);
+    store.begin_session(None).unwrap();
+    store.append(b"one").unwrap();
+    store.end_session().unwrap();
+    assert_eq!(store.erase_all().unwrap(), 1);
+    assert_eq!(store.usage().overwritten, 0);
+}
+
+#[test]
+fn a_session_resumes_after_a_reset() {
+    let (mut store, _) = mount(Big::new(), FullPolicy::Stop);
+    let (first, _) = store.begin_session(None).unwrap();
+    store.append(b"ended").unwrap();
+    store.end_session().unwrap();
+    let (id, _) = store.begin_session(Some(1_700_000_000_000)).unwrap();
+    store.append(b"before ").unwrap();
+
+    // The device resets: RAM is lost, the flash is as it was.
+    let (mut store, report) = mount(store.release(), FullPolicy::Stop);
+    assert_eq!(report.interrupted_sessions, 1);
+    assert_eq!(
+        store.resume_session(first),
+        Err(StoreError::UnknownSession),
+        "only the newest, unended session resumes"
+    );
+    store.resume_session(id).unwrap();
+    assert_eq!(store.recording(), Some(id));
+    assert_eq!(store.resume_session(id), Err(StoreError::SessionOpen));
+    store.append(b"after").unwrap();
+    store.end_session().unwrap();
+
+    let (mut store, report) = mount(store.release(), FullPolicy::Stop);
+    assert!(report.is_clean());
+    assert_eq!(report.interrupted_sessions, 0);
+    let session = *store.session(id).unwrap();
+    assert_eq!(session.state, SessionState::Ended);
+    assert_eq!(session.started_unix_ms, Some(1_700_000_000_000));
+    assert_eq!(read_all(&mut store, id), b"before after");
+    assert_eq!(store.resume_session(id), Err(StoreError::UnknownSession));
+}
+
+#[test]
 fn erase_keeps_the_recording_session_and_hides_shared_sectors() {
     let (mut store, _) = mount(Big::new(), FullPolicy::Stop);
     for _ in 0..4 {

@@ -547,6 +547,7 @@ fn list<T: Transport>(
                     "bytes": s.len,
                     "recording": s.recording,
                     "truncated": s.truncated,
+                    "interrupted": s.interrupted,
                     "file_name": session_file_name(&info, s),
                 })
             })
@@ -573,6 +574,9 @@ fn list<T: Transport>(
         }
         if s.truncated {
             note.push_str("  [beginning overwritten]");
+        }
+        if s.interrupted {
+            note.push_str("  [cut short: power lost, no end record]");
         }
         writeln!(
             console.out,

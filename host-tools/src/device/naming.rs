@@ -129,6 +129,7 @@ mod tests {
             len: 0,
             recording: false,
             truncated: false,
+            interrupted: false,
         };
         assert_eq!(
             session_file_name(&info, &session),

@@ -76,6 +76,7 @@ impl MemoryDevice {
                 len: bytes.len() as u32,
                 recording: false,
                 truncated: false,
+                interrupted: false,
             },
             bytes,
         });
