@@ -21,6 +21,22 @@ Examples:
   tabletalk report logs/ --roster roster.toml --format md
   tabletalk report meeting.ttlog --window 5m --format json
 
+Roster (--roster FILE, TOML; names stay on this laptop, never in a log):
+  [[seat]]
+  seat = 0                  match by seat index (from 0, as in the log) …
+  name = \"Ana Ruiz\"
+  organisation = \"Harbour Trust\"   # also sector = \"…\", role = \"…\"
+  [[seat]]
+  label = \"FEE041\"        … or by the seat's label (e.g. an RTTM speaker)
+  name = \"Ben Okafor\"
+  [[seat]]
+  log = \"ES2011b\"         this log only (file name without extension, or
+  seat = 2                  an RTTM recording id); wins over entries without
+  name = \"Ana Ruiz\"       `log`, which apply to every log
+The same name at different seats is one person: the JSON `people` list and
+the series view follow them across meetings. An entry that matches no seat
+is a warning.
+
 Damaged frames are skipped with a warning on stderr; everything intact is
 reported. Exit codes: 0 ok (warnings possible), 1 I/O error, 2 not a log /
 nothing decodable / bad usage.
@@ -43,6 +59,9 @@ pub struct Args {
     /// Also report figures per time window, e.g. 5m, 90s, 1h.
     #[arg(long, value_name = "DURATION", value_parser = parse_duration_ms)]
     pub window: Option<u64>,
+    /// The report's heading (default: \"Who spoke at the table\").
+    #[arg(long, value_name = "TEXT")]
+    pub title: Option<String>,
     /// Longest backchannel (default: each log header's value, 1 s).
     #[arg(long, value_name = "DURATION", value_parser = parse_duration_ms)]
     pub backchannel_max: Option<u64>,
@@ -100,7 +119,11 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         backchannel_max_ms: args.backchannel_max,
         window_ms: args.window,
     };
-    let report = Report::build(&sessions, summaries, &options, roster.as_ref());
+    let mut report = Report::build(&sessions, summaries, &options, roster.as_ref());
+    report.title = args.title;
+    for warning in &report.warnings {
+        eprintln!("tabletalk: warning: {warning}");
+    }
     let mut out: Box<dyn Write> = match &args.output {
         Some(path) => Box::new(std::io::BufWriter::new(
             std::fs::File::create(path)

@@ -29,6 +29,7 @@ pub mod floor;
 pub mod groups;
 pub mod interruptions;
 pub mod overlap;
+pub mod people;
 pub mod speaking;
 pub mod timeline;
 pub mod trend;

@@ -1,5 +1,7 @@
 //! Human-readable numbers shared by the text, Markdown and HTML reports.
 
+use crate::metrics::trend::Unit;
+
 /// A duration for people: `850 ms`, `4.2 s`, `3:07`, `1:02:03`.
 ///
 /// ```
@@ -42,6 +44,71 @@ pub fn percent(share: f64) -> String {
 /// A figure with two decimals, or `–` when undefined.
 pub fn figure(value: Option<f64>) -> String {
     value.map_or_else(|| "–".to_owned(), |v| format!("{v:.2}"))
+}
+
+/// A value of a figure in `unit`, or `–` when undefined.
+///
+/// ```
+/// use tabletalk::metrics::trend::Unit;
+/// use tabletalk::report::format::in_unit;
+/// assert_eq!(in_unit(Unit::Ms, Some(264_023.5)), "4:24");
+/// assert_eq!(in_unit(Unit::Share, Some(0.19)), "19%");
+/// assert_eq!(in_unit(Unit::Count, Some(12.0)), "12");
+/// ```
+pub fn in_unit(unit: Unit, value: Option<f64>) -> String {
+    match (unit, value) {
+        (_, None) => "–".to_owned(),
+        (Unit::Ms, Some(ms)) => duration(ms.max(0.0).round() as u64),
+        (Unit::Share, Some(v)) => percent(v),
+        (Unit::Count, Some(v)) if v.fract() == 0.0 => format!("{v:.0}"),
+        (Unit::Count, Some(v)) => format!("{v:.1}"),
+        (Unit::Ratio, Some(v)) => format!("{v:.2}"),
+    }
+}
+
+/// A signed change of a figure in `unit` (a slope per session, a
+/// difference), or `–` when undefined.
+///
+/// ```
+/// use tabletalk::metrics::trend::Unit;
+/// use tabletalk::report::format::change_in_unit;
+/// assert_eq!(change_in_unit(Unit::Ms, Some(264_023.5)), "+4:24");
+/// assert_eq!(change_in_unit(Unit::Ms, Some(-1_500.0)), "−1.5 s");
+/// assert_eq!(change_in_unit(Unit::Share, Some(0.051)), "+5.1 pts");
+/// assert_eq!(change_in_unit(Unit::Ratio, Some(-0.031)), "−0.03");
+/// ```
+pub fn change_in_unit(unit: Unit, value: Option<f64>) -> String {
+    let Some(v) = value.filter(|v| v.is_finite()) else {
+        return "–".to_owned();
+    };
+    let sign = if v < 0.0 { "−" } else { "+" };
+    let size = v.abs();
+    match unit {
+        Unit::Ms => format!("{sign}{}", duration(size.round() as u64)),
+        Unit::Share => format!("{sign}{:.1} pts", size * 100.0),
+        Unit::Count => format!("{sign}{size:.1}"),
+        Unit::Ratio => format!("{sign}{size:.2}"),
+    }
+}
+
+/// At most `max` values joined by arrows, the middle elided.
+///
+/// ```
+/// let v: Vec<String> = (1..=9).map(|i| i.to_string()).collect();
+/// assert_eq!(tabletalk::report::format::arrows(&v, 6), "1 → 2 → 3 → … → 7 → 8 → 9");
+/// assert_eq!(tabletalk::report::format::arrows(&v[..3], 6), "1 → 2 → 3");
+/// ```
+pub fn arrows(values: &[String], max: usize) -> String {
+    if values.len() <= max {
+        return values.join(" → ");
+    }
+    let half = max / 2;
+    let head = values.iter().take(half);
+    let tail = values.iter().skip(values.len() - (max - half));
+    let mut parts: Vec<&str> = head.map(String::as_str).collect();
+    parts.push("…");
+    parts.extend(tail.map(String::as_str));
+    parts.join(" → ")
 }
 
 /// A signed offset in ms as seconds: `-0.20 s`, `+0.45 s`.

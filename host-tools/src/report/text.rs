@@ -6,7 +6,7 @@ use std::io::{self, Write};
 use super::format::{bar, clock, duration, duration_f, figure, offset, percent, versus_fair};
 use super::rows::{self, Rows};
 use super::Report;
-use crate::metrics::{SeatFigures, SessionFigures};
+use crate::metrics::SessionFigures;
 
 pub use super::rows::Align;
 
@@ -60,13 +60,7 @@ fn layout_rows(table: &Rows) -> String {
     layout(&header, &table.rows)
 }
 
-/// The name a person reads for a seat: roster name, else label, else `seat N`.
-pub fn seat_name(seat: &SeatFigures) -> String {
-    seat.name
-        .clone()
-        .or_else(|| seat.label.clone().filter(|l| !l.is_empty()))
-        .unwrap_or_else(|| format!("seat {}", seat.seat))
-}
+pub use crate::metrics::people::identity as seat_name;
 
 /// A one-line title for a session.
 pub fn session_title(s: &SessionFigures) -> String {
@@ -92,51 +86,11 @@ pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     }
     if !report.trend.is_empty() {
         writeln!(out, "\nAcross {} sessions", report.sessions.len())?;
-        let rows: Vec<Vec<String>> = report
-            .trend
-            .iter()
-            .filter(|t| {
-                [
-                    "gini",
-                    "evenness",
-                    "turn_count_cv",
-                    "overlap_ratio",
-                    "duration_ms",
-                ]
-                .contains(&t.figure.as_str())
-            })
-            .map(|t| {
-                let values: Vec<String> = t.values.iter().map(|v| short(&t.figure, *v)).collect();
-                vec![
-                    t.figure.clone(),
-                    values.join(" → "),
-                    t.slope_per_session
-                        .map_or("–".into(), |s| format!("{s:+.3}")),
-                ]
-            })
-            .collect();
-        write!(
-            out,
-            "{}",
-            layout(
-                &[
-                    ("figure", Align::Left),
-                    ("per session", Align::Left),
-                    ("slope/session", Align::Right)
-                ],
-                &rows
-            )
-        )?;
+        write!(out, "{}", layout_rows(&rows::trend(report, 6)))?;
+        writeln!(out, "people: mean share in their first and later meetings (× fair share); meetings under half a fair share")?;
+        write!(out, "{}", layout_rows(&rows::voices(report)))?;
     }
     Ok(())
-}
-
-fn short(figure: &str, value: Option<f64>) -> String {
-    match value {
-        None => "–".into(),
-        Some(v) if figure.ends_with("_ms") => clock(v.max(0.0) as u64),
-        Some(v) => format!("{v:.2}"),
-    }
 }
 
 fn write_session(s: &SessionFigures, out: &mut dyn Write) -> io::Result<()> {
