@@ -1,6 +1,7 @@
 //! Human-readable numbers shared by the text, Markdown and HTML reports.
 
 use crate::metrics::trend::Unit;
+use crate::metrics::SessionFigures;
 
 /// A duration for people: `850 ms`, `4.2 s`, `3:07`, `1:02:03`.
 ///
@@ -145,14 +146,48 @@ pub fn versus_fair(share: f64, seats: usize) -> String {
     }
 }
 
-/// Plain words for a (population) Gini of speaking time.
-pub fn balance_words(gini: Option<f64>) -> &'static str {
-    match gini {
+/// Plain words for the balance of a session: its evenness (1 = everyone
+/// spoke equally, 0 = one person did all the talking). "Balance" is the
+/// evenness everywhere in the reports, on cards and charts alike.
+pub fn balance_words(evenness: Option<f64>) -> &'static str {
+    match evenness {
         None => "no speech",
-        Some(g) if g < 0.15 => "very balanced",
-        Some(g) if g < 0.25 => "fairly balanced",
-        Some(g) if g < 0.40 => "unbalanced",
+        Some(e) if e >= 0.95 => "very balanced",
+        Some(e) if e >= 0.85 => "fairly balanced",
+        Some(e) if e >= 0.70 => "unbalanced",
         Some(_) => "dominated by a few",
+    }
+}
+
+/// A wall-clock time (Unix ms) as `2026-12-03 14:05 UTC`.
+///
+/// ```
+/// assert_eq!(tabletalk::report::format::wall_clock(0), "1970-01-01 00:00 UTC");
+/// assert_eq!(tabletalk::report::format::wall_clock(1_796_306_700_000), "2026-12-03 14:05 UTC");
+/// ```
+pub fn wall_clock(unix_ms: u64) -> String {
+    let secs = unix_ms / 1000;
+    let days = (secs / 86_400) as i64;
+    let (hour, minute) = (secs / 3600 % 24, secs / 60 % 60);
+    // Civil date from days since 1970-01-01 (H. Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!("{year:04}-{month:02}-{day:02} {hour:02}:{minute:02} UTC")
+}
+
+/// What a meeting is called in headings: its start on the device's wall
+/// clock when known, else its recording (the log's file name).
+pub fn meeting_name(s: &SessionFigures) -> String {
+    match s.wall_clock_start_ms {
+        Some(ms) => wall_clock(ms),
+        None => crate::roster::recording(&s.source).to_owned(),
     }
 }
 
@@ -171,5 +206,7 @@ mod tests {
         assert_eq!(offset(Some(-200.0)), "-0.20 s");
         assert_eq!(duration_f(None), "–");
         assert_eq!(balance_words(Some(0.5)), "dominated by a few");
+        assert_eq!(balance_words(Some(0.96)), "very balanced");
+        assert_eq!(wall_clock(951_782_400_000), "2000-02-29 00:00 UTC");
     }
 }

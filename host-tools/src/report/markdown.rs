@@ -84,12 +84,12 @@ fn write_session(s: &SessionFigures, out: &mut dyn Write) -> io::Result<()> {
     writeln!(out, "## {}\n", cell(&session_title(s)))?;
     writeln!(
         out,
-        "**Balance: {}.** Gini {} (n/(n−1) form {}), evenness {}, turn-count CV {}. \
+        "**Balance: {} {}** (evenness; 1 = all equal). Gini {} (n/(n−1) form {}), turn-count CV {}. \
          Speech {}, silence {}, overlap {} ({} of speech).\n",
-        balance_words(g.gini),
+        figure(g.evenness),
+        balance_words(g.evenness),
         figure(g.gini),
         figure(g.gini_corrected),
-        figure(g.evenness),
         figure(g.turn_count_cv),
         duration(g.speech_ms),
         duration(g.silence_ms),

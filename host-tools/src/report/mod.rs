@@ -13,6 +13,7 @@ pub mod json;
 pub mod markdown;
 pub mod parquet;
 pub mod rows;
+pub mod svg;
 pub mod table;
 pub mod text;
 

@@ -141,11 +141,11 @@ fn write_session(s: &SessionFigures, out: &mut dyn Write) -> io::Result<()> {
     )?;
     writeln!(
         out,
-        "balance: {} · Gini {} (n/(n−1): {}) · evenness {} · turn-count CV {}",
-        super::format::balance_words(g.gini),
+        "balance {} {} (evenness) · Gini {} (n/(n−1): {}) · turn-count CV {}",
+        figure(g.evenness),
+        super::format::balance_words(g.evenness),
         figure(g.gini),
         figure(g.gini_corrected),
-        figure(g.evenness),
         figure(g.turn_count_cv)
     )?;
     writeln!(
