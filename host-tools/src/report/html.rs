@@ -449,12 +449,13 @@ fn share_topic(page: &mut String, m: &Meeting<'_>) {
     ));
 }
 
-/// The width of a column of names at `size` px, room for a gap included.
-fn name_column(names: &[String], size: f64) -> f64 {
+/// The width of a column of names at `size` px, with room for `also` (a
+/// chart's own label in that column) and a gap.
+fn name_column(names: &[String], also: &str, size: f64) -> f64 {
     names
         .iter()
         .map(|n| text_width(n, size))
-        .fold(40.0, f64::max)
+        .fold(text_width(also, size), f64::max)
         + 12.0
 }
 
@@ -463,7 +464,7 @@ fn timeline_topic(page: &mut String, m: &Meeting<'_>) {
     page.push_str("<h3>Who spoke when</h3>\n<p class=\"help\">One row per person; time runs left to right. The red row marks moments when two or more spoke at once; vertical lines are agenda points, grey bands are pauses.</p>\n");
     let s = m.figures;
     let n = s.seats.len();
-    let left = name_column(&m.names, 12.5);
+    let left = name_column(&m.names, "at once", 12.5);
     let (width, lane, top) = (780.0, 20.0, 8.0);
     let span = (s.end_ms - s.start_ms).max(1) as f64;
     let x = |t: u64| left + width * (t.saturating_sub(s.start_ms)) as f64 / span;
@@ -573,7 +574,7 @@ fn transitions_topic(page: &mut String, m: &Meeting<'_>) {
     let s = m.figures;
     let n = s.seats.len();
     let cell = if n > 10 { 30.0 } else { 42.0 };
-    let left = name_column(&m.names, 12.0);
+    let left = name_column(&m.names, "", 12.0);
     // Column names are rotated 45°: they need √½ of their length upwards.
     let top = m
         .names
@@ -683,7 +684,7 @@ fn balance_chart(page: &mut String, m: &Meeting<'_>, ranges: &[RangeFigures]) {
     };
     let legend_x = plot.right() + 16.0;
     let legend_height = 22.0 + 16.0 * m.names.len() as f64;
-    let width = legend_x + name_column(&m.names, 12.0) + 16.0;
+    let width = legend_x + name_column(&m.names, "  balance", 12.0) + 16.0;
     let height = (plot.bottom() + 40.0).max(plot.top + legend_height);
     let mut svg = Svg::new("balance", "Balance over time", width, height);
     plot.value_axis(&mut svg, &BALANCE_TICKS, 1.0, "balance");
