@@ -260,7 +260,10 @@ parent.document.body.setAttribute('data-measure',
 </script>"#;
 
 fn measured<'a>(dom: &'a str, key: &str) -> &'a str {
-    let start = dom.find("data-measure=\"").expect("no measurement in the DOM") + 14;
+    let start = dom
+        .find("data-measure=\"")
+        .expect("no measurement in the DOM")
+        + 14;
     let rest = &dom[start..];
     let at = rest.find(&format!("{key}=")).unwrap() + key.len() + 1;
     let value = &rest[at..];
@@ -274,7 +277,10 @@ fn measured<'a>(dom: &'a str, key: &str) -> &'a str {
 #[test]
 fn html_report_fits_a_phone_and_a4() {
     let Some(chromium) = chromium() else {
-        assert!(std::env::var_os("CI").is_none(), "CI is set but chromium is not installed");
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI is set but chromium is not installed"
+        );
         eprintln!("SKIPPED html_report_fits_a_phone_and_a4: chromium not installed");
         return;
     };
@@ -311,7 +317,11 @@ fn html_report_fits_a_phone_and_a4() {
         let (ok, dom, log) = browser(
             &chromium,
             &dir,
-            &["--dump-dom", "--window-size=1400,1000", "--virtual-time-budget=5000"],
+            &[
+                "--dump-dom",
+                "--window-size=1400,1000",
+                "--virtual-time-budget=5000",
+            ],
             &measuring,
         );
         assert!(ok, "chromium failed at {width} px: {log}");
@@ -320,10 +330,20 @@ fn html_report_fits_a_phone_and_a4() {
         let text: f64 = measured(&dom, "text").parse().unwrap();
         let clipped = measured(&dom, "clipped");
         eprintln!("at {width} px: page {page_width} px wide in a {window} px window, smallest chart text {text} px, clipped texts {clipped}");
-        assert_eq!(window, f64::from(width), "the window is not {width} px wide");
-        assert!(page_width <= window, "the page scrolls sideways at {width} px: {page_width} px");
+        assert_eq!(
+            window,
+            f64::from(width),
+            "the window is not {width} px wide"
+        );
+        assert!(
+            page_width <= window,
+            "the page scrolls sideways at {width} px: {page_width} px"
+        );
         assert!(text >= 10.0, "chart text {text} px at {width} px");
-        assert!(clipped.starts_with("0:"), "clipped chart texts at {width} px: {clipped}");
+        assert!(
+            clipped.starts_with("0:"),
+            "clipped chart texts at {width} px: {clipped}"
+        );
     }
 
     let plain = dir.join("report.html");
@@ -332,7 +352,10 @@ fn html_report_fits_a_phone_and_a4() {
     let (ok, _, log) = browser(
         &chromium,
         &dir,
-        &[&format!("--print-to-pdf={}", pdf.display()), "--no-pdf-header-footer"],
+        &[
+            &format!("--print-to-pdf={}", pdf.display()),
+            "--no-pdf-header-footer",
+        ],
         &plain,
     );
     assert!(ok && pdf.exists(), "no PDF: {log}");

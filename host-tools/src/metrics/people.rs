@@ -23,15 +23,31 @@ pub fn identity(seat: &SeatFigures) -> String {
 
 /// Every person of `sessions`, in order of first appearance.
 pub fn identities(sessions: &[SessionFigures]) -> Vec<String> {
-    let mut seen = std::collections::HashSet::new();
-    let mut order = Vec::new();
-    for seat in sessions.iter().flat_map(|s| &s.seats) {
-        let who = identity(seat);
-        if seen.insert(who.clone()) {
-            order.push(who);
+    attendance(sessions)
+        .into_iter()
+        .map(|(who, _)| who)
+        .collect()
+}
+
+/// Where each person sat: `(person, [(session index, seat)])`, people in
+/// order of first appearance, sessions in report order. One pass over the
+/// seats, so a series of any length costs time in proportion to it.
+pub fn attendance(sessions: &[SessionFigures]) -> Vec<(String, Vec<(usize, &SeatFigures)>)> {
+    let mut index = std::collections::HashMap::new();
+    let mut people: Vec<(String, Vec<(usize, &SeatFigures)>)> = Vec::new();
+    for (i, s) in sessions.iter().enumerate() {
+        for seat in &s.seats {
+            let who = identity(seat);
+            let k = *index.entry(who.clone()).or_insert_with(|| {
+                people.push((who, Vec::new()));
+                people.len() - 1
+            });
+            if let Some((_, seats)) = people.get_mut(k) {
+                seats.push((i, seat));
+            }
         }
     }
-    order
+    people
 }
 
 /// One roster name across the report: `people[i]` of the JSON report.
@@ -142,16 +158,12 @@ pub struct Voice {
 
 /// Every person across `sessions`, in order of first appearance.
 pub fn voices(sessions: &[SessionFigures]) -> Vec<Voice> {
-    identities(sessions)
+    let seats_in = |i: usize| sessions.get(i).map_or(1, |s| s.seats.len());
+    attendance(sessions)
         .into_iter()
-        .map(|name| {
-            let attended: Vec<(&SeatFigures, usize)> = sessions
-                .iter()
-                .filter_map(|s| {
-                    let seat = s.seats.iter().find(|x| identity(x) == name)?;
-                    Some((seat, s.seats.len()))
-                })
-                .collect();
+        .map(|(name, seats)| {
+            let attended: Vec<(&SeatFigures, usize)> =
+                seats.iter().map(|&(i, seat)| (seat, seats_in(i))).collect();
             let meetings = attended.len();
             let below_half_fair = attended
                 .iter()
@@ -209,10 +221,42 @@ mod tests {
     #[test]
     fn a_newcomer_finds_their_voice() {
         let sessions = [
-            session("a", &[("N", 0.03, 1), ("X", 0.97, 20), ("Y", 0.0, 0), ("Z", 0.0, 0)]),
-            session("b", &[("X", 0.81, 10), ("N", 0.19, 5), ("Y", 0.0, 0), ("Z", 0.0, 0)]),
-            session("c", &[("X", 0.82, 10), ("Y", 0.0, 0), ("N", 0.18, 7), ("Z", 0.0, 0)]),
-            session("d", &[("X", 0.81, 10), ("Y", 0.0, 0), ("Z", 0.0, 0), ("N", 0.19, 9)]),
+            session(
+                "a",
+                &[
+                    ("N", 0.03, 1),
+                    ("X", 0.97, 20),
+                    ("Y", 0.0, 0),
+                    ("Z", 0.0, 0),
+                ],
+            ),
+            session(
+                "b",
+                &[
+                    ("X", 0.81, 10),
+                    ("N", 0.19, 5),
+                    ("Y", 0.0, 0),
+                    ("Z", 0.0, 0),
+                ],
+            ),
+            session(
+                "c",
+                &[
+                    ("X", 0.82, 10),
+                    ("Y", 0.0, 0),
+                    ("N", 0.18, 7),
+                    ("Z", 0.0, 0),
+                ],
+            ),
+            session(
+                "d",
+                &[
+                    ("X", 0.81, 10),
+                    ("Y", 0.0, 0),
+                    ("Z", 0.0, 0),
+                    ("N", 0.19, 9),
+                ],
+            ),
         ];
         let voices = voices(&sessions);
         assert_eq!(
@@ -221,7 +265,10 @@ mod tests {
         );
         let n = &voices[0];
         // Under half a fair share means under 12.5 %: only the first meeting.
-        assert_eq!((n.meetings, n.below_half_fair, n.mostly_below_half_fair), (4, 1, false));
+        assert_eq!(
+            (n.meetings, n.below_half_fair, n.mostly_below_half_fair),
+            (4, 1, false)
+        );
         assert_eq!(n.first.meetings, 2);
         assert!((n.first.share - 0.11).abs() < 1e-12);
         assert!((n.first.share_of_fair - 0.44).abs() < 1e-12);

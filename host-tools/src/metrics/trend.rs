@@ -3,8 +3,8 @@
 
 use serde::Serialize;
 
-use super::people::identity;
-use super::{balance, SessionFigures};
+use super::people::attendance;
+use super::{balance, SeatFigures, SessionFigures};
 
 /// What a figure counts, which decides how it is printed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -110,18 +110,18 @@ impl Figure {
         }
     }
 
-    /// The figure's value in session `s`: for the whole session, or for
-    /// the seat of `person` (null when that person was not there).
-    pub fn value(self, s: &SessionFigures, person: Option<&str>) -> Option<f64> {
-        let g = &s.group;
-        if let Some(person) = person {
-            let seat = s.seats.iter().find(|x| identity(x) == person)?;
-            return match self {
-                Figure::Share => Some(seat.share),
-                Figure::Turns => Some(f64::from(seat.turns)),
-                _ => None,
-            };
+    /// The figure's value for one seat: [`Figure::PERSON`] only.
+    pub fn seat_value(self, seat: &SeatFigures) -> Option<f64> {
+        match self {
+            Figure::Share => Some(seat.share),
+            Figure::Turns => Some(f64::from(seat.turns)),
+            _ => None,
         }
+    }
+
+    /// The figure's value for session `s` as a whole.
+    pub fn value(self, s: &SessionFigures) -> Option<f64> {
+        let g = &s.group;
         match self {
             Figure::DurationMs => Some(g.duration_ms as f64),
             Figure::SpeechMs => Some(g.speech_ms as f64),
@@ -166,11 +166,7 @@ pub struct TrendFigure {
 }
 
 impl TrendFigure {
-    fn of(figure: Figure, person: Option<String>, sessions: &[SessionFigures]) -> TrendFigure {
-        let values: Vec<Option<f64>> = sessions
-            .iter()
-            .map(|s| figure.value(s, person.as_deref()))
-            .collect();
+    fn of(figure: Figure, person: Option<String>, values: Vec<Option<f64>>) -> TrendFigure {
         let defined: Vec<f64> = values.iter().flatten().copied().collect();
         TrendFigure {
             figure,
@@ -185,17 +181,38 @@ impl TrendFigure {
     }
 }
 
+/// People followed in `trend` at most: a long series of one-off speakers
+/// (RTTM speaker ids are per recording) would otherwise grow as people ×
+/// sessions. Those with the most meetings are kept.
+pub const MAX_PEOPLE: usize = 200;
+
 /// The trends of the session figures, then of each person's share and
-/// turns (people in order of first appearance), in report order of the
-/// sessions.
+/// turns (people who sat in two or more sessions, at most [`MAX_PEOPLE`],
+/// in order of first appearance), in report order of the sessions.
 pub fn trend(sessions: &[SessionFigures]) -> Vec<TrendFigure> {
     let mut trends: Vec<TrendFigure> = Figure::GROUP
         .iter()
-        .map(|&f| TrendFigure::of(f, None, sessions))
+        .map(|&f| TrendFigure::of(f, None, sessions.iter().map(|s| f.value(s)).collect()))
         .collect();
-    for person in super::people::identities(sessions) {
+    let mut people: Vec<(usize, (String, Vec<(usize, &SeatFigures)>))> = attendance(sessions)
+        .into_iter()
+        .filter(|(_, seats)| seats.len() >= 2)
+        .enumerate()
+        .collect();
+    if people.len() > MAX_PEOPLE {
+        people.sort_by_key(|(order, (_, seats))| (std::cmp::Reverse(seats.len()), *order));
+        people.truncate(MAX_PEOPLE);
+        people.sort_by_key(|(order, _)| *order);
+    }
+    for (_, (person, seats)) in people {
         for figure in Figure::PERSON {
-            trends.push(TrendFigure::of(figure, Some(person.clone()), sessions));
+            let mut values = vec![None; sessions.len()];
+            for &(i, seat) in &seats {
+                if let Some(v) = values.get_mut(i) {
+                    *v = figure.seat_value(seat);
+                }
+            }
+            trends.push(TrendFigure::of(figure, Some(person.clone()), values));
         }
     }
     trends
@@ -204,8 +221,6 @@ pub fn trend(sessions: &[SessionFigures]) -> Vec<TrendFigure> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::metrics::SeatFigures;
-
     fn session(shares: &[(&str, f64, u32)]) -> SessionFigures {
         let mut s = SessionFigures::empty();
         s.seats = shares
@@ -244,12 +259,16 @@ mod tests {
         assert!((share_of("A").slope_per_session.unwrap() + 0.35).abs() < 1e-12);
         assert_eq!(share_of("B").values, [Some(0.1), Some(0.5), None]);
         assert!((share_of("B").change.unwrap() - 0.4).abs() < 1e-12);
-        assert_eq!(share_of("C").change, None);
-        assert_eq!(trends.len(), 15 + 3 * 2);
+        // C sat in one session only: nothing to follow.
+        assert!(!trends.iter().any(|t| t.person.as_deref() == Some("C")));
+        assert_eq!(trends.len(), 15 + 2 * 2);
         let json = serde_json::to_value(share_of("A")).unwrap();
         assert_eq!(json["figure"], "share");
         assert_eq!(json["person"], "A");
-        assert!(serde_json::to_value(duration).unwrap().get("person").is_none());
+        assert!(serde_json::to_value(duration)
+            .unwrap()
+            .get("person")
+            .is_none());
     }
 
     #[test]

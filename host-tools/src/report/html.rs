@@ -63,7 +63,11 @@ fn nth_colour(palette: &[&str], n: usize) -> String {
         None => {
             let k = n - palette.len();
             let hue = (k as f64 * 137.508 + 20.0) % 360.0;
-            format!("hsl({hue:.1},{}%,{}%)", 55 + (k % 2) * 15, 38 + (k % 3) * 10)
+            format!(
+                "hsl({hue:.1},{}%,{}%)",
+                55 + (k % 2) * 15,
+                38 + (k % 3) * 10
+            )
         }
     }
 }
@@ -81,9 +85,10 @@ impl Colours {
     /// The colours of everyone in `sessions`.
     pub fn of(sessions: &[SessionFigures]) -> Colours {
         let mut by_group: HashMap<String, String> = HashMap::new();
-        let groups = sessions.iter().flat_map(|s| &s.roster_groups).flat_map(|r| {
-            r.organisation.iter().chain(&r.sector).chain(&r.role)
-        });
+        let groups = sessions
+            .iter()
+            .flat_map(|s| &s.roster_groups)
+            .flat_map(|r| r.organisation.iter().chain(&r.sector).chain(&r.role));
         for g in groups {
             let next = by_group.len();
             by_group
@@ -410,17 +415,34 @@ fn bar_rows(class: &'static str, label: &str, rows: &[BarRow], marks: &[(f64, St
         let y = row * i as f64;
         svg.text(Text::new(2.0, y + 13.0, &r.name).size(name_size));
         let tooltip = format!("{}: {}", r.name, r.value);
-        svg.rect(2.0, y + 17.0, x(r.share) - 2.0, 13.0, &r.colour, Some(&tooltip));
+        svg.rect(
+            2.0,
+            y + 17.0,
+            x(r.share) - 2.0,
+            13.0,
+            &r.colour,
+            Some(&tooltip),
+        );
         let end = x(r.share).max(r.fair.map_or(0.0, x));
         svg.text(Text::new(end + 5.0, y + 28.0, &r.value).size(value_size));
         if let Some(fair) = r.fair {
-            svg.line((x(fair), y + 14.0), (x(fair), y + 33.0), "#222", 1.5, Some("3 2"));
+            svg.line(
+                (x(fair), y + 14.0),
+                (x(fair), y + 33.0),
+                "#222",
+                1.5,
+                Some("3 2"),
+            );
         }
     }
     for (share, text) in marks {
         let fx = x(*share);
         svg.line((fx, 15.0), (fx, bottom + 2.0), "#222", 1.5, Some("5 4"));
-        svg.text(Text::new(fx, bottom + 16.0, text).size(12.0).anchor(Anchor::Middle));
+        svg.text(
+            Text::new(fx, bottom + 16.0, text)
+                .size(12.0)
+                .anchor(Anchor::Middle),
+        );
     }
     svg.finish()
 }
@@ -470,9 +492,21 @@ fn timeline_topic(page: &mut String, m: &Meeting<'_>) {
     let x = |t: u64| left + width * (t.saturating_sub(s.start_ms)) as f64 / span;
     let overlap_y = top + lane * n as f64 + 4.0;
     let axis_y = overlap_y + lane + 6.0;
-    let mut svg = Svg::new("timeline", "Who spoke when", left + width + 20.0, axis_y + 34.0);
+    let mut svg = Svg::new(
+        "timeline",
+        "Who spoke when",
+        left + width + 20.0,
+        axis_y + 34.0,
+    );
     for (a, b) in session.paused() {
-        svg.rect(x(a), top, (x(b) - x(a)).max(1.0), axis_y - top, "#e3e6ea", None);
+        svg.rect(
+            x(a),
+            top,
+            (x(b) - x(a)).max(1.0),
+            axis_y - top,
+            "#e3e6ea",
+            None,
+        );
     }
     let by_seat = session.stretches_by_seat();
     for (i, stretches) in by_seat.iter().enumerate() {
@@ -482,9 +516,20 @@ fn timeline_topic(page: &mut String, m: &Meeting<'_>) {
                 .size(12.5)
                 .anchor(Anchor::End),
         );
-        svg.line((left, y + lane / 2.0), (left + width, y + lane / 2.0), "#eef0f3", 1.0, None);
+        svg.line(
+            (left, y + lane / 2.0),
+            (left + width, y + lane / 2.0),
+            "#eef0f3",
+            1.0,
+            None,
+        );
         svg.group(m.colour(i));
-        pixel_rects(&mut svg, stretches.iter().map(|&(a, b)| (x(a), x(b))), y + 3.0, lane - 6.0);
+        pixel_rects(
+            &mut svg,
+            stretches.iter().map(|&(a, b)| (x(a), x(b))),
+            y + 3.0,
+            lane - 6.0,
+        );
         svg.end_group();
     }
     let overlaps: Vec<(u64, u64)> = timeline::partition(&by_seat)
@@ -499,7 +544,12 @@ fn timeline_topic(page: &mut String, m: &Meeting<'_>) {
             .fill("#c0392b"),
     );
     svg.group("#c0392b");
-    pixel_rects(&mut svg, overlaps.iter().map(|&(a, b)| (x(a), x(b))), overlap_y + 3.0, lane - 6.0);
+    pixel_rects(
+        &mut svg,
+        overlaps.iter().map(|&(a, b)| (x(a), x(b))),
+        overlap_y + 3.0,
+        lane - 6.0,
+    );
     svg.end_group();
     let mut agenda = 0;
     for marker in s.markers.iter().filter(|mk| mk.kind == MarkerKind::Agenda) {
@@ -583,11 +633,18 @@ fn transitions_topic(page: &mut String, m: &Meeting<'_>) {
         .fold(40.0, f64::max)
         + 30.0;
     let size = cell * n as f64;
-    let right = m
-        .names
-        .last()
-        .map_or(0.0, |name| text_width(name, 12.0) * std::f64::consts::FRAC_1_SQRT_2);
-    let max = s.group.transitions.iter().flatten().copied().max().unwrap_or(0).max(1);
+    let right = m.names.last().map_or(0.0, |name| {
+        text_width(name, 12.0) * std::f64::consts::FRAC_1_SQRT_2
+    });
+    let max = s
+        .group
+        .transitions
+        .iter()
+        .flatten()
+        .copied()
+        .max()
+        .unwrap_or(0)
+        .max(1);
     let mut svg = Svg::new(
         "transitions",
         "Who spoke after whom",
@@ -601,9 +658,7 @@ fn transitions_topic(page: &mut String, m: &Meeting<'_>) {
     svg.text(Text::new(left, 14.0, "next speaker →").fill("#5b6675"));
     for (i, row) in s.group.transitions.iter().enumerate() {
         let y = top + cell * i as f64;
-        svg.text(
-            Text::new(left - 8.0, y + cell / 2.0 + 4.0, m.name(i)).anchor(Anchor::End),
-        );
+        svg.text(Text::new(left - 8.0, y + cell / 2.0 + 4.0, m.name(i)).anchor(Anchor::End));
         for (j, &count) in row.iter().enumerate() {
             let x = left + cell * j as f64;
             let strength = f64::from(count) / f64::from(max);
@@ -613,7 +668,14 @@ fn transitions_topic(page: &mut String, m: &Meeting<'_>) {
                 format!("rgba(34,90,160,{:.3})", 0.06 + 0.94 * strength)
             };
             let tooltip = format!("{} → {}: {count}", m.name(i), m.name(j));
-            svg.rect(x + 0.5, y + 0.5, cell - 1.0, cell - 1.0, &fill, Some(&tooltip));
+            svg.rect(
+                x + 0.5,
+                y + 0.5,
+                cell - 1.0,
+                cell - 1.0,
+                &fill,
+                Some(&tooltip),
+            );
             if i != j {
                 let ink = if strength > 0.55 { "#fff" } else { "#1d2530" };
                 svg.text(
@@ -637,7 +699,12 @@ fn auto_windows(session: &Session) -> Vec<RangeFigures> {
     let window = nice_step(span, 12);
     let by_seat = session.stretches_by_seat();
     let pieces = timeline::partition(&by_seat);
-    windows::ranges(session, &by_seat, &pieces, &windows::window_bounds(session, window))
+    windows::ranges(
+        session,
+        &by_seat,
+        &pieces,
+        &windows::window_bounds(session, window),
+    )
 }
 
 fn balance_topic(page: &mut String, m: &Meeting<'_>) {
@@ -703,7 +770,14 @@ fn balance_chart(page: &mut String, m: &Meeting<'_>, ranges: &[RangeFigures]) {
                     clock(range.end_ms.saturating_sub(s.start_ms)),
                     percent(seat.share)
                 );
-                svg.rect(x + 1.0, y, (column - 2.0).max(1.0), h, m.colour(seat.seat), Some(&tooltip));
+                svg.rect(
+                    x + 1.0,
+                    y,
+                    (column - 2.0).max(1.0),
+                    h,
+                    m.colour(seat.seat),
+                    Some(&tooltip),
+                );
             }
         }
         if let Some(e) = range.evenness {
@@ -725,7 +799,13 @@ fn balance_chart(page: &mut String, m: &Meeting<'_>, ranges: &[RangeFigures]) {
     for &point in &line {
         svg.circle(point, 2.8, "#111", None);
     }
-    svg.line((legend_x, plot.top + 6.0), (legend_x + 18.0, plot.top + 6.0), "#111", 2.2, None);
+    svg.line(
+        (legend_x, plot.top + 6.0),
+        (legend_x + 18.0, plot.top + 6.0),
+        "#111",
+        2.2,
+        None,
+    );
     svg.text(Text::new(legend_x + 24.0, plot.top + 10.0, "balance"));
     legend(&mut svg, m, legend_x, plot.top + 22.0);
     plot.axis_name(&mut svg, "start of each stretch (minutes)");
@@ -733,7 +813,9 @@ fn balance_chart(page: &mut String, m: &Meeting<'_>, ranges: &[RangeFigures]) {
 }
 
 fn groups_topic(page: &mut String, m: &Meeting<'_>) {
-    let Some(groups) = &m.figures.roster_groups else { return };
+    let Some(groups) = &m.figures.roster_groups else {
+        return;
+    };
     for (dimension, shares) in [
         (Dimension::Organisation, &groups.organisation),
         (Dimension::Sector, &groups.sector),
@@ -947,14 +1029,21 @@ fn people_tables(page: &mut String, report: &Report, colours: &Colours) {
         );
     }
     page.push_str("<p class=\"help\">The same as a chart: each person's share as a multiple of a fair share, meeting by meeting. The dashed line is a fair share (1×).</p>\n");
-    ratio_chart(page, sessions, people.iter().take(SERIES_PEOPLE).map(|v| v.name.as_str()), colours);
+    ratio_chart(
+        page,
+        sessions,
+        people.iter().take(SERIES_PEOPLE).map(|v| v.name.as_str()),
+        colours,
+    );
 
     let quiet: Vec<&str> = people
         .iter()
         .filter(|v| v.mostly_below_half_fair)
         .map(|v| v.name.as_str())
         .collect();
-    page.push_str("<h3 id=\"series-quiet\">Quiet voices and newcomers</h3>\n<ul class=\"headline\">");
+    page.push_str(
+        "<h3 id=\"series-quiet\">Quiet voices and newcomers</h3>\n<ul class=\"headline\">",
+    );
     if quiet.is_empty() {
         page.push_str("<li>Nobody was under half a fair share in most of their meetings.</li>");
     } else {
@@ -1018,9 +1107,25 @@ fn ratio_chart<'a>(
         };
         svg.text(Text::new(2.0, top + 12.0, person).size(12.5));
         let fair = plot.y(1.0, max);
-        svg.line((plot.left, fair), (plot.right(), fair), "#999", 1.0, Some("4 3"));
-        svg.line((plot.left, plot.bottom()), (plot.right(), plot.bottom()), "#d8dde4", 1.0, None);
-        svg.text(Text::new(plot.left - 4.0, fair + 4.0, "1×").size(10.5).anchor(Anchor::End));
+        svg.line(
+            (plot.left, fair),
+            (plot.right(), fair),
+            "#999",
+            1.0,
+            Some("4 3"),
+        );
+        svg.line(
+            (plot.left, plot.bottom()),
+            (plot.right(), plot.bottom()),
+            "#d8dde4",
+            1.0,
+            None,
+        );
+        svg.text(
+            Text::new(plot.left - 4.0, fair + 4.0, "1×")
+                .size(10.5)
+                .anchor(Anchor::End),
+        );
         let colour = colours.of_person(person);
         let points: Vec<(usize, (f64, f64))> = ratios(sessions, person)
             .iter()
@@ -1072,7 +1177,11 @@ fn organisation_table(page: &mut String, sessions: &[SessionFigures]) {
                 .find(|g| g.group == *org);
             match found {
                 Some(g) => {
-                    let class = if g.speaking_share < g.seat_share * 0.5 { " class=\"low\"" } else { "" };
+                    let class = if g.speaking_share < g.seat_share * 0.5 {
+                        " class=\"low\""
+                    } else {
+                        ""
+                    };
                     let _ = write!(
                         page,
                         "<td{class}>{} ({})</td>",
@@ -1097,7 +1206,12 @@ fn trend_chart(page: &mut String, sessions: &[SessionFigures]) {
         width: step * count.saturating_sub(1).max(1) as f64,
         height: 160.0,
     };
-    let mut svg = Svg::new("trend", "Balance per meeting", plot.right() + 40.0, plot.bottom() + 40.0);
+    let mut svg = Svg::new(
+        "trend",
+        "Balance per meeting",
+        plot.right() + 40.0,
+        plot.bottom() + 40.0,
+    );
     plot.value_axis(&mut svg, &BALANCE_TICKS, 1.0, "balance");
     let points: Vec<((f64, f64), &SessionFigures, usize)> = sessions
         .iter()
@@ -1123,9 +1237,13 @@ fn trend_chart(page: &mut String, sessions: &[SessionFigures]) {
     let label_every = count.div_ceil(12).max(1);
     for i in (0..count).step_by(label_every) {
         svg.text(
-            Text::new(plot.left + step * i as f64, plot.bottom() + 16.0, &(i + 1).to_string())
-                .size(11.0)
-                .anchor(Anchor::Middle),
+            Text::new(
+                plot.left + step * i as f64,
+                plot.bottom() + 16.0,
+                &(i + 1).to_string(),
+            )
+            .size(11.0)
+            .anchor(Anchor::Middle),
         );
     }
     plot.axis_name(&mut svg, "meeting (as numbered in the table above)");
@@ -1147,7 +1265,12 @@ mod tests {
     #[test]
     fn nearby_rects_merge() {
         let mut svg = Svg::new("c", "c", 10.0, 10.0);
-        pixel_rects(&mut svg, [(0.0, 1.0), (1.2, 2.0), (5.0, 6.0)].into_iter(), 0.0, 1.0);
+        pixel_rects(
+            &mut svg,
+            [(0.0, 1.0), (1.2, 2.0), (5.0, 6.0)].into_iter(),
+            0.0,
+            1.0,
+        );
         assert_eq!(svg.finish().matches("<rect").count(), 2);
     }
 
@@ -1172,10 +1295,78 @@ mod tests {
         assert!(!GROUP_COLOURS.iter().any(|g| SEAT_COLOURS.contains(g)));
     }
 
+    /// `count` meetings of four, a different newcomer each time.
+    fn series_page(count: usize) -> String {
+        let figures: Vec<SessionFigures> = (0..count)
+            .map(|i| {
+                let mut s = SessionFigures::empty();
+                s.source = format!("m{i}.ttlog");
+                s.seats = (0..4)
+                    .map(|seat| SeatFigures {
+                        seat,
+                        label: Some(if seat == 3 {
+                            format!("new{i}")
+                        } else {
+                            format!("p{seat}")
+                        }),
+                        share: [0.5, 0.3, 0.2, 0.0][seat],
+                        speaking_ms: [5, 3, 2, 0][seat],
+                        ..SeatFigures::default()
+                    })
+                    .collect();
+                s.group.speech_ms = 10;
+                s
+            })
+            .collect();
+        let report = Report::from_figures(
+            figures,
+            Vec::new(),
+            &crate::metrics::Options::default(),
+            None,
+        );
+        let mut page = Vec::new();
+        write(&report, &[], &mut page).unwrap();
+        String::from_utf8(page).unwrap()
+    }
+
+    #[test]
+    fn a_long_series_stays_a_bounded_page() {
+        let (short, long) = (series_page(1_000), series_page(4_000));
+        assert!(long.contains("Details of the first 20 of 4000 meetings"));
+        assert!(long.contains("The first 500 of 4000 meetings are listed"));
+        assert_eq!(long.matches("class=\"session\"").count(), DETAILED);
+        // Four times the meetings, hardly a bigger page.
+        assert!(
+            long.len() < short.len() * 11 / 10,
+            "{} vs {} bytes",
+            long.len(),
+            short.len()
+        );
+        assert!(long.len() < 2_000_000, "{} bytes", long.len());
+    }
+
+    #[test]
+    fn the_headline_names_the_silent_seats() {
+        let page = series_page(2);
+        assert!(
+            page.contains("<b>new0</b> never spoke (1 of 4 seats)"),
+            "{page}"
+        );
+        assert!(page.contains(
+            "Under half a fair share in most of their meetings: <b>new0</b> and <b>new1</b>"
+        ));
+    }
+
     #[test]
     fn names_are_listed_in_words() {
         assert_eq!(name_list(&["A"], 3), "<b>A</b>");
-        assert_eq!(name_list(&["A", "B", "C"], 3), "<b>A</b>, <b>B</b> and <b>C</b>");
-        assert_eq!(name_list(&["A", "B", "C"], 2), "<b>A</b>, <b>B</b> and 1 more");
+        assert_eq!(
+            name_list(&["A", "B", "C"], 3),
+            "<b>A</b>, <b>B</b> and <b>C</b>"
+        );
+        assert_eq!(
+            name_list(&["A", "B", "C"], 2),
+            "<b>A</b>, <b>B</b> and 1 more"
+        );
     }
 }

@@ -160,7 +160,11 @@ pub fn voices(report: &Report) -> Rows {
                 format!(
                     "{}{}",
                     v.below_half_fair,
-                    if v.mostly_below_half_fair { " quiet" } else { "" }
+                    if v.mostly_below_half_fair {
+                        " quiet"
+                    } else {
+                        ""
+                    }
                 ),
             ]
         })

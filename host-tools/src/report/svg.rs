@@ -156,7 +156,14 @@ impl Svg {
     }
 
     /// A straight line; `dash` is an SVG dash array such as `"5 4"`.
-    pub fn line(&mut self, from: (f64, f64), to: (f64, f64), stroke: &str, width: f64, dash: Option<&str>) {
+    pub fn line(
+        &mut self,
+        from: (f64, f64),
+        to: (f64, f64),
+        stroke: &str,
+        width: f64,
+        dash: Option<&str>,
+    ) {
         let _ = write!(
             self.body,
             "<line x1=\"{:.1}\" y1=\"{:.1}\" x2=\"{:.1}\" y2=\"{:.1}\" stroke=\"{stroke}\" stroke-width=\"{width}\"",
@@ -330,7 +337,10 @@ mod tests {
             width: 100.0,
             height: 100.0,
         };
-        assert_eq!((plot.y(0.0, 1.0), plot.y(1.0, 1.0), plot.y(2.0, 1.0)), (110.0, 10.0, 10.0));
+        assert_eq!(
+            (plot.y(0.0, 1.0), plot.y(1.0, 1.0), plot.y(2.0, 1.0)),
+            (110.0, 10.0, 10.0)
+        );
         let mut svg = Svg::new("c", "c", 200.0, 150.0);
         plot.value_axis(&mut svg, &[(0.0, "0"), (1.0, "1")], 1.0, "balance");
         let html = svg.finish();
