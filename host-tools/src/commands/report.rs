@@ -8,6 +8,7 @@ use rayon::prelude::*;
 use crate::duration::parse_duration_ms;
 use crate::error::CliError;
 use crate::metrics::Options;
+use crate::report::text::Terminal;
 use crate::report::{render, Format, Report};
 use crate::roster::Roster;
 use crate::{inputs, session::Session};
@@ -59,12 +60,50 @@ pub struct Args {
     /// Also report figures per time window, e.g. 5m, 90s, 1h.
     #[arg(long, value_name = "DURATION", value_parser = parse_duration_ms)]
     pub window: Option<u64>,
+    /// Colour in the terminal report: auto (when standard output is a
+    /// terminal and NO_COLOR is unset), always or never.
+    #[arg(long, value_enum, value_name = "WHEN", default_value_t = ColourChoice::Auto)]
+    pub color: ColourChoice,
     /// The report's heading (default: \"Who spoke at the table\").
     #[arg(long, value_name = "TEXT")]
     pub title: Option<String>,
     /// Longest backchannel (default: each log header's value, 1 s).
     #[arg(long, value_name = "DURATION", value_parser = parse_duration_ms)]
     pub backchannel_max: Option<u64>,
+}
+
+/// When to colour the terminal report.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum ColourChoice {
+    /// When standard output is a terminal and `NO_COLOR` is unset.
+    Auto,
+    /// Always.
+    Always,
+    /// Never.
+    Never,
+}
+
+/// How the text report is shown on this terminal: its width (from the
+/// terminal, else `COLUMNS`) and whether to colour it.
+fn terminal(choice: ColourChoice, to_stdout: bool) -> Terminal {
+    use std::io::IsTerminal;
+    let is_terminal = to_stdout && std::io::stdout().is_terminal();
+    let width = if is_terminal {
+        terminal_size::terminal_size().map(|(w, _)| usize::from(w.0))
+    } else {
+        None
+    }
+    .or_else(|| std::env::var("COLUMNS").ok()?.parse().ok())
+    .filter(|&w| w >= 20);
+    let no_colour = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    Terminal {
+        width,
+        colour: match choice {
+            ColourChoice::Always => true,
+            ColourChoice::Never => false,
+            ColourChoice::Auto => is_terminal && !no_colour,
+        },
+    }
 }
 
 /// Loads every input, warning about damage and skipping unusable files;
@@ -121,6 +160,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     };
     let mut report = Report::build(&sessions, summaries, &options, roster.as_ref());
     report.title = args.title;
+    report.terminal = terminal(args.color, args.output.is_none());
     for warning in &report.warnings {
         eprintln!("tabletalk: warning: {warning}");
     }

@@ -103,6 +103,9 @@ pub struct Report {
     /// document): roster entries that matched no seat.
     #[serde(skip)]
     pub warnings: Vec<String>,
+    /// How the terminal report is shown (not part of the document).
+    #[serde(skip)]
+    pub terminal: text::Terminal,
 }
 
 /// A series of sessions: `series` of the JSON report.
@@ -152,6 +155,7 @@ impl Report {
                 people: people::voices(&sessions),
             }),
             title: None,
+            terminal: text::Terminal::default(),
             warnings: roster.map_or_else(Vec::new, |r| roster_warnings(r, &sessions)),
             sessions,
         }
