@@ -11,9 +11,9 @@ use std::time::{Duration, Instant};
 use tabletalk::metrics::Options;
 use tabletalk::report::{html, Report};
 use tabletalk::roster::Roster;
-use tabletalk::rttm::{group_recordings, parse_rttm, parse_uem};
 use tabletalk::session::Session;
 use tabletalk_core::turns::{Event, MarkerKind};
+use tabletalk_eval::rttm::{group_recordings, parse_rttm, parse_uem};
 
 fn chromium() -> Option<PathBuf> {
     ["/usr/bin/chromium", "/usr/bin/chromium-browser"]
@@ -47,7 +47,10 @@ fn sessions() -> Vec<Session> {
             fixture(uem)
         };
         for recording in group_recordings(&parse_rttm(&rttm).unwrap(), &parse_uem(&uem).unwrap()) {
-            sessions.push(recording.ticked(1).session(&recording));
+            sessions.push(tabletalk::annotation::session(
+                &recording.ticked(1),
+                &recording,
+            ));
         }
     }
     // Agenda points in the first meeting, as a facilitator would press them.

@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use tabletalk::commands::import::recording_log;
 use tabletalk::logs::decode;
 use tabletalk::metrics::{analyse, Options};
-use tabletalk::rttm::{group_recordings, parse_rttm, parse_uem};
+use tabletalk_eval::rttm::{group_recordings, parse_rttm, parse_uem};
 
 fn fixture(path: &str) -> String {
     let full = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -209,7 +209,7 @@ fn ami_population_gini_is_in_the_published_range() {
         let uem = fixture(&format!("ami/{name}.uem"));
         let recording =
             &group_recordings(&parse_rttm(&rttm).unwrap(), &parse_uem(&uem).unwrap())[0];
-        let session = recording.ticked(1).session(recording);
+        let session = tabletalk::annotation::session(&recording.ticked(1), recording);
         let figures = analyse(&session, &Options::default(), None);
         let gini = figures.group.gini.unwrap();
         assert!((0.03..=0.62).contains(&gini), "{name}: {gini}");

@@ -9,8 +9,8 @@ use tabletalk_core::turns::MarkerKind;
 
 use crate::error::CliError;
 use crate::logs::{encode_session, SessionSpec, LOG_EXTENSION};
-use crate::rttm::{self, Recording};
 use crate::session::MAX_LOG_SEATS;
+use tabletalk_eval::rttm::{self, Recording};
 
 /// Arguments of `tabletalk import`.
 #[derive(Debug, clap::Args)]
