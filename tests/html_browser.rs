@@ -293,7 +293,10 @@ fn html_report_fits_a_phone_and_a4() {
     let mut sessions = sessions();
     let vmaiq = fixture("voxconverse/vmaiq.rttm");
     for recording in group_recordings(&parse_rttm(&vmaiq).unwrap(), &[]) {
-        sessions.push(recording.ticked(1).session(&recording));
+        sessions.push(tabletalk::annotation::session(
+            &recording.ticked(1),
+            &recording,
+        ));
     }
     let roster = Roster::parse(
         "[[seat]]\nlabel = \"FEE041\"\nname = \"Margaret Okonkwo-Fairweather\"\norganisation = \"City Council of the Harbour District\"\n",

@@ -29,12 +29,15 @@ pub fn identities(sessions: &[SessionFigures]) -> Vec<String> {
         .collect()
 }
 
+/// One person and their seats: `(session index, seat)` in report order.
+pub type Attendance<'a> = (String, Vec<(usize, &'a SeatFigures)>);
+
 /// Where each person sat: `(person, [(session index, seat)])`, people in
 /// order of first appearance, sessions in report order. One pass over the
 /// seats, so a series of any length costs time in proportion to it.
-pub fn attendance(sessions: &[SessionFigures]) -> Vec<(String, Vec<(usize, &SeatFigures)>)> {
+pub fn attendance(sessions: &[SessionFigures]) -> Vec<Attendance<'_>> {
     let mut index = std::collections::HashMap::new();
-    let mut people: Vec<(String, Vec<(usize, &SeatFigures)>)> = Vec::new();
+    let mut people: Vec<Attendance<'_>> = Vec::new();
     for (i, s) in sessions.iter().enumerate() {
         for seat in &s.seats {
             let who = identity(seat);

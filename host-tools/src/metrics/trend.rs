@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use super::people::attendance;
+use super::people::{attendance, Attendance};
 use super::{balance, SeatFigures, SessionFigures};
 
 /// What a figure counts, which decides how it is printed.
@@ -194,7 +194,7 @@ pub fn trend(sessions: &[SessionFigures]) -> Vec<TrendFigure> {
         .iter()
         .map(|&f| TrendFigure::of(f, None, sessions.iter().map(|s| f.value(s)).collect()))
         .collect();
-    let mut people: Vec<(usize, (String, Vec<(usize, &SeatFigures)>))> = attendance(sessions)
+    let mut people: Vec<(usize, Attendance<'_>)> = attendance(sessions)
         .into_iter()
         .filter(|(_, seats)| seats.len() >= 2)
         .enumerate()

@@ -1085,7 +1085,7 @@ fn ratio_chart<'a>(
     colours: &Colours,
 ) {
     let people: Vec<&str> = people.collect();
-    let columns = sessions.len().min(SERIES_COLUMNS).max(2);
+    let columns = sessions.len().clamp(2, SERIES_COLUMNS);
     let lane = 46.0;
     let plot_width = 300.0;
     let max = 3.0;
