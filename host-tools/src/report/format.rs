@@ -77,19 +77,23 @@ pub fn in_unit(unit: Unit, value: Option<f64>) -> String {
 /// assert_eq!(change_in_unit(Unit::Ms, Some(-1_500.0)), "−1.5 s");
 /// assert_eq!(change_in_unit(Unit::Share, Some(0.051)), "+5.1 pts");
 /// assert_eq!(change_in_unit(Unit::Ratio, Some(-0.031)), "−0.03");
+/// assert_eq!(change_in_unit(Unit::Ratio, Some(-0.001)), "+0.00");
 /// ```
 pub fn change_in_unit(unit: Unit, value: Option<f64>) -> String {
     let Some(v) = value.filter(|v| v.is_finite()) else {
         return "–".to_owned();
     };
-    let sign = if v < 0.0 { "−" } else { "+" };
     let size = v.abs();
-    match unit {
-        Unit::Ms => format!("{sign}{}", duration(size.round() as u64)),
-        Unit::Share => format!("{sign}{:.1} pts", size * 100.0),
-        Unit::Count => format!("{sign}{size:.1}"),
-        Unit::Ratio => format!("{sign}{size:.2}"),
-    }
+    let magnitude = match unit {
+        Unit::Ms => duration(size.round() as u64),
+        Unit::Share => format!("{:.1} pts", size * 100.0),
+        Unit::Count => format!("{size:.1}"),
+        Unit::Ratio => format!("{size:.2}"),
+    };
+    // A change that rounds to zero has no sign worth reading.
+    let rounds_to_zero = !magnitude.chars().any(|c| c.is_ascii_digit() && c != '0');
+    let sign = if v < 0.0 && !rounds_to_zero { "−" } else { "+" };
+    format!("{sign}{magnitude}")
 }
 
 /// At most `max` values joined by arrows, the middle elided.
