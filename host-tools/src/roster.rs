@@ -163,6 +163,14 @@ impl Roster {
             .or_else(|| find(false, &by_index))
     }
 
+    /// The entry for seat `index` by its index alone (`seat = N`, no label,
+    /// no log): a live device's seats have no labels and no log yet.
+    pub fn entry_by_index(&self, index: usize) -> Option<&RosterEntry> {
+        self.entries
+            .iter()
+            .find(|e| e.log.is_none() && e.label.is_none() && e.seat == Some(index))
+    }
+
     /// Warnings for entries that matched no seat in any session (`used[i]`:
     /// entry `i` matched at least once), or one warning when nothing matched.
     pub fn unmatched_warnings(&self, used: &[bool]) -> Vec<String> {

@@ -3,6 +3,9 @@
 # console errors, a screenshot that is not blank (prints its pixel figures);
 # at 390 and 1280 px no sideways scroll, chart text >= 10 px, nothing clipped,
 # and an A4 print (prints the measurements).
-# About 45 s once built; fails when CI is set and chromium is missing.
+# Then `device live --serve` against the simulated device: the live page's
+# figures as chromium shows them (loopback only).
+# About 45 s + 10 s once built; fails when CI is set and chromium is missing.
 set -euo pipefail
 cargo test -p tabletalk-tests --locked --test html_browser -- --nocapture
+cargo test -p tabletalk-tests --locked --test live_browser -- --nocapture

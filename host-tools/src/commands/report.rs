@@ -21,6 +21,7 @@ Examples:
   tabletalk report logs/ --format html -o out.html  one page with charts, for a facilitator
   tabletalk report logs/ --roster roster.toml --format md
   tabletalk report meeting.ttlog --window 5m --format json
+  tabletalk report meeting.ttlog --roster roster.toml --lead-up 10m   who spoke before each decision
 
 Roster (--roster FILE, TOML; names stay on this laptop, never in a log):
   [[seat]]
@@ -70,6 +71,10 @@ pub struct Args {
     /// Longest backchannel (default: each log header's value, 1 s).
     #[arg(long, value_name = "DURATION", value_parser = parse_duration_ms)]
     pub backchannel_max: Option<u64>,
+    /// How far back from each decision marker to look at who spoke, e.g.
+    /// 5m (the default), 90s.
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration_ms)]
+    pub lead_up: Option<u64>,
 }
 
 /// When to colour the terminal report.
@@ -157,6 +162,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let options = Options {
         backchannel_max_ms: args.backchannel_max,
         window_ms: args.window,
+        lead_up_ms: args.lead_up,
     };
     let mut report = Report::build(&sessions, summaries, &options, roster.as_ref());
     report.title = args.title;

@@ -92,7 +92,11 @@ pub fn change_in_unit(unit: Unit, value: Option<f64>) -> String {
     };
     // A change that rounds to zero has no sign worth reading.
     let rounds_to_zero = !magnitude.chars().any(|c| c.is_ascii_digit() && c != '0');
-    let sign = if v < 0.0 && !rounds_to_zero { "−" } else { "+" };
+    let sign = if v < 0.0 && !rounds_to_zero {
+        "−"
+    } else {
+        "+"
+    };
     format!("{sign}{magnitude}")
 }
 

@@ -15,6 +15,9 @@
 //! Charts are drawn with [`super::svg`]; each person keeps one colour in
 //! every chart of the page ([`Colours`]), groups have a palette of their own.
 
+mod decisions;
+mod exchange;
+
 use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::io::{self, Write};
@@ -139,7 +142,7 @@ ul.headline li { margin:3px 0; }
 .chart, .table { max-width:100%; overflow-x:auto; }
 svg { display:block; max-width:100%; height:auto; }
 svg text { font-family: inherit; fill: var(--ink); }
-table { border-collapse: collapse; margin: 8px 0; font-size: 13.5px; }
+table { border-collapse: collapse; margin: 8px 0; font-size: 13.5px; display:block; max-width:100%; overflow-x:auto; }
 th, td { border-bottom:1px solid var(--line); padding:4px 8px; text-align:right; white-space:nowrap; }
 td.l { white-space:normal; min-width:8em; }
 th:first-child, td:first-child, td.l, th.l { text-align:left; }
@@ -256,12 +259,14 @@ impl Meeting<'_> {
 pub type Topic = fn(&mut String, &Meeting<'_>);
 
 /// The topics of a meeting's section, in page order.
-pub const TOPICS: [Topic; 7] = [
+pub const TOPICS: [Topic; 9] = [
     share_topic,
     timeline_topic,
     transitions_topic,
     balance_topic,
     groups_topic,
+    |page, m| exchange::section(page, m.figures),
+    |page, m| decisions::section(page, m.figures),
     full_table,
     notes_topic,
 ];
@@ -923,6 +928,7 @@ fn series_section(page: &mut String, report: &Report, colours: &Colours) {
     organisation_table(page, sessions);
     page.push_str("<h3 id=\"series-balance\">Balance per meeting</h3>\n<p class=\"help\">Balance (evenness) in each meeting, in the order given: 1 = everyone spoke equally.</p>\n");
     trend_chart(page, sessions);
+    exchange::trend_section(page, report);
     page.push_str("</section>\n");
 }
 

@@ -21,6 +21,7 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
+use crate::metrics::exchange::{self, ExchangeTrend};
 use crate::metrics::people::{self, Person, Voice};
 use crate::metrics::trend::{trend, TrendFigure};
 use crate::metrics::{analyse, Options, SessionFigures};
@@ -68,6 +69,8 @@ pub struct Parameters {
     pub backchannel_max_ms: Option<u64>,
     /// `--window` when given.
     pub window_ms: Option<u64>,
+    /// `--lead-up` when given (else 5 minutes).
+    pub lead_up_ms: Option<u64>,
     /// Whether a roster was applied.
     pub roster: bool,
 }
@@ -93,6 +96,10 @@ pub struct Report {
     /// Each session figure across sessions, then each person's share and
     /// turns (empty with one session).
     pub trend: Vec<TrendFigure>,
+    /// The E-I index of each session per roster dimension (with two or
+    /// more sessions and a roster).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub exchange_trend: Option<ExchangeTrend>,
     /// Every person across the sessions (with two or more sessions).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub series: Option<Series>,
@@ -146,11 +153,13 @@ impl Report {
             parameters: Parameters {
                 backchannel_max_ms: options.backchannel_max_ms,
                 window_ms: options.window_ms,
+                lead_up_ms: options.lead_up_ms,
                 roster: roster.is_some(),
             },
             inputs,
             people: roster.map_or_else(Vec::new, |r| people::people(r, &sessions)),
             trend: if series { trend(&sessions) } else { Vec::new() },
+            exchange_trend: (series && roster.is_some()).then(|| exchange::trend(&sessions)),
             series: series.then(|| Series {
                 people: people::voices(&sessions),
             }),
