@@ -245,7 +245,8 @@ fn html_report_fits_a_phone_and_a4() {
         ));
     }
     let roster = Roster::parse(
-        "[[seat]]\nlabel = \"FEE041\"\nname = \"Margaret Okonkwo-Fairweather\"\norganisation = \"City Council of the Harbour District\"\n",
+        "[[seat]]\nlabel = \"FEE041\"\nname = \"Margaret Okonkwo-Fairweather\"\norganisation = \"City Council of the Harbour District\"\n\
+         [[seat]]\nlabel = \"FEE042\"\norganisation = \"Harbour Trust\"\n",
     )
     .unwrap();
     let report = Report::build(&sessions, Vec::new(), &Options::default(), Some(&roster));
