@@ -16,10 +16,17 @@
 //! organisation = "City council"
 //! sector = "public"
 //! role = "new member"
+//!
+//! [[seat]]
+//! log = "ES2011b"           # this log only: its file name without extension
+//! seat = 2
+//! name = "Ana Ruiz"         # the same person, at another seat that day
 //! ```
 //!
 //! Every field but the seat selector is optional. `organization` is
-//! accepted for `organisation`.
+//! accepted for `organisation`. An entry with `log` applies to that log
+//! (or RTTM recording) only and wins over entries without one, which apply
+//! to every log.
 
 use std::path::Path;
 
@@ -31,6 +38,9 @@ use crate::session::Session;
 #[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RosterEntry {
+    /// The log this entry applies to (its file name without extension, or
+    /// an RTTM recording id); `None`: every log.
+    pub log: Option<String>,
     /// The seat index (from 0), or…
     pub seat: Option<usize>,
     /// …the seat label this entry applies to.
@@ -122,25 +132,97 @@ impl Roster {
         Roster::parse(&text).map_err(|e| format!("roster {}: {e}", path.display()))
     }
 
-    /// The entry for seat `index` of `session`: a label match wins over an
-    /// index match.
+    /// The entry for seat `index` of `session`.
     pub fn entry(&self, session: &Session, index: usize) -> Option<&RosterEntry> {
         let label = session.seats.get(index).and_then(|s| s.label.as_deref());
-        label
-            .and_then(|label| {
-                self.entries
-                    .iter()
-                    .find(|e| e.label.as_deref() == Some(label))
-            })
-            .or_else(|| self.entry_by_index(index))
+        self.entry_index(&session.source, index, label)
+            .and_then(|i| self.entries.get(i))
     }
 
-    /// The entry for seat `index` by its index alone (`seat = N`, no
-    /// label): a live device's seats have no labels.
+    /// The index of the entry for seat `index` (labelled `label`) of a
+    /// session from `source`. The most specific entry wins: one naming
+    /// this log before one for every log, then a label match before an
+    /// index match.
+    pub fn entry_index(&self, source: &str, index: usize, label: Option<&str>) -> Option<usize> {
+        let recording = recording(source);
+        let stem = file_stem(source);
+        let for_this_log = |e: &RosterEntry| match e.log.as_deref() {
+            Some(log) => log == recording || log == stem,
+            None => true,
+        };
+        let by_label = |e: &RosterEntry| label.is_some() && e.label.as_deref() == label;
+        let by_index = |e: &RosterEntry| e.label.is_none() && e.seat == Some(index);
+        let find = |specific: bool, matches: &dyn Fn(&RosterEntry) -> bool| {
+            self.entries
+                .iter()
+                .position(|e| e.log.is_some() == specific && for_this_log(e) && matches(e))
+        };
+        find(true, &by_label)
+            .or_else(|| find(true, &by_index))
+            .or_else(|| find(false, &by_label))
+            .or_else(|| find(false, &by_index))
+    }
+
+    /// The entry for seat `index` by its index alone (`seat = N`, no label,
+    /// no log): a live device's seats have no labels and no log yet.
     pub fn entry_by_index(&self, index: usize) -> Option<&RosterEntry> {
         self.entries
             .iter()
-            .find(|e| e.label.is_none() && e.seat == Some(index))
+            .find(|e| e.log.is_none() && e.label.is_none() && e.seat == Some(index))
+    }
+
+    /// Warnings for entries that matched no seat in any session (`used[i]`:
+    /// entry `i` matched at least once), or one warning when nothing matched.
+    pub fn unmatched_warnings(&self, used: &[bool]) -> Vec<String> {
+        let describe = |e: &RosterEntry| {
+            let who = e.name.as_deref().unwrap_or("(no name)");
+            let at = match (&e.label, e.seat) {
+                (Some(label), _) => format!("label \"{label}\""),
+                (None, Some(seat)) => format!("seat {seat}"),
+                (None, None) => "no seat".to_owned(),
+            };
+            match &e.log {
+                Some(log) => format!("{who} ({at}, log \"{log}\")"),
+                None => format!("{who} ({at})"),
+            }
+        };
+        if !self.entries.is_empty() && !used.iter().any(|&u| u) {
+            return vec![format!(
+                "the roster matches no seat of any session: every seat is \"(not in roster)\" \
+                 (check `seat`, `label` and `log` against the report's seats)"
+            )];
+        }
+        self.entries
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| !used.get(*i).copied().unwrap_or(false))
+            .map(|(_, e)| format!("roster entry {} matches no seat", describe(e)))
+            .collect()
+    }
+}
+
+/// The recording a session's `source` names: the RTTM recording id after
+/// `#`, else the file name without extension.
+///
+/// ```
+/// use tabletalk::roster::recording;
+/// assert_eq!(recording("logs/ES2011a.ttlog"), "ES2011a");
+/// assert_eq!(recording("all.rttm#IB4001"), "IB4001");
+/// ```
+pub fn recording(source: &str) -> &str {
+    match source.rsplit_once('#') {
+        Some((_, id)) if !id.is_empty() => id,
+        _ => file_stem(source),
+    }
+}
+
+/// The file name of `source` without directory and extension.
+fn file_stem(source: &str) -> &str {
+    let path = source.split('#').next().unwrap_or(source);
+    let name = path.rsplit(['/', '\\']).next().unwrap_or(path);
+    match name.rsplit_once('.') {
+        Some((stem, _)) if !stem.is_empty() => stem,
+        _ => name,
     }
 }
 
@@ -171,6 +253,37 @@ mod tests {
             Some("chair")
         );
         assert!(roster.entry(&session, 2).is_none());
+    }
+
+    #[test]
+    fn an_entry_for_one_log_wins_there_only() {
+        let roster = Roster::parse(
+            "[[seat]]\nseat = 0\nname = \"Ana\"\n\
+             [[seat]]\nlog = \"b\"\nseat = 0\nname = \"Ben\"\n\
+             [[seat]]\nlog = \"b\"\nseat = 1\nname = \"Ana\"\n\
+             [[seat]]\nlog = \"zzz\"\nseat = 3\nname = \"Nobody\"\n",
+        )
+        .unwrap();
+        assert_eq!(roster.entry_index("dir/a.ttlog", 0, None), Some(0));
+        assert_eq!(roster.entry_index("dir/b.ttlog", 0, None), Some(1));
+        assert_eq!(roster.entry_index("dir/b.ttlog", 1, None), Some(2));
+        assert_eq!(roster.entry_index("x.rttm#b", 1, None), Some(2));
+        assert_eq!(roster.entry_index("dir/a.ttlog", 1, None), None);
+        let warnings = roster.unmatched_warnings(&[true, true, true, false]);
+        assert_eq!(
+            warnings,
+            ["roster entry Nobody (seat 3, log \"zzz\") matches no seat"]
+        );
+        let none = roster.unmatched_warnings(&[false; 4]);
+        assert_eq!(none.len(), 1);
+        assert!(none[0].contains("matches no seat of any session"));
+    }
+
+    #[test]
+    fn recordings_are_file_stems_or_rttm_ids() {
+        assert_eq!(recording("a/b/c.d.ttlog"), "c.d");
+        assert_eq!(recording("c"), "c");
+        assert_eq!(recording("x.rttm#"), "x");
     }
 
     #[test]

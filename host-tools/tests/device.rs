@@ -802,6 +802,7 @@ fn a_device_that_always_lists_more_is_bounded() {
                                 len: 100,
                                 recording: false,
                                 truncated: false,
+                                interrupted: false,
                             })
                             .is_ok()
                         {

@@ -162,7 +162,10 @@ fn record_line(record: &Record<'_>, tick: Option<u64>) -> Value {
 pub fn run(args: Args) -> anyhow::Result<()> {
     let (input, name): (Box<dyn Read>, String) =
         if args.log == std::path::Path::new(crate::inputs::STDIN) {
-            (Box::new(std::io::stdin().lock()), "(standard input)".to_owned())
+            (
+                Box::new(std::io::stdin().lock()),
+                "(standard input)".to_owned(),
+            )
         } else {
             let name = args.log.display().to_string();
             let file = std::fs::File::open(&args.log)

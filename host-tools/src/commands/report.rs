@@ -8,6 +8,7 @@ use crate::duration::parse_duration_ms;
 use crate::error::CliError;
 use crate::metrics::{analyse, Options};
 use crate::output::{refuse_clashes, Target};
+use crate::report::text::Terminal;
 use crate::report::{render, Format, Report};
 use crate::roster::Roster;
 use crate::{diag, inputs, session::Session};
@@ -21,6 +22,22 @@ Examples:
   tabletalk report logs/ --roster roster.toml --format md
   tabletalk report meeting.ttlog --window 5m --format json
   tabletalk report meeting.ttlog --roster roster.toml --lead-up 10m   who spoke before each decision
+
+Roster (--roster FILE, TOML; names stay on this laptop, never in a log):
+  [[seat]]
+  seat = 0                  match by seat index (from 0, as in the log) …
+  name = \"Ana Ruiz\"
+  organisation = \"Harbour Trust\"   # also sector = \"…\", role = \"…\"
+  [[seat]]
+  label = \"FEE041\"        … or by the seat's label (e.g. an RTTM speaker)
+  name = \"Ben Okafor\"
+  [[seat]]
+  log = \"ES2011b\"         this log only (file name without extension, or
+  seat = 2                  an RTTM recording id); wins over entries without
+  name = \"Ana Ruiz\"       `log`, which apply to every log
+The same name at different seats is one person: the JSON `people` list and
+the series view follow them across meetings. An entry that matches no seat
+is a warning.
 
 Damaged frames are skipped with a warning on stderr; everything intact is
 reported. Exit codes: 0 ok (warnings possible), 1 I/O error, 2 not a log /
@@ -51,6 +68,13 @@ pub struct Args {
     /// Also report figures per time window, e.g. 5m, 90s, 1h.
     #[arg(long, value_name = "DURATION", value_parser = parse_duration_ms)]
     pub window: Option<u64>,
+    /// Colour in the terminal report: auto (when standard output is a
+    /// terminal and NO_COLOR is unset), always or never.
+    #[arg(long, value_enum, value_name = "WHEN", default_value_t = ColourChoice::Auto)]
+    pub color: ColourChoice,
+    /// The report's heading (default: \"Who spoke at the table\").
+    #[arg(long, value_name = "TEXT")]
+    pub title: Option<String>,
     /// Longest backchannel (default: each log header's value, 1 s).
     #[arg(long, value_name = "DURATION", value_parser = parse_duration_ms)]
     pub backchannel_max: Option<u64>,
@@ -58,6 +82,40 @@ pub struct Args {
     /// 5m (the default), 90s.
     #[arg(long, value_name = "DURATION", value_parser = parse_duration_ms)]
     pub lead_up: Option<u64>,
+}
+
+/// When to colour the terminal report.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum ColourChoice {
+    /// When standard output is a terminal and `NO_COLOR` is unset.
+    Auto,
+    /// Always.
+    Always,
+    /// Never.
+    Never,
+}
+
+/// How the text report is shown on this terminal: its width (from the
+/// terminal, else `COLUMNS`) and whether to colour it.
+fn terminal(choice: ColourChoice, to_stdout: bool) -> Terminal {
+    use std::io::IsTerminal;
+    let is_terminal = to_stdout && std::io::stdout().is_terminal();
+    let width = if is_terminal {
+        terminal_size::terminal_size().map(|(w, _)| usize::from(w.0))
+    } else {
+        None
+    }
+    .or_else(|| std::env::var("COLUMNS").ok()?.parse().ok())
+    .filter(|&w| w >= 20);
+    let no_colour = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    Terminal {
+        width,
+        colour: match choice {
+            ColourChoice::Always => true,
+            ColourChoice::Never => false,
+            ColourChoice::Auto => is_terminal && !no_colour,
+        },
+    }
 }
 
 /// Loads every input file (see [`inputs::expand`]), warning about damage
@@ -153,7 +211,12 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         })?;
     let (figures, sessions): (Vec<_>, Vec<_>) = analysed.into_iter().unzip();
     let sessions: Vec<Session> = sessions.into_iter().flatten().collect();
-    let report = Report::from_figures(figures, summaries, &options, roster.is_some());
+    let mut report = Report::from_figures(figures, summaries, &options, roster.as_ref());
+    report.title = args.title;
+    report.terminal = terminal(args.color, target.file().is_none());
+    for warning in &report.warnings {
+        diag::warn(warning);
+    }
     target.write_with(|out| render(&report, &sessions, args.format, out))?;
     Ok(())
 }

@@ -84,7 +84,7 @@ pub fn bytes(n: u64) -> String {
 }
 
 /// Year, month, day, hour, minute, second (UTC) of Unix milliseconds.
-fn civil(unix_ms: u64) -> (i64, u32, u32, u64, u64, u64) {
+pub(crate) fn civil(unix_ms: u64) -> (i64, u32, u32, u64, u64, u64) {
     let secs = unix_ms / 1000;
     let days = (secs / 86_400) as i64;
     let rem = secs % 86_400;

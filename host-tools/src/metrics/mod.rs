@@ -30,6 +30,7 @@ pub mod exchange;
 pub mod floor;
 pub mod groups;
 pub mod overlap;
+pub mod people;
 pub mod speaking;
 pub mod timeline;
 pub mod trend;

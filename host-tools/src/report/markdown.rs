@@ -72,31 +72,9 @@ pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     }
     if !report.trend.is_empty() {
         writeln!(out, "## Across {} sessions\n", report.sessions.len())?;
-        let rows: Vec<Vec<String>> = report
-            .trend
-            .iter()
-            .map(|t| {
-                vec![
-                    t.figure.clone(),
-                    t.values
-                        .iter()
-                        .map(|v| v.map_or("–".into(), |v| format!("{v:.3}")))
-                        .collect::<Vec<_>>()
-                        .join(" → "),
-                    t.slope_per_session
-                        .map_or("–".into(), |v| format!("{v:+.4}")),
-                ]
-            })
-            .collect();
-        writeln!(
-            out,
-            "{}",
-            table(
-                &["figure", "per session", "slope per session"],
-                &[false, false, true],
-                &rows
-            )
-        )?;
+        writeln!(out, "{}", table_rows(&rows::trend(report, 12)))?;
+        writeln!(out, "People: mean share in their first and later meetings (× a fair share), and meetings under half a fair share.\n")?;
+        writeln!(out, "{}", table_rows(&rows::voices(report)))?;
     }
     Ok(())
 }
@@ -106,12 +84,12 @@ fn write_session(s: &SessionFigures, out: &mut dyn Write) -> io::Result<()> {
     writeln!(out, "## {}\n", cell(&session_title(s)))?;
     writeln!(
         out,
-        "**Balance: {}.** Gini {} (n/(n−1) form {}), evenness {}, turn-count CV {}. \
+        "**Balance: {} {}** (evenness; 1 = all equal). Gini {} (n/(n−1) form {}), turn-count CV {}. \
          Speech {}, silence {}, overlap {} ({} of speech).\n",
-        balance_words(g.gini),
+        figure(g.evenness),
+        balance_words(g.evenness),
         figure(g.gini),
         figure(g.gini_corrected),
-        figure(g.evenness),
         figure(g.turn_count_cv),
         duration(g.speech_ms),
         duration(g.silence_ms),

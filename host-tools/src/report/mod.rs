@@ -13,6 +13,7 @@ pub mod json;
 pub mod markdown;
 pub mod parquet;
 pub mod rows;
+pub mod svg;
 pub mod table;
 pub mod text;
 
@@ -21,6 +22,7 @@ use std::io::{self, Write};
 use serde::Serialize;
 
 use crate::metrics::exchange::{self, ExchangeTrend};
+use crate::metrics::people::{self, Person, Voice};
 use crate::metrics::trend::{trend, TrendFigure};
 use crate::metrics::{analyse, Options, SessionFigures};
 use crate::roster::Roster;
@@ -88,12 +90,37 @@ pub struct Report {
     pub inputs: Vec<InputSummary>,
     /// One entry per session, in input order.
     pub sessions: Vec<SessionFigures>,
-    /// Each session figure across sessions (empty with one session).
+    /// One entry per roster name: the person's seat and figures in each
+    /// session (empty without a roster).
+    pub people: Vec<Person>,
+    /// Each session figure across sessions, then each person's share and
+    /// turns (empty with one session).
     pub trend: Vec<TrendFigure>,
     /// The E-I index of each session per roster dimension (with two or
     /// more sessions and a roster).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub exchange_trend: Option<ExchangeTrend>,
+    /// Every person across the sessions (with two or more sessions).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub series: Option<Series>,
+    /// `--title`: the page's and the terminal report's heading.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    /// What the reader of the command should be told (not part of the
+    /// document): roster entries that matched no seat.
+    #[serde(skip)]
+    pub warnings: Vec<String>,
+    /// How the terminal report is shown (not part of the document).
+    #[serde(skip)]
+    pub terminal: text::Terminal,
+}
+
+/// A series of sessions: `series` of the JSON report.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Series {
+    /// Every person (roster name, else seat label, else `seat N`), in order
+    /// of first appearance: newcomers and quiet voices.
+    pub people: Vec<Voice>,
 }
 
 impl Report {
@@ -108,7 +135,7 @@ impl Report {
             .iter()
             .map(|s| analyse(s, options, roster))
             .collect();
-        Report::from_figures(figures, inputs, options, roster.is_some())
+        Report::from_figures(figures, inputs, options, roster)
     }
 
     /// A report from figures already computed.
@@ -116,8 +143,9 @@ impl Report {
         sessions: Vec<SessionFigures>,
         inputs: Vec<InputSummary>,
         options: &Options,
-        roster: bool,
+        roster: Option<&Roster>,
     ) -> Report {
+        let series = sessions.len() >= 2;
         Report {
             schema: SCHEMA,
             schema_version: SCHEMA_VERSION,
@@ -126,18 +154,36 @@ impl Report {
                 backchannel_max_ms: options.backchannel_max_ms,
                 window_ms: options.window_ms,
                 lead_up_ms: options.lead_up_ms,
-                roster,
+                roster: roster.is_some(),
             },
             inputs,
-            trend: if sessions.len() >= 2 {
-                trend(&sessions)
-            } else {
-                Vec::new()
-            },
-            exchange_trend: (sessions.len() >= 2 && roster).then(|| exchange::trend(&sessions)),
+            people: roster.map_or_else(Vec::new, |r| people::people(r, &sessions)),
+            trend: if series { trend(&sessions) } else { Vec::new() },
+            exchange_trend: (series && roster.is_some()).then(|| exchange::trend(&sessions)),
+            series: series.then(|| Series {
+                people: people::voices(&sessions),
+            }),
+            title: None,
+            terminal: text::Terminal::default(),
+            warnings: roster.map_or_else(Vec::new, |r| roster_warnings(r, &sessions)),
             sessions,
         }
     }
+}
+
+/// Warnings for the roster entries no seat of `sessions` matched.
+fn roster_warnings(roster: &Roster, sessions: &[SessionFigures]) -> Vec<String> {
+    let mut used = vec![false; roster.entries.len()];
+    for s in sessions {
+        for seat in &s.seats {
+            if let Some(i) = roster.entry_index(&s.source, seat.seat, seat.label.as_deref()) {
+                if let Some(u) = used.get_mut(i) {
+                    *u = true;
+                }
+            }
+        }
+    }
+    roster.unmatched_warnings(&used)
 }
 
 /// Writes `report` in `format`. `sessions` are the sessions it was built

@@ -3,9 +3,11 @@
 //! cannot drift apart; each renderer only lays the rows out (`text::layout`,
 //! `markdown::table`).
 
-use super::format::{clock, figure, percent};
+use super::format::{arrows, change_in_unit, clock, figure, in_unit, percent};
 use super::text::seat_name;
+use super::Report;
 use crate::metrics::groups::GroupShare;
+use crate::metrics::trend::Figure;
 use crate::metrics::windows::RangeFigures;
 use crate::metrics::SessionFigures;
 
@@ -78,6 +80,92 @@ pub fn groups(shares: &[GroupShare], labels: [&str; 6]) -> Rows {
                 percent(g.speaking_share),
                 percent(g.turn_share),
                 format!("{:.2}", g.voice_ratio),
+            ]
+        })
+        .collect();
+    Rows { header, rows }
+}
+
+/// The session figures a reader follows across sessions, in this order.
+pub const TREND_FIGURES: [Figure; 5] = [
+    Figure::Evenness,
+    Figure::Gini,
+    Figure::TurnCountCv,
+    Figure::OverlapRatio,
+    Figure::DurationMs,
+];
+
+/// Across sessions: [`TREND_FIGURES`], then each person's share, with at
+/// most `max_values` values per row (the middle elided) and the slope per
+/// session in the figure's own unit.
+pub fn trend(report: &Report, max_values: usize) -> Rows {
+    let header = vec![
+        ("figure".to_owned(), Align::Left),
+        ("per session".to_owned(), Align::Left),
+        ("slope/session".to_owned(), Align::Right),
+    ];
+    let group = TREND_FIGURES.iter().filter_map(|f| {
+        report
+            .trend
+            .iter()
+            .find(|t| t.figure == *f && t.person.is_none())
+    });
+    let people = report
+        .trend
+        .iter()
+        .filter(|t| t.figure == Figure::Share && t.person.is_some());
+    let rows = group
+        .chain(people)
+        .map(|t| {
+            let unit = t.figure.unit();
+            let values: Vec<String> = t.values.iter().map(|v| in_unit(unit, *v)).collect();
+            let name = match &t.person {
+                Some(person) => format!("share: {person}"),
+                None => t.figure.name().to_owned(),
+            };
+            vec![
+                name,
+                arrows(&values, max_values),
+                change_in_unit(unit, t.slope_per_session),
+            ]
+        })
+        .collect();
+    Rows { header, rows }
+}
+
+/// Across sessions, per person: meetings, mean share in their first and
+/// later meetings (as a multiple of a fair share) and how many meetings
+/// they spent under half a fair share.
+pub fn voices(report: &Report) -> Rows {
+    let header = ["who", "meetings", "first", "later", "< ½ fair"]
+        .iter()
+        .enumerate()
+        .map(|(i, h)| {
+            let align = if i == 0 { Align::Left } else { Align::Right };
+            ((*h).to_owned(), align)
+        })
+        .collect();
+    let voices = report.series.as_ref().map_or(&[][..], |s| &s.people[..]);
+    let rows = voices
+        .iter()
+        .map(|v| {
+            let period = |p: &crate::metrics::people::Period| {
+                format!("{} ({:.1}×)", percent(p.share), p.share_of_fair)
+            };
+            vec![
+                v.name.clone(),
+                v.meetings.to_string(),
+                period(&v.first),
+                v.later.as_ref().map_or("–".to_owned(), period),
+                format!(
+                    "{}{}",
+                    v.below_half_fair,
+                    if v.mostly_below_half_fair {
+                        " quiet"
+                    } else {
+                        ""
+                    }
+                ),
             ]
         })
         .collect();

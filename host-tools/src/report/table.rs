@@ -2,7 +2,11 @@
 //! session (`level = session`) and one per seat (`level = seat`), typed
 //! columns, nulls where a column does not apply. Tidy enough for DuckDB,
 //! pandas or Spark: filter on `level`, join seat rows to their session row
-//! on `(source, session)`.
+//! on `(source, session)`; `recording` (the RTTM recording id, else the
+//! log's file name without extension) joins with other data without a
+//! regular expression. Integers stay integers (nulls are empty fields in
+//! CSV): pandas reads them as nullable `Int64` with
+//! `pd.read_csv(f, dtype_backend="numpy_nullable")`.
 
 use super::Report;
 use crate::metrics::{SeatFigures, SessionFigures};
@@ -108,6 +112,7 @@ pub fn row(s: &SessionFigures, seat: Option<&SeatFigures>) -> Vec<(&'static str,
         ),
         ("source", t(Some(&s.source))),
         ("session", int(s.session)),
+        ("recording", t(Some(crate::roster::recording(&s.source)))),
         (
             "device_id",
             Cell::Int(s.device_id.and_then(|d| i64::try_from(d).ok())),
@@ -285,6 +290,12 @@ mod tests {
             .position(|c| c.0 == "speaking_ms")
             .unwrap();
         assert_eq!(table.rows[0][speaking], Cell::Int(None));
+        let recording = table
+            .columns
+            .iter()
+            .position(|c| c.0 == "recording")
+            .unwrap();
+        assert_eq!(table.rows[1][recording], Cell::Text(Some(String::new())));
         assert_eq!(table.rows[1][speaking], Cell::Int(Some(10)));
     }
 }
