@@ -145,6 +145,12 @@ pub struct MicParams {
     /// [`leak_modes`](crate::activity::leak_modes). Logs written before
     /// this parameter existed read it as `0`, which is how they were made.
     pub coupling_mode_frames: u16,
+    /// Corner of a second-order high-pass filter between the DC tracker and
+    /// the envelope (Hz; `0`: none). Rumble from ventilation, traffic or
+    /// the table itself is loud below 200 Hz and would otherwise hold a
+    /// seat's floor up or its turn on; speech keeps its loudness above.
+    /// Logs written before this parameter existed read it as `0`.
+    pub highpass_hz: u16,
 }
 
 impl Default for MicParams {
@@ -171,6 +177,7 @@ impl Default for MicParams {
             floor_steady_db10: 60,
             crosstalk_tail_db_per_s: 60,
             coupling_mode_frames: 300,
+            highpass_hz: 250,
         }
     }
 }

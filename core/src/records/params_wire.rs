@@ -130,6 +130,7 @@ param_table! {
     24 => mic.floor_steady_db10;
     25 => mic.crosstalk_tail_db_per_s;
     26 => mic.coupling_mode_frames = 0;
+    27 => mic.highpass_hz = 0;
 }
 
 fn varint_len(mut v: u64) -> u32 {
