@@ -30,6 +30,12 @@ command -v qemu-system-arm >/dev/null || need_pkgs+=(qemu-system-arm)
 command -v chromium >/dev/null || need_pkgs+=(chromium)
 # python3: scripts/firmware-size.py reads the firmware image's section sizes.
 command -v python3 >/dev/null || need_pkgs+=(python3)
+# The physically simulated rooms (tests/rooms/): synthesised voices, sox.
+command -v espeak-ng >/dev/null || need_pkgs+=(espeak-ng)
+command -v flite >/dev/null || need_pkgs+=(flite)
+command -v sox >/dev/null || need_pkgs+=(sox)
+# python3 -m pip (Debian's python3 has no pip of its own).
+python3 -m pip --version >/dev/null 2>&1 || need_pkgs+=(python3-pip)
 
 if [ ${#need_pkgs[@]} -gt 0 ]; then
   if command -v apt-get >/dev/null; then
@@ -76,6 +82,24 @@ if [ -f "$bench_js/package-lock.json" ] && [ ! -f "$bench_js/node_modules/rp2040
   else
     say "npm not found: the on-target cost benchmark (scripts/test.d/65-target-cost.sh) will be skipped"
   fi
+fi
+# --- Python packages (PyPI) for the room evaluation (tests/rooms) -----------
+rooms_req="$(dirname "$0")/../tests/rooms/requirements.txt"
+if ! python3 - "$rooms_req" <<'PY' >/dev/null 2>&1
+import sys
+from importlib.metadata import version
+for line in open(sys.argv[1]):
+    line = line.split("#")[0].strip()
+    if line:
+        name, want = line.split("==")
+        assert version(name) == want, name
+PY
+then
+  say "installing the room evaluation's Python packages (tests/rooms/requirements.txt)"
+  # --break-system-packages: Debian's own python3 refuses pip otherwise.
+  python3 -m pip install -q -r "$rooms_req" 2>/dev/null \
+    || python3 -m pip install -q --break-system-packages -r "$rooms_req" >/dev/null \
+    || say "pip install failed: the room evaluation (72-room-eval.sh) will fail"
 fi
 # --- cargo-fuzz (crates.io), for scripts/test.d/80-fuzz.sh ------------------
 # Built from source by cargo: about 3 minutes on 2 cores, once. Fuzzing runs

@@ -4,23 +4,16 @@
 //! Skipped with a message when chromium is absent, unless `CI` is set
 //! (there it must be installed: `scripts/setup.sh --tests`).
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::path::Path;
+
+use tabletalk_tests::browser::{chromium, headless};
 
 use tabletalk::metrics::Options;
 use tabletalk::report::{html, Report};
 use tabletalk::roster::Roster;
-use tabletalk::rttm::{group_recordings, parse_rttm, parse_uem};
 use tabletalk::session::Session;
 use tabletalk_core::turns::{Event, MarkerKind};
-
-fn chromium() -> Option<PathBuf> {
-    ["/usr/bin/chromium", "/usr/bin/chromium-browser"]
-        .iter()
-        .map(PathBuf::from)
-        .find(|p| p.exists())
-}
+use tabletalk_eval::rttm::{group_recordings, parse_rttm, parse_uem};
 
 fn fixture(path: &str) -> String {
     std::fs::read_to_string(
@@ -47,7 +40,10 @@ fn sessions() -> Vec<Session> {
             fixture(uem)
         };
         for recording in group_recordings(&parse_rttm(&rttm).unwrap(), &parse_uem(&uem).unwrap()) {
-            sessions.push(recording.ticked(1).session(&recording));
+            sessions.push(tabletalk::annotation::session(
+                &recording.ticked(1),
+                &recording,
+            ));
         }
     }
     // Agenda points in the first meeting, as a facilitator would press them.
@@ -74,55 +70,8 @@ fn sessions() -> Vec<Session> {
     sessions
 }
 
-/// Runs `command` with its output in files (a pipe could fill up and
-/// stall the browser), killing it after `limit`.
-fn run_with_timeout(command: &mut Command, dir: &Path, limit: Duration) -> (bool, String, String) {
-    let (out_path, err_path) = (dir.join("stdout.txt"), dir.join("stderr.txt"));
-    let mut child = command
-        .stdin(Stdio::null())
-        .stdout(std::fs::File::create(&out_path).unwrap())
-        .stderr(std::fs::File::create(&err_path).unwrap())
-        .spawn()
-        .unwrap();
-    let start = Instant::now();
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break Some(status);
-        }
-        if start.elapsed() > limit {
-            let _ = child.kill();
-            let _ = child.wait();
-            break None;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    };
-    (
-        status.is_some_and(|s| s.success()),
-        std::fs::read_to_string(out_path).unwrap_or_default(),
-        std::fs::read_to_string(err_path).unwrap_or_default(),
-    )
-}
-
 fn browser(chromium: &Path, dir: &Path, extra: &[&str], page: &Path) -> (bool, String, String) {
-    let profile = dir.join(format!("profile-{}", extra.len()));
-    let _ = std::fs::remove_dir_all(&profile);
-    let mut command = Command::new(chromium);
-    command.args([
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--enable-logging=stderr",
-        "--v=0",
-    ]);
-    command.arg(format!("--user-data-dir={}", profile.display()));
-    command.args(extra);
-    command.arg(format!("file://{}", page.display()));
-    run_with_timeout(&mut command, dir, Duration::from_secs(120))
+    headless(chromium, dir, extra, &format!("file://{}", page.display()))
 }
 
 #[test]

@@ -7,18 +7,19 @@
 
 use std::path::{Path, PathBuf};
 
-use tabletalk::eval::badge_meter::BADGE_UNIT_COUNTS;
-use tabletalk::eval::baseline::{self, OpenBadgesParams};
-use tabletalk::eval::corpus::{self, Meeting};
-use tabletalk::eval::demo::demo_meeting;
-use tabletalk::eval::evaluation::{evaluate_meeting, summarize, MeetingResult, Settings, Summary};
-use tabletalk::eval::openbadge;
-use tabletalk::eval::pipeline::CorePipeline;
-use tabletalk::eval::scene::{Scene, SceneParams};
-use tabletalk::eval::sources::{adc_to_audio, LevelSource, SampleSource, WavSource};
-use tabletalk::eval::spans;
-use tabletalk::eval::synth::Synth;
 use tabletalk_core::params::DetectionParams;
+use tabletalk_core::records::SessionId;
+use tabletalk_eval::badge_meter::BADGE_UNIT_COUNTS;
+use tabletalk_eval::baseline::{self, OpenBadgesParams};
+use tabletalk_eval::corpus::{self, Meeting};
+use tabletalk_eval::demo::demo_meeting;
+use tabletalk_eval::evaluation::{evaluate_meeting, summarize, MeetingResult, Settings, Summary};
+use tabletalk_eval::openbadge;
+use tabletalk_eval::pipeline::{write_log, CorePipeline};
+use tabletalk_eval::scene::{Scene, SceneParams};
+use tabletalk_eval::sources::{adc_to_audio, LevelSource, SampleSource, WavSource};
+use tabletalk_eval::spans::{self, Span};
+use tabletalk_eval::synth::Synth;
 
 /// The small form: this many minutes of each fixture meeting, from minute
 /// [`START`] (meetings often open with silence or setup).
@@ -347,4 +348,34 @@ fn a_close_pair_with_mismatched_gains_keeps_its_shares() {
         worst(&without) > 3.0,
         "the case no longer needs leak modes: {without:.1?}"
     );
+}
+
+/// The pipeline's log is what the CLI decodes (the two crates agree).
+#[test]
+fn a_lone_speaker_is_found_and_the_log_round_trips() {
+    let speakers = vec![
+        ("Ana".to_string(), vec![(2_000, 9_000), (14_000, 20_000)]),
+        ("Ben".to_string(), vec![(10_000, 13_000)]),
+    ];
+    let params = SceneParams {
+        events_per_minute: 0.0,
+        ..Default::default()
+    };
+    let mut synth = Synth::new(Scene::draw("t", &speakers, 24_000, &params), 8000);
+    let detection = DetectionParams::default();
+    let mut p =
+        CorePipeline::run(&detection, &mut synth, 4095).unwrap_or_else(|e| unreachable!("{e}"));
+    let spans = p.spans();
+    let talk = |s: &[Span]| s.iter().map(|(a, b)| b - a).sum::<u64>();
+    assert!(talk(&spans[0]) > 10_000, "{spans:?}");
+    assert!(talk(&spans[1]) > 2_000, "{spans:?}");
+    let events = p.finish().to_vec();
+    let labels = vec!["Ana".to_string(), "Ben".to_string()];
+    let bytes = write_log(&events, &labels, &detection, 24_000, SessionId::default())
+        .unwrap_or_else(|e| unreachable!("{e}"));
+    let log = tabletalk::logs::decode(&bytes, "t").unwrap_or_else(|e| unreachable!("{e}"));
+    let session = &log.sessions[0];
+    assert_eq!(session.seats[1].label.as_deref(), Some("Ben"));
+    assert_eq!(session.params, detection);
+    assert_eq!(session.stretches_by_seat()[0].len(), spans[0].len());
 }

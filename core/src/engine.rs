@@ -94,7 +94,7 @@
 //! horizon go to the tracker, in time order. So events come out in time
 //! order, turn times are accurate to a frame, and the live view runs behind
 //! real time by the largest pending decision — usually a few frames, at
-//! most [`Engine::max_lag_ms`] (about 1.2 s at the defaults). A source that
+//! most [`Engine::max_lag_ms`] (about 2 s at the defaults). A source that
 //! stops delivering (a microphone whose samples no longer arrive) holds
 //! nothing back for longer than that.
 //!
@@ -124,7 +124,7 @@ use heapless::{Deque, Vec};
 
 use crate::activity::mics::{MicArray, MicStatus, FRAME_QUEUE};
 use crate::inputs::button::{ButtonEdges, SeatButton};
-use crate::inputs::facilitator::FacilitatorButton;
+use crate::inputs::facilitator::{FacilitatorButton, DOUBLE_PRESS_MS};
 use crate::params::{DetectionParams, ParamError};
 use crate::seat::{ButtonMode, InputKind, SeatId};
 use crate::time::{Instant, SessionClock, SessionMs};
@@ -508,6 +508,7 @@ impl<const SEATS: usize> Engine<SEATS> {
             + u64::from(mic.hangover_ms)
             + (FRAME_QUEUE as u64 + 2) * frame_ms
             + u64::from(params.button.debounce_ms)
+            + 2 * DOUBLE_PRESS_MS
             + STALL_SLACK_MS;
         Ok(Engine {
             params,
@@ -734,6 +735,11 @@ impl<const SEATS: usize> Engine<SEATS> {
     /// Sets an agenda marker at `now`.
     pub fn mark_agenda(&mut self, now: Instant) {
         self.control(now, Control::Agenda);
+    }
+
+    /// Sets a decision marker at `now`.
+    pub fn mark_decision(&mut self, now: Instant) {
+        self.control(now, Control::Decision);
     }
 
     /// Decides everything still pending as if all inputs stayed as they are

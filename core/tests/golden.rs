@@ -247,6 +247,30 @@ fn v1_records_encode_as_they_did() {
     }
 }
 
+/// `Decision` (marker code 5) came after format version 1's first logs:
+/// its frame, byte for byte, and back. The golden files above, which have
+/// no decision, decode as before.
+#[test]
+fn a_decision_marker_is_code_5() {
+    let record = Record::Marker(MarkerRecord {
+        session: SessionId {
+            number: 1,
+            nonce: 0x2A17,
+        },
+        at: 300,
+        kind: MarkerKind::Decision,
+    });
+    // COBS code 0d (twelve bytes, no zero among them): version 1, record
+    // 2 (Marker), session 1 / 0x2A17, tick 300 (varint ac 02), marker code
+    // 05, the CRC-32C 3b cb 12 b4; the delimiter.
+    let frame = common::frame_of(&record);
+    assert_eq!(
+        frame,
+        [0x0d, 0x01, 0x02, 0x01, 0x17, 0x2a, 0xac, 0x02, 0x05, 0x3b, 0xcb, 0x12, 0xb4, 0x00]
+    );
+    assert_eq!(records(&frame), [record]);
+}
+
 const WIDE_SESSION: SessionId = SessionId {
     number: 4_000_000_000,
     nonce: 0xFFFF,

@@ -4,13 +4,13 @@
 
 use heapless::String;
 use tabletalk_core::protocol::{
-    ClockSet, DeviceBackend, DeviceConfig, DeviceIdentity, EraseScope, ErrorCode, RecordingState,
-    SessionId, SessionInfo, SessionRead, Status,
+    ClockSet, DeviceBackend, DeviceConfig, DeviceIdentity, EraseScope, ErrorCode, Mark,
+    RecordingState, SessionId, SessionInfo, SessionRead, Status,
 };
 use tabletalk_core::store::{StoreError, StoredSession};
 
 use crate::settings;
-use crate::shared::{self, CLOCK, CONFIG, CONFIG_CHANGED, DEVICE_ID};
+use crate::shared::{self, CLOCK, CONFIG, CONFIG_CHANGED, DEVICE_ID, MARK_REQUESTED};
 use crate::storage;
 
 /// The device side of the USB protocol.
@@ -37,6 +37,18 @@ fn session_info(session: &StoredSession, recording: Option<SessionId>) -> Sessio
 }
 
 impl DeviceBackend for Backend {
+    /// Hands the marker to the recorder, which sets it at its next tick
+    /// (within 10 ms), as if the facilitator had pressed.
+    fn mark(&mut self, mark: Mark) -> Result<SessionId, ErrorCode> {
+        match shared::state() {
+            RecordingState::Recording { session, .. } => {
+                MARK_REQUESTED.signal(mark);
+                Ok(session)
+            }
+            _ => Err(ErrorCode::Busy),
+        }
+    }
+
     fn identity(&mut self) -> DeviceIdentity {
         let mut firmware = String::new();
         let _ = firmware.push_str(env!("CARGO_PKG_VERSION"));

@@ -14,7 +14,7 @@ use embassy_time::{Duration, Ticker};
 use portable_atomic::Ordering;
 use tabletalk_core::engine::Engine;
 use tabletalk_core::log::{LogWriter, MAX_WRITE_LEN};
-use tabletalk_core::protocol::{self, DeviceConfig, FullPolicy, LiveUpdate, RecordingState};
+use tabletalk_core::protocol::{self, DeviceConfig, FullPolicy, LiveUpdate, Mark, RecordingState};
 use tabletalk_core::records::{self, Header, Seats, StoreEvent};
 use tabletalk_core::seat::{SeatId, MAX_SEATS};
 use tabletalk_core::store::{Appended, StoreError};
@@ -111,6 +111,7 @@ pub async fn recorder_task(device_id: u64) {
                 let now = shared::now();
                 ticks = ticks.wrapping_add(1);
                 recorder.buttons(now);
+                recorder.laptop_mark(now);
                 recorder.engine.tick(now);
                 if ticks.is_multiple_of(POLL_EVERY) {
                     recorder.poll_writer();
@@ -193,6 +194,15 @@ impl Recorder {
                 );
             }
             Err(e) => error!("configuration rejected by the engine: {}", e),
+        }
+    }
+
+    /// Sets the marker `tabletalk device mark` asked for, if any.
+    fn laptop_mark(&mut self, now: Instant) {
+        match shared::MARK_REQUESTED.try_take() {
+            Some(Mark::Decision) => self.engine.mark_decision(now),
+            Some(Mark::Agenda) => self.engine.mark_agenda(now),
+            None => {}
         }
     }
 

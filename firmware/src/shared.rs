@@ -10,7 +10,7 @@ use embassy_sync::blocking_mutex::Mutex;
 use embassy_sync::channel::Channel;
 use embassy_sync::signal::Signal;
 use portable_atomic::{AtomicU32, Ordering};
-use tabletalk_core::protocol::{DeviceConfig, LiveUpdate, RecordingState, WallClock};
+use tabletalk_core::protocol::{DeviceConfig, LiveUpdate, Mark, RecordingState, WallClock};
 use tabletalk_core::seat::MAX_SEATS;
 use tabletalk_core::time::Instant;
 
@@ -79,6 +79,10 @@ pub static CONFIG: Shared<RefCell<Option<DeviceConfig>>> = Mutex::new(RefCell::n
 /// Raised when the laptop stored a new configuration; the recorder applies
 /// it when no session is running.
 pub static CONFIG_CHANGED: Signal<ThreadModeRawMutex, ()> = Signal::new();
+
+/// A marker the laptop asked for (`tabletalk device mark`); the recorder
+/// sets it at its next tick.
+pub static MARK_REQUESTED: Signal<ThreadModeRawMutex, Mark> = Signal::new();
 
 /// The device's unique id (the flash chip's), read at boot.
 pub static DEVICE_ID: Shared<Cell<u64>> = Mutex::new(Cell::new(0));

@@ -16,11 +16,11 @@
 
 use std::path::{Path, PathBuf};
 
-use tabletalk::rttm;
 use tabletalk_core::log::{Item, LogReader, LogWriter, MAX_WRITE_LEN};
 use tabletalk_core::records::{Header, LoggedTurn, Record, Seats, SessionId};
 use tabletalk_core::seat::InputKind;
 use tabletalk_core::turns::{MarkerKind, TurnEnd};
+use tabletalk_eval::rttm;
 
 const TICK_MS: u16 = 10;
 const LIMIT: f64 = 4.0;

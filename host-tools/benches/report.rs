@@ -14,7 +14,7 @@ use tabletalk::commands::import::recording_log;
 use tabletalk::logs::decode;
 use tabletalk::metrics::{analyse, Options};
 use tabletalk::report::{render, Format, Report};
-use tabletalk::rttm::{group_recordings, parse_rttm, parse_uem, Segment, UemSegment};
+use tabletalk_eval::rttm::{group_recordings, parse_rttm, parse_uem, Segment, UemSegment};
 
 const RUNS: usize = 21;
 

@@ -46,3 +46,16 @@ impl fmt::Display for CliError {
 }
 
 impl std::error::Error for CliError {}
+
+/// The exit code `err` ends the process with: a [`CliError`]'s own, the
+/// bad-input code for the evaluation's
+/// [`BadInput`](tabletalk_eval::error::BadInput), otherwise a failure.
+pub fn exit_code(err: &anyhow::Error) -> u8 {
+    if let Some(e) = err.downcast_ref::<CliError>() {
+        e.code
+    } else if err.is::<tabletalk_eval::error::BadInput>() {
+        exit::BAD_INPUT
+    } else {
+        exit::FAILURE
+    }
+}

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use crate::error::CliError;
 use crate::logs::{self, LoadedLog, LOG_EXTENSION};
-use crate::rttm;
+use tabletalk_eval::rttm;
 
 /// Whether `path` names an RTTM file.
 pub fn is_rttm(path: &Path) -> bool {
@@ -85,7 +85,7 @@ pub fn load(path: &Path) -> Result<LoadedLog, CliError> {
         .iter()
         .enumerate()
         .map(|(i, recording)| {
-            let mut session = recording.ticked(1).session(recording);
+            let mut session = crate::annotation::session(&recording.ticked(1), recording);
             session.source = format!("{}#{}", path.display(), recording.name);
             session.index = i;
             session

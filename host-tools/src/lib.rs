@@ -2,16 +2,15 @@
 //! metrics and writing reports. The `tabletalk` binary is a thin clap front
 //! end over this library, so the tests and benchmarks call the same code.
 
+pub mod annotation;
 pub mod cli;
 pub mod commands;
 pub mod device;
 pub mod duration;
 pub mod error;
-pub mod eval;
 pub mod inputs;
 pub mod logs;
 pub mod metrics;
 pub mod report;
 pub mod roster;
-pub mod rttm;
 pub mod session;

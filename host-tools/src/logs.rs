@@ -441,15 +441,6 @@ impl Default for SessionSpec {
     }
 }
 
-/// `label` cut to at most `max` bytes at a character boundary.
-pub fn fit_label(label: &str, max: usize) -> &str {
-    let mut end = label.len().min(max);
-    while !label.is_char_boundary(end) {
-        end -= 1;
-    }
-    label.get(..end).unwrap_or_default()
-}
-
 /// Encodes one session: header, then turns (`(seat, start tick, end
 /// tick)`) and markers interleaved in time order (a turn at its end), then
 /// the session end at `end_at`.
@@ -466,12 +457,7 @@ pub fn encode_session(
     let labels: Vec<&str> = spec
         .labels
         .iter()
-        .map(|l| {
-            fit_label(
-                l.as_deref().unwrap_or(""),
-                tabletalk_core::records::MAX_LABEL_LEN,
-            )
-        })
+        .map(|l| tabletalk_core::records::fit_label(l.as_deref().unwrap_or("")))
         .collect();
     let mut seats = Seats::new(&spec.inputs)?;
     if spec.labels.iter().any(Option::is_some) {
@@ -602,11 +588,5 @@ mod tests {
             matches!(err, ReadError::NoSession { records: 2, .. }),
             "{err:?}"
         );
-    }
-
-    #[test]
-    fn labels_are_fitted() {
-        assert_eq!(fit_label("abc", 2), "ab");
-        assert_eq!(fit_label("aé", 2), "a");
     }
 }

@@ -8,9 +8,7 @@ fn main() -> ExitCode {
     match cli::run(cli) {
         Ok(()) => ExitCode::from(error::exit::OK),
         Err(err) => {
-            let code = err
-                .downcast_ref::<error::CliError>()
-                .map_or(error::exit::FAILURE, |e| e.code);
+            let code = error::exit_code(&err);
             eprintln!("tabletalk: {err:#}");
             ExitCode::from(code)
         }

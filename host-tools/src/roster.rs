@@ -132,11 +132,15 @@ impl Roster {
                     .iter()
                     .find(|e| e.label.as_deref() == Some(label))
             })
-            .or_else(|| {
-                self.entries
-                    .iter()
-                    .find(|e| e.label.is_none() && e.seat == Some(index))
-            })
+            .or_else(|| self.entry_by_index(index))
+    }
+
+    /// The entry for seat `index` by its index alone (`seat = N`, no
+    /// label): a live device's seats have no labels.
+    pub fn entry_by_index(&self, index: usize) -> Option<&RosterEntry> {
+        self.entries
+            .iter()
+            .find(|e| e.label.is_none() && e.seat == Some(index))
     }
 }
 

@@ -349,3 +349,100 @@ fn batch_writes_csv_and_parquet_rows_per_session_and_seat() {
     assert_eq!(&bytes[..4], b"PAR1");
     assert_eq!(&bytes[bytes.len() - 4..], b"PAR1");
 }
+
+/// A hand-made meeting: A speaks 0–60 s, B 60–100 s, C 100–110 s; A and
+/// C are the council, B the trust. Decisions at 30 s and 100 s (and one
+/// at 200 s, after the end).
+#[test]
+fn decisions_and_exchange_from_an_import() {
+    let dir = scratch("decisions");
+    let rttm = dir.join("meeting.rttm");
+    std::fs::write(
+        &rttm,
+        "SPEAKER meeting 1 0.000 60.000 <NA> <NA> A <NA> <NA>\n\
+         SPEAKER meeting 1 60.000 40.000 <NA> <NA> B <NA> <NA>\n\
+         SPEAKER meeting 1 100.000 10.000 <NA> <NA> C <NA> <NA>\n",
+    )
+    .unwrap();
+    let decisions = dir.join("decisions.txt");
+    std::fs::write(
+        &decisions,
+        "# agreed on the budget\nmeeting 30\n100.0\n200\n",
+    )
+    .unwrap();
+    let out = tabletalk(&[
+        "import",
+        "rttm",
+        rttm.to_str().unwrap(),
+        "--decisions",
+        decisions.to_str().unwrap(),
+        "--out-dir",
+        dir.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("1 decision time(s) outside"),
+        "{}",
+        stderr(&out)
+    );
+    let roster = dir.join("roster.toml");
+    std::fs::write(
+        &roster,
+        "[[seat]]\nlabel = \"A\"\norganisation = \"council\"\n\
+         [[seat]]\nlabel = \"B\"\norganisation = \"trust\"\n\
+         [[seat]]\nlabel = \"C\"\norganisation = \"council\"\n",
+    )
+    .unwrap();
+    let log = dir.join("meeting.ttlog");
+    let report = |format: &str| {
+        let out = tabletalk(&[
+            "report",
+            log.to_str().unwrap(),
+            "--roster",
+            roster.to_str().unwrap(),
+            "--lead-up",
+            "50s",
+            "--format",
+            format,
+        ]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let json: serde_json::Value = serde_json::from_str(&report("json")).unwrap();
+    let s = &json["sessions"][0];
+    let d = s["decisions"].as_array().unwrap();
+    assert_eq!(d.len(), 2);
+    assert_eq!(
+        (d[0]["at_ms"].as_u64(), d[0]["lead_up_ms"].as_u64()),
+        (Some(30_000), Some(30_000))
+    );
+    assert_eq!(d[0]["seats"][0]["speaking_ms"], 30_000);
+    assert_eq!(
+        (d[1]["at_ms"].as_u64(), d[1]["lead_up_ms"].as_u64()),
+        (Some(100_000), Some(50_000))
+    );
+    assert_eq!(d[1]["seats"][1]["speaking_ms"], 40_000);
+    assert_eq!(d[1]["seats"][1]["share"], 0.8);
+    let trust = d[1]["groups"]["organisation"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["group"] == "trust")
+        .unwrap();
+    assert_eq!(trust["speaking_share"], 0.8);
+    // A → B and B → C: both across organisations.
+    let e = &s["exchange"]["organisation"];
+    assert_eq!(e["groups"], serde_json::json!(["council", "trust"]));
+    assert_eq!(e["floor_passes"], serde_json::json!([[0, 1], [1, 0]]));
+    assert_eq!(e["interruptions"], serde_json::json!([[0, 0], [0, 0]]));
+    assert_eq!(e["ei_index"], 1.0);
+    let html = report("html");
+    assert!(
+        html.contains("The floor passed across organisations 100% of the time"),
+        "{html}"
+    );
+    assert!(
+        html.contains("In the 50 seconds before decision 2, trust spoke 80% of the time."),
+        "{html}"
+    );
+}

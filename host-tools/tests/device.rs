@@ -464,6 +464,8 @@ fn live_stream_reaches_the_terminal() {
     let command = DeviceCommand::Live {
         duration: Some(0.8),
         plain: true,
+        serve: None,
+        roster: None,
     };
     let text = run(&mut client, command, None).unwrap();
     let sim = pusher.join().unwrap();
@@ -499,6 +501,8 @@ fn live_on_a_terminal_redraws_in_place() {
     let command = DeviceCommand::Live {
         duration: Some(0.5),
         plain: false,
+        serve: None,
+        roster: None,
     };
     execute(&mut client, &command, &mut console).unwrap();
     let text = String::from_utf8(out).unwrap();
@@ -732,4 +736,42 @@ fn run_pty_pull<T: Transport>(client: &mut DeviceClient<T>, dir: &Path) {
     .unwrap();
     assert_eq!(report.outcomes.len(), 3);
     assert!(report.outcomes.iter().all(|o| o.is_on_disk()), "{report:?}");
+}
+
+#[test]
+fn mark_decision_goes_into_the_recording_session_once() {
+    use tabletalk::commands::device::MarkWhat;
+    use tabletalk_core::protocol::Mark;
+    let (sim, mut client) = start(device_with_sessions());
+    let mark = || DeviceCommand::Mark {
+        what: MarkWhat::Decision,
+    };
+    // Nothing recording: a clear refusal, exit code 2, nothing marked.
+    let err = run(&mut client, mark(), None).unwrap_err();
+    assert_eq!(
+        err.downcast_ref::<CliError>().map(|e| e.code),
+        Some(2),
+        "{err}"
+    );
+    assert!(
+        err.to_string().contains("no meeting is being recorded"),
+        "{err}"
+    );
+    sim.with_device(|d| d.set_recording(SessionId(3), true));
+    let text = run(&mut client, mark(), None).unwrap();
+    assert_eq!(text, "marked a decision in session 3\n");
+    // A lost reply is not repeated: a repeat would mark a second decision.
+    sim.set_faults(Faults {
+        drop_replies: 1,
+        ..Faults::default()
+    });
+    let err = run(&mut client, mark(), None).unwrap_err();
+    assert!(err.to_string().contains("1 attempt of"), "{err}");
+    assert_eq!(
+        sim.with_device(|d| d.marks.clone()),
+        [
+            (SessionId(3), Mark::Decision),
+            (SessionId(3), Mark::Decision)
+        ]
+    );
 }

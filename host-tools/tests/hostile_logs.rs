@@ -33,6 +33,7 @@ fn everything(bytes: &[u8]) {
         let options = Options {
             window_ms: Some(1000),
             backchannel_max_ms: None,
+            lead_up_ms: None,
         };
         let report = Report::build(&log.sessions, vec![log.summary()], &options, None);
         for format in [

@@ -38,8 +38,9 @@ use super::config::{DeviceConfig, MAX_NAME_LEN};
 use super::error::ErrorCode;
 use super::frame::{self, MessageDecoder, CRC32C};
 use super::message::{
-    decode_request, ClockSet, DeviceFrame, DeviceInfo, EraseScope, LiveUpdate, Request, Response,
-    SessionChecksum, SessionData, SessionId, SessionInfo, SessionPage, Status, SESSIONS_PER_PAGE,
+    decode_request, ClockSet, DeviceFrame, DeviceInfo, EraseScope, LiveUpdate, Mark, Request,
+    Response, SessionChecksum, SessionData, SessionId, SessionInfo, SessionPage, Status,
+    SESSIONS_PER_PAGE,
 };
 use super::{MAX_CHUNK, MAX_FRAME, PROTOCOL_VERSION};
 
@@ -107,6 +108,14 @@ pub trait DeviceBackend {
     /// Sets the wall clock to `unix_ms` as of now (see
     /// [`WallClock`](super::WallClock)).
     fn set_clock(&mut self, unix_ms: u64) -> Result<ClockSet, ErrorCode>;
+
+    /// Sets `mark` in the session being recorded, now, and says which
+    /// session that is; [`ErrorCode::Busy`] when none is. A backend that
+    /// cannot mark answers [`ErrorCode::Unsupported`] (the default).
+    fn mark(&mut self, mark: Mark) -> Result<SessionId, ErrorCode> {
+        let _ = mark;
+        Err(ErrorCode::Unsupported)
+    }
 }
 
 /// Wall-clock values the device refuses: before 2000-01-01 (an unset laptop
@@ -269,6 +278,9 @@ impl DeviceHandler {
                     subscribed: subscribe,
                 }
             }
+            Request::Mark { mark } => Response::Marked {
+                session: backend.mark(mark)?,
+            },
         })
     }
 

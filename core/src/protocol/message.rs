@@ -112,12 +112,34 @@ pub enum Request {
         /// `true` to start, `false` to stop.
         subscribe: bool,
     },
+    /// 10 (since 1.1): set a marker in the session being recorded, now.
+    Mark {
+        /// Which.
+        mark: Mark,
+    },
+}
+
+/// A marker the laptop can set ([`Request::Mark`]); frozen indices.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum Mark {
+    /// 0: an agenda point, as the facilitator's short press.
+    Agenda,
+    /// 1: a decision, as the facilitator's double press.
+    Decision,
 }
 
 impl Request {
     /// How many request kinds this version knows (their indices are
     /// `0..KINDS`).
-    pub const KINDS: u32 = 10;
+    pub const KINDS: u32 = 11;
+
+    /// Whether sending it twice does the same as once, so that a laptop may
+    /// repeat it when a reply is lost. Only [`Request::Mark`] is not: a
+    /// repeat would set a second marker.
+    pub const fn is_repeatable(&self) -> bool {
+        !matches!(self, Request::Mark { .. })
+    }
 
     /// A short name, for messages.
     pub const fn name(&self) -> &'static str {
@@ -132,6 +154,7 @@ impl Request {
             Request::GetConfig => "get config",
             Request::SetConfig { .. } => "set config",
             Request::Live { .. } => "live",
+            Request::Mark { .. } => "mark",
         }
     }
 }
@@ -204,11 +227,18 @@ pub enum Response<'a> {
         /// Whether the stream is now on.
         subscribed: bool,
     },
+    /// 10 (since 1.1): answers [`Request::Mark`]: the marker is set in
+    /// this session (it reaches the log and the live stream as the
+    /// facilitator's would).
+    Marked {
+        /// The session being recorded.
+        session: SessionId,
+    },
 }
 
 impl Response<'_> {
     /// How many response kinds this version knows.
-    pub const KINDS: u32 = 10;
+    pub const KINDS: u32 = 11;
 }
 
 /// Who the device is (frozen across all versions: new facts go into new

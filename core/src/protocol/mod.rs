@@ -29,8 +29,9 @@
 //!
 //! ```
 //! use tabletalk_core::protocol::*;
-//! // The laptop's first request …
-//! let hello = RequestFrame { id: 1, request: Request::Hello { host: PROTOCOL_VERSION } };
+//! // The laptop's first request (here from a 1.0 laptop) …
+//! let host = ProtocolVersion { major: 1, minor: 0 };
+//! let hello = RequestFrame { id: 1, request: Request::Hello { host } };
 //! let mut wire = [0u8; MAX_FRAME];
 //! let frame = frame::encode(&hello, &mut wire).unwrap();
 //! // postcard: id 01, Hello 00, version 01 00; then the CRC-32C, COBS, 00.
@@ -58,12 +59,12 @@ pub use error::{Error, ErrorCode};
 pub use handler::{DeviceBackend, DeviceHandler, DeviceIdentity, SessionRead};
 pub use message::{
     decode_device_frame, decode_request, ClockSet, DeviceFrame, DeviceInfo, EraseScope, LiveUpdate,
-    ProtocolVersion, RecordingState, Request, RequestFrame, Response, SessionChecksum, SessionData,
-    SessionId, SessionInfo, SessionPage, Status, SESSIONS_PER_PAGE,
+    Mark, ProtocolVersion, RecordingState, Request, RequestFrame, Response, SessionChecksum,
+    SessionData, SessionId, SessionInfo, SessionPage, Status, SESSIONS_PER_PAGE,
 };
 
 /// The protocol version this code speaks.
-pub const PROTOCOL_VERSION: ProtocolVersion = ProtocolVersion { major: 1, minor: 0 };
+pub const PROTOCOL_VERSION: ProtocolVersion = ProtocolVersion { major: 1, minor: 1 };
 
 /// The most session bytes one read returns.
 pub const MAX_CHUNK: usize = 512;

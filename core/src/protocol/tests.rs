@@ -431,6 +431,39 @@ fn clock_is_set_and_implausible_values_refused() {
 }
 
 #[test]
+fn a_mark_is_request_10_and_a_backend_without_marks_refuses_it() {
+    let frame = RequestFrame {
+        id: 1,
+        request: Request::Mark {
+            mark: Mark::Decision,
+        },
+    };
+    // id 1, request 10 (Mark), mark 1 (Decision).
+    assert_eq!(postcard::to_allocvec(&frame).unwrap(), [0x01, 0x0a, 0x01]);
+    let reply = DeviceFrame::Reply {
+        id: 1,
+        response: Response::Marked {
+            session: SessionId(7),
+        },
+    };
+    assert_eq!(
+        postcard::to_allocvec(&reply).unwrap(),
+        [0x00, 0x01, 0x0a, 0x07]
+    );
+    let mut backend = MemoryBackend::default();
+    let mut handler = DeviceHandler::new();
+    let message = roundtrip(
+        &mut handler,
+        &mut backend,
+        Request::Mark { mark: Mark::Agenda },
+    );
+    assert_eq!(
+        response_of(77, &message),
+        Response::Error(ErrorCode::Unsupported)
+    );
+}
+
+#[test]
 fn live_frames_only_while_subscribed_and_numbered() {
     let mut backend = MemoryBackend::default();
     let mut handler = DeviceHandler::new();
@@ -871,6 +904,8 @@ fn chunks_or_empty(block: &[u8], size: usize) -> Vec<&[u8]> {
 /// The example exchange in `docs/device-protocol.md`, byte for byte.
 #[test]
 fn documented_example_bytes() {
+    // The example is a 1.0 exchange; later minor versions only append.
+    const V1_0: ProtocolVersion = ProtocolVersion { major: 1, minor: 0 };
     fn wire<T: serde::Serialize>(message: &T) -> Vec<u8> {
         let mut out = [0u8; MAX_FRAME];
         frame::encode(message, &mut out).unwrap().to_vec()
@@ -883,16 +918,11 @@ fn documented_example_bytes() {
     let request = |id, request| RequestFrame { id, request };
     let reply = |id, response| DeviceFrame::Reply { id, response };
     assert_eq!(
-        wire(&request(
-            1,
-            Request::Hello {
-                host: PROTOCOL_VERSION
-            }
-        )),
+        wire(&request(1, Request::Hello { host: V1_0 })),
         hex("02 01 02 01 05 08 79 80 86 00")
     );
     let info = DeviceInfo {
-        protocol: PROTOCOL_VERSION,
+        protocol: V1_0,
         device_id: 0xE660_C0FF_EE00_1234,
         firmware: heapless::String::try_from("0.1.0").unwrap(),
         name: heapless::String::try_from("table-3").unwrap(),

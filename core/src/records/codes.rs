@@ -46,6 +46,7 @@ impl WireCode for MarkerKind {
             MarkerKind::Pause => 2,
             MarkerKind::Resume => 3,
             MarkerKind::Agenda => 4,
+            MarkerKind::Decision => 5,
         }
     }
     fn from_code(code: u8) -> Result<Self, Error> {
@@ -55,6 +56,7 @@ impl WireCode for MarkerKind {
             2 => MarkerKind::Pause,
             3 => MarkerKind::Resume,
             4 => MarkerKind::Agenda,
+            5 => MarkerKind::Decision,
             _ => return Err(Error::UnknownCode(code)),
         })
     }

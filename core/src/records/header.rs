@@ -16,6 +16,24 @@ pub const SCHEMA_KEY: [u8; 4] = *b"TTLG";
 /// The longest seat label, in bytes of UTF-8.
 pub const MAX_LABEL_LEN: usize = 64;
 
+/// `label` cut to at most [`MAX_LABEL_LEN`] bytes at a character boundary,
+/// so that [`Seats::with_labels`] accepts it.
+///
+/// ```
+/// use tabletalk_core::records::fit_label;
+///
+/// assert_eq!(fit_label("Ana"), "Ana");
+/// let long = format!("a{}", "é".repeat(40)); // 81 bytes
+/// assert_eq!(fit_label(&long), format!("a{}", "é".repeat(31))); // 63
+/// ```
+pub fn fit_label(label: &str) -> &str {
+    let mut end = label.len().min(MAX_LABEL_LEN);
+    while !label.is_char_boundary(end) {
+        end = end.saturating_sub(1);
+    }
+    label.get(..end).unwrap_or_default()
+}
+
 /// The most seats a log can describe (a device drives at most
 /// [`seat::MAX_SEATS`](crate::seat::MAX_SEATS); imported annotations may have more).
 pub const MAX_LOG_SEATS: usize = 255;

@@ -37,7 +37,7 @@ pub use codes::WireCode;
 pub use error::Error;
 pub use events::{ConditionRecord, MarkerRecord, SessionEnd, StoreEvent, StoreNotice};
 pub use header::{
-    FlushPolicy, Header, SeatLabels, Seats, MAX_LABEL_LEN, MAX_LOG_SEATS, SCHEMA_KEY,
+    fit_label, FlushPolicy, Header, SeatLabels, Seats, MAX_LABEL_LEN, MAX_LOG_SEATS, SCHEMA_KEY,
 };
 pub use session::SessionId;
 

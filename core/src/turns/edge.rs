@@ -57,6 +57,8 @@ pub enum Control {
     Resume,
     /// An agenda marker (ignored while no session runs).
     Agenda,
+    /// A decision marker (ignored while no session runs).
+    Decision,
     /// Start if no session runs, stop otherwise (the facilitator's long press).
     ToggleSession,
 }

@@ -33,6 +33,9 @@ pub enum MarkerKind {
     Resume,
     /// An agenda point: a new segment of the meeting begins.
     Agenda,
+    /// A decision was made (the facilitator's double press, or marked from
+    /// the laptop). Appended: older logs never contain it.
+    Decision,
 }
 
 /// Something about the inputs worth keeping in the log.

@@ -27,6 +27,12 @@
 //! millisecond (the engine guarantees this). A turn that ends before it
 //! started, or a seat that is not speaking, is ignored rather than trusted.
 //!
+//! This is the one floor model of tabletalk: the device's live figures
+//! (and so its LEDs), `tabletalk device live` and `tabletalk report` all
+//! run these turns through a `FloorTracker`. On the device seats are
+//! [`SeatId`]s (at most 16); a log on the laptop may hold up to 255
+//! seats, so the tracker takes any [`FloorSeat`] (`u8` there).
+//!
 //! ```
 //! use tabletalk_core::seat::SeatId;
 //! use tabletalk_core::turns::floor::{FloorEvent, FloorTracker, Take};
@@ -51,6 +57,33 @@ use heapless::Vec;
 use crate::seat::SeatId;
 use crate::time::SessionMs;
 
+/// A seat as the floor tracker sees it: an index below the tracker's
+/// `SEATS`.
+pub trait FloorSeat: Copy + Eq {
+    /// Its index.
+    fn index(self) -> usize;
+    /// The seat with `index`, if it is one.
+    fn from_index(index: usize) -> Option<Self>;
+}
+
+impl FloorSeat for SeatId {
+    fn index(self) -> usize {
+        SeatId::index(self)
+    }
+    fn from_index(index: usize) -> Option<Self> {
+        u8::try_from(index).ok().and_then(SeatId::new)
+    }
+}
+
+impl FloorSeat for u8 {
+    fn index(self) -> usize {
+        usize::from(self)
+    }
+    fn from_index(index: usize) -> Option<Self> {
+        u8::try_from(index).ok()
+    }
+}
+
 /// How a seat came to hold the floor.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
@@ -69,31 +102,31 @@ pub enum Take {
 /// What a turn start or end meant for the floor.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
-pub enum FloorEvent {
+pub enum FloorEvent<S = SeatId> {
     /// `seat` holds the floor from `at`.
     Taken {
         /// The new holder.
-        seat: SeatId,
+        seat: S,
         /// Since when.
         at: SessionMs,
         /// The previous holder, if any.
-        from: Option<SeatId>,
+        from: Option<S>,
         /// How.
         how: Take,
     },
     /// The holder stopped with nobody else speaking.
     Released {
         /// The former holder.
-        seat: SeatId,
+        seat: S,
         /// When.
         at: SessionMs,
     },
     /// A short turn inside the holder's tenure.
     Backchannel {
         /// Who gave it.
-        seat: SeatId,
+        seat: S,
         /// Who held the floor.
-        holder: SeatId,
+        holder: S,
         /// Turn start.
         start: SessionMs,
         /// Turn end.
@@ -102,9 +135,9 @@ pub enum FloorEvent {
     /// A longer turn inside the holder's tenure that did not take the floor.
     FailedInterruption {
         /// Who tried.
-        seat: SeatId,
+        seat: S,
         /// Who kept the floor.
-        holder: SeatId,
+        holder: S,
         /// Turn start.
         start: SessionMs,
         /// Turn end.
@@ -114,19 +147,19 @@ pub enum FloorEvent {
 
 /// What one turn end produced: a classification of the ended turn and/or a
 /// change of holder.
-pub type FloorEvents = Vec<FloorEvent, 2>;
+pub type FloorEvents<S = SeatId> = Vec<FloorEvent<S>, 2>;
 
 /// The floor of a session with up to `SEATS` seats.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct FloorTracker<const SEATS: usize> {
+pub struct FloorTracker<const SEATS: usize, S = SeatId> {
     backchannel_max_ms: u64,
-    holder: Option<(SeatId, SessionMs)>,
+    holder: Option<(S, SessionMs)>,
     released_at: Option<SessionMs>,
-    last_holder: Option<SeatId>,
+    last_holder: Option<S>,
     speaking_since: [Option<SessionMs>; SEATS],
 }
 
-impl<const SEATS: usize> FloorTracker<SEATS> {
+impl<const SEATS: usize, S: FloorSeat> FloorTracker<SEATS, S> {
     /// A free floor; bursts up to `backchannel_max_ms` can be backchannels.
     pub const fn new(backchannel_max_ms: u32) -> Self {
         FloorTracker {
@@ -139,7 +172,7 @@ impl<const SEATS: usize> FloorTracker<SEATS> {
     }
 
     /// The current holder.
-    pub fn holder(&self) -> Option<SeatId> {
+    pub fn holder(&self) -> Option<S> {
         self.holder.map(|(seat, _)| seat)
     }
 
@@ -157,7 +190,7 @@ impl<const SEATS: usize> FloorTracker<SEATS> {
     }
 
     /// `seat` started a turn at `at`.
-    pub fn start(&mut self, seat: SeatId, at: SessionMs) -> Option<FloorEvent> {
+    pub fn start(&mut self, seat: S, at: SessionMs) -> Option<FloorEvent<S>> {
         let slot = self.speaking_since.get_mut(seat.index())?;
         *slot = Some(at);
         if self.holder.is_some() {
@@ -182,7 +215,7 @@ impl<const SEATS: usize> FloorTracker<SEATS> {
     }
 
     /// `seat`'s turn `start..end` ended.
-    pub fn end(&mut self, seat: SeatId, start: SessionMs, end: SessionMs) -> FloorEvents {
+    pub fn end(&mut self, seat: S, start: SessionMs, end: SessionMs) -> FloorEvents<S> {
         let mut out = FloorEvents::new();
         let Some(slot) = self.speaking_since.get_mut(seat.index()) else {
             return out;
@@ -221,7 +254,7 @@ impl<const SEATS: usize> FloorTracker<SEATS> {
             .enumerate()
             .filter_map(|(i, s)| s.map(|s| (s, i)))
             .min();
-        match next.and_then(|(_, i)| u8::try_from(i).ok().and_then(SeatId::new)) {
+        match next.and_then(|(_, i)| S::from_index(i)) {
             Some(next) => {
                 self.holder = Some((next, end));
                 let _ = out.push(FloorEvent::Taken {

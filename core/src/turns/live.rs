@@ -48,6 +48,7 @@
 
 use crate::seat::SeatId;
 use crate::time::SessionMs;
+use crate::turns::floor::{FloorEvent, Take};
 
 /// 1.0 in the Q16 figures.
 pub const Q16_ONE: u32 = 1 << 16;
@@ -66,7 +67,9 @@ pub struct SeatFigures {
     pub turns: u32,
     /// Start of the turn in progress.
     pub speaking_since: Option<SessionMs>,
-    /// Times the seat took the floor.
+    /// Times the seat took the floor from another seat or opened it
+    /// (taking it back after its own pause continues its tenure and does
+    /// not count).
     pub floor_takes: u32,
     /// Successful interruptions made.
     pub interruptions: u32,
@@ -162,6 +165,40 @@ impl<const SEATS: usize> LiveFigures<SEATS> {
         }
         self.now = self.now.max(end);
         self.dirty = true;
+    }
+
+    /// Counts what a turn start or end meant for the floor (from
+    /// [`FloorTracker`](super::floor::FloorTracker)): floor takes,
+    /// interruptions made and suffered, backchannels.
+    pub fn count_floor(&mut self, event: FloorEvent) {
+        match event {
+            FloorEvent::Taken {
+                seat, from, how, ..
+            } => {
+                if let Some(f) = self.seat_mut(seat).filter(|_| from != Some(seat)) {
+                    f.floor_takes = f.floor_takes.saturating_add(1);
+                    if how == Take::Interruption {
+                        f.interruptions = f.interruptions.saturating_add(1);
+                    }
+                }
+                if let (Take::Interruption, Some(from)) = (how, from) {
+                    if let Some(f) = self.seat_mut(from) {
+                        f.interrupted = f.interrupted.saturating_add(1);
+                    }
+                }
+            }
+            FloorEvent::Backchannel { seat, .. } => {
+                if let Some(f) = self.seat_mut(seat) {
+                    f.backchannels = f.backchannels.saturating_add(1);
+                }
+            }
+            FloorEvent::FailedInterruption { seat, .. } => {
+                if let Some(f) = self.seat_mut(seat) {
+                    f.failed_interruptions = f.failed_interruptions.saturating_add(1);
+                }
+            }
+            FloorEvent::Released { .. } => {}
+        }
     }
 
     /// Adds the overlap since the last count, up to `at`.

@@ -53,7 +53,7 @@ use crate::seat::SeatId;
 use crate::time::SessionMs;
 use crate::turns::edge::{Control, Edge, EdgeKind};
 use crate::turns::event::{Condition, Event, MarkerKind, TurnEnd};
-use crate::turns::floor::{FloorEvent, FloorTracker, Take};
+use crate::turns::floor::FloorTracker;
 use crate::turns::live::LiveFigures;
 
 /// Where the session stands.
@@ -337,10 +337,17 @@ impl<const SEATS: usize> TurnTracker<SEATS> {
                 });
                 self.begin_active_turns(at, out);
             }
-            (Control::Agenda, SessionState::Running | SessionState::Paused) => {
+            (
+                kind @ (Control::Agenda | Control::Decision),
+                SessionState::Running | SessionState::Paused,
+            ) => {
                 out(Event::Marker {
                     at: self.session_time(at),
-                    kind: MarkerKind::Agenda,
+                    kind: if kind == Control::Decision {
+                        MarkerKind::Decision
+                    } else {
+                        MarkerKind::Agenda
+                    },
                 });
             }
             _ => {}
@@ -395,7 +402,7 @@ impl<const SEATS: usize> TurnTracker<SEATS> {
         });
         self.live.turn_started(seat, session_at);
         if let Some(event) = self.floor.start(seat, session_at) {
-            self.count_floor(event);
+            self.live.count_floor(event);
         }
     }
 
@@ -417,38 +424,7 @@ impl<const SEATS: usize> TurnTracker<SEATS> {
         // By reference: dropping a heapless `IntoIter` keeps a bounds check
         // the optimiser cannot remove (a panic path, see tests/panic-never).
         for event in self.floor.end(seat, start, end).iter().copied() {
-            self.count_floor(event);
-        }
-    }
-
-    fn count_floor(&mut self, event: FloorEvent) {
-        match event {
-            FloorEvent::Taken {
-                seat, from, how, ..
-            } => {
-                if let Some(f) = self.live.seat_mut(seat) {
-                    f.floor_takes = f.floor_takes.saturating_add(1);
-                    if how == Take::Interruption {
-                        f.interruptions = f.interruptions.saturating_add(1);
-                    }
-                }
-                if let (Take::Interruption, Some(from)) = (how, from) {
-                    if let Some(f) = self.live.seat_mut(from) {
-                        f.interrupted = f.interrupted.saturating_add(1);
-                    }
-                }
-            }
-            FloorEvent::Backchannel { seat, .. } => {
-                if let Some(f) = self.live.seat_mut(seat) {
-                    f.backchannels = f.backchannels.saturating_add(1);
-                }
-            }
-            FloorEvent::FailedInterruption { seat, .. } => {
-                if let Some(f) = self.live.seat_mut(seat) {
-                    f.failed_interruptions = f.failed_interruptions.saturating_add(1);
-                }
-            }
-            FloorEvent::Released { .. } => {}
+            self.live.count_floor(event);
         }
     }
 }

@@ -83,6 +83,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let options = Options {
         backchannel_max_ms: args.backchannel_max,
         window_ms: None,
+        lead_up_ms: None,
     };
     let results: Vec<_> = files
         .par_iter()

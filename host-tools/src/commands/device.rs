@@ -1,5 +1,5 @@
 //! `tabletalk device …`: talk to a table device over USB — status, list,
-//! pull, erase, config, set-time, live.
+//! pull, erase, config, set-time, live, mark.
 //!
 //! Every subcommand runs against a [`DeviceClient`] through [`execute`], so
 //! the tests drive them over an in-memory pipe to a simulated device.
@@ -11,17 +11,19 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use anyhow::Context;
 use clap::Subcommand;
 use tabletalk_core::protocol::{
-    DeviceConfig, EraseScope, FullPolicy, RecordingState, SessionId, SessionInfo,
+    DeviceConfig, EraseScope, ErrorCode, FullPolicy, Mark, RecordingState, SessionId, SessionInfo,
 };
-use tabletalk_core::seat::SeatId;
+use tabletalk_core::seat::{SeatId, MAX_SEATS};
 
 use crate::device::config_file::{self, ConfigEdits};
 use crate::device::live::LiveBoard;
 use crate::device::naming::{bytes, clock_duration, session_file_name, utc_readable};
 use crate::device::pull::{self, PullOptions, PullOutcome};
+use crate::device::serve::{self, LiveServer};
 use crate::device::transport::{choose_port, find_devices};
-use crate::device::{DeviceClient, LinkOptions, SerialTransport, Transport};
+use crate::device::{DeviceClient, DeviceError, LinkOptions, SerialTransport, Transport};
 use crate::error::CliError;
+use crate::roster::Roster;
 
 /// Arguments of `tabletalk device`.
 #[derive(Debug, clap::Args)]
@@ -135,7 +137,37 @@ pub enum DeviceCommand {
         /// the output is not a terminal).
         #[arg(long)]
         plain: bool,
+        /// Also serve the live view as a web page for a screen or projector
+        /// at the table, on ADDR [default: 127.0.0.1:8765, this computer
+        /// only]. Another address (e.g. 0.0.0.0:8765) lets anyone on that
+        /// network see the page: only give one deliberately.
+        #[arg(long, value_name = "ADDR", num_args = 0..=1, default_missing_value = serve::DEFAULT_ADDR)]
+        serve: Option<String>,
+        /// Names for the seats on the page (the report's roster TOML; seats
+        /// matched by `seat = N`).
+        #[arg(long, value_name = "FILE")]
+        roster: Option<PathBuf>,
     },
+    /// Mark a decision (or an agenda point) in the meeting being recorded,
+    /// now, as the facilitator's double (or single) press would.
+    ///
+    /// `tabletalk report` then says who spoke in the lead-up to each
+    /// decision. Sent once and never repeated: if the device does not
+    /// answer, check `tabletalk device live` before marking again.
+    Mark {
+        /// What to mark.
+        #[arg(value_enum)]
+        what: MarkWhat,
+    },
+}
+
+/// What `tabletalk device mark` sets.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum MarkWhat {
+    /// A decision was made.
+    Decision,
+    /// A new agenda point begins.
+    Agenda,
 }
 
 /// `--when-full` values.
@@ -266,9 +298,54 @@ pub fn execute<T: Transport>(
             config(client, file.as_deref(), &edits, console)
         }
         DeviceCommand::SetTime => set_time(client, console),
-        DeviceCommand::Live { duration, plain } => {
+        DeviceCommand::Live {
+            duration,
+            plain,
+            serve: address,
+            roster,
+        } => {
             let duration = duration.map(|s| Duration::from_secs_f64(s.max(0.0)));
-            live(client, duration, *plain || !console.terminal, console)
+            let page = match address {
+                Some(address) => {
+                    let names = match roster {
+                        Some(path) => seat_names(&Roster::load(path).map_err(CliError::bad_input)?),
+                        None => Vec::new(),
+                    };
+                    let server = LiveServer::bind(address).map_err(|e| {
+                        CliError::bad_input(format!("cannot serve the live view on {address}: {e}"))
+                    })?;
+                    writeln!(
+                        console.out,
+                        "live view on http://{}/ (Ctrl-C stops)",
+                        server.local_addr()
+                    )?;
+                    Some((server, names))
+                }
+                None => None,
+            };
+            let page = page.as_ref().map(|(server, names)| LivePage {
+                server,
+                names: names.as_slice(),
+            });
+            live(client, duration, *plain || !console.terminal, page, console)
+        }
+        DeviceCommand::Mark { what } => {
+            let (mark, name) = match what {
+                MarkWhat::Decision => (Mark::Decision, "decision"),
+                MarkWhat::Agenda => (Mark::Agenda, "agenda point"),
+            };
+            let session = client.mark(mark).map_err(|e| match e {
+                DeviceError::Refused {
+                    code: ErrorCode::Busy,
+                    ..
+                } => CliError::bad_input(format!(
+                    "no meeting is being recorded, so there is nothing to mark a {name} in"
+                ))
+                .into(),
+                other => anyhow::Error::from(other),
+            })?;
+            writeln!(console.out, "marked a {name} in session {}", session.0)?;
+            Ok(())
         }
     }
 }
@@ -632,26 +709,60 @@ fn set_time<T: Transport>(
 /// there (it sends a heartbeat at least once a second).
 const LIVE_SILENCE: Duration = Duration::from_secs(5);
 
-fn live<T: Transport>(
+/// Names of seats by index, from a roster's `seat = N` entries.
+fn seat_names(roster: &Roster) -> Vec<Option<String>> {
+    (0..MAX_SEATS)
+        .map(|seat| roster.entry_by_index(seat).and_then(|e| e.name.clone()))
+        .collect()
+}
+
+/// The web page a `device live` loop keeps up to date.
+#[derive(Clone, Copy)]
+pub struct LivePage<'a> {
+    /// Its server.
+    pub server: &'a LiveServer,
+    /// Seat names by index.
+    pub names: &'a [Option<String>],
+}
+
+/// Follows the device's live stream for `duration` (or until `page`'s
+/// server is stopped), drawing the board on `console` and publishing it to
+/// `page`.
+///
+/// # Errors
+/// The device stopped answering, or writing the console failed.
+pub fn live<T: Transport>(
     client: &mut DeviceClient<T>,
     duration: Option<Duration>,
     plain: bool,
+    page: Option<LivePage<'_>>,
     console: &mut Console<'_>,
 ) -> anyhow::Result<()> {
     let config = client.config()?;
-    let mut board = LiveBoard::with_seats(config.seats.iter().map(|s| s.seat.index()));
+    let mut board = LiveBoard::for_config(&config);
+    let publish = |board: &LiveBoard| {
+        if let Some(page) = page {
+            page.server.publish(serve::state_json(board, page.names));
+        }
+    };
     client.subscribe(true)?;
+    // Published once subscribed: a page (or a test) seeing the seats knows
+    // the device's updates are on their way.
+    publish(&board);
     let started = Instant::now();
     let mut last_frame = Instant::now();
     let mut drawn_lines = 0usize;
     let mut last_draw: Option<Instant> = None;
     let mut dirty = true;
-    while duration.is_none_or(|d| started.elapsed() < d) {
+    while duration.is_none_or(|d| started.elapsed() < d)
+        && !page.is_some_and(|p| p.server.stopped())
+    {
         let wait = Duration::from_millis(200);
         match client.next_live(wait)? {
             Some(frame) => {
                 last_frame = Instant::now();
                 board.apply(&frame);
+                publish(&board);
                 dirty = true;
                 if plain {
                     if let Some(line) = LiveBoard::describe(&frame) {

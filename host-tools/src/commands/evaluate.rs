@@ -9,13 +9,13 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use rayon::prelude::*;
 
-use crate::eval::config::detection_params;
-use crate::eval::corpus::{self, Meeting, Split};
-use crate::eval::evaluation::{
+use tabletalk_eval::config::detection_params;
+use tabletalk_eval::corpus::{self, Meeting, Split};
+use tabletalk_eval::evaluation::{
     self, evaluate_meeting, MeetingResult, Settings, Summary, SHARE_TOLERANCE_PP,
 };
-use crate::eval::pipeline::CorePipeline;
-use crate::eval::tuning;
+use tabletalk_eval::pipeline::CorePipeline;
+use tabletalk_eval::tuning;
 
 /// Arguments of `tabletalk evaluate`.
 #[derive(Debug, clap::Args)]

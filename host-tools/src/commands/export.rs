@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use crate::error::CliError;
 use crate::logs;
-use crate::rttm::{format_seconds, write_segment};
+use tabletalk_eval::rttm::{format_seconds, write_segment};
 
 /// Arguments of `tabletalk export`.
 #[derive(Debug, clap::Args)]

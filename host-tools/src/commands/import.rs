@@ -9,8 +9,8 @@ use tabletalk_core::turns::MarkerKind;
 
 use crate::error::CliError;
 use crate::logs::{encode_session, SessionSpec, LOG_EXTENSION};
-use crate::rttm::{self, Recording};
 use crate::session::MAX_LOG_SEATS;
+use tabletalk_eval::rttm::{self, Recording};
 
 /// Arguments of `tabletalk import`.
 #[derive(Debug, clap::Args)]
@@ -33,7 +33,13 @@ Example:
 Each speaker's segments become turns (their union: touching or overlapping
 segments merge); times are rounded to the nearest tick. With a UEM, the
 recording's extent is the UEM's and segments outside it are clipped; gaps
-between UEM stretches become pauses.")]
+between UEM stretches become pauses.
+
+With --decisions FILE, each line of FILE marks a decision: `SECONDS` (in
+every recording) or `RECORDING SECONDS`, seconds from the recording's start
+as in the RTTM; `#` starts a comment. `tabletalk report` then says who
+spoke in the lead-up to each one:
+  tabletalk import rttm meeting.rttm --decisions decisions.txt --out-dir logs/")]
     Rttm(RttmArgs),
 }
 
@@ -52,6 +58,55 @@ pub struct RttmArgs {
     /// Where to write the logs (created if missing).
     #[arg(long, value_name = "DIR", required = true)]
     pub out_dir: PathBuf,
+    /// Decision times: one per line, `SECONDS` or `RECORDING SECONDS`.
+    #[arg(long, value_name = "FILE")]
+    pub decisions: Option<PathBuf>,
+}
+
+/// One decision of a `--decisions` file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DecisionTime {
+    /// The recording it belongs to; `None`: every recording.
+    pub recording: Option<String>,
+    /// Seconds from the recording's start, in µs.
+    pub at_us: u64,
+}
+
+/// Parses a `--decisions` file: one decision per line, `SECONDS` or
+/// `RECORDING SECONDS`; blank lines and `#` comments are skipped.
+///
+/// ```
+/// use tabletalk::commands::import::{parse_decisions, DecisionTime};
+/// let times = parse_decisions("# agreed\n120.5\nES2011a 300\n").unwrap();
+/// assert_eq!(times[0], DecisionTime { recording: None, at_us: 120_500_000 });
+/// assert_eq!(times[1].recording.as_deref(), Some("ES2011a"));
+/// assert!(parse_decisions("soon\n").unwrap_err().contains("line 1"));
+/// ```
+///
+/// # Errors
+/// The first line that is neither, with its number.
+pub fn parse_decisions(text: &str) -> Result<Vec<DecisionTime>, String> {
+    let mut times = Vec::new();
+    for (number, line) in text.lines().enumerate() {
+        let line = line.split('#').next().unwrap_or("").trim();
+        if line.is_empty() {
+            continue;
+        }
+        let fields: Vec<&str> = line.split_whitespace().collect();
+        let (recording, seconds) = match fields.as_slice() {
+            [seconds] => (None, *seconds),
+            [recording, seconds] => (Some((*recording).to_owned()), *seconds),
+            _ => (None, ""),
+        };
+        let at_us = rttm::parse_seconds_us(seconds).ok_or_else(|| {
+            format!(
+                "line {}: expected `SECONDS` or `RECORDING SECONDS`, found `{line}`",
+                number + 1
+            )
+        })?;
+        times.push(DecisionTime { recording, at_us });
+    }
+    Ok(times)
 }
 
 /// A file name from a recording name: anything but letters, digits, `.`,
@@ -88,6 +143,21 @@ fn nonce(name: &str) -> u16 {
 /// # Errors
 /// A message when the recording cannot be a log (more than 255 speakers).
 pub fn recording_log(recording: &Recording, number: u32, tick_ms: u16) -> Result<Vec<u8>, String> {
+    recording_log_with_decisions(recording, number, tick_ms, &[])
+}
+
+/// The log bytes of one recording with `Decision` markers at `decisions_us`
+/// (µs from the recording's start; times outside its extent are left out,
+/// see [`outside_extent`]).
+///
+/// # Errors
+/// A message when the recording cannot be a log (more than 255 speakers).
+pub fn recording_log_with_decisions(
+    recording: &Recording,
+    number: u32,
+    tick_ms: u16,
+    decisions_us: &[u64],
+) -> Result<Vec<u8>, String> {
     if recording.speakers.len() > MAX_LOG_SEATS {
         return Err(format!(
             "{} has {} speakers; a log holds at most {MAX_LOG_SEATS} seats",
@@ -120,9 +190,24 @@ pub fn recording_log(recording: &Recording, number: u32, tick_ms: u16) -> Result
         markers.push((a, MarkerKind::Pause));
         markers.push((b, MarkerKind::Resume));
     }
+    for &at in decisions_us {
+        let at = rttm::us_to_tick(at, u32::from(tick_ms));
+        if (ticked.extent.0..=ticked.extent.1).contains(&at) {
+            markers.push((at, MarkerKind::Decision));
+        }
+    }
     markers.push((ticked.extent.1, MarkerKind::Stop));
     encode_session(&spec, &turns, &markers, ticked.extent.1)
         .map_err(|e| format!("{}: {e}", recording.name))
+}
+
+/// How many of `decisions_us` fall outside the recording's extent.
+pub fn outside_extent(recording: &Recording, decisions_us: &[u64]) -> usize {
+    let (from, to) = recording.extent_us();
+    decisions_us
+        .iter()
+        .filter(|&&at| at < from || at > to)
+        .count()
 }
 
 fn read_text(path: &Path) -> Result<String, CliError> {
@@ -145,7 +230,19 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             .map_err(|e| CliError::bad_input(format!("{}: {e}", path.display())))?,
         None => Vec::new(),
     };
+    let decisions = match &args.decisions {
+        Some(path) => parse_decisions(&read_text(path)?)
+            .map_err(|e| CliError::bad_input(format!("{}: {e}", path.display())))?,
+        None => Vec::new(),
+    };
     let recordings = rttm::group_recordings(&segments, &uem);
+    for unknown in decisions
+        .iter()
+        .filter_map(|d| d.recording.as_deref())
+        .filter(|name| !recordings.iter().any(|r| r.name == *name))
+    {
+        eprintln!("tabletalk: warning: decisions name recording `{unknown}`, which the RTTM does not have (ignored)");
+    }
     if recordings.is_empty() {
         return Err(CliError::bad_input(format!(
             "{}: no SPEAKER lines, nothing to import",
@@ -169,10 +266,23 @@ pub fn run(args: Args) -> anyhow::Result<()> {
                 recording.name
             );
         }
-        let bytes = match recording_log(
+        let mine: Vec<u64> = decisions
+            .iter()
+            .filter(|d| d.recording.as_deref().is_none_or(|r| r == recording.name))
+            .map(|d| d.at_us)
+            .collect();
+        let outside = outside_extent(recording, &mine);
+        if outside > 0 {
+            eprintln!(
+                "tabletalk: warning: {}: {outside} decision time(s) outside the recording's extent (left out)",
+                recording.name
+            );
+        }
+        let bytes = match recording_log_with_decisions(
             recording,
             u32::try_from(number).unwrap_or(u32::MAX),
             args.tick_ms,
+            &mine,
         ) {
             Ok(bytes) => bytes,
             Err(message) => {

@@ -7,11 +7,11 @@ use std::time::Instant;
 use anyhow::Context;
 
 use crate::error::CliError;
-use crate::eval::badge_meter::BADGE_UNIT_COUNTS;
-use crate::eval::config::detection_params;
-use crate::eval::openbadge;
-use crate::eval::pipeline::{write_log, CorePipeline};
-use crate::eval::sources::{parse_levels, LevelSource, SampleSource, WavSource};
+use tabletalk_eval::badge_meter::BADGE_UNIT_COUNTS;
+use tabletalk_eval::config::detection_params;
+use tabletalk_eval::openbadge;
+use tabletalk_eval::pipeline::{write_log, CorePipeline};
+use tabletalk_eval::sources::{parse_levels, LevelSource, SampleSource, WavSource};
 
 /// Arguments of `tabletalk replay`.
 #[derive(Debug, clap::Args)]

@@ -20,6 +20,7 @@ Examples:
   tabletalk report logs/ --format html -o out.html  one page with charts, for a facilitator
   tabletalk report logs/ --roster roster.toml --format md
   tabletalk report meeting.ttlog --window 5m --format json
+  tabletalk report meeting.ttlog --roster roster.toml --lead-up 10m   who spoke before each decision
 
 Damaged frames are skipped with a warning on stderr; everything intact is
 reported. Exit codes: 0 ok (warnings possible), 1 I/O error, 2 not a log /
@@ -46,6 +47,10 @@ pub struct Args {
     /// Longest backchannel (default: each log header's value, 1 s).
     #[arg(long, value_name = "DURATION", value_parser = parse_duration_ms)]
     pub backchannel_max: Option<u64>,
+    /// How far back from each decision marker to look at who spoke, e.g.
+    /// 5m (the default), 90s.
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration_ms)]
+    pub lead_up: Option<u64>,
 }
 
 /// Loads every input, warning about damage and skipping unusable files;
@@ -99,6 +104,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let options = Options {
         backchannel_max_ms: args.backchannel_max,
         window_ms: args.window,
+        lead_up_ms: args.lead_up,
     };
     let report = Report::build(&sessions, summaries, &options, roster.as_ref());
     let mut out: Box<dyn Write> = match &args.output {

@@ -8,9 +8,9 @@ use std::path::PathBuf;
 use serde::Serialize;
 
 use crate::error::CliError;
-use crate::eval::corpus::{meetings_from_rttm, Split};
-use crate::eval::score::{score, Mapping, Score, ScoreOptions, Track};
 use crate::logs;
+use tabletalk_eval::corpus::{meetings_from_rttm, Split};
+use tabletalk_eval::score::{score, Mapping, Score, ScoreOptions, Track};
 
 /// Arguments of `tabletalk score`.
 #[derive(Debug, clap::Args)]

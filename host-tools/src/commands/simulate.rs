@@ -11,13 +11,13 @@ use anyhow::Context;
 
 use crate::commands::replay::params_from;
 use crate::error::CliError;
-use crate::eval::corpus::{self, Meeting, Split};
-use crate::eval::demo::demo_meeting;
-use crate::eval::pipeline::{write_log, CorePipeline};
-use crate::eval::scene::{Scene, SceneParams};
-use crate::eval::sources::adc_to_audio;
-use crate::eval::synth::Synth;
-use crate::rttm;
+use tabletalk_eval::corpus::{self, Meeting, Split};
+use tabletalk_eval::demo::demo_meeting;
+use tabletalk_eval::pipeline::{write_log, CorePipeline};
+use tabletalk_eval::rttm;
+use tabletalk_eval::scene::{Scene, SceneParams};
+use tabletalk_eval::sources::adc_to_audio;
+use tabletalk_eval::synth::Synth;
 
 /// Arguments of `tabletalk simulate`.
 #[derive(Debug, clap::Args)]

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use tabletalk_core::protocol::{
     decode_device_frame, frame, ClockSet, DeviceConfig, DeviceFrame, DeviceInfo, EraseScope,
-    ErrorCode, LiveUpdate, ProtocolVersion, Request, RequestFrame, Response, SessionChecksum,
+    ErrorCode, LiveUpdate, Mark, ProtocolVersion, Request, RequestFrame, Response, SessionChecksum,
     SessionId, SessionInfo, Status, MAX_CHUNK, MAX_FRAME, PROTOCOL_VERSION,
 };
 
@@ -60,6 +60,13 @@ pub enum DeviceError {
     },
     /// The device speaks another major protocol version.
     Incompatible {
+        /// The device's version.
+        device: ProtocolVersion,
+    },
+    /// The device's protocol version predates the request.
+    TooOld {
+        /// The request.
+        request: &'static str,
         /// The device's version.
         device: ProtocolVersion,
     },
@@ -114,6 +121,10 @@ impl fmt::Display for DeviceError {
                 } else {
                     "the device's firmware"
                 }
+            ),
+            DeviceError::TooOld { request, device } => write!(
+                f,
+                "the device speaks protocol {device}, which has no `{request}`: update the device's firmware"
             ),
             DeviceError::UnexpectedReply { request } => {
                 write!(
@@ -336,6 +347,22 @@ impl<T: Transport> DeviceClient<T> {
         })
     }
 
+    /// Sets a marker in the session being recorded; returns that session.
+    /// Sent once, never repeated (a repeat would set a second marker): when
+    /// no reply comes, the marker may or may not have been set.
+    pub fn mark(&mut self, mark: Mark) -> Result<SessionId, DeviceError> {
+        if self.info().protocol.minor < 1 {
+            return Err(DeviceError::TooOld {
+                request: "mark",
+                device: self.info().protocol,
+            });
+        }
+        self.call(&Request::Mark { mark }, |r| match r {
+            Response::Marked { session } => Some(session),
+            _ => None,
+        })
+    }
+
     /// Starts or stops the live stream.
     pub fn subscribe(&mut self, subscribe: bool) -> Result<(), DeviceError> {
         self.call(&Request::Live { subscribe }, |r| match r {
@@ -373,6 +400,7 @@ impl<T: Transport> DeviceClient<T> {
         mut accept: impl FnMut(Response<'_>) -> Option<R>,
     ) -> Result<R, DeviceError> {
         let name = request.name();
+        let repeatable = request.is_repeatable();
         let damaged_before = self.stats.damaged_frames;
         let mut timeouts = 0;
         let mut damage_resends = 0;
@@ -387,15 +415,16 @@ impl<T: Transport> DeviceClient<T> {
                     // Possibly our reply: ask again at once rather than wait
                     // out the timeout (every request is safe to repeat). A
                     // burst of garbage must not use up the attempts, so
-                    // these resends have a budget of their own.
-                    Incoming::Damaged if damage_resends < MAX_DAMAGE_RESENDS => {
+                    // these resends have a budget of their own. A request
+                    // that must not be repeated waits for its reply instead.
+                    Incoming::Damaged if repeatable && damage_resends < MAX_DAMAGE_RESENDS => {
                         damage_resends += 1;
                         break true;
                     }
                     Incoming::Damaged => continue,
                     Incoming::Nothing => {
                         timeouts += 1;
-                        break timeouts < self.options.attempts;
+                        break repeatable && timeouts < self.options.attempts;
                     }
                 };
                 match decode_device_frame(&message) {
@@ -422,7 +451,7 @@ impl<T: Transport> DeviceClient<T> {
                     request: name,
                     port: self.transport.describe(),
                     timeout: self.options.timeout,
-                    attempts: self.options.attempts,
+                    attempts: if repeatable { self.options.attempts } else { 1 },
                     damaged_frames: self.stats.damaged_frames - damaged_before,
                 });
             }

@@ -6,7 +6,8 @@
 //! - [`client`]: [`client::DeviceClient`] sends requests, matches replies by
 //!   id, retries lost or damaged ones, and queues live updates.
 //! - [`pull`], [`live`], [`config_file`]: what the `tabletalk device`
-//!   subcommands do, independent of the terminal.
+//!   subcommands do, independent of the terminal; [`serve`]: the live
+//!   view as a local web page (`device live --serve`).
 //! - [`pipe`] and [`simulator`]: an in-memory pipe and a simulated device
 //!   running the core's own device handler, so all of the above is tested
 //!   end to end without hardware.
@@ -17,6 +18,7 @@ pub mod live;
 pub mod naming;
 pub mod pipe;
 pub mod pull;
+pub mod serve;
 pub mod simulator;
 pub mod transport;
 

@@ -12,7 +12,8 @@ use std::time::{Duration, Instant};
 
 use tabletalk_core::protocol::{
     ClockSet, DeviceBackend, DeviceConfig, DeviceHandler, DeviceIdentity, EraseScope, ErrorCode,
-    LiveUpdate, RecordingState, SessionId, SessionInfo, SessionRead, Status, WallClock, MAX_FRAME,
+    LiveUpdate, Mark, RecordingState, SessionId, SessionInfo, SessionRead, Status, WallClock,
+    MAX_FRAME,
 };
 use tabletalk_core::time;
 
@@ -42,6 +43,8 @@ pub struct MemoryDevice {
     pub capacity: u32,
     /// Sessions erased so far (for tests).
     pub erased: u32,
+    /// Markers the laptop set, in order, with the session they went into.
+    pub marks: Vec<(SessionId, Mark)>,
     started: Instant,
     next_id: u32,
 }
@@ -56,6 +59,7 @@ impl MemoryDevice {
             clock: WallClock::new(),
             capacity: 1536 * 1024,
             erased: 0,
+            marks: Vec::new(),
             started: Instant::now(),
             next_id: 1,
         }
@@ -99,6 +103,17 @@ impl MemoryDevice {
 }
 
 impl DeviceBackend for MemoryDevice {
+    fn mark(&mut self, mark: Mark) -> Result<SessionId, ErrorCode> {
+        let session = self
+            .sessions
+            .iter()
+            .find(|s| s.info.recording)
+            .map(|s| s.info.id)
+            .ok_or(ErrorCode::Busy)?;
+        self.marks.push((session, mark));
+        Ok(session)
+    }
+
     fn identity(&mut self) -> DeviceIdentity {
         DeviceIdentity {
             device_id: self.device_id,

@@ -54,14 +54,6 @@ pub fn roster_groups(seats: &[SeatFigures]) -> RosterGroups {
     }
 }
 
-fn field(seat: &SeatFigures, dimension: Dimension) -> Option<&str> {
-    match dimension {
-        Dimension::Organisation => seat.organisation.as_deref(),
-        Dimension::Sector => seat.sector.as_deref(),
-        Dimension::Role => seat.role.as_deref(),
-    }
-}
-
 /// The groups of one dimension, largest share of seats first.
 pub fn by(seats: &[SeatFigures], dimension: Dimension) -> Vec<GroupShare> {
     let total_speaking: u64 = seats.iter().map(|s| s.speaking_ms).sum();
@@ -69,7 +61,7 @@ pub fn by(seats: &[SeatFigures], dimension: Dimension) -> Vec<GroupShare> {
     let mut groups: BTreeMap<&str, (usize, u64, u32)> = BTreeMap::new();
     for seat in seats {
         let entry = groups
-            .entry(field(seat, dimension).unwrap_or(UNASSIGNED))
+            .entry(seat.group(dimension).unwrap_or(UNASSIGNED))
             .or_default();
         entry.0 += 1;
         entry.1 += seat.speaking_ms;

@@ -25,9 +25,10 @@
 
 pub mod backchannels;
 pub mod balance;
+pub mod decisions;
+pub mod exchange;
 pub mod floor;
 pub mod groups;
-pub mod interruptions;
 pub mod overlap;
 pub mod speaking;
 pub mod timeline;
@@ -36,7 +37,7 @@ pub mod windows;
 
 use serde::Serialize;
 
-use crate::roster::Roster;
+use crate::roster::{Dimension, Roster};
 use crate::session::{Marker, Session};
 use speaking::share;
 
@@ -47,6 +48,9 @@ pub struct Options {
     pub backchannel_max_ms: Option<u64>,
     /// Length of the time windows (ms); `None`: no windows.
     pub window_ms: Option<u64>,
+    /// How far before each decision its lead-up reaches (ms); `None`:
+    /// [`decisions::DEFAULT_LEAD_UP_MS`].
+    pub lead_up_ms: Option<u64>,
 }
 
 /// Everything computed for one session; serialised as `sessions[i]` of
@@ -83,6 +87,12 @@ pub struct SessionFigures {
     /// Shares by roster group (with `--roster`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub roster_groups: Option<groups::RosterGroups>,
+    /// Floor passes and interruptions between roster groups (with
+    /// `--roster`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub exchange: Option<exchange::Exchange>,
+    /// Who spoke in the lead-up to each `Decision` marker, in order.
+    pub decisions: Vec<decisions::Decision>,
     /// What a reader should know about the data (merged turns, losses…).
     pub notes: Vec<String>,
 }
@@ -134,6 +144,17 @@ pub struct SeatFigures {
     pub interruptions_suffered_successful: u32,
     /// Backchannels this seat gave.
     pub backchannels: u32,
+}
+
+impl SeatFigures {
+    /// The seat's group in `dimension`, from the roster.
+    pub fn group(&self, dimension: Dimension) -> Option<&str> {
+        match dimension {
+            Dimension::Organisation => self.organisation.as_deref(),
+            Dimension::Sector => self.sector.as_deref(),
+            Dimension::Role => self.role.as_deref(),
+        }
+    }
 }
 
 /// The session as a whole; `sessions[i].group` of the JSON report.
@@ -230,10 +251,11 @@ pub fn analyse(session: &Session, options: &Options, roster: Option<&Roster>) ->
     let backchannel_max_ms = options
         .backchannel_max_ms
         .unwrap_or(u64::from(session.params.turns.backchannel_max_ms));
-    let flags = backchannels::classify(&by_seat, backchannel_max_ms);
-    let floor_seats = backchannels::without(&by_seat, &flags);
-    let floor = floor::floor(&timeline::partition(&floor_seats), &floor_seats);
-    let interruptions = interruptions::interruptions(&floor_seats, &floor);
+    let resets: Vec<u64> = session.marked_pauses().iter().map(|p| p.0).collect();
+    let floor = floor::floor(&by_seat, backchannel_max_ms, &resets);
+    let flags = &floor.backchannels;
+    let floor_seats = backchannels::without(&by_seat, flags);
+    let interruptions = &floor.interruptions;
     let floor_turns = floor::floor_turns(&floor, seats);
 
     let total_speaking: u64 = speaking.iter().map(|s| s.speaking_ms).sum();
@@ -273,15 +295,7 @@ pub fn analyse(session: &Session, options: &Options, roster: Option<&Roster>) ->
 
     let speaking_values: Vec<f64> = speaking.iter().map(|s| s.speaking_ms as f64).collect();
     let turn_values: Vec<f64> = speaking.iter().map(|s| f64::from(s.turns)).collect();
-    let mut interruption_matrix = vec![vec![0u32; seats]; seats];
-    for i in &interruptions {
-        if let Some(cell) = interruption_matrix
-            .get_mut(i.by)
-            .and_then(|r| r.get_mut(i.of))
-        {
-            *cell += 1;
-        }
-    }
+    let interruption_matrix = floor::interruption_counts(&floor, seats);
     let transitions = floor::transition_counts(&floor, seats);
     let mut onsets: Vec<u64> = floor_seats.iter().flatten().map(|s| s.0).collect();
     onsets.sort_unstable();
@@ -336,6 +350,22 @@ pub fn analyse(session: &Session, options: &Options, roster: Option<&Roster>) ->
         None => Vec::new(),
     };
     let roster_groups = roster.map(|_| groups::roster_groups(&seat_figures));
+    let exchange = roster_groups.as_ref().map(|groups| {
+        exchange::exchange(
+            &seat_figures,
+            groups,
+            &group.transitions,
+            &group.interruptions,
+        )
+    });
+    let lead_up_ms = options.lead_up_ms.unwrap_or(decisions::DEFAULT_LEAD_UP_MS);
+    let decisions = decisions::decisions(
+        session,
+        &by_seat,
+        &seat_figures,
+        lead_up_ms,
+        roster_groups.is_some(),
+    );
 
     SessionFigures {
         source: session.source.clone(),
@@ -352,6 +382,8 @@ pub fn analyse(session: &Session, options: &Options, roster: Option<&Roster>) ->
         windows,
         segments,
         roster_groups,
+        exchange,
+        decisions,
         notes: session.notes.clone(),
     }
 }

@@ -150,6 +150,13 @@ pub fn clip(pieces: &[Piece], from: u64, to: u64) -> impl Iterator<Item = Piece>
         .filter(|p| p.start < p.end)
 }
 
+/// How many of `stretches` (sorted, disjoint) start inside `from..to`.
+pub fn starting_in(stretches: &[(u64, u64)], from: u64, to: u64) -> u32 {
+    let first = stretches.partition_point(|t| t.0 < from);
+    let end = stretches.partition_point(|t| t.0 < to);
+    u32::try_from(end.saturating_sub(first)).unwrap_or(u32::MAX)
+}
+
 /// Total length of `stretches` (sorted, disjoint) inside `from..to`.
 pub fn clipped_length(stretches: &[(u64, u64)], from: u64, to: u64) -> u64 {
     let first = stretches.partition_point(|s| s.1 <= from);

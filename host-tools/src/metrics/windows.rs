@@ -7,7 +7,7 @@
 use serde::Serialize;
 
 use super::speaking::share;
-use super::timeline::{clip, clipped_length, Piece};
+use super::timeline::{clip, clipped_length, starting_in, Piece};
 use super::{balance, overlap};
 use crate::session::Session;
 
@@ -98,14 +98,7 @@ pub fn ranges(
                 .iter()
                 .map(|s| clipped_length(s, from, to))
                 .collect();
-            let turns: Vec<u32> = by_seat
-                .iter()
-                .map(|s| {
-                    let first = s.partition_point(|t| t.0 < from);
-                    let end = s.partition_point(|t| t.0 < to);
-                    u32::try_from(end - first).unwrap_or(u32::MAX)
-                })
-                .collect();
+            let turns: Vec<u32> = by_seat.iter().map(|s| starting_in(s, from, to)).collect();
             let total: u64 = speaking.iter().sum();
             let o = overlap::overlap(clip(pieces, from, to), seats);
             let values: Vec<f64> = speaking.iter().map(|&x| x as f64).collect();

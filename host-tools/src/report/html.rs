@@ -6,6 +6,9 @@
 //! visible), who spoke after whom (a heat map) and balance over time —
 //! and the full table folded away. Across sessions: balance per session.
 
+mod decisions;
+mod exchange;
+
 use std::fmt::Write as _;
 use std::io::{self, Write};
 
@@ -114,6 +117,7 @@ pub fn write(report: &Report, sessions: &[Session], out: &mut dyn Write) -> io::
     }
     if report.sessions.len() >= 2 {
         trend_section(&mut page, report);
+        exchange::trend_section(&mut page, report);
     }
     for (i, figures) in report.sessions.iter().enumerate() {
         session_section(&mut page, figures, sessions.get(i));
@@ -192,6 +196,8 @@ fn session_section(page: &mut String, s: &SessionFigures, session: Option<&Sessi
             }
         }
     }
+    exchange::section(page, s);
+    decisions::section(page, s);
     full_table(page, s, &names);
     for note in &s.notes {
         let _ = writeln!(page, "<p class=\"note\">Note: {}</p>", escape(note));

@@ -20,6 +20,7 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
+use crate::metrics::exchange::{self, ExchangeTrend};
 use crate::metrics::trend::{trend, TrendFigure};
 use crate::metrics::{analyse, Options, SessionFigures};
 use crate::roster::Roster;
@@ -66,6 +67,8 @@ pub struct Parameters {
     pub backchannel_max_ms: Option<u64>,
     /// `--window` when given.
     pub window_ms: Option<u64>,
+    /// `--lead-up` when given (else 5 minutes).
+    pub lead_up_ms: Option<u64>,
     /// Whether a roster was applied.
     pub roster: bool,
 }
@@ -87,6 +90,10 @@ pub struct Report {
     pub sessions: Vec<SessionFigures>,
     /// Each session figure across sessions (empty with one session).
     pub trend: Vec<TrendFigure>,
+    /// The E-I index of each session per roster dimension (with two or
+    /// more sessions and a roster).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub exchange_trend: Option<ExchangeTrend>,
 }
 
 impl Report {
@@ -118,6 +125,7 @@ impl Report {
             parameters: Parameters {
                 backchannel_max_ms: options.backchannel_max_ms,
                 window_ms: options.window_ms,
+                lead_up_ms: options.lead_up_ms,
                 roster,
             },
             inputs,
@@ -126,6 +134,7 @@ impl Report {
             } else {
                 Vec::new()
             },
+            exchange_trend: (sessions.len() >= 2 && roster).then(|| exchange::trend(&sessions)),
             sessions,
         }
     }

@@ -251,6 +251,8 @@ impl SessionFigures {
             windows: Vec::new(),
             segments: Vec::new(),
             roster_groups: None,
+            exchange: None,
+            decisions: Vec::new(),
             notes: Vec::new(),
         }
     }

@@ -4,7 +4,7 @@
 //! never silently runs the defaults.
 //!
 //! ```
-//! use tabletalk::eval::config::detection_params;
+//! use tabletalk_eval::config::detection_params;
 //! let p = detection_params(Some("[mic]\nhangover_ms = 500\n"), &["turns.backchannel_max_ms=800".into()]).unwrap();
 //! assert_eq!(p.mic.hangover_ms, 500);
 //! assert_eq!(p.turns.backchannel_max_ms, 800);
@@ -15,7 +15,7 @@ use anyhow::{anyhow, bail, Context};
 use tabletalk_core::params::DetectionParams;
 use toml::{Table, Value};
 
-use crate::error::CliError;
+use crate::error::BadInput;
 
 /// Builds parameters from optional TOML text and `path=value` overrides.
 pub fn detection_params(
@@ -27,19 +27,19 @@ pub fn detection_params(
     if let Some(text) = toml_text {
         let user: Table = text
             .parse()
-            .map_err(|e| CliError::bad_input(format!("parameter file: {e}")))?;
+            .map_err(|e| BadInput::new(format!("parameter file: {e}")))?;
         merge(&mut base, Value::Table(user), "")?;
     }
     for o in overrides {
-        let (path, value) = o.split_once('=').ok_or_else(|| {
-            CliError::bad_input(format!("--set {o}: expected section.field=value"))
-        })?;
+        let (path, value) = o
+            .split_once('=')
+            .ok_or_else(|| BadInput::new(format!("--set {o}: expected section.field=value")))?;
         let value: Value = format!("v = {}", value.trim())
             .parse::<Table>()
             .ok()
             .and_then(|mut t| t.remove("v"))
             .ok_or_else(|| {
-                CliError::bad_input(format!("--set {o}: {:?} is not a value", value.trim()))
+                BadInput::new(format!("--set {o}: {:?} is not a value", value.trim()))
             })?;
         let mut nested = value;
         for key in path.trim().split('.').rev() {
@@ -49,11 +49,11 @@ pub fn detection_params(
         }
         merge(&mut base, nested, "")?;
     }
-    let params: DetectionParams = base.try_into().map_err(|e: toml::de::Error| {
-        CliError::bad_input(format!("parameters: {}", e.message()))
-    })?;
+    let params: DetectionParams = base
+        .try_into()
+        .map_err(|e: toml::de::Error| BadInput::new(format!("parameters: {}", e.message())))?;
     if let Err(e) = params.validate() {
-        bail!(CliError::bad_input(format!("parameters: {e}")));
+        bail!(BadInput::new(format!("parameters: {e}")));
     }
     Ok(params)
 }
@@ -74,7 +74,7 @@ fn merge(base: &mut Value, user: Value, at: &str) -> anyhow::Result<()> {
                     format!("{at}.{k}")
                 };
                 let slot = b.get_mut(&k).ok_or_else(|| {
-                    anyhow!(CliError::bad_input(format!(
+                    anyhow!(BadInput::new(format!(
                         "unknown parameter {path} (known here: {known})"
                     )))
                 })?;
@@ -82,12 +82,10 @@ fn merge(base: &mut Value, user: Value, at: &str) -> anyhow::Result<()> {
             }
             Ok(())
         }
-        (Value::Table(_), _) => bail!(CliError::bad_input(format!(
-            "{at} is a section, not a value"
-        ))),
+        (Value::Table(_), _) => bail!(BadInput::new(format!("{at} is a section, not a value"))),
         (slot, v) => {
             if std::mem::discriminant(slot) != std::mem::discriminant(&v) {
-                bail!(CliError::bad_input(format!(
+                bail!(BadInput::new(format!(
                     "{at}: expected {}, got {}",
                     slot.type_str(),
                     v.type_str()

@@ -7,7 +7,7 @@ pub type Span = (u64, u64);
 /// Sorts spans and merges those that overlap or touch; drops empty ones.
 ///
 /// ```
-/// use tabletalk::eval::spans::union;
+/// use tabletalk_eval::spans::union;
 /// assert_eq!(union(vec![(5, 9), (0, 2), (2, 3), (8, 12), (20, 20)]), vec![(0, 3), (5, 12)]);
 /// ```
 pub fn union(mut spans: Vec<Span>) -> Vec<Span> {
@@ -48,7 +48,7 @@ pub fn overlap(a: &[Span], b: &[Span]) -> u64 {
 /// The parts of unioned `a` not in unioned `b`.
 ///
 /// ```
-/// use tabletalk::eval::spans::difference;
+/// use tabletalk_eval::spans::difference;
 /// assert_eq!(difference(&[(0, 10), (20, 30)], &[(5, 22)]), vec![(0, 5), (22, 30)]);
 /// ```
 pub fn difference(a: &[Span], b: &[Span]) -> Vec<Span> {

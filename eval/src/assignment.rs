@@ -12,7 +12,7 @@
 /// zeros. Runs in O(n³) with n = max(rows, columns).
 ///
 /// ```
-/// use tabletalk::eval::assignment::maximum_weight_assignment;
+/// use tabletalk_eval::assignment::maximum_weight_assignment;
 /// let w = vec![vec![1.0, 9.0], vec![8.0, 2.0]];
 /// assert_eq!(maximum_weight_assignment(&w), vec![Some(1), Some(0)]);
 /// ```
@@ -134,7 +134,7 @@ mod tests {
 
     #[test]
     fn matches_brute_force_on_random_matrices() {
-        let mut rng = crate::eval::rng::Rng::new(5);
+        let mut rng = crate::rng::Rng::new(5);
         for _ in 0..300 {
             let rows = 1 + rng.below(5);
             let cols = 1 + rng.below(5);

@@ -15,7 +15,7 @@
 //! reproducible. Digits beyond the sixth decimal are rounded half up.
 //!
 //! ```
-//! use tabletalk::rttm;
+//! use tabletalk_eval::rttm;
 //! let text = "SPEAKER ES2011a 1 34.27 10.12 <NA> <NA> FEE041 <NA> <NA>\n";
 //! let segments = rttm::parse_rttm(text).unwrap();
 //! assert_eq!(segments[0].speaker, "FEE041");
@@ -114,7 +114,7 @@ impl std::error::Error for ParseError {}
 /// values beyond `u64` microseconds.
 ///
 /// ```
-/// use tabletalk::rttm::parse_seconds_us;
+/// use tabletalk_eval::rttm::parse_seconds_us;
 /// assert_eq!(parse_seconds_us("34.27"), Some(34_270_000));
 /// assert_eq!(parse_seconds_us("0.0000005"), Some(1));
 /// assert_eq!(parse_seconds_us("-1"), None);
@@ -402,51 +402,6 @@ impl Recording {
     }
 }
 
-impl TickedRecording {
-    /// The recording as a [`Session`](crate::session::Session) (without
-    /// going through a log): one seat per speaker, labelled with its name,
-    /// `Start`/`Stop` markers at the extent and `Pause`/`Resume` around
-    /// unscored gaps.
-    pub fn session(&self, recording: &Recording) -> crate::session::Session {
-        use crate::session::{SeatInfo, SessionBuilder};
-        use tabletalk_core::seat::InputKind;
-        use tabletalk_core::turns::{Event, MarkerKind, TurnEnd};
-        let ms = |tick: u64| tick.saturating_mul(u64::from(self.tick_ms));
-        let seats = recording
-            .speakers
-            .iter()
-            .map(|s| SeatInfo::new(Some(s.clone()), InputKind::External))
-            .collect();
-        let mut builder = SessionBuilder::new(seats);
-        builder
-            .source(recording.name.clone(), 0)
-            .tick_ms(self.tick_ms);
-        builder.extent(ms(self.extent.0), ms(self.extent.1));
-        let marker = |at, kind| Event::Marker { at, kind };
-        let mut events = vec![marker(ms(self.extent.0), MarkerKind::Start)];
-        for &(a, b) in &self.gaps {
-            events.push(marker(ms(a), MarkerKind::Pause));
-            events.push(marker(ms(b), MarkerKind::Resume));
-        }
-        events.push(marker(ms(self.extent.1), MarkerKind::Stop));
-        for event in &events {
-            builder.push(event);
-        }
-        for (seat, turns) in self.turns.iter().enumerate() {
-            for &(a, b) in turns {
-                builder.push_turn(seat, ms(a), ms(b), TurnEnd::Natural);
-            }
-        }
-        if self.clipped_segments > 0 {
-            builder.note(format!(
-                "{} segments reached outside the scored extent and were clipped",
-                self.clipped_segments
-            ));
-        }
-        builder.finish()
-    }
-}
-
 /// Merges sorted `(start, end)` intervals that overlap or touch.
 pub fn merge_intervals(sorted: Vec<(u64, u64)>) -> Vec<(u64, u64)> {
     let mut merged: Vec<(u64, u64)> = Vec::with_capacity(sorted.len());
@@ -476,7 +431,7 @@ pub fn format_seconds(us: u64) -> String {
 ///
 /// ```
 /// let mut out = Vec::new();
-/// tabletalk::rttm::write_segment(&mut out, "ES2011a", "FEE041", 34_270_000, 10_120_000).unwrap();
+/// tabletalk_eval::rttm::write_segment(&mut out, "ES2011a", "FEE041", 34_270_000, 10_120_000).unwrap();
 /// assert_eq!(out, b"SPEAKER ES2011a 1 34.270 10.120 <NA> <NA> FEE041 <NA> <NA>\n");
 /// ```
 ///
@@ -580,11 +535,6 @@ mod tests {
         assert_eq!(ticked.clipped_segments, 2);
         assert_eq!(ticked.extent, (0, 10000));
         assert_eq!(ticked.gaps, [(3000, 3200)]);
-        let session = ticked.session(recording);
-        assert_eq!(session.seats[0].label.as_deref(), Some("A"));
-        assert_eq!(session.paused(), [(3000, 3200)]);
-        assert_eq!(session.turns.len(), 4);
-        assert_eq!((session.start_ms, session.end_ms), (0, 10000));
     }
 
     #[test]

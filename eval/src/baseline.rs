@@ -14,8 +14,8 @@
 //! This is a re-implementation from that description, not a port. Gaps are
 //! filled only between two speech segments (not at the ends of the meeting).
 
-use super::badge_meter::BADGE_SAMPLE_MS;
-use super::spans::Span;
+use crate::badge_meter::BADGE_SAMPLE_MS;
+use crate::spans::Span;
 
 /// Parameters of the Open Badges rule; the defaults are the published ones.
 #[derive(Clone, Copy, Debug, PartialEq)]

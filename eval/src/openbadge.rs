@@ -15,7 +15,7 @@ use std::collections::BTreeMap;
 use anyhow::{bail, Context};
 use serde_json::Value;
 
-use super::sources::LevelTable;
+use crate::sources::LevelTable;
 
 /// The amplitude series of one hub log.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -120,7 +120,7 @@ pub fn parse(text: &str) -> anyhow::Result<BadgeRecording> {
 }
 
 /// The recording as a level table (one column per member, in badge units)
-/// and its rows per second, for [`LevelSource`](super::sources::LevelSource):
+/// and its rows per second, for [`LevelSource`](crate::sources::LevelSource):
 /// the core then sees, at each member's seat, ADC samples whose mean
 /// absolute deviation is the badge's amplitude (times the level scale).
 pub fn as_levels(recording: &BadgeRecording) -> (LevelTable, f64) {

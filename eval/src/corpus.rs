@@ -10,9 +10,9 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context};
 
-use super::spans::{self, Span};
-use crate::error::CliError;
+use crate::error::BadInput;
 use crate::rttm;
+use crate::spans::{self, Span};
 
 /// Which part of AMI a meeting belongs to. Tuning uses `Train`; `Dev` is
 /// held out.
@@ -95,9 +95,9 @@ pub fn meetings_from_rttm(
     uem_text: Option<&str>,
     split: Split,
 ) -> anyhow::Result<Vec<Meeting>> {
-    let segments = rttm::parse_rttm(rttm_text).map_err(|e| CliError::bad_input(e.to_string()))?;
+    let segments = rttm::parse_rttm(rttm_text).map_err(|e| BadInput::new(e.to_string()))?;
     let uem = match uem_text {
-        Some(t) => rttm::parse_uem(t).map_err(|e| CliError::bad_input(e.to_string()))?,
+        Some(t) => rttm::parse_uem(t).map_err(|e| BadInput::new(e.to_string()))?,
         None => Vec::new(),
     };
     Ok(rttm::group_recordings(&segments, &uem)
@@ -189,7 +189,7 @@ pub fn load_ami(data_dir: &Path) -> anyhow::Result<Vec<Meeting>> {
         }
     }
     if meetings.is_empty() {
-        bail!(CliError::bad_input(format!(
+        bail!(BadInput::new(format!(
             "no AMI meetings under {} (expected ami/rttm/train/*.rttm)",
             data_dir.display()
         )));

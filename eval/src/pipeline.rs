@@ -7,16 +7,15 @@ use anyhow::anyhow;
 use tabletalk_core::engine::{Engine, SeatConfig};
 use tabletalk_core::log::{LogWriter, MAX_WRITE_LEN};
 use tabletalk_core::params::DetectionParams;
-use tabletalk_core::records::{Header, Seats, SessionId};
+use tabletalk_core::records::{fit_label, Header, Seats, SessionId};
 use tabletalk_core::seat::{InputKind, SeatId, MAX_SEATS};
 use tabletalk_core::time::Instant;
 use tabletalk_core::turns::Event;
 
-use super::evaluation::SeatDetector;
-use super::sources::SampleSource;
-use super::spans::Span;
-use crate::error::CliError;
-use crate::logs::fit_label;
+use crate::error::BadInput;
+use crate::evaluation::SeatDetector;
+use crate::sources::SampleSource;
+use crate::spans::Span;
 
 /// Samples are handed to the engine in blocks of this many milliseconds per
 /// seat (80 samples at 8 kHz), as a device's DMA would.
@@ -37,7 +36,7 @@ impl CorePipeline {
     /// started at time 0.
     pub fn new(params: &DetectionParams, seats: usize, full_scale: u16) -> anyhow::Result<Self> {
         if seats == 0 || seats > MAX_SEATS {
-            return Err(CliError::bad_input(format!(
+            return Err(BadInput::new(format!(
                 "{seats} seats: the device handles 1 to {MAX_SEATS}"
             ))
             .into());
@@ -45,7 +44,7 @@ impl CorePipeline {
         let configs = vec![SeatConfig::microphone(full_scale); seats];
         let mut engine = Box::new(
             Engine::<MAX_SEATS>::new(*params, &configs, Instant(0)).map_err(|e| {
-                anyhow!(CliError::bad_input(format!(
+                anyhow!(BadInput::new(format!(
                     "the core refuses these parameters: {e:?}"
                 )))
             })?,
@@ -186,10 +185,7 @@ pub fn write_log(
     session: SessionId,
 ) -> anyhow::Result<Vec<u8>> {
     let inputs = vec![InputKind::Microphone; labels.len()];
-    let cut: Vec<&str> = labels
-        .iter()
-        .map(|l| fit_label(l, tabletalk_core::records::MAX_LABEL_LEN))
-        .collect();
+    let cut: Vec<&str> = labels.iter().map(|l| fit_label(l)).collect();
     let mut seats = Seats::new(&inputs).map_err(|e| anyhow!("log header: {e:?}"))?;
     if labels.iter().any(|l| !l.is_empty()) {
         seats = seats
@@ -214,40 +210,4 @@ pub fn write_log(
         .map_err(|e| anyhow!("ending the log: {e:?}"))?;
     out.extend_from_slice(buf.get(..n).unwrap_or_default());
     Ok(out)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::super::scene::{Scene, SceneParams};
-    use super::super::synth::Synth;
-    use super::*;
-
-    #[test]
-    fn a_lone_speaker_is_found_and_the_log_round_trips() {
-        let speakers = vec![
-            ("Ana".to_string(), vec![(2_000, 9_000), (14_000, 20_000)]),
-            ("Ben".to_string(), vec![(10_000, 13_000)]),
-        ];
-        let params = SceneParams {
-            events_per_minute: 0.0,
-            ..Default::default()
-        };
-        let mut synth = Synth::new(Scene::draw("t", &speakers, 24_000, &params), 8000);
-        let detection = DetectionParams::default();
-        let mut p =
-            CorePipeline::run(&detection, &mut synth, 4095).unwrap_or_else(|e| unreachable!("{e}"));
-        let spans = p.spans();
-        let talk = |s: &[Span]| s.iter().map(|(a, b)| b - a).sum::<u64>();
-        assert!(talk(&spans[0]) > 10_000, "{spans:?}");
-        assert!(talk(&spans[1]) > 2_000, "{spans:?}");
-        let events = p.finish().to_vec();
-        let labels = vec!["Ana".to_string(), "Ben".to_string()];
-        let bytes = write_log(&events, &labels, &detection, 24_000, SessionId::default())
-            .unwrap_or_else(|e| unreachable!("{e}"));
-        let log = crate::logs::decode(&bytes, "t").unwrap_or_else(|e| unreachable!("{e}"));
-        let session = &log.sessions[0];
-        assert_eq!(session.seats[1].label.as_deref(), Some("Ben"));
-        assert_eq!(session.params, detection);
-        assert_eq!(session.stretches_by_seat()[0].len(), spans[0].len());
-    }
 }

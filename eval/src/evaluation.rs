@@ -4,13 +4,13 @@
 
 use std::time::{Duration, Instant};
 
-use super::badge_meter::BadgeMeter;
-use super::baseline::{self, OpenBadgesParams};
-use super::corpus::{Meeting, Split};
-use super::scene::{Scene, SceneParams};
-use super::score::{score, Mapping, Score, ScoreOptions, Track};
-use super::spans::{self, Span};
-use super::synth::Synth;
+use crate::badge_meter::BadgeMeter;
+use crate::baseline::{self, OpenBadgesParams};
+use crate::corpus::{Meeting, Split};
+use crate::scene::{Scene, SceneParams};
+use crate::score::{score, Mapping, Score, ScoreOptions, Track};
+use crate::spans::{self, Span};
+use crate::synth::Synth;
 
 /// Something that decides who speaks from per-seat ADC samples.
 pub trait SeatDetector {

@@ -14,8 +14,8 @@
 //! and the error rate is their sum over the reference speaker time
 //! `Σ d · N_ref`, exactly as NIST md-eval's DER (overlap scored).
 
-use super::assignment::maximum_weight_assignment;
-use super::spans::{self, Cursor, Span};
+use crate::assignment::maximum_weight_assignment;
+use crate::spans::{self, Cursor, Span};
 
 /// One speaker's or one seat's activity: a label and unioned spans (ms).
 #[derive(Clone, Debug, PartialEq, Eq)]

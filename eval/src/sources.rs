@@ -11,9 +11,9 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context};
 
-use super::resample::Resampler;
-use super::synth::Synth;
-use crate::error::CliError;
+use crate::error::BadInput;
+use crate::resample::Resampler;
+use crate::synth::Synth;
 
 /// A source of per-seat ADC samples at the device rate.
 pub trait SampleSource {
@@ -80,12 +80,12 @@ struct WavSeat {
 impl WavSeat {
     fn open(path: &Path, device_rate: u32) -> anyhow::Result<WavSeat> {
         let reader = hound::WavReader::open(path).map_err(|e| {
-            CliError::bad_input(format!("{}: not a readable WAV file ({e})", path.display()))
+            BadInput::new(format!("{}: not a readable WAV file ({e})", path.display()))
         })?;
         let spec = reader.spec();
         let float = spec.sample_format == hound::SampleFormat::Float;
         if !float && !(1..=32).contains(&spec.bits_per_sample) {
-            bail!(CliError::bad_input(format!(
+            bail!(BadInput::new(format!(
                 "{}: unsupported sample size",
                 path.display()
             )));
@@ -172,7 +172,7 @@ impl WavSource {
         gain_db: f64,
     ) -> anyhow::Result<Self> {
         if paths.is_empty() {
-            bail!(CliError::bad_input("give one WAV file per seat"));
+            bail!(BadInput::new("give one WAV file per seat"));
         }
         let seats = paths
             .iter()
@@ -253,7 +253,7 @@ pub fn parse_levels(text: &str) -> anyhow::Result<LevelTable> {
         let cells: Vec<&str> = line.split([',', ';', '\t']).map(str::trim).collect();
         if let Some(w) = width {
             if cells.len() != w {
-                bail!(CliError::bad_input(format!(
+                bail!(BadInput::new(format!(
                     "line {}: {} columns, expected {w} (one per seat)",
                     n + 1,
                     cells.len()
@@ -265,7 +265,7 @@ pub fn parse_levels(text: &str) -> anyhow::Result<LevelTable> {
         match parsed {
             Ok(values) => {
                 if let Some(bad) = values.iter().position(|v| !v.is_finite() || *v < 0.0) {
-                    bail!(CliError::bad_input(format!(
+                    bail!(BadInput::new(format!(
                         "line {}, column {}: a level must be a non-negative number",
                         n + 1,
                         bad + 1
@@ -281,7 +281,7 @@ pub fn parse_levels(text: &str) -> anyhow::Result<LevelTable> {
                     .iter()
                     .position(|c| c.parse::<f64>().is_err())
                     .unwrap_or(0);
-                bail!(CliError::bad_input(format!(
+                bail!(BadInput::new(format!(
                     "line {}, column {}: {:?} is not a number",
                     n + 1,
                     col + 1,
@@ -291,7 +291,7 @@ pub fn parse_levels(text: &str) -> anyhow::Result<LevelTable> {
         }
     }
     if rows.is_empty() {
-        bail!(CliError::bad_input("no level rows"));
+        bail!(BadInput::new("no level rows"));
     }
     Ok(LevelTable { labels, rows })
 }
@@ -307,7 +307,7 @@ impl LevelSource {
         scale: f64,
     ) -> anyhow::Result<Self> {
         if !(rows_per_s.is_finite() && rows_per_s > 0.0) {
-            bail!(CliError::bad_input(
+            bail!(BadInput::new(
                 "--rate must be a positive number of rows per second"
             ));
         }

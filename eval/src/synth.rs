@@ -3,7 +3,7 @@
 //!
 //! Each millisecond, every source (a voice, a cough, a tap, paper) gives an
 //! energy at its own seat; each microphone hears every source's direct sound
-//! through its [`Path`](super::scene::Path), plus the room's reverberant
+//! through its [`Path`](crate::scene::Path), plus the room's reverberant
 //! field — the same at every microphone: each source's energy through a
 //! one-pole decay with the room's time constant, at the room's reverberant
 //! level — plus the room noise and its own electronic noise. The sum of independent
@@ -15,9 +15,9 @@
 
 use std::sync::OnceLock;
 
-use super::rng::Rng;
-use super::scene::{NonSpeechKind, Scene};
-use super::voice::Voice;
+use crate::rng::Rng;
+use crate::scene::{NonSpeechKind, Scene};
+use crate::voice::Voice;
 
 /// Standard normal quantiles at 4096 evenly spaced probabilities: indexing
 /// it with 12 random bits draws an (almost exactly) Gaussian value.
@@ -287,8 +287,8 @@ impl Synth {
 
 #[cfg(test)]
 mod tests {
-    use super::super::scene::SceneParams;
     use super::*;
+    use crate::scene::SceneParams;
 
     #[test]
     fn quantiles() {

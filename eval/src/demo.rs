@@ -4,9 +4,9 @@
 //! long), small gaps and overlaps at changes of speaker, and short
 //! backchannels ("mm-hm") inside others' turns.
 
-use super::corpus::{Meeting, Split};
-use super::rng::Rng;
-use super::spans::{self, Span};
+use crate::corpus::{Meeting, Split};
+use crate::rng::Rng;
+use crate::spans::{self, Span};
 
 /// The demo's people, in seat order.
 pub const DEMO_PEOPLE: [&str; 4] = ["Ana", "Ben", "Chloe", "Dev"];

@@ -7,8 +7,8 @@
 //! amplitude is the standard deviation (ADC counts at 0 dB microphone gain)
 //! of the voice's waveform, sampled once per millisecond.
 
-use super::rng::Rng;
-use super::spans::Span;
+use crate::rng::Rng;
+use crate::spans::Span;
 
 /// Shape of the synthetic voice. The defaults give a 4–5 Hz syllable rate.
 #[derive(Clone, Copy, Debug, PartialEq)]

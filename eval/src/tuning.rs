@@ -7,13 +7,13 @@
 use rayon::prelude::*;
 use tabletalk_core::params::DetectionParams;
 
-use super::config::detection_params;
-use super::corpus::Meeting;
-use super::evaluation::{ErrorTotals, Settings, ShareTally, SHARE_TOLERANCE_PP};
-use super::pipeline::CorePipeline;
-use super::scene::Scene;
-use super::score::{score, Mapping, ScoreOptions, Track};
-use super::synth::Synth;
+use crate::config::detection_params;
+use crate::corpus::Meeting;
+use crate::evaluation::{ErrorTotals, Settings, ShareTally, SHARE_TOLERANCE_PP};
+use crate::pipeline::CorePipeline;
+use crate::scene::Scene;
+use crate::score::{score, Mapping, ScoreOptions, Track};
+use crate::synth::Synth;
 
 /// One point of the grid.
 #[derive(Clone, Debug, PartialEq)]
@@ -102,7 +102,7 @@ impl CachedMeeting {
         &self,
         params: &DetectionParams,
         settings: &Settings,
-    ) -> anyhow::Result<super::score::Score> {
+    ) -> anyhow::Result<crate::score::Score> {
         let seats = self.meeting.speakers.len();
         let mut core = CorePipeline::new(params, seats, settings.scene.full_scale)?;
         let mut from = 0usize;

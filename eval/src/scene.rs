@@ -8,9 +8,9 @@
 //! counts, at 0 dB microphone gain. See `docs/mic-evaluation.md` for the
 //! model and why its numbers are what they are.
 
-use super::rng::{db_to_amplitude, Rng};
-use super::spans::Span;
-use super::voice::VoiceShape;
+use crate::rng::{db_to_amplitude, Rng};
+use crate::spans::Span;
+use crate::voice::VoiceShape;
 
 /// What is drawn per meeting, as ranges. The defaults describe a small
 /// meeting room with table microphones in front of each seat.

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# The microphone evaluation on physically simulated rooms (tests/rooms/,
+# docs/mic-evaluation.md), small form: the generator's and scorer's own
+# checks, then the three held-out fixture meetings (AMI dev) x 3 minutes
+# through the real core and the baselines. Fails if the held-out figures fall
+# below the regression thresholds (the targets themselves are printed, not
+# enforced): held-out mean error <= 120 % (today's detector: 93.2 %; the
+# detector branch's high-pass, work in progress: 108.8 %), and the
+# clean-speech floor <= 15 % (10.9 %), which checks the rooms themselves.
+# Shares within 3 pp are 20 % today and 0 % on the detector branch, so no
+# threshold yet: add --min-within once the new detector has landed.
+# Cost (measured on a 2-core machine shared with other builds): a release
+# build of `tabletalk` (shared with other steps), then 26 s of CPU (1 min 56 s
+# wall under load) generating the 3 rooms, replay and baselines; the first
+# run on a machine also synthesises the voices once (~40 s of CPU, flite's
+# three voices most of it). All cached in target/rooms.
+set -euo pipefail
+python3 -c "import pyroomacoustics, soundfile, webrtcvad" \
+  || { echo "72-room-eval: the Python packages of tests/rooms/requirements.txt are missing (scripts/setup.sh --tests)"; exit 1; }
+command -v espeak-ng >/dev/null && command -v flite >/dev/null \
+  || { echo "72-room-eval: espeak-ng and flite are missing (scripts/setup.sh --tests)"; exit 1; }
+cargo build --release --locked -q -p tabletalk
+python3 tests/rooms/test_rooms.py
+python3 tests/rooms/evaluate.py --data tests/fixtures/mic --split dev --minutes 3 --per-room \
+  --max-mean-error 120 --max-floor-error 15
