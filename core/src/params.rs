@@ -193,7 +193,7 @@ impl Default for MicParams {
             crosstalk_tail_db_per_s: 60,
             coupling_mode_frames: 300,
             highpass_hz: 250,
-            arrival_lag_us: 3000,
+            arrival_lag_us: 0,
             arrival_margin_per_mille: 100,
             arrival_coherence_per_mille: 200,
         }

@@ -154,10 +154,6 @@ pub struct MicArray<const SEATS: usize> {
     seats: [MicSeat; SEATS],
     crosstalk: Crosstalk<SEATS>,
     leak_modes: LeakModes<SEATS>,
-    /// The last arrival verdict: the seats heard first elsewhere.
-    heard_first: [bool; SEATS],
-    /// The next aligned round looks at arrival order again.
-    arrival_due: bool,
 }
 
 impl<const SEATS: usize> MicArray<SEATS> {
@@ -192,8 +188,6 @@ impl<const SEATS: usize> MicArray<SEATS> {
             seats,
             crosstalk: Crosstalk::new(params.coupling_initial_db10),
             leak_modes: LeakModes::new(),
-            heard_first: [false; SEATS],
-            arrival_due: false,
         }
     }
 
@@ -342,13 +336,7 @@ impl<const SEATS: usize> MicArray<SEATS> {
             // Only ever adds crosstalk: letting an arrival order overrule
             // the levels (a seat heard first counts even when explained)
             // quadrupled the error on the tuning rooms.
-            // Every second round: the trail is 32 ms long, so a verdict
-            // every 20 ms still sees every sample, at half the cost.
-            self.arrival_due = !self.arrival_due;
-            if self.arrival_due {
-                self.heard_first = self.heard_first_elsewhere(&frame);
-            }
-            for (e, h) in explained.iter_mut().zip(self.heard_first) {
+            for (e, h) in explained.iter_mut().zip(self.heard_first_elsewhere(&frame)) {
                 *e |= h;
             }
         }
