@@ -87,8 +87,8 @@ fn small_form_stays_within_regression_thresholds() {
             "{:<8} {:<5} core {:5.1} %  baseline {:5.1} %  worst share error {:5.1} pp",
             r.name,
             r.split.name(),
-            100.0 * r.core.error_rate(),
-            100.0 * r.baseline.error_rate(),
+            100.0 * r.core.error_rate().unwrap_or(f64::NAN),
+            100.0 * r.baseline.error_rate().unwrap_or(f64::NAN),
             r.core.worst_share_error_pp()
         );
     }

@@ -111,10 +111,8 @@ pub fn meetings_from_rttm(
                 .enumerate()
                 .map(|(i, label)| {
                     let s = rec
-                        .segments
-                        .iter()
-                        .filter(|seg| seg.0 == i)
-                        .map(|seg| (ms(seg.1), ms(seg.2.min(end_us))))
+                        .segments_of(i)
+                        .map(|(start, end)| (ms(start), ms(end.min(end_us))))
                         .collect();
                     (label.clone(), spans::union(s))
                 })

@@ -132,7 +132,7 @@ pub fn evaluate_meeting(
         .collect();
     let options = ScoreOptions {
         collar_ms: settings.collar_ms,
-        region: Some((0, meeting.duration_ms)),
+        region: Some(vec![(0, meeting.duration_ms)]),
         mapping: Mapping::Label,
     };
     let tracks = |spans: Vec<Vec<Span>>| -> Vec<Track> {
@@ -390,7 +390,7 @@ mod tests {
         let settings = Settings::default();
         let r = evaluate_meeting(&meeting, &settings, &mut oracle)
             .unwrap_or_else(|e| unreachable!("{e}"));
-        assert_eq!(r.core.error_rate(), 0.0);
+        assert_eq!(r.core.error_rate(), Some(0.0));
         assert_eq!(r.samples, 60_000 * 8 * 3);
         assert_eq!(r.sweep.len(), settings.thresholds.len());
         // Loudest-wins cannot detect the 2 s where A and B overlap.

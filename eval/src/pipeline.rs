@@ -45,7 +45,7 @@ impl CorePipeline {
         let mut engine = Box::new(
             Engine::<MAX_SEATS>::new(*params, &configs, Instant(0)).map_err(|e| {
                 anyhow!(BadInput::new(format!(
-                    "the core refuses these parameters: {e:?}"
+                    "the core refuses these parameters: {e}"
                 )))
             })?,
         );
@@ -186,28 +186,28 @@ pub fn write_log(
 ) -> anyhow::Result<Vec<u8>> {
     let inputs = vec![InputKind::Microphone; labels.len()];
     let cut: Vec<&str> = labels.iter().map(|l| fit_label(l)).collect();
-    let mut seats = Seats::new(&inputs).map_err(|e| anyhow!("log header: {e:?}"))?;
+    let mut seats = Seats::new(&inputs).map_err(|e| anyhow!("log header: {e}"))?;
     if labels.iter().any(|l| !l.is_empty()) {
         seats = seats
             .with_labels(&cut)
-            .map_err(|e| anyhow!("log header: {e:?}"))?;
+            .map_err(|e| anyhow!("log header: {e}"))?;
     }
     let mut header = Header::new(session, 0, seats);
     header.params = *params;
     let mut out = Vec::new();
     let mut buf = vec![0u8; MAX_WRITE_LEN.max(4096)];
     let (mut writer, n) =
-        LogWriter::start(&header, &mut buf).map_err(|e| anyhow!("log header: {e:?}"))?;
+        LogWriter::start(&header, &mut buf).map_err(|e| anyhow!("log header: {e}"))?;
     out.extend_from_slice(buf.get(..n).unwrap_or_default());
     for e in events {
         let n = writer
             .push(e, &mut buf)
-            .map_err(|err| anyhow!("writing {e:?}: {err:?}"))?;
+            .map_err(|err| anyhow!("writing the log: {err}"))?;
         out.extend_from_slice(buf.get(..n).unwrap_or_default());
     }
     let n = writer
         .finish(writer.tick_of(end_ms), &mut buf)
-        .map_err(|e| anyhow!("ending the log: {e:?}"))?;
+        .map_err(|e| anyhow!("ending the log: {e}"))?;
     out.extend_from_slice(buf.get(..n).unwrap_or_default());
     Ok(out)
 }

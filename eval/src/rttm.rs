@@ -256,6 +256,15 @@ pub struct Recording {
 }
 
 impl Recording {
+    /// Speaker `speaker`'s segments `(start µs, end µs)` as written, in
+    /// file order.
+    pub fn segments_of(&self, speaker: usize) -> impl Iterator<Item = (u64, u64)> + '_ {
+        self.segments
+            .iter()
+            .filter(move |seg| seg.0 == speaker)
+            .map(|&(_, start, end)| (start, end))
+    }
+
     /// The whole extent of the recording: the UEM's first start to its last
     /// end when known, else 0 to the end of the last segment.
     pub fn extent_us(&self) -> (u64, u64) {

@@ -1,6 +1,18 @@
 //! Scoring detected turns against a reference: missed speech, false alarm,
-//! seat confusion (a diarization-error-style rate), and the error in each
-//! seat's share of speaking time. Definitions: `docs/mic-evaluation.md`.
+//! seat confusion (a diarization error rate), and the error in each seat's
+//! share of speaking time. Definitions: `docs/mic-evaluation.md`.
+//!
+//! What is scored is what NIST md-eval (`md-eval-22.pl`) scores:
+//!
+//! * the scored region is the given stretches (a UEM's lines, gaps between
+//!   them left out), by default the reference's extent: from its first
+//!   segment's start to its last segment's end;
+//! * a collar `c` takes `[b − c, b + c]` out of the region around every
+//!   start and end `b` of every reference segment as annotated (touching or
+//!   overlapping segments of one speaker each keep their own boundaries;
+//!   where the region cuts a segment is not a boundary);
+//! * speakers are paired with seats by the most time both agree on inside
+//!   the region (collars not taken out), or by label.
 //!
 //! Time is cut into elementary intervals at every boundary of every track.
 //! In each scored interval of length `d`, with `N_ref` reference speakers
@@ -12,7 +24,7 @@
 //! * confusion = `d · (min(N_ref, N_det) − N_ok)`
 //!
 //! and the error rate is their sum over the reference speaker time
-//! `Σ d · N_ref`, exactly as NIST md-eval's DER (overlap scored).
+//! `Σ d · N_ref`, exactly as md-eval's DER (overlap scored).
 
 use crate::assignment::maximum_weight_assignment;
 use crate::spans::{self, Cursor, Span};
@@ -24,14 +36,31 @@ pub struct Track {
     pub label: String,
     /// When active, `[start, end)` ms, sorted and merged.
     pub spans: Vec<Span>,
+    /// Every start and end of the spans as given, before merging, empty
+    /// spans included (sorted): where a reference track's collars go.
+    pub boundaries: Vec<u64>,
 }
 
 impl Track {
-    /// A track from spans in any order (they are merged).
+    /// A track from spans in any order (they are merged; their boundaries
+    /// are kept for collars).
     pub fn new(label: impl Into<String>, spans: Vec<Span>) -> Self {
+        let mut boundaries: Vec<u64> = spans.iter().flat_map(|&(s, e)| [s, e]).collect();
+        boundaries.sort_unstable();
+        boundaries.dedup();
         Track {
             label: label.into(),
             spans: spans::union(spans),
+            boundaries,
+        }
+    }
+
+    /// The same track active only inside unioned `region`.
+    fn within(&self, region: &[Span]) -> Track {
+        Track {
+            label: self.label.clone(),
+            spans: spans::intersection(&self.spans, region),
+            boundaries: self.boundaries.clone(),
         }
     }
 }
@@ -51,15 +80,16 @@ pub enum Mapping {
 }
 
 /// Options of [`score`].
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct ScoreOptions {
-    /// Collar per side (ms): around every reference segment boundary, this
-    /// much before *and* this much after is not scored (md-eval's `-c`).
-    /// Does not apply to shares of speaking time.
+    /// Collar per side (ms): around every boundary of every reference
+    /// segment, this much before *and* this much after is not scored
+    /// (md-eval's `-c`). Does not apply to shares of speaking time.
     pub collar_ms: u64,
-    /// The scored extent `[start, end)` (ms), e.g. from a UEM; by default
-    /// from 0 to the last moment any track is active.
-    pub region: Option<Span>,
+    /// The scored stretches `[start, end)` (ms) in any order, e.g. a UEM's
+    /// lines for the recording; by default the reference's extent, from
+    /// its first boundary to its last (md-eval's default).
+    pub region: Option<Vec<Span>>,
     /// How speakers are paired with seats.
     pub mapping: Mapping,
 }
@@ -127,17 +157,12 @@ pub struct Score {
 }
 
 impl Score {
-    /// (missed + false alarm + confusion) / reference speaker time (0 when
-    /// nobody spoke and nothing was detected; infinite if only detected).
-    pub fn error_rate(&self) -> f64 {
-        let err = self.missed_ms + self.false_alarm_ms + self.confusion_ms;
-        if self.reference_ms > 0.0 {
-            err / self.reference_ms
-        } else if err > 0.0 {
-            f64::INFINITY
-        } else {
-            0.0
-        }
+    /// (missed + false alarm + confusion) / reference speaker time; `None`
+    /// when no reference speech was scored (nothing scored at all, or only
+    /// silence), where a rate would be a made-up number.
+    pub fn error_rate(&self) -> Option<f64> {
+        (self.reference_ms > 0.0)
+            .then(|| (self.missed_ms + self.false_alarm_ms + self.confusion_ms) / self.reference_ms)
     }
 
     /// The largest absolute share error over the seats (percentage points).
@@ -205,165 +230,221 @@ pub fn map_speakers(
 }
 
 /// Scores `detected` seats against `reference` speakers.
-pub fn score(reference_tracks: &[Track], detected: &[Track], options: &ScoreOptions) -> Score {
-    let (map, mapped_by_label) = map_speakers(reference_tracks, detected, options.mapping);
-    let last = reference_tracks
-        .iter()
-        .chain(detected)
-        .filter_map(|t| t.spans.last().map(|s| s.1))
-        .max()
-        .unwrap_or(0);
-    let (region_start, region_end) = options.region.unwrap_or((0, last));
-    let reference: Vec<Vec<Span>> = reference_tracks
-        .iter()
-        .map(|t| spans::clip(&t.spans, region_start, region_end))
-        .collect();
-    let detected_spans: Vec<Vec<Span>> = detected
-        .iter()
-        .map(|t| spans::clip(&t.spans, region_start, region_end))
-        .collect();
+pub fn score(reference: &[Track], detected: &[Track], options: &ScoreOptions) -> Score {
+    let region = scored_region(reference, options.region.as_deref());
+    let reference_in: Vec<Track> = reference.iter().map(|t| t.within(&region)).collect();
+    let detected_in: Vec<Track> = detected.iter().map(|t| t.within(&region)).collect();
+    let (seat_of, by_label) = map_speakers(&reference_in, &detected_in, options.mapping);
+    let pairing = Pairing::new(seat_of, reference.len(), detected.len(), by_label);
+    let scored = without_collars(&region, reference, options.collar_ms);
+    let tally = Tally::count(&scored, &reference_in, &detected_in, &pairing);
+    tally.into_score(&reference_in, &detected_in, &pairing, &scored)
+}
 
-    // Scored time: the region minus the collars around reference boundaries.
-    let collar = options.collar_ms;
-    let no_score = spans::union(
+/// Who is paired with whom, both ways.
+struct Pairing {
+    /// `seat_of[speaker]`.
+    seat_of: Vec<Option<usize>>,
+    /// `speaker_of[seat]`.
+    speaker_of: Vec<Option<usize>>,
+    /// Whether the pairing came from labels.
+    by_label: bool,
+}
+
+impl Pairing {
+    /// The pairing of [`map_speakers`], for `speakers` and `seats`.
+    fn new(mut seat_of: Vec<Option<usize>>, speakers: usize, seats: usize, by_label: bool) -> Self {
+        seat_of.resize(speakers, None);
+        let mut speaker_of = vec![None; seats];
+        for (r, s) in seat_of.iter().enumerate() {
+            if let Some(slot) = s.and_then(|s| speaker_of.get_mut(s)) {
+                *slot = Some(r);
+            }
+        }
+        Pairing {
+            seat_of,
+            speaker_of,
+            by_label,
+        }
+    }
+}
+
+/// The scored stretches before collars: `given` unioned, or the reference's
+/// extent.
+fn scored_region(reference: &[Track], given: Option<&[Span]>) -> Vec<Span> {
+    match given {
+        Some(stretches) => spans::union(stretches.to_vec()),
+        None => {
+            let boundaries = || reference.iter().flat_map(|t| t.boundaries.iter().copied());
+            match (boundaries().min(), boundaries().max()) {
+                (Some(first), Some(last)) => spans::union(vec![(first, last)]),
+                _ => Vec::new(),
+            }
+        }
+    }
+}
+
+/// `region` minus `[b − collar, b + collar]` around every boundary `b` of
+/// every reference track.
+fn without_collars(region: &[Span], reference: &[Track], collar: u64) -> Vec<Span> {
+    if collar == 0 {
+        return region.to_vec();
+    }
+    let collars = spans::union(
         reference
             .iter()
-            .flatten()
-            .flat_map(|&(s, e)| [s, e])
-            .filter(|_| collar > 0)
-            .map(|b| (b.saturating_sub(collar), b.saturating_add(collar)))
+            .flat_map(|t| &t.boundaries)
+            .map(|&b| (b.saturating_sub(collar), b.saturating_add(collar)))
             .collect(),
     );
-    let mut scored = Vec::new();
-    let mut from = region_start;
-    for &(s, e) in &no_score {
-        if s > from {
-            scored.push((from, s.min(region_end)));
-        }
-        from = from.max(e);
-    }
-    if region_end > from {
-        scored.push((from, region_end));
-    }
-    let scored = spans::union(scored);
+    spans::difference(region, &collars)
+}
 
-    let mut cuts: Vec<u64> = scored.iter().flat_map(|&(s, e)| [s, e]).collect();
-    cuts.extend(
-        reference
+/// Scored time per speaker and per seat, and the totals.
+struct Tally {
+    missed: Vec<f64>,
+    confused: Vec<f64>,
+    reference_time: Vec<f64>,
+    false_alarm: Vec<f64>,
+    total_missed: f64,
+    total_false_alarm: f64,
+    total_confusion: f64,
+    total_reference: f64,
+}
+
+impl Tally {
+    /// Walks the elementary intervals of `scored` time.
+    fn count(scored: &[Span], reference: &[Track], detected: &[Track], pairing: &Pairing) -> Tally {
+        let (speakers, seats) = (reference.len(), detected.len());
+        let mut cuts: Vec<u64> = scored
             .iter()
-            .chain(&detected_spans)
-            .flatten()
-            .flat_map(|&(s, e)| [s, e]),
-    );
-    cuts.sort_unstable();
-    cuts.dedup();
+            .chain(reference.iter().chain(detected).flat_map(|t| &t.spans))
+            .flat_map(|&(s, e)| [s, e])
+            .collect();
+        cuts.sort_unstable();
+        cuts.dedup();
 
-    let seats = detected.len();
-    let speakers = reference.len();
-    let mut seat_of = map;
-    seat_of.resize(speakers, None);
-    let mut speaker_of = vec![None; seats];
-    for (r, s) in seat_of.iter().enumerate() {
-        if let Some(s) = *s {
-            speaker_of[s] = Some(r);
+        let mut tally = Tally {
+            missed: vec![0.0; speakers],
+            confused: vec![0.0; speakers],
+            reference_time: vec![0.0; speakers],
+            false_alarm: vec![0.0; seats],
+            total_missed: 0.0,
+            total_false_alarm: 0.0,
+            total_confusion: 0.0,
+            total_reference: 0.0,
+        };
+        let mut scored_cursor = Cursor::new(scored);
+        let mut ref_cursors: Vec<Cursor> =
+            reference.iter().map(|t| Cursor::new(&t.spans)).collect();
+        let mut det_cursors: Vec<Cursor> = detected.iter().map(|t| Cursor::new(&t.spans)).collect();
+        let mut ref_on = vec![false; speakers];
+        let mut det_on = vec![false; seats];
+        for w in cuts.windows(2) {
+            let (a, b) = (w[0], w[1]);
+            for (on, c) in ref_on.iter_mut().zip(&mut ref_cursors) {
+                *on = c.contains(a);
+            }
+            for (on, c) in det_on.iter_mut().zip(&mut det_cursors) {
+                *on = c.contains(a);
+            }
+            if scored_cursor.contains(a) {
+                tally.interval((b - a) as f64, &ref_on, &det_on, pairing);
+            }
         }
+        tally
     }
 
-    let mut missed = vec![0.0f64; speakers];
-    let mut confused = vec![0.0f64; speakers];
-    let mut ref_time = vec![0.0f64; speakers];
-    let mut false_alarm = vec![0.0f64; seats];
-    let (mut total_missed, mut total_fa, mut total_conf, mut total_ref) = (0.0, 0.0, 0.0, 0.0);
-
-    let mut scored_cursor = Cursor::new(&scored);
-    let mut ref_cursors: Vec<Cursor> = reference.iter().map(|s| Cursor::new(s)).collect();
-    let mut det_cursors: Vec<Cursor> = detected_spans.iter().map(|s| Cursor::new(s)).collect();
-    let mut ref_on = vec![false; speakers];
-    let mut det_on = vec![false; seats];
-    for w in cuts.windows(2) {
-        let (a, b) = (w[0], w[1]);
-        let d = (b - a) as f64;
-        for (on, c) in ref_on.iter_mut().zip(&mut ref_cursors) {
-            *on = c.contains(a);
-        }
-        for (on, c) in det_on.iter_mut().zip(&mut det_cursors) {
-            *on = c.contains(a);
-        }
-        if !scored_cursor.contains(a) {
-            continue;
-        }
+    /// Adds one scored elementary interval of length `d`.
+    fn interval(&mut self, d: f64, ref_on: &[bool], det_on: &[bool], pairing: &Pairing) {
+        let Pairing {
+            seat_of,
+            speaker_of,
+            ..
+        } = pairing;
         // Missed set: talking speakers whose seat is silent (or unmapped).
         let miss_set = |r: usize| ref_on[r] && !seat_of[r].is_some_and(|s| det_on[s]);
         let false_set = |s: usize| det_on[s] && !speaker_of[s].is_some_and(|r| ref_on[r]);
-        let n_miss = (0..speakers).filter(|&r| miss_set(r)).count();
-        let n_false = (0..seats).filter(|&s| false_set(s)).count();
+        let n_miss = (0..ref_on.len()).filter(|&r| miss_set(r)).count();
+        let n_false = (0..det_on.len()).filter(|&s| false_set(s)).count();
         let n_ref = ref_on.iter().filter(|&&x| x).count();
         let conf = n_miss.min(n_false);
-        total_ref += d * n_ref as f64;
-        total_missed += d * (n_miss - conf) as f64;
-        total_fa += d * (n_false - conf) as f64;
-        total_conf += d * conf as f64;
-        for r in 0..speakers {
-            if ref_on[r] {
-                ref_time[r] += d;
+        self.total_reference += d * n_ref as f64;
+        self.total_missed += d * (n_miss - conf) as f64;
+        self.total_false_alarm += d * (n_false - conf) as f64;
+        self.total_confusion += d * conf as f64;
+        for (r, &on) in ref_on.iter().enumerate() {
+            if on {
+                self.reference_time[r] += d;
             }
             if miss_set(r) {
                 let conf_part = conf as f64 / n_miss as f64;
-                confused[r] += d * conf_part;
-                missed[r] += d * (1.0 - conf_part);
+                self.confused[r] += d * conf_part;
+                self.missed[r] += d * (1.0 - conf_part);
             }
         }
-        for (s, fa) in false_alarm.iter_mut().enumerate() {
+        for (s, fa) in self.false_alarm.iter_mut().enumerate() {
             if false_set(s) {
                 *fa += d * (1.0 - conf as f64 / n_false as f64);
             }
         }
     }
 
-    // Shares over the whole region (no collar).
-    let ref_totals: Vec<f64> = reference.iter().map(|s| spans::total(s) as f64).collect();
-    let det_totals: Vec<f64> = detected_spans
-        .iter()
-        .map(|s| spans::total(s) as f64)
-        .collect();
-    let ref_sum: f64 = ref_totals.iter().sum();
-    let det_sum: f64 = det_totals.iter().sum();
-    let share = |x: f64, sum: f64| if sum > 0.0 { x / sum } else { 0.0 };
-
-    let seat_rows = (0..seats)
-        .map(|s| {
-            let r = speaker_of[s];
-            SeatScore {
+    /// The per-seat rows, with shares of speaking time over the whole
+    /// region (no collar).
+    fn into_score(
+        self,
+        reference: &[Track],
+        detected: &[Track],
+        pairing: &Pairing,
+        scored: &[Span],
+    ) -> Score {
+        let ref_totals: Vec<f64> = reference
+            .iter()
+            .map(|t| spans::total(&t.spans) as f64)
+            .collect();
+        let det_totals: Vec<f64> = detected
+            .iter()
+            .map(|t| spans::total(&t.spans) as f64)
+            .collect();
+        let ref_sum: f64 = ref_totals.iter().sum();
+        let det_sum: f64 = det_totals.iter().sum();
+        let share = |x: f64, sum: f64| if sum > 0.0 { x / sum } else { 0.0 };
+        let seats = pairing
+            .speaker_of
+            .iter()
+            .enumerate()
+            .map(|(s, &r)| SeatScore {
                 seat: s,
                 label: detected[s].label.clone(),
-                reference: r.map(|r| reference_tracks[r].label.clone()),
-                reference_ms: r.map_or(0.0, |r| ref_time[r]),
-                missed_ms: r.map_or(0.0, |r| missed[r]),
-                false_alarm_ms: false_alarm[s],
-                confusion_ms: r.map_or(0.0, |r| confused[r]),
+                reference: r.map(|r| reference[r].label.clone()),
+                reference_ms: r.map_or(0.0, |r| self.reference_time[r]),
+                missed_ms: r.map_or(0.0, |r| self.missed[r]),
+                false_alarm_ms: self.false_alarm[s],
+                confusion_ms: r.map_or(0.0, |r| self.confused[r]),
                 share_reference: r.map_or(0.0, |r| share(ref_totals[r], ref_sum)),
                 share_detected: share(det_totals[s], det_sum),
-            }
-        })
-        .collect();
-    Score {
-        scored_ms: spans::total(&scored),
-        reference_ms: total_ref,
-        missed_ms: total_missed,
-        false_alarm_ms: total_fa,
-        confusion_ms: total_conf,
-        mapped_by_label,
-        seats: seat_rows,
-        unmapped: (0..speakers)
-            .filter(|&r| seat_of[r].is_none())
-            .map(|r| {
-                (
-                    reference_tracks[r].label.clone(),
-                    missed[r] + confused[r],
-                    share(ref_totals[r], ref_sum),
-                )
             })
-            .collect(),
+            .collect();
+        Score {
+            scored_ms: spans::total(scored),
+            reference_ms: self.total_reference,
+            missed_ms: self.total_missed,
+            false_alarm_ms: self.total_false_alarm,
+            confusion_ms: self.total_confusion,
+            mapped_by_label: pairing.by_label,
+            seats,
+            unmapped: (0..reference.len())
+                .filter(|&r| pairing.seat_of[r].is_none())
+                .map(|r| {
+                    (
+                        reference[r].label.clone(),
+                        self.missed[r] + self.confused[r],
+                        share(ref_totals[r], ref_sum),
+                    )
+                })
+                .collect(),
+        }
     }
 }
 
@@ -375,6 +456,11 @@ mod tests {
 
     fn t(label: &str, spans: &[(u64, u64)]) -> Track {
         Track::new(label, spans.iter().map(|&(a, b)| (a * S, b * S)).collect())
+    }
+
+    /// The error rate, which these cases all have.
+    fn rate(s: &Score) -> f64 {
+        s.error_rate().unwrap_or(f64::NAN)
     }
 
     fn run(reference: &[Track], detected: &[Track], collar_ms: u64) -> Score {
@@ -392,7 +478,7 @@ mod tests {
     fn perfect_detection_scores_zero() {
         let r = [t("A", &[(0, 10)]), t("B", &[(10, 20)])];
         let s = run(&r, &r, 0);
-        assert_eq!(s.error_rate(), 0.0);
+        assert_eq!(rate(&s), 0.0);
         assert_eq!(s.reference_ms, 20_000.0);
         assert!(s.mapped_by_label);
         assert!(s.seats.iter().all(|x| x.share_error_pp().abs() < 1e-9));
@@ -400,15 +486,16 @@ mod tests {
 
     #[test]
     fn missed_and_false_alarm_by_hand() {
-        // B starts 2 s late (missed 2 s) and runs 5 s over (false alarm 5 s).
+        // B starts 2 s late (missed 2 s) and runs 5 s over (false alarm 5 s)
+        // into the scored region.
         let r = [t("A", &[(0, 10)]), t("B", &[(10, 20)])];
         let d = [t("A", &[(0, 10)]), t("B", &[(12, 25)])];
-        let s = run(&r, &d, 0);
+        let s = score(&r, &d, &with_region(0, &[(0, 25_000)]));
         assert_eq!(
             (s.missed_ms, s.false_alarm_ms, s.confusion_ms),
             (2000.0, 5000.0, 0.0)
         );
-        assert!((s.error_rate() - 0.35).abs() < 1e-12);
+        assert!((rate(&s) - 0.35).abs() < 1e-12);
         assert_eq!(s.seats[1].missed_ms, 2000.0);
         assert_eq!(s.seats[1].false_alarm_ms, 5000.0);
         assert_eq!(s.seats[1].error_rate(), Some(0.7));
@@ -425,7 +512,7 @@ mod tests {
             (s.missed_ms, s.false_alarm_ms, s.confusion_ms),
             (0.0, 0.0, 10_000.0)
         );
-        assert_eq!(s.error_rate(), 1.0);
+        assert_eq!(rate(&s), 1.0);
         // Attributed to the seat whose speech went elsewhere.
         assert_eq!(s.seats[0].confusion_ms, 10_000.0);
         assert_eq!(s.seats[1].false_alarm_ms, 0.0);
@@ -439,7 +526,7 @@ mod tests {
         let s = run(&r, &d, 0);
         assert_eq!(s.reference_ms, 15_000.0);
         assert_eq!(s.missed_ms, 5000.0);
-        assert!((s.error_rate() - 1.0 / 3.0).abs() < 1e-12);
+        assert!((rate(&s) - 1.0 / 3.0).abs() < 1e-12);
     }
 
     #[test]
@@ -461,12 +548,13 @@ mod tests {
         let r = [t("A", &[(0, 10)])];
         let d = [Track::new("A", vec![(500, 10_800)])];
         let s = run(&r, &d, 1000);
-        // Not scored: [0, 1 s) and [9 s, 11 s); the region ends at 10.8 s.
+        // Not scored: [0, 1 s) and [9 s, 11 s); the region is the
+        // reference's extent, [0, 10 s).
         assert_eq!(s.scored_ms, 8000);
-        assert_eq!(s.error_rate(), 0.0);
+        assert_eq!(rate(&s), 0.0);
         let s = run(&r, &d, 400);
         assert_eq!(s.missed_ms, 100.0);
-        assert_eq!(s.false_alarm_ms, 400.0);
+        assert_eq!(s.false_alarm_ms, 0.0);
     }
 
     #[test]
@@ -478,7 +566,7 @@ mod tests {
         assert_eq!(s.seats[0].reference.as_deref(), Some("spk2"));
         assert_eq!(s.seats[1].reference.as_deref(), Some("spk1"));
         assert_eq!(s.confusion_ms, 1000.0);
-        assert!((s.error_rate() - 1.0 / 21.0).abs() < 1e-12);
+        assert!((rate(&s) - 1.0 / 21.0).abs() < 1e-12);
     }
 
     #[test]
@@ -507,10 +595,103 @@ mod tests {
         let r = [t("A", &[(0, 10)])];
         let d = [t("A", &[(0, 20)])];
         let opts = ScoreOptions {
-            region: Some((0, 10_000)),
+            region: Some(vec![(0, 10_000)]),
             ..Default::default()
         };
-        assert_eq!(score(&r, &d, &opts).error_rate(), 0.0);
-        assert_eq!(run(&r, &d, 0).false_alarm_ms, 10_000.0);
+        assert_eq!(rate(&score(&r, &d, &opts)), 0.0);
+        let opts = ScoreOptions {
+            region: Some(vec![(0, 20_000)]),
+            ..Default::default()
+        };
+        assert_eq!(score(&r, &d, &opts).false_alarm_ms, 10_000.0);
+    }
+
+    // The cases below are md-eval-22.pl's: every expected time is what it
+    // printed for the same RTTM (and UEM) files, `-c` in seconds.
+
+    fn with_region(collar_ms: u64, region: &[(u64, u64)]) -> ScoreOptions {
+        ScoreOptions {
+            collar_ms,
+            region: Some(region.to_vec()),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn by_default_the_reference_extent_is_scored() {
+        // Reference 2–10 s, detection 0–12 s: md-eval scores 8 s, no error.
+        let s = run(&[t("A", &[(2, 10)])], &[t("A", &[(0, 12)])], 0);
+        assert_eq!((s.scored_ms, s.reference_ms), (8000, 8000.0));
+        assert_eq!(rate(&s), 0.0);
+    }
+
+    #[test]
+    fn touching_segments_each_get_their_collars() {
+        // A at [0,5] and [5,10], detected [0,10], -c 0.25: md-eval 9.0 s.
+        let r = [Track::new("A", vec![(0, 5000), (5000, 10_000)])];
+        let s = run(&r, &[t("A", &[(0, 10)])], 250);
+        assert_eq!((s.scored_ms, s.reference_ms), (9000, 9000.0));
+        // A zero-length segment (B at 5 s) is a boundary too: 9.0 s.
+        let r = [t("A", &[(0, 10)]), Track::new("B", vec![(5000, 5000)])];
+        let s = run(&r, &[t("A", &[(0, 10)])], 250);
+        assert_eq!((s.scored_ms, s.reference_ms), (9000, 9000.0));
+    }
+
+    #[test]
+    fn where_the_region_cuts_a_segment_is_no_boundary() {
+        // A at [0,10], UEM 2–8 s, -c 0.25: md-eval 6.0 s.
+        let r = [t("A", &[(0, 10)])];
+        let s = score(&r, &r, &with_region(250, &[(2000, 8000)]));
+        assert_eq!((s.scored_ms, s.reference_ms), (6000, 6000.0));
+    }
+
+    #[test]
+    fn gaps_between_stretches_are_not_scored() {
+        // A at [0,4] and [6,10], detected [0,10], UEM 0–4 and 6–10 s:
+        // md-eval 8.0 s, no false alarm in the gap.
+        let r = [t("A", &[(0, 4), (6, 10)])];
+        let s = score(
+            &r,
+            &[t("A", &[(0, 10)])],
+            &with_region(0, &[(6000, 10_000), (0, 4000)]),
+        );
+        assert_eq!(
+            (s.scored_ms, s.reference_ms, s.false_alarm_ms),
+            (8000, 8000.0, 0.0)
+        );
+        // Shares, too, are of the scored stretches only.
+        assert!(s.seats[0].share_error_pp().abs() < 1e-9);
+    }
+
+    #[test]
+    fn speakers_are_paired_by_what_happens_in_the_region() {
+        // Outside 0–50 s seat a agrees with speaker 1 for 200 s; inside, a
+        // agrees with speaker 2 and b with speaker 1. md-eval pairs by the
+        // region only (here: no error).
+        let r = [t("s1", &[(0, 10), (100, 300)]), t("s2", &[(20, 40)])];
+        let d = [t("a", &[(20, 40), (100, 300)]), t("b", &[(0, 10)])];
+        let opts = ScoreOptions {
+            mapping: Mapping::Optimal,
+            ..with_region(0, &[(0, 50_000)])
+        };
+        let s = score(&r, &d, &opts);
+        assert_eq!(s.seats[0].reference.as_deref(), Some("s2"));
+        assert_eq!(rate(&s), 0.0);
+    }
+
+    #[test]
+    fn nothing_scored_has_no_rate() {
+        let r = [t("A", &[(0, 10)])];
+        let s = run(&r, &r, 100_000_000);
+        assert_eq!(s.scored_ms, 0);
+        assert_eq!(s.error_rate(), None);
+        // Silence only: scored, but there is no speech to rate against.
+        let s = score(
+            &r,
+            &[t("A", &[(20, 25)])],
+            &with_region(0, &[(15_000, 30_000)]),
+        );
+        assert_eq!((s.scored_ms, s.false_alarm_ms), (15_000, 5000.0));
+        assert_eq!(s.error_rate(), None);
     }
 }

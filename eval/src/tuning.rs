@@ -125,7 +125,7 @@ impl CachedMeeting {
             .collect();
         let options = ScoreOptions {
             collar_ms: settings.collar_ms,
-            region: Some((0, self.meeting.duration_ms)),
+            region: Some(vec![(0, self.meeting.duration_ms)]),
             mapping: Mapping::Label,
         };
         Ok(score(&reference, &detected, &options))

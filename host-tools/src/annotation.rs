@@ -53,9 +53,9 @@ mod tests {
 
     #[test]
     fn speakers_become_seats_and_gaps_pauses() {
-        let text = "SPEAKER r 1 0.0 1.0 <NA> <NA> B <NA> <NA>\n\
-                    SPEAKER r 1 0.5 1.0 <NA> <NA> B <NA> <NA>\n\
-                    SPEAKER r 1 1.5 0.5 <NA> <NA> B <NA> <NA>\n\
+        // B's two segments merge; A's 2.5–3.5 s loses the gap 3.0–3.2 s.
+        let text = "SPEAKER r 1 0.5 1.5 <NA> <NA> B <NA> <NA>\n\
+                    SPEAKER r 1 2.0 1.0 <NA> <NA> B <NA> <NA>\n\
                     SPEAKER r 1 2.5 1.0 <NA> <NA> A <NA> <NA>\n\
                     SPEAKER r 1 9.0 2.0 <NA> <NA> A <NA> <NA>\n";
         let uem = parse_uem("r 1 0 3.0\nr 1 3.2 10.0\n").unwrap();

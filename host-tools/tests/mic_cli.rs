@@ -2,21 +2,14 @@
 //! log → score, replay of what simulate wrote, evaluate on the fixtures,
 //! and clear errors for bad input.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
 
-fn tabletalk(args: &[&str], dir: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_tabletalk"))
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .unwrap_or_else(|e| panic!("running tabletalk: {e}"))
-}
+use std::path::{Path, PathBuf};
+
+use common::tabletalk;
 
 fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("tabletalk-mic-cli-{name}-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
-    dir
+    common::scratch(&format!("mic-cli-{name}"))
 }
 
 fn fixtures() -> PathBuf {

@@ -95,7 +95,9 @@ def test_python_scorer_agrees_with_tabletalk_score():
         wavs = [str(d / s["wav"]) for s in room["seats"]]
         subprocess.run([str(TABLETALK), "replay", "--wav", *wavs, "--full-scale", str(room["full_scale"]), "--out", str(log)], check=True, capture_output=True)
         out = subprocess.run(
-            [str(TABLETALK), "score", "--ref", str(d / "ref.rttm"), "--map", "optimal", "--format", "json", str(log)],
+            # The room's whole extent is scored (as by ev.score), so the UEM:
+            # without one, `score` scores the reference's extent, as md-eval.
+            [str(TABLETALK), "score", "--ref", str(d / "ref.rttm"), "--uem", str(d / "ref.uem"), "--map", "optimal", "--format", "json", str(log)],
             check=True, capture_output=True, text=True,
         ).stdout
         rate = json.loads(out)["error_rate"]

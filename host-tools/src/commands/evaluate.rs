@@ -15,6 +15,7 @@ use tabletalk_eval::evaluation::{
     self, evaluate_meeting, MeetingResult, Settings, Summary, SHARE_TOLERANCE_PP,
 };
 use tabletalk_eval::pipeline::CorePipeline;
+use tabletalk_eval::score::Score;
 use tabletalk_eval::tuning;
 
 /// Arguments of `tabletalk evaluate`.
@@ -393,9 +394,13 @@ pub fn print_report(
                 r.split.name(),
                 r.seats,
                 r.duration_ms as f64 / 60_000.0,
-                pct(r.core.error_rate()),
-                pct(r.baseline.error_rate()),
-                pct(r.sweep.get(k).map_or(f64::NAN, |x| x.error_rate())),
+                pct(r.core.error_rate().unwrap_or(f64::NAN)),
+                pct(r.baseline.error_rate().unwrap_or(f64::NAN)),
+                pct(r
+                    .sweep
+                    .get(k)
+                    .and_then(Score::error_rate)
+                    .unwrap_or(f64::NAN)),
                 r.core.worst_share_error_pp()
             )?;
         }

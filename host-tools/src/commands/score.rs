@@ -9,21 +9,41 @@ use serde::Serialize;
 
 use crate::error::CliError;
 use crate::logs;
-use tabletalk_eval::corpus::{meetings_from_rttm, Split};
+use tabletalk_eval::rttm::{self, Recording};
 use tabletalk_eval::score::{score, Mapping, Score, ScoreOptions, Track};
 
 /// Arguments of `tabletalk score`.
 #[derive(Debug, clap::Args)]
 #[command(
-    after_long_help = "Time 0 of the log's session is time 0 of the reference recording \
-(as for logs made by `tabletalk replay` and `tabletalk simulate`).
+    after_long_help = "What is scored is what NIST md-eval (md-eval-22.pl) scores, with the \
+same figures (its SCORED SPEAKER, MISSED SPEAKER, FALARM SPEAKER and SPEAKER ERROR times):
+
+  * Time 0 of the log's session is time 0 of the reference recording (as for logs made by \
+`tabletalk replay`, `simulate` and `import`); neither is shifted.
+  * The scored region is the UEM's stretches for the recording, the gaps between them left \
+out; without --uem, the reference's extent: from its first segment's start to its last \
+segment's end. Turns outside the region count for nothing.
+  * --collar c leaves [b - c, b + c] unscored around every start and end b of every \
+reference segment as written in the RTTM (touching segments of one speaker keep the boundary \
+between them); a UEM cutting a segment makes no boundary.
+  * Overlapping speech is scored: missed = max(0, speakers - seats on), false alarm = \
+max(0, seats on - speakers), confusion = min(speakers, seats on) - seats on whose paired \
+speaker talks, each times the interval's length; the error rate is their sum over the \
+reference speaker time. When no reference speech is scored the rate is undefined and is \
+shown as such (JSON: null), never as 0.
 
 Speakers are paired with seats by label when every reference speaker's label names a seat, \
-otherwise by the one-to-one pairing that maximises the time both agree on (Hungarian method).
+otherwise (and always with --map optimal, as md-eval) by the one-to-one pairing that \
+maximises the time both agree on inside the region (Hungarian method). Shares of speaking \
+time are over the region, collars not taken out.
+
+Only SPEAKER lines of the RTTM are read: md-eval's NOSCORE and NON-LEX exclusion zones do not \
+apply.
 
 Examples:
   tabletalk score --ref meeting.rttm meeting.ttlog
-  tabletalk score --ref all.rttm --recording ES2011a --collar 0.25 --format json out.ttlog
+  tabletalk score --ref all.rttm --uem all.uem --recording ES2011a --collar 0.25 out.ttlog
+  tabletalk score --ref all.rttm --recording ES2011a --format json out.ttlog
 
 Definitions: docs/mic-evaluation.md."
 )]
@@ -34,8 +54,8 @@ pub struct Args {
     /// The log whose turns are scored.
     #[arg(value_name = "LOG")]
     pub log: PathBuf,
-    /// The scored extent of the recording (UEM); by default from 0 to the
-    /// later of the session's end and the last reference segment.
+    /// The scored stretches of the recording (UEM); by default the
+    /// reference's extent, first segment start to last segment end.
     #[arg(long, value_name = "FILE.uem")]
     pub uem: Option<PathBuf>,
     /// Which recording of the RTTM (needed when it holds several and none
@@ -45,8 +65,8 @@ pub struct Args {
     /// Which session of the log, counted from 0.
     #[arg(long, default_value_t = 0, value_name = "N")]
     pub session: usize,
-    /// Not scored: this many seconds before and after every reference
-    /// boundary (per side; md-eval's -c).
+    /// Not scored: this many seconds before and after every start and end
+    /// of every reference segment (per side; md-eval's -c).
     #[arg(long, default_value_t = 0.0, value_name = "SECONDS")]
     pub collar: f64,
     /// How speakers are paired with seats.
@@ -100,7 +120,7 @@ struct ScoreJson {
     missed_s: f64,
     false_alarm_s: f64,
     confusion_s: f64,
-    error_rate: f64,
+    error_rate: Option<f64>,
     seats: Vec<SeatJson>,
     unmapped_speakers: Vec<UnmappedJson>,
 }
@@ -114,34 +134,14 @@ fn read_text(path: &PathBuf) -> Result<String, CliError> {
 
 /// Runs `tabletalk score`.
 pub fn run(args: Args) -> anyhow::Result<()> {
-    let rttm_text = read_text(&args.reference)?;
-    let uem_text = args.uem.as_ref().map(read_text).transpose()?;
-    let recordings = meetings_from_rttm(&rttm_text, uem_text.as_deref(), Split::Other)
-        .map_err(|e| CliError::bad_input(format!("{}: {e}", args.reference.display())))?;
-    let stem = args
-        .log
-        .file_stem()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let recording = match (&args.recording, recordings.len()) {
-        (Some(name), _) => recordings.iter().find(|m| &m.name == name),
-        (None, 1) => recordings.first(),
-        (None, _) => recordings.iter().find(|m| m.name == stem),
-    };
-    let Some(recording) = recording else {
-        let names: Vec<&str> = recordings.iter().map(|m| m.name.as_str()).collect();
-        return Err(CliError::bad_input(if names.is_empty() {
-            format!("{}: no SPEAKER lines", args.reference.display())
-        } else {
-            format!(
-                "{}: choose a recording with --recording ({})",
-                args.reference.display(),
-                names.join(", ")
-            )
-        })
+    if !(args.collar.is_finite() && args.collar >= 0.0) {
+        return Err(CliError::bad_input(format!(
+            "--collar {}: give a number of seconds, 0 or more",
+            args.collar
+        ))
         .into());
-    };
-
+    }
+    let recording = read_reference(&args)?;
     let log = logs::read(&args.log)?;
     if let Some(w) = log.warning() {
         eprintln!("tabletalk: warning: {w}");
@@ -155,10 +155,18 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         ))
     })?;
 
+    let ms = |us: u64| rttm::us_to_tick(us, 1);
     let reference: Vec<Track> = recording
         .speakers
         .iter()
-        .map(|(l, s)| Track::new(l.clone(), s.clone()))
+        .enumerate()
+        .map(|(i, label)| {
+            let segments = recording
+                .segments_of(i)
+                .map(|(start, end)| (ms(start), ms(end)))
+                .collect();
+            Track::new(label.clone(), segments)
+        })
         .collect();
     let detected: Vec<Track> = session
         .stretches_by_seat()
@@ -173,22 +181,25 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             Track::new(label, s)
         })
         .collect();
-    let ref_end = reference
-        .iter()
-        .filter_map(|t| t.spans.last().map(|s| s.1))
-        .max()
-        .unwrap_or(0);
-    let region = if uem_text.is_some() {
-        (0, recording.duration_ms)
-    } else {
-        (0, session.end_ms.max(ref_end))
-    };
     let options = ScoreOptions {
-        collar_ms: (args.collar.max(0.0) * 1000.0).round() as u64,
-        region: Some(region),
+        collar_ms: (args.collar * 1000.0).round() as u64,
+        region: (!recording.scored.is_empty()).then(|| {
+            recording
+                .scored
+                .iter()
+                .map(|&(a, b)| (ms(a), ms(b)))
+                .collect()
+        }),
         mapping: args.map,
     };
     let result = score(&reference, &detected, &options);
+    if result.error_rate().is_none() {
+        eprintln!(
+            "tabletalk: warning: {}: {}",
+            recording.name,
+            nothing_scored(&result, args.collar)
+        );
+    }
     let mut out = std::io::stdout().lock();
     match args.format {
         Format::Text => print_text(&mut out, &result, &recording.name, session, args.collar)?,
@@ -205,6 +216,70 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// The recording of `--ref` (and its `--uem` stretches) that the log is
+/// scored against.
+fn read_reference(args: &Args) -> anyhow::Result<Recording> {
+    let rttm_text = read_text(&args.reference)?;
+    let segments = rttm::parse_rttm(&rttm_text)
+        .map_err(|e| CliError::bad_input(format!("{}: {e}", args.reference.display())))?;
+    let uem = match &args.uem {
+        Some(path) => rttm::parse_uem(&read_text(path)?)
+            .map_err(|e| CliError::bad_input(format!("{}: {e}", path.display())))?,
+        None => Vec::new(),
+    };
+    let mut recordings = rttm::group_recordings(&segments, &uem);
+    let stem = args
+        .log
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let chosen = match (&args.recording, recordings.len()) {
+        (Some(name), _) => recordings.iter().position(|m| &m.name == name),
+        (None, 1) => Some(0),
+        (None, _) => recordings.iter().position(|m| m.name == stem),
+    };
+    let Some(chosen) = chosen else {
+        let names: Vec<&str> = recordings.iter().map(|m| m.name.as_str()).collect();
+        return Err(CliError::bad_input(if names.is_empty() {
+            format!("{}: no SPEAKER lines", args.reference.display())
+        } else {
+            format!(
+                "{}: choose a recording with --recording ({})",
+                args.reference.display(),
+                names.join(", ")
+            )
+        })
+        .into());
+    };
+    let recording = recordings.swap_remove(chosen);
+    if let (Some(path), true) = (&args.uem, recording.scored.is_empty()) {
+        return Err(CliError::bad_input(format!(
+            "{}: no line for recording {}",
+            path.display(),
+            recording.name
+        ))
+        .into());
+    }
+    Ok(recording)
+}
+
+/// Why there is no error rate.
+fn nothing_scored(r: &Score, collar: f64) -> String {
+    if r.scored_ms == 0 && collar > 0.0 {
+        format!(
+            "nothing was scored: the collars ({collar} s per side) cover the whole scored region"
+        )
+    } else if r.scored_ms == 0 {
+        "nothing was scored: the scored region is empty".to_owned()
+    } else {
+        format!(
+            "no reference speech in the {:.1} s scored, so no error rate ({:.1} s of false alarm)",
+            r.scored_ms as f64 / 1000.0,
+            r.false_alarm_ms / 1000.0
+        )
+    }
 }
 
 fn s(ms: f64) -> f64 {
@@ -335,16 +410,21 @@ fn print_text(
             100.0 * share
         )?;
     }
-    let ref_s = r.reference_ms.max(1.0);
-    writeln!(
-        out,
-        "\n  overall: missed {} + false alarm {} + confusion {} = error {}   (of {:.1} s of reference speech)",
-        pct(r.missed_ms / ref_s),
-        pct(r.false_alarm_ms / ref_s),
-        pct(r.confusion_ms / ref_s),
-        pct(r.error_rate()),
-        r.reference_ms / 1000.0
-    )?;
+    match r.error_rate() {
+        Some(rate) => {
+            let ref_ms = r.reference_ms;
+            writeln!(
+                out,
+                "\n  overall: missed {} + false alarm {} + confusion {} = error {}   (of {:.1} s of reference speech)",
+                pct(r.missed_ms / ref_ms),
+                pct(r.false_alarm_ms / ref_ms),
+                pct(r.confusion_ms / ref_ms),
+                pct(rate),
+                ref_ms / 1000.0
+            )?;
+        }
+        None => writeln!(out, "\n  overall: {}", nothing_scored(r, collar))?,
+    }
     writeln!(
         out,
         "  worst share error: {:.1} pp",
