@@ -2,10 +2,10 @@
 // Turns the measurements of the target-cost image (rp2040-run.mjs --json)
 // into the figures issue 4 asks for, against their targets:
 //
-//   * instructions per seat-sample of the level path (target <= 60),
+//   * instructions per seat-sample of the level path (target <= 350),
 //   * instructions and cycles per frame of the turn tracker,
 //   * the RP2040 load for 8 microphone seats at 8 kHz at 125 MHz
-//     (target < 4%): level path + one tracker frame per 10 ms.
+//     (target < 25%, issue 10): level path + one tracker frame per 10 ms.
 //
 // Exits 1 only when a figure is far over target (twice the budget), so a
 // small overshoot is printed loudly without failing CI.
@@ -19,8 +19,10 @@ const MIC_SEATS = 8;
 const SAMPLE_RATE_HZ = 8000;
 const FRAMES_PER_S = 100;
 const BUTTON_POLLS_PER_S = 1000;
-const TARGET_INSTR_PER_SAMPLE = 60;
-const TARGET_LOAD = 0.04;
+// Issue 10 allows the whole pipeline a quarter of one core, which is
+// about 490 cycles per seat-sample; instructions take ~1.3 cycles.
+const TARGET_INSTR_PER_SAMPLE = 350;
+const TARGET_LOAD = 0.25;
 const FAR_OVER = 2;
 
 const path = process.argv[2];

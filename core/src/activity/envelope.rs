@@ -42,6 +42,7 @@
 //! assert_eq!(frames[0].rail, 0);
 //! ```
 
+use crate::activity::arrival::Trail;
 use crate::params::MicParams;
 
 /// One completed frame of one microphone.
@@ -75,6 +76,69 @@ pub struct Envelope {
     lo1: u16,
     span: u16,
     ms_per_sample_q16: u32,
+    high_pass: HighPass,
+    /// The filtered samples, for [`arrival`](super::arrival) order (kept
+    /// only when `mic.arrival_lag_us` is set and the high-pass is on).
+    trail: Option<Trail>,
+    /// The first of a pair of filtered samples, waiting for its second.
+    half: Option<i32>,
+}
+
+/// Two first-order high-pass sections in a row (12 dB per octave below the
+/// corner), between the DC tracker and the rectifier: rumble (ventilation,
+/// traffic, handling) carries most of its energy below 200 Hz, speech
+/// little of its loudness.
+///
+/// Each section is the bilinear first-order high-pass
+/// `y[n] = (1 − k)·y[n−1] + (1 − k/2)·(x[n] − x[n−1])` (unit gain at the top
+/// of the band), with `k` in Q8: one multiply per section and sample. Values are kept with `frac` bits
+/// below one ADC step, as many as a `full_scale` sample allows without
+/// overflowing 32 bits, so the truncation of the multiply leaves no offset
+/// worth a tenth of a step.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+struct HighPass {
+    /// `1 − a` of each section (Q8); `0`: no filter.
+    k_q8: i32,
+    /// Fractional bits of the filter's values.
+    frac: u32,
+    x1: i32,
+    y1: i32,
+    y2: i32,
+}
+
+impl HighPass {
+    /// One sample through both sections.
+    #[inline(always)]
+    fn filter(&mut self, x: i32) -> i32 {
+        let k = self.k_q8;
+        let d1 = x - self.x1;
+        self.x1 = x;
+        let y1 = self.y1 + d1 - ((k * (2 * self.y1 + d1)) >> 9);
+        let d2 = y1 - self.y1;
+        self.y1 = y1;
+        self.y2 = self.y2 + d2 - ((k * (2 * self.y2 + d2)) >> 9);
+        self.y2
+    }
+
+    fn new(corner_hz: u16, sample_rate_hz: u32, full_scale: u16) -> Self {
+        // k = 1 − a = 2w / (1 + w), w = tan(π·corner / rate) ≈ π·corner /
+        // rate, in Q8 (rounded).
+        let w_q16 = u64::from(corner_hz) * 205_887 / u64::from(sample_rate_hz.max(1));
+        let k = (512 * w_q16 + (65_536 + w_q16) / 2) / (65_536 + w_q16);
+        let bits = 16 - full_scale.leading_zeros();
+        HighPass {
+            k_q8: if corner_hz == 0 {
+                0
+            } else {
+                k.clamp(1, 255) as i32
+            },
+            frac: 20u32.saturating_sub(bits).clamp(4, 12),
+            x1: 0,
+            y1: 0,
+            y2: 0,
+        }
+    }
 }
 
 impl Envelope {
@@ -100,7 +164,15 @@ impl Envelope {
             lo1,
             span: hi.saturating_sub(lo1),
             ms_per_sample_q16: ((1000u64 << 16) / u64::from(rate)).min(u64::from(u32::MAX)) as u32,
+            high_pass: HighPass::new(params.highpass_hz, rate, full_scale),
+            trail: (params.arrival_lag_us > 0 && params.highpass_hz > 0).then(Trail::new),
+            half: None,
         }
+    }
+
+    /// The last filtered samples at 4 kHz, when arrival order is on.
+    pub const fn trail(&self) -> Option<&Trail> {
+        self.trail.as_ref()
     }
 
     /// Samples per frame.
@@ -157,7 +229,8 @@ impl Envelope {
         (chunk.len(), Some(done))
     }
 
-    /// The hot loop: bias, rectify, accumulate, count rail hits.
+    /// The hot loop: bias, (high-pass,) rectify, accumulate, count rail
+    /// hits.
     #[inline]
     fn accumulate(&mut self, chunk: &[u16]) {
         let mut bias = self.bias_q12;
@@ -166,11 +239,35 @@ impl Envelope {
         let shift = self.dc_shift;
         let lo1 = self.lo1;
         let span = self.span;
-        for &sample in chunk {
-            let deviation = (i32::from(sample) << 12) - bias;
-            bias += deviation >> shift;
-            sum = sum.wrapping_add(deviation.unsigned_abs() >> 8);
-            rail += u32::from(sample.wrapping_sub(lo1) >= span);
+        let hp = self.high_pass;
+        if hp.k_q8 == 0 {
+            for &sample in chunk {
+                let deviation = (i32::from(sample) << 12) - bias;
+                bias += deviation >> shift;
+                sum = sum.wrapping_add(deviation.unsigned_abs() >> 8);
+                rail += u32::from(sample.wrapping_sub(lo1) >= span);
+            }
+        } else {
+            let mut hp = hp;
+            let (to_frac, to_q4, to_trail) = (12 - hp.frac, hp.frac - 4, hp.frac - 2);
+            let mut half = self.half;
+            for &sample in chunk {
+                let deviation = (i32::from(sample) << 12) - bias;
+                bias += deviation >> shift;
+                let y = hp.filter(deviation >> to_frac);
+                sum = sum.wrapping_add(y.unsigned_abs() >> to_q4);
+                rail += u32::from(sample.wrapping_sub(lo1) >= span);
+                if let Some(trail) = self.trail.as_mut() {
+                    // Quarter steps: a pair of 12-bit samples fits the trail.
+                    let v = y >> to_trail;
+                    match half.take() {
+                        Some(first) => trail.push_pair(first, v),
+                        None => half = Some(v),
+                    }
+                }
+            }
+            self.high_pass = hp;
+            self.half = half;
         }
         self.bias_q12 = bias;
         self.sum_q4 = sum;
@@ -217,9 +314,39 @@ mod tests {
             .collect()
     }
 
+    /// The level path without its speech-band filter.
+    fn unfiltered() -> MicParams {
+        MicParams {
+            highpass_hz: 0,
+            ..MicParams::default()
+        }
+    }
+
+    fn steady_level(params: &MicParams, freq: f64) -> i16 {
+        let mut env = Envelope::new(params, 4095);
+        let frames = frames_of(&mut env, &tone(400.0, freq, 8000, 2048.0), 80, 0);
+        let fs = log2_q12(4095).unwrap_or(0);
+        frame_level_db10(frames[90].sum_q4, u32::from(frames[90].count), fs)
+    }
+
+    #[test]
+    fn the_high_pass_removes_rumble_and_keeps_speech_frequencies() {
+        let params = MicParams::default(); // 250 Hz, second order
+        let raw = unfiltered();
+        let rumble = steady_level(&raw, 60.0) - steady_level(&params, 60.0);
+        let speech = steady_level(&raw, 1000.0) - steady_level(&params, 1000.0);
+        assert!(rumble >= 200, "60 Hz down by only {rumble} dB/10");
+        assert!(speech.abs() <= 10, "1 kHz changed by {speech} dB/10");
+        // No offset from the fixed-point filter: a silent, steady input
+        // stays at the bottom of the scale.
+        let mut env = Envelope::new(&params, 4095);
+        let frames = frames_of(&mut env, &[2048u16; 8000], 80, 0);
+        assert_eq!(frames[99].sum_q4, 0);
+    }
+
     #[test]
     fn a_sine_tone_measures_its_mean_absolute_amplitude() {
-        let params = MicParams::default();
+        let params = unfiltered();
         let mut env = Envelope::new(&params, 4095);
         let samples = tone(400.0, 440.0, 8000, 2048.0);
         let frames = frames_of(&mut env, &samples, 80, 0);
@@ -234,7 +361,7 @@ mod tests {
 
     #[test]
     fn the_bias_is_tracked_when_it_drifts() {
-        let params = MicParams::default();
+        let params = unfiltered();
         let mut env = Envelope::new(&params, 4095);
         // Starts at 2048, then the bias jumps to 1500 (a replugged module).
         let mut samples = tone(50.0, 300.0, 4000, 2048.0);

@@ -72,6 +72,7 @@
 
 use heapless::Deque;
 
+use crate::activity::arrival::{order, Order};
 use crate::activity::crosstalk::{Crosstalk, SeatLevels};
 use crate::activity::db::{frame_level_db10, log2_q12};
 use crate::activity::envelope::{Envelope, FrameStats};
@@ -128,6 +129,18 @@ struct MicSeat {
     peak: i16,
     last_crosstalk: bool,
     last_speech: bool,
+}
+
+/// What phases 1-2 of a round found, per seat.
+struct RoundLevels<const SEATS: usize> {
+    levels: [i16; SEATS],
+    peaks: [i16; SEATS],
+    /// Recent peak far enough above the floor to explain others' crosstalk.
+    explainer: [bool; SEATS],
+    /// Level above the floor, for usable frames.
+    snr: [Option<i32>; SEATS],
+    /// At or above the off threshold.
+    speaking: [bool; SEATS],
 }
 
 /// The microphone seats of an engine with `SEATS` seats.
@@ -290,20 +303,59 @@ impl<const SEATS: usize> MicArray<SEATS> {
         }
     }
 
-    /// Decides one frame for every microphone seat: the earliest pending
-    /// frame and every other seat's frame that ended within half a frame of
-    /// it (seats are sampled together, so their frames line up).
+    /// Decides one frame for every microphone seat, one phase after the
+    /// other (the numbers of the module documentation).
     fn round(&mut self, out: &mut impl FnMut(usize, Edge)) {
-        let params = self.params;
-        let Some(first_end) = self
+        let Some((frames, round_end, aligned)) = self.take_round_frames() else {
+            return;
+        };
+        let levels = self.levels_and_floors(&frames, out);
+        let mut trusted = [false; SEATS];
+        let mut in_turn = [false; SEATS];
+        for ((t, a), s) in trusted
+            .iter_mut()
+            .zip(in_turn.iter_mut())
+            .zip(self.seats.iter())
+        {
+            *t = s.floor.trusted();
+            *a = s.vad.active();
+        }
+        let frame = SeatLevels {
+            levels: &levels.levels,
+            peaks: &levels.peaks,
+            snr: &levels.snr,
+            speaking: &levels.speaking,
+            explainer: &levels.explainer,
+            trusted: &trusted,
+            in_turn: &in_turn,
+        };
+        let mut explained = self
+            .crosstalk
+            .explained(&frame, self.params.crosstalk_margin_db10);
+        if aligned {
+            // Only ever adds crosstalk: letting an arrival order overrule
+            // the levels (a seat heard first counts even when explained)
+            // quadrupled the error on the tuning rooms.
+            for (e, h) in explained.iter_mut().zip(self.heard_first_elsewhere(&frame)) {
+                *e |= h;
+            }
+        }
+        self.learn_couplings(&frame);
+        self.decide_activity(&frames, round_end, &levels.snr, &explained, out);
+    }
+
+    /// The earliest pending frame and every other seat's frame that ended
+    /// within half a frame of it (seats are sampled together, so their
+    /// frames line up), the latest end among them, and whether the seats
+    /// are in step (every delivering seat's frame is its latest, so their
+    /// sample trails end together).
+    fn take_round_frames(&mut self) -> Option<([Option<FrameStats>; SEATS], u64, bool)> {
+        let first_end = self
             .seats
             .iter()
             .filter(|s| s.enabled)
             .filter_map(|s| s.queue.front().map(|f| f.end_ms))
-            .min()
-        else {
-            return;
-        };
+            .min()?;
         let same_round = first_end.saturating_add(self.frame_ms / 2 + self.frame_ms % 2);
         let mut frames: [Option<FrameStats>; SEATS] = [None; SEATS];
         for (s, slot) in self.seats.iter_mut().zip(frames.iter_mut()) {
@@ -319,23 +371,78 @@ impl<const SEATS: usize> MicArray<SEATS> {
             }
         }
         let round_end = frames.iter().flatten().map(|f| f.end_ms).max().unwrap_or(0);
+        let aligned = self
+            .seats
+            .iter()
+            .zip(frames.iter())
+            .filter(|(s, _)| s.enabled && s.delivering)
+            .all(|(s, f)| f.is_some() && s.queue.is_empty());
+        Some((frames, round_end, aligned))
+    }
 
-        // 1-2: levels, faults, floors, recent peaks.
-        let mut levels = [crate::activity::db::LEVEL_MIN_DB10; SEATS];
-        let mut peaks = [crate::activity::db::LEVEL_MIN_DB10; SEATS];
-        let mut explainer = [false; SEATS];
-        let mut snr: [Option<i32>; SEATS] = [None; SEATS];
+    /// Phase 3b, [arrival order](super::arrival): each speaking seat
+    /// against the seat furthest above its floor. The one whose microphone
+    /// the sound reached second is hearing the other.
+    fn heard_first_elsewhere(&self, frame: &SeatLevels<'_, SEATS>) -> [bool; SEATS] {
+        let mut heard = [false; SEATS];
+        let lag_us = u64::from(self.params.arrival_lag_us);
+        if lag_us == 0 {
+            return heard;
+        }
+        let Some((top, _)) = frame.dominant() else {
+            return heard;
+        };
+        let speaking = |i: usize| frame.speaking.get(i).copied().unwrap_or(false);
+        let trail = |i: usize| self.seats.get(i).and_then(|s| s.envelope.trail());
+        let Some(top_trail) = trail(top).filter(|_| speaking(top)) else {
+            return heard;
+        };
+        // Trails run at half the sample rate.
+        let lag = (lag_us * u64::from(self.params.sample_rate_hz) / 2_000_000) as usize;
+        let margin = self.params.arrival_margin_per_mille;
+        let coherence = self.params.arrival_coherence_per_mille;
+        for i in (0..SEATS).filter(|&i| i != top && speaking(i)) {
+            let Some(own) = trail(i) else {
+                continue;
+            };
+            let second = match order(own, top_trail, lag, margin, coherence) {
+                Order::Second => i,
+                Order::First => top,
+                Order::Unclear => continue,
+            };
+            if let Some(h) = heard.get_mut(second) {
+                *h = true;
+            }
+        }
+        heard
+    }
+
+    /// Phases 1-2: levels, faults, floors, recent peaks.
+    fn levels_and_floors(
+        &mut self,
+        frames: &[Option<FrameStats>; SEATS],
+        out: &mut impl FnMut(usize, Edge),
+    ) -> RoundLevels<SEATS> {
+        let params = &self.params;
+        let mut r = RoundLevels {
+            levels: [crate::activity::db::LEVEL_MIN_DB10; SEATS],
+            peaks: [crate::activity::db::LEVEL_MIN_DB10; SEATS],
+            explainer: [false; SEATS],
+            snr: [None; SEATS],
+            speaking: [false; SEATS],
+        };
         let tail = self.tail_per_frame_db10;
-        for (i, s) in self.seats.iter_mut().enumerate() {
-            let Some(frame) = frames.get(i).copied().flatten() else {
+        let off = i32::from(params.off_threshold_db10);
+        for (i, (s, frame)) in self.seats.iter_mut().zip(frames.iter()).enumerate() {
+            let Some(frame) = frame else {
                 continue;
             };
             let level = frame_level_db10(frame.sum_q4, u32::from(frame.count), s.log2_full_scale);
             s.last_level = level;
-            if let Some(slot) = levels.get_mut(i) {
+            if let Some(slot) = r.levels.get_mut(i) {
                 *slot = level;
             }
-            let class = FrameClass::of(&frame, s.full_scale, &params);
+            let class = FrameClass::of(frame, s.full_scale, params);
             if let Some(condition) = s.health.update(class) {
                 out(
                     i,
@@ -348,62 +455,53 @@ impl<const SEATS: usize> MicArray<SEATS> {
             }
             if class == FrameClass::Normal && s.health.fault().is_none() {
                 let floor = s.floor.update(level);
-                if let Some(slot) = snr.get_mut(i) {
-                    *slot = Some(i32::from(level) - i32::from(floor));
-                }
+                let snr = i32::from(level) - i32::from(floor);
                 s.peak = level.max(s.peak.saturating_sub(tail));
-                if let (Some(p), Some(e)) = (peaks.get_mut(i), explainer.get_mut(i)) {
+                if let (Some(v), Some(sp), Some(p), Some(e)) = (
+                    r.snr.get_mut(i),
+                    r.speaking.get_mut(i),
+                    r.peaks.get_mut(i),
+                    r.explainer.get_mut(i),
+                ) {
+                    *v = Some(snr);
+                    *sp = snr >= off;
                     *p = s.peak;
-                    *e = i32::from(s.peak) - i32::from(floor)
-                        >= i32::from(params.off_threshold_db10);
+                    *e = i32::from(s.peak) - i32::from(floor) >= off;
                 }
             } else {
                 s.peak = crate::activity::db::LEVEL_MIN_DB10;
             }
         }
+        r
+    }
 
-        // 3: thresholds and crosstalk.
-        let on = i32::from(params.on_threshold_db10);
+    /// Phase 4: coupling learning, from this frame's evidence: close pairs
+    /// from their leak modes, the rest frame by frame.
+    fn learn_couplings(&mut self, frame: &SeatLevels<'_, SEATS>) {
+        let params = &self.params;
         let off = i32::from(params.off_threshold_db10);
-        let mut speaking = [false; SEATS];
-        for (flag, s) in speaking.iter_mut().zip(snr.iter()) {
-            *flag = s.is_some_and(|v| v >= off);
-        }
-        let mut trusted = [false; SEATS];
-        let mut in_turn = [false; SEATS];
-        for ((t, a), s) in trusted
-            .iter_mut()
-            .zip(in_turn.iter_mut())
-            .zip(self.seats.iter())
-        {
-            *t = s.floor.trusted();
-            *a = s.vad.active();
-        }
-        let frame = SeatLevels {
-            levels: &levels,
-            peaks: &peaks,
-            snr: &snr,
-            speaking: &speaking,
-            explainer: &explainer,
-            trusted: &trusted,
-            in_turn: &in_turn,
-        };
-        let explained = self
-            .crosstalk
-            .explained(&frame, params.crosstalk_margin_db10);
-
-        // 4: learning, from this frame's evidence: close pairs from their
-        // leak modes, the rest frame by frame.
         let learn_snr = i32::from(params.coupling_learn_snr_db10);
         if params.coupling_mode_frames > 0 {
-            self.leak_modes.observe(&frame, off, learn_snr);
+            self.leak_modes.observe(frame, off, learn_snr);
             self.leak_modes
                 .refresh(&mut self.crosstalk, params.coupling_mode_frames);
         }
         self.crosstalk
-            .learn(&frame, off, learn_snr, params.coupling_step_db10);
+            .learn(frame, off, learn_snr, params.coupling_step_db10);
+    }
 
-        // 5: per-seat activity.
+    /// Phase 5: each seat's [`Vad`] turns its speech / crosstalk verdict
+    /// into rise/fall edges.
+    fn decide_activity(
+        &mut self,
+        frames: &[Option<FrameStats>; SEATS],
+        round_end: u64,
+        snr: &[Option<i32>; SEATS],
+        explained: &[bool; SEATS],
+        out: &mut impl FnMut(usize, Edge),
+    ) {
+        let on = i32::from(self.params.on_threshold_db10);
+        let off = i32::from(self.params.off_threshold_db10);
         for (i, s) in self.seats.iter_mut().enumerate() {
             if !s.enabled {
                 continue;
