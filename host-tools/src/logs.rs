@@ -1216,8 +1216,10 @@ mod tests {
         log.sessions = sessions;
         assert_eq!(log, whole);
         assert_eq!(log.sessions.len(), 1);
-        // The batch hit by the flip, the one the garbage was put into.
-        assert_eq!(log.frames_lost, 3, "{:?}", log.damaged);
+        // The batch hit by the flip, the garbage, and the batch it was put
+        // into unless it fell on a frame boundary (that depends on the
+        // header's length, which grows with every new parameter).
+        assert!((2..=3).contains(&log.frames_lost), "{:?}", log.damaged);
         assert!(log.damaged.iter().any(|r| r.contains(&mid)));
         assert!(log.damaged.iter().any(|r| r.len() > 2 * SMALL));
         let kept = log.sessions[0].turns.len();

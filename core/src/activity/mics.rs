@@ -72,7 +72,6 @@
 
 use heapless::Deque;
 
-use crate::activity::arrival::{order, Order};
 use crate::activity::crosstalk::{Crosstalk, SeatLevels};
 use crate::activity::db::{frame_level_db10, log2_q12};
 use crate::activity::envelope::{Envelope, FrameStats};
@@ -306,7 +305,7 @@ impl<const SEATS: usize> MicArray<SEATS> {
     /// Decides one frame for every microphone seat, one phase after the
     /// other (the numbers of the module documentation).
     fn round(&mut self, out: &mut impl FnMut(usize, Edge)) {
-        let Some((frames, round_end, aligned)) = self.take_round_frames() else {
+        let Some((frames, round_end)) = self.take_round_frames() else {
             return;
         };
         let levels = self.levels_and_floors(&frames, out);
@@ -329,27 +328,17 @@ impl<const SEATS: usize> MicArray<SEATS> {
             trusted: &trusted,
             in_turn: &in_turn,
         };
-        let mut explained = self
+        let explained = self
             .crosstalk
             .explained(&frame, self.params.crosstalk_margin_db10);
-        if aligned {
-            // Only ever adds crosstalk: letting an arrival order overrule
-            // the levels (a seat heard first counts even when explained)
-            // quadrupled the error on the tuning rooms.
-            for (e, h) in explained.iter_mut().zip(self.heard_first_elsewhere(&frame)) {
-                *e |= h;
-            }
-        }
         self.learn_couplings(&frame);
         self.decide_activity(&frames, round_end, &levels.snr, &explained, out);
     }
 
     /// The earliest pending frame and every other seat's frame that ended
     /// within half a frame of it (seats are sampled together, so their
-    /// frames line up), the latest end among them, and whether the seats
-    /// are in step (every delivering seat's frame is its latest, so their
-    /// sample trails end together).
-    fn take_round_frames(&mut self) -> Option<([Option<FrameStats>; SEATS], u64, bool)> {
+    /// frames line up), and the latest end among them.
+    fn take_round_frames(&mut self) -> Option<([Option<FrameStats>; SEATS], u64)> {
         let first_end = self
             .seats
             .iter()
@@ -371,50 +360,7 @@ impl<const SEATS: usize> MicArray<SEATS> {
             }
         }
         let round_end = frames.iter().flatten().map(|f| f.end_ms).max().unwrap_or(0);
-        let aligned = self
-            .seats
-            .iter()
-            .zip(frames.iter())
-            .filter(|(s, _)| s.enabled && s.delivering)
-            .all(|(s, f)| f.is_some() && s.queue.is_empty());
-        Some((frames, round_end, aligned))
-    }
-
-    /// Phase 3b, [arrival order](super::arrival): each speaking seat
-    /// against the seat furthest above its floor. The one whose microphone
-    /// the sound reached second is hearing the other.
-    fn heard_first_elsewhere(&self, frame: &SeatLevels<'_, SEATS>) -> [bool; SEATS] {
-        let mut heard = [false; SEATS];
-        let lag_us = u64::from(self.params.arrival_lag_us);
-        if lag_us == 0 {
-            return heard;
-        }
-        let Some((top, _)) = frame.dominant() else {
-            return heard;
-        };
-        let speaking = |i: usize| frame.speaking.get(i).copied().unwrap_or(false);
-        let trail = |i: usize| self.seats.get(i).and_then(|s| s.envelope.trail());
-        let Some(top_trail) = trail(top).filter(|_| speaking(top)) else {
-            return heard;
-        };
-        // Trails run at half the sample rate.
-        let lag = (lag_us * u64::from(self.params.sample_rate_hz) / 2_000_000) as usize;
-        let margin = self.params.arrival_margin_per_mille;
-        let coherence = self.params.arrival_coherence_per_mille;
-        for i in (0..SEATS).filter(|&i| i != top && speaking(i)) {
-            let Some(own) = trail(i) else {
-                continue;
-            };
-            let second = match order(own, top_trail, lag, margin, coherence) {
-                Order::Second => i,
-                Order::First => top,
-                Order::Unclear => continue,
-            };
-            if let Some(h) = heard.get_mut(second) {
-                *h = true;
-            }
-        }
-        heard
+        Some((frames, round_end))
     }
 
     /// Phases 1-2: levels, faults, floors, recent peaks.
