@@ -198,11 +198,12 @@ fn period(meetings: &[(&SeatFigures, usize)]) -> Period {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    /// `(label, share, turns)` per seat.
-    fn session(source: &str, seats: &[(&str, f64, u32)]) -> SessionFigures {
+    /// A session of `source` with `(label, share, turns)` per seat, for the
+    /// series tests here and in `metrics::trend`.
+    pub(crate) fn session(source: &str, seats: &[(&str, f64, u32)]) -> SessionFigures {
         let mut s = SessionFigures::empty();
         s.source = source.to_owned();
         s.seats = seats

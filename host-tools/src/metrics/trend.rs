@@ -222,18 +222,7 @@ pub fn trend(sessions: &[SessionFigures]) -> Vec<TrendFigure> {
 mod tests {
     use super::*;
     fn session(shares: &[(&str, f64, u32)]) -> SessionFigures {
-        let mut s = SessionFigures::empty();
-        s.seats = shares
-            .iter()
-            .enumerate()
-            .map(|(seat, &(label, share, turns))| SeatFigures {
-                seat,
-                label: Some(label.to_owned()),
-                share,
-                turns,
-                ..SeatFigures::default()
-            })
-            .collect();
+        let mut s = crate::metrics::people::tests::session("", shares);
         s.group.duration_ms = 60_000 * (s.seats.len() as u64);
         s
     }
