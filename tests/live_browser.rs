@@ -16,7 +16,7 @@ use tabletalk::commands::device::{live, Console, LivePage};
 use tabletalk::device::client::LinkOptions;
 use tabletalk::device::pipe::duplex;
 use tabletalk::device::serve::LiveServer;
-use tabletalk::device::simulator::{MemoryDevice, SimulatedDevice};
+use tabletalk::device::simulator::{MemoryBackend, SimulatedDevice};
 use tabletalk::device::DeviceClient;
 use tabletalk_core::protocol::{LiveUpdate, SeatSettings, StoredSessionId};
 use tabletalk_core::seat::SeatId;
@@ -52,7 +52,7 @@ fn the_live_page_shows_the_devices_figures_in_chromium() {
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
 
-    let mut device = MemoryDevice::new(3);
+    let mut device = MemoryBackend::new(3);
     for seat in 0..3 {
         device
             .config

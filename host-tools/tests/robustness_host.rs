@@ -649,7 +649,7 @@ fn pull_never_writes_outside_its_folder() {
     use tabletalk::commands::device::{execute, Console, DeviceCommand};
     use tabletalk::device::client::LinkOptions;
     use tabletalk::device::pipe::duplex;
-    use tabletalk::device::simulator::{MemoryDevice, SimulatedDevice};
+    use tabletalk::device::simulator::{MemoryBackend, SimulatedDevice};
     use tabletalk::device::DeviceClient;
 
     let dir = scratch("pull-names");
@@ -666,7 +666,7 @@ fn pull_never_writes_outside_its_folder() {
     ];
     for (i, name) in names.iter().enumerate() {
         let out = dir.join(format!("{i}/a/b/out"));
-        let mut device = MemoryDevice::new(u64::MAX - i as u64);
+        let mut device = MemoryBackend::new(u64::MAX - i as u64);
         device.config.name = heapless::String::try_from(*name).unwrap();
         // Start times at both ends of the range, and none.
         device.add_session(Some(u64::MAX), log.clone());
