@@ -7,7 +7,6 @@
 //!
 //! About 5 s once built (mostly chromium starting). Skipped with a message when chromium is absent,
 //! unless `CI` is set.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
 use std::path::Path;
 use std::time::{Duration, Instant};

@@ -1,11 +1,5 @@
 //! Buttons, the facilitator, sessions and external seats through the
 //! engine: exact turn times, cuts, conditions, markers, capacity.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::indexing_slicing,
-    clippy::panic
-)]
 
 use tabletalk_core::engine::{Engine, InputError, SeatWiring, EDGE_QUEUE, EVENT_QUEUE};
 use tabletalk_core::params::DetectionParams;

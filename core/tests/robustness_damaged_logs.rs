@@ -7,12 +7,6 @@
 //! is not an original frame, report every other byte as damage (except the
 //! zero runs and erased chunks it skips by design), and never put a turn
 //! into a session it does not belong to.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::indexing_slicing,
-    clippy::panic
-)]
 
 mod robustness_support;
 

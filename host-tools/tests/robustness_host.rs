@@ -8,12 +8,6 @@
 //!   sessions): rejected or reported in bounded memory and time.
 //! * Hostile names (RTTM recording ids, device names and sessions): every
 //!   file `tabletalk` writes lies inside the paths it was given.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::indexing_slicing,
-    clippy::panic
-)]
 
 #[path = "../../core/tests/robustness_support/mod.rs"]
 mod robustness_support;

@@ -1,13 +1,6 @@
 //! Tests of the whole protocol module: the handler against a memory backend,
 //! and properties of framing and message encoding.
 
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::indexing_slicing,
-    clippy::panic
-)]
-
 extern crate alloc;
 extern crate std;
 

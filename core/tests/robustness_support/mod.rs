@@ -1,12 +1,6 @@
 //! Shared by the `robustness_*` tests: a device's pipeline (engine → log
 //! writer) driven through realistic meetings, and the frames it writes.
-#![allow(
-    dead_code,
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::indexing_slicing,
-    clippy::panic
-)]
+#![allow(dead_code)]
 
 use std::ops::Range;
 
