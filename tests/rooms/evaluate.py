@@ -141,44 +141,67 @@ def webrtc(x, n, loudest, mode=2):
     return on_grid(active, 0.03, n)
 
 
-def badge_amplitudes(x):
-    """What an Open Badges badge records (eval/badge_meter.rs): per 50 ms,
-    the mean absolute deviation from a running DC estimate (~1 s), in badge
-    units of 4 counts of a 12-bit ADC, saturated to a byte."""
+def badge_amplitudes(x, full_scale=4095):
+    """What an Open Badges badge records (eval/src/badge_meter.rs): per 50
+    ms, the mean absolute deviation from a running DC estimate (the first
+    window's mean, then ~1 s time constant; the first window reads 0), in
+    badge units of 4 counts of a 12-bit ADC, saturated to a byte. `x`: the
+    rooms' 16-bit samples, [seat, sample]."""
     w = int(0.05 * generate.FS)
     k = x.shape[1] // w
-    blocks = x[:, : k * w].reshape(len(x), k, w) / 16.0  # 16-bit samples back to 12-bit counts
-    means = blocks.mean(axis=2)
+    half = (full_scale + 1) / 2
+    # 16-bit samples back to ADC codes (as replay reads them), on a 12-bit scale.
+    codes = np.round(half + x[:, : k * w] * half / 32768)
+    blocks = codes.reshape(len(x), k, w)
+    means = blocks.sum(axis=2) / w
     dc = np.zeros_like(means)
-    alpha = 0.05  # 50 ms windows, ~1 s time constant
     acc = means[:, 0].copy()
-    for j in range(k):
+    for j in range(1, k):
         dc[:, j] = acc
-        acc = (1 - alpha) * acc + alpha * means[:, j]
-    mad = np.abs(blocks - dc[:, :, None]).mean(axis=2)
-    return np.clip(np.round(mad / 4.0), 0, 255)
+        acc = acc + 0.05 * (means[:, j] - acc)
+    scale = 4095.0 / full_scale / 4.0
+    mad = np.abs(blocks - dc[:, :, None]).sum(axis=2) / w
+    out = np.clip(np.floor(mad * scale + 0.5), 0, 255)  # Rust's round(): halves away from 0
+    out[:, 0] = 0
+    return out
+
+
+def trailing_median(a, window):
+    """The median of each trailing window of `window` values (fewer at the
+    start), the mean of the two middle values for an even count, as pandas
+    and eval/src/baseline.rs; `a` holds small integers, [row, time]."""
+    out = np.zeros(a.shape)
+    values = np.arange(int(a.max(initial=0)) + 1)
+    k = a.shape[1]
+    count = np.minimum(np.arange(k) + 1, window)
+    for i, row in enumerate(a.astype(np.int64)):
+        seen = np.cumsum(row[None, :] == values[:, None], axis=1)
+        in_window = seen.copy()
+        in_window[:, window:] -= seen[:, :-window]
+        at_most = np.cumsum(in_window, axis=0)  # [value, time]: how many <= value
+        lower = np.argmax(at_most > ((count - 1) // 2)[None, :], axis=0)
+        upper = np.argmax(at_most > (count // 2)[None, :], axis=0)
+        out[i] = (lower + upper) / 2
+    return out
 
 
 def openbadges_power(amplitudes):
     """Steps 1-3 of the Open Badges rule (eval/src/baseline.rs): clip at
-    120, subtract a trailing 2-minute median, power = the trailing 1 s mean
-    of squares. Per 50 ms."""
+    120, subtract the trailing 2-minute median, power = the trailing 1 s
+    mean of squares. Per 50 ms; float32, as the Rust rule keeps it."""
     a = np.minimum(amplitudes, 120)
+    e = (a - trailing_median(a, 2400)) ** 2
     k = a.shape[1]
-    med = np.zeros_like(a)
-    for j in range(0, k, 20):  # the 2-minute median, refreshed every second
-        med[:, j : j + 20] = np.median(a[:, max(0, j - 2400) : j + 1], axis=1)[:, None]
-    e = (a - med) ** 2
     c = np.cumsum(np.pad(e, ((0, 0), (1, 0))), axis=1)
     idx = np.arange(k)
     lo = np.maximum(0, idx - 19)
-    return (c[:, idx + 1] - c[:, lo]) / (idx + 1 - lo)
+    return ((c[:, idx + 1] - c[:, lo]) / (idx + 1 - lo)).astype(np.float32)
 
 
 def openbadges_decide(power, threshold):
     """Steps 4-5: a badge speaks where its power exceeds the threshold and
     is the highest; gaps < 0.5 s filled, segments < 2 s dropped."""
-    speak = (power > threshold) & (power == power.max(axis=0, keepdims=True))
+    speak = (power.astype(np.float64) > threshold) & (power == power.max(axis=0, keepdims=True))
     out = np.zeros_like(speak)
     for i in range(len(speak)):
         merged = []
@@ -193,9 +216,9 @@ def openbadges_decide(power, threshold):
     return out
 
 
-# The thresholds tried, like eval/src/baseline.rs: 61 from 1 to 10 000
-# units squared, log-spaced, and the published 42.
-OB_THRESHOLDS = sorted({*np.round(np.logspace(0, 4, 61), 2).tolist(), 42.0})
+# The thresholds tried, as eval/src/baseline.rs's threshold_grid: 60 from 1
+# to 10 000 units squared, log-spaced, and the published 42.
+OB_THRESHOLDS = sorted({*(10 ** (4 * k / 59) for k in range(60)), 42.0})
 
 
 # ---------------------------------------------------------------- summary
@@ -273,7 +296,7 @@ def main():
         entry = {"room": room, "scores": {"tabletalk": score(ref, run_core(args.tabletalk, d, room, extra))}}
         if not args.no_baselines:
             x = audio(d, room)
-            power = openbadges_power(badge_amplitudes(x))
+            power = openbadges_power(badge_amplitudes(x, room["full_scale"]))
             for t in OB_THRESHOLDS:
                 ob_by_threshold[t].append(score(ref, on_grid(openbadges_decide(power, t), 0.05, n)))
             entry["scores"]["WebRTC VAD per mic"] = score(ref, webrtc(x, n, loudest=False))

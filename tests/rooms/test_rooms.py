@@ -60,6 +60,31 @@ def test_open_badges_rule_fills_gaps_and_drops_short_talk():
     assert not out[1].any()
 
 
+def test_open_badges_rule_equals_the_rust_one_on_the_same_levels():
+    # tests/rooms/openbadges-rule.json holds the Rust rule's figures
+    # (eval/tests/openbadges_rule.rs checks them against the Rust code).
+    fx = json.loads((Path(__file__).resolve().parent / "openbadges-rule.json").read_text())
+    amps = np.array(fx["amplitudes"], dtype=np.float64)
+    power = ev.openbadges_power(amps)
+    stored = np.array(fx["powers"], dtype=np.float32)  # every 10th
+    assert (power[:, ::10] == stored).all(), np.abs(power[:, ::10] - stored).max()
+    for d in fx["decisions"]:
+        ours = ev.openbadges_decide(power, d["threshold"])
+        spans = [[[int(a * 50), int(b * 50)] for a, b in gen.spans_of(row, 1)] for row in ours]
+        assert spans == d["spans_ms"], d["threshold"]
+    assert np.allclose(ev.OB_THRESHOLDS, fx["threshold_grid"], rtol=1e-12, atol=0)
+    # The meter: the same ADC codes (eval/tests/openbadges_rule.rs's
+    # formula), as the 16-bit samples the rooms' WAVs hold.
+    levels = fx["meter"]["levels"]
+    n = np.arange(len(levels[0]) * 4000)
+    wave = np.array([(n * 7919 + seat * 104729) % 201 - 100 for seat in range(len(levels))])
+    depth = np.array([np.array(row)[n // 4000] for row in levels])
+    # Rust's integer division truncates toward zero (NumPy's // floors).
+    codes = 2000 + 30 * np.arange(len(levels))[:, None] + np.sign(wave) * (np.abs(wave * depth) // 100)
+    meter = ev.badge_amplitudes(gen.codes_to_wav16(codes, 4095).astype(np.float64), 4095)
+    assert (meter == np.array(fx["meter"]["amplitudes"])).all(), (meter, fx["meter"]["amplitudes"])
+
+
 def test_a_room_is_reproducible_and_described():
     meetings = gen.load_meetings(FIXTURES)
     name = "IS1008a"
