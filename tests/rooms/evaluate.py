@@ -248,6 +248,11 @@ def summarise(results):
     }
 
 
+def family_of(room):
+    """The room's model family (rooms written before families existed are ism)."""
+    return room.get("family", "ism")
+
+
 def rt60_band(room):
     return "RT60 < 0.6 s" if room["rt60_s"] < 0.6 else "RT60 >= 0.6 s"
 
@@ -284,12 +289,13 @@ def main():
     rooms = []
     for d in generate.rooms_from_args(args):
         rooms.append((Path(d), json.loads((Path(d) / "room.json").read_text())))
-    print(f"{len(rooms)} rooms ({sum(r['split'] == 'dev' for _, r in rooms)} held out), "
+    families = [f for f in generate.FAMILIES if any(family_of(r) == f for _, r in rooms)]
+    print(f"{len(rooms)} rooms ({sum(r['split'] == 'dev' for _, r in rooms)} held out; families {', '.join(families)}), "
           f"{args.mic} microphones {args.distance} m, {args.adc} ADC, seed {args.seed}")
 
     systems = ["tabletalk"] if args.no_baselines else ["tabletalk", "Open Badges (tuned on truth)", "WebRTC VAD per mic", "WebRTC VAD + loudest mic", "clean-speech floor"]
     per_room = []
-    ob_by_threshold = {t: [] for t in OB_THRESHOLDS}
+    ob_by_threshold = {}  # {family: {threshold: [score per room]}}
     for d, room in rooms:
         ref = reference(d, room)
         n = frames(room)
@@ -297,8 +303,9 @@ def main():
         if not args.no_baselines:
             x = audio(d, room)
             power = openbadges_power(badge_amplitudes(x, room["full_scale"]))
+            sweep = ob_by_threshold.setdefault(family_of(room), {t: [] for t in OB_THRESHOLDS})
             for t in OB_THRESHOLDS:
-                ob_by_threshold[t].append(score(ref, on_grid(openbadges_decide(power, t), 0.05, n)))
+                sweep[t].append(score(ref, on_grid(openbadges_decide(power, t), 0.05, n)))
             entry["scores"]["WebRTC VAD per mic"] = score(ref, webrtc(x, n, loudest=False))
             entry["scores"]["WebRTC VAD + loudest mic"] = score(ref, webrtc(x, n, loudest=True))
             clean = generate.read_rttm(d / "clean.rttm")
@@ -306,48 +313,56 @@ def main():
         per_room.append(entry)
         if args.per_room:
             s = entry["scores"]["tabletalk"]
-            print(f"  {room['id']:<14} {room['split']:<5} {room['table']:<11} RT60 {room['rt60_s']:.2f} {room['noise']:<5} "
+            print(f"  {room['id']:<21} {room['split']:<5} {room['table']:<11} RT60 {room['rt60_s']:.2f} {room['noise']:<5} "
                   f"{room['snr_db']:>4.1f} dB  error {s['error']:5.1f}%  shares {' '.join(f'{v:+.1f}' for v in s['share_error_pp'])}")
 
-    if not args.no_baselines:
-        # The threshold that is best on the truth, over all rooms (an upper bound for the rule).
-        best = min(OB_THRESHOLDS, key=lambda t: np.mean([s["error"] for s in ob_by_threshold[t]]))
-        for entry, s in zip(per_room, ob_by_threshold[best]):
+    for family, sweep in ob_by_threshold.items():
+        # The threshold that is best on the truth, over all the family's
+        # rooms (an upper bound for the rule).
+        best = min(OB_THRESHOLDS, key=lambda t: np.mean([s["error"] for s in sweep[t]]))
+        chosen = [e for e in per_room if family_of(e["room"]) == family]
+        for entry, s in zip(chosen, sweep[best]):
             entry["scores"]["Open Badges (tuned on truth)"] = s
-        print(f"Open Badges threshold tuned on the truth: {best}")
+        print(f"{family}: Open Badges threshold tuned on the truth: {best:.4g}")
 
     figures = {}
-    for split, title in (("train", "tuning rooms (AMI train)"), ("dev", "HELD-OUT rooms (AMI dev)")):
-        chosen = [e for e in per_room if e["room"]["split"] == split]
-        if not chosen:
-            continue
-        rows = [(name, summarise([e["scores"][name] for e in chosen])) for name in systems]
-        figures[split] = dict(rows)
-        print_table(title, rows)
-        groups = []
-        for label, key in (("noise", lambda r: r["noise"]), ("RT60", rt60_band), ("table", lambda r: r["table"])):
-            for value in sorted({key(e["room"]) for e in chosen}):
-                sub = [e["scores"]["tabletalk"] for e in chosen if key(e["room"]) == value]
-                groups.append((f"tabletalk, {label} {value}" if label != "RT60" else f"tabletalk, {value}", summarise(sub)))
-        print_table(f"{title}, tabletalk by room", groups)
+    for family in families:
+        for split, title in (("train", "tuning rooms (AMI train)"), ("dev", "HELD-OUT rooms (AMI dev)")):
+            chosen = [e for e in per_room if e["room"]["split"] == split and family_of(e["room"]) == family]
+            if not chosen:
+                continue
+            title = f"{family} family, {title}"
+            rows = [(name, summarise([e["scores"][name] for e in chosen])) for name in systems]
+            figures.setdefault(family, {})[split] = dict(rows)
+            print_table(title, rows)
+            groups = []
+            for label, key in (("noise", lambda r: r["noise"]), ("RT60", rt60_band), ("table", lambda r: r["table"])):
+                for value in sorted({key(e["room"]) for e in chosen}):
+                    sub = [e["scores"]["tabletalk"] for e in chosen if key(e["room"]) == value]
+                    groups.append((f"tabletalk, {label} {value}" if label != "RT60" else f"tabletalk, {value}", summarise(sub)))
+            print_table(f"{title}, tabletalk by room", groups)
 
-    held = figures.get("dev", {}).get("tabletalk")
     failed = []
-    if held:
+    print()
+    for family in families:
+        held = figures[family].get("dev", {}).get("tabletalk")
+        if not held:
+            if args.max_mean_error is not None or args.min_within is not None:
+                failed.append(f"{family}: no held-out rooms to check")
+            continue
         ok_mean = held["mean_error"] <= TARGET_MEAN_ERROR
         ok_within = held["within_3pp"] >= TARGET_WITHIN
-        print(f"\ntargets on held-out rooms: mean error {held['mean_error']:.1f}% (target <= {TARGET_MEAN_ERROR:.0f}%): {'met' if ok_mean else 'NOT met'}; "
+        print(f"targets on {family} held-out rooms: mean error {held['mean_error']:.1f}% (target <= {TARGET_MEAN_ERROR:.0f}%): {'met' if ok_mean else 'NOT met'}; "
               f"shares within 3 pp {held['within_3pp']:.1f}% (target >= {TARGET_WITHIN:.0f}%): {'met' if ok_within else 'NOT met'}")
         if args.max_mean_error is not None and held["mean_error"] > args.max_mean_error:
-            failed.append(f"held-out mean error {held['mean_error']:.1f}% > {args.max_mean_error}%")
+            failed.append(f"{family}: held-out mean error {held['mean_error']:.1f}% > {args.max_mean_error}%")
         if args.min_within is not None and held["within_3pp"] < args.min_within:
-            failed.append(f"held-out shares within 3 pp {held['within_3pp']:.1f}% < {args.min_within}%")
-        floor = figures["dev"].get("clean-speech floor")
+            failed.append(f"{family}: held-out shares within 3 pp {held['within_3pp']:.1f}% < {args.min_within}%")
+        floor = figures[family]["dev"].get("clean-speech floor")
         if args.max_floor_error is not None and floor and floor["mean_error"] > args.max_floor_error:
-            failed.append(f"held-out clean-speech floor {floor['mean_error']:.1f}% > {args.max_floor_error}%")
-    elif args.max_mean_error is not None or args.min_within is not None:
-        failed.append("no held-out rooms to check")
+            failed.append(f"{family}: held-out clean-speech floor {floor['mean_error']:.1f}% > {args.max_floor_error}%")
     if args.json:
+        # "figures": {family: {split: {system: figures}}}.
         Path(args.json).write_text(json.dumps({"figures": figures, "rooms": per_room}, indent=1))
     for f in failed:
         print(f"REGRESSION: {f}", file=sys.stderr)
