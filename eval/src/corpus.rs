@@ -12,6 +12,7 @@ use anyhow::{bail, Context};
 
 use crate::error::BadInput;
 use crate::rttm;
+use crate::score::Track;
 use crate::spans::{self, Span};
 
 /// Which part of AMI a meeting belongs to. Tuning uses `Train`; `Dev` is
@@ -47,6 +48,10 @@ pub struct Meeting {
     pub split: Split,
     /// `(speaker label, unioned speech spans)`, one per seat.
     pub speakers: Vec<(String, Vec<Span>)>,
+    /// Each speaker's segments as annotated (same order as `speakers`; a
+    /// speaker's touching or overlapping segments kept apart): where the
+    /// scorer puts its collars, as md-eval does.
+    pub segments: Vec<Vec<Span>>,
     /// Length (ms): the UEM extent when known.
     pub duration_ms: u64,
 }
@@ -64,22 +69,38 @@ impl Meeting {
         let end = from
             .saturating_add((minutes * 60_000.0).max(0.0) as u64)
             .min(self.duration_ms);
+        let cut = |s: &[Span]| -> Vec<Span> {
+            spans::clip(s, from, end)
+                .into_iter()
+                .map(|(a, b)| (a - from, b - from))
+                .collect()
+        };
         Meeting {
             name: self.name.clone(),
             split: self.split,
+            segments: self.segments.iter().map(|s| cut(s)).collect(),
             speakers: self
                 .speakers
                 .iter()
-                .map(|(l, s)| {
-                    let shifted = spans::clip(s, from, end)
-                        .into_iter()
-                        .map(|(a, b)| (a - from, b - from))
-                        .collect();
-                    (l.clone(), shifted)
-                })
+                .map(|(l, s)| (l.clone(), cut(s)))
                 .collect(),
             duration_ms: end - from,
         }
+    }
+
+    /// The reference tracks to score against: each speaker's label, speech
+    /// and segment boundaries (the collars of [`crate::score::score`]).
+    pub fn reference_tracks(&self) -> Vec<Track> {
+        self.speakers
+            .iter()
+            .enumerate()
+            .map(|(i, (label, _))| {
+                Track::new(
+                    label.clone(),
+                    self.segments.get(i).cloned().unwrap_or_default(),
+                )
+            })
+            .collect()
     }
 
     /// Total speech of all speakers (ms).
@@ -105,22 +126,24 @@ pub fn meetings_from_rttm(
         .map(|rec| {
             let (start_us, end_us) = rec.extent_us();
             let ms = |us: u64| (us.saturating_sub(start_us) + 500) / 1000;
+            let segments: Vec<Vec<Span>> = (0..rec.speakers.len())
+                .map(|i| {
+                    rec.segments_of(i)
+                        .map(|(start, end)| (ms(start), ms(end.min(end_us))))
+                        .collect()
+                })
+                .collect();
             let speakers = rec
                 .speakers
                 .iter()
-                .enumerate()
-                .map(|(i, label)| {
-                    let s = rec
-                        .segments_of(i)
-                        .map(|(start, end)| (ms(start), ms(end.min(end_us))))
-                        .collect();
-                    (label.clone(), spans::union(s))
-                })
+                .zip(&segments)
+                .map(|(label, s)| (label.clone(), spans::union(s.clone())))
                 .collect();
             Meeting {
                 name: rec.name,
                 split,
                 speakers,
+                segments,
                 duration_ms: ms(end_us),
             }
         })

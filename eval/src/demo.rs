@@ -76,9 +76,10 @@ pub fn demo_meeting(minutes: f64, seed: u64) -> Meeting {
         split: Split::Other,
         speakers: DEMO_PEOPLE
             .iter()
-            .zip(turns)
-            .map(|(name, s)| (name.to_string(), spans::union(s)))
+            .zip(&turns)
+            .map(|(name, s)| (name.to_string(), spans::union(s.clone())))
             .collect(),
+        segments: turns,
         duration_ms: end,
     }
 }

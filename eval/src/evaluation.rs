@@ -125,11 +125,9 @@ pub fn evaluate_meeting(
     let core_time = started.elapsed();
 
     let started = Instant::now();
-    let reference: Vec<Track> = meeting
-        .speakers
-        .iter()
-        .map(|(l, s)| Track::new(l.clone(), s.clone()))
-        .collect();
+    // Collars (if any) at every reference segment's boundaries as
+    // annotated, exactly as `tabletalk score` and md-eval put them.
+    let reference = meeting.reference_tracks();
     let options = ScoreOptions {
         collar_ms: settings.collar_ms,
         region: Some(vec![(0, meeting.duration_ms)]),
@@ -384,6 +382,11 @@ mod tests {
                 ("B".into(), vec![(18_000, 35_000)]),
                 ("C".into(), vec![(52_000, 58_000)]),
             ],
+            segments: vec![
+                vec![(2_000, 20_000), (40_000, 50_000)],
+                vec![(18_000, 35_000)],
+                vec![(52_000, 58_000)],
+            ],
             duration_ms: 60_000,
         };
         let mut oracle = Oracle(meeting.speakers.iter().map(|s| s.1.clone()).collect());
@@ -410,5 +413,50 @@ mod tests {
             "the tuned baseline works on clean turns: {}",
             s.tuned.rate()
         );
+    }
+
+    #[test]
+    fn collars_go_where_tabletalk_score_and_md_eval_put_them() {
+        // The issue's case: reference A at [0, 5] and [5, 10] s, detected A
+        // at [0, 10] s, collar 0.25 s. md-eval puts a collar at every
+        // annotated boundary (0, 5, 10 s): 9.0 s scored, not the 9.5 s of
+        // collars at merged turns. Through the RTTM reader, as the
+        // evaluation reads AMI.
+        let rttm = "SPEAKER m 1 0.000 5.000 <NA> <NA> A <NA> <NA>\n\
+                    SPEAKER m 1 5.000 5.000 <NA> <NA> A <NA> <NA>\n\
+                    SPEAKER m 1 2.000 1.000 <NA> <NA> B <NA> <NA>\n";
+        let meetings = crate::corpus::meetings_from_rttm(rttm, Some("m 1 0 10\n"), Split::Other)
+            .unwrap_or_else(|e| unreachable!("{e}"));
+        let meeting = &meetings[0];
+        assert_eq!(meeting.speakers[0].1, vec![(0, 10_000)]);
+        let detected = vec![vec![(0, 10_000)], vec![(2_000, 3_000)]];
+        let settings = Settings {
+            collar_ms: 250,
+            thresholds: vec![42.0],
+            ..Settings::default()
+        };
+        let r = evaluate_meeting(meeting, &settings, &mut Oracle(detected.clone()))
+            .unwrap_or_else(|e| unreachable!("{e}"));
+        // B's collars at 2 and 3 s take out 1 s more: 10 - 3 * 0.5 + 0.25 * 2
+        // (half collars at 0 and 10 s lie outside the region) - 1.0.
+        assert_eq!(r.core.scored_ms, 8_000);
+        // The same figures as `tabletalk score`'s scorer on the same tracks.
+        let by_score = score(
+            &meeting.reference_tracks(),
+            &[
+                Track::new("A", detected[0].clone()),
+                Track::new("B", detected[1].clone()),
+            ],
+            &ScoreOptions {
+                collar_ms: 250,
+                region: Some(vec![(0, 10_000)]),
+                mapping: Mapping::Label,
+            },
+        );
+        assert_eq!(r.core, by_score);
+        // And the excerpt keeps the annotated boundaries.
+        let cut = meeting.excerpt(0.0, 8.0 / 60.0);
+        assert_eq!(cut.segments[0], vec![(0, 5_000), (5_000, 8_000)]);
+        assert_eq!(cut.speakers[0].1, vec![(0, 8_000)]);
     }
 }

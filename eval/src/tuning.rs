@@ -112,12 +112,7 @@ impl CachedMeeting {
             from = end;
         }
         core.finish();
-        let reference: Vec<Track> = self
-            .meeting
-            .speakers
-            .iter()
-            .map(|(l, s)| Track::new(l.clone(), s.clone()))
-            .collect();
+        let reference = self.meeting.reference_tracks();
         let detected: Vec<Track> = reference
             .iter()
             .zip(core.spans())

@@ -141,44 +141,67 @@ def webrtc(x, n, loudest, mode=2):
     return on_grid(active, 0.03, n)
 
 
-def badge_amplitudes(x):
-    """What an Open Badges badge records (eval/badge_meter.rs): per 50 ms,
-    the mean absolute deviation from a running DC estimate (~1 s), in badge
-    units of 4 counts of a 12-bit ADC, saturated to a byte."""
+def badge_amplitudes(x, full_scale=4095):
+    """What an Open Badges badge records (eval/src/badge_meter.rs): per 50
+    ms, the mean absolute deviation from a running DC estimate (the first
+    window's mean, then ~1 s time constant; the first window reads 0), in
+    badge units of 4 counts of a 12-bit ADC, saturated to a byte. `x`: the
+    rooms' 16-bit samples, [seat, sample]."""
     w = int(0.05 * generate.FS)
     k = x.shape[1] // w
-    blocks = x[:, : k * w].reshape(len(x), k, w) / 16.0  # 16-bit samples back to 12-bit counts
-    means = blocks.mean(axis=2)
+    half = (full_scale + 1) / 2
+    # 16-bit samples back to ADC codes (as replay reads them), on a 12-bit scale.
+    codes = np.round(half + x[:, : k * w] * half / 32768)
+    blocks = codes.reshape(len(x), k, w)
+    means = blocks.sum(axis=2) / w
     dc = np.zeros_like(means)
-    alpha = 0.05  # 50 ms windows, ~1 s time constant
     acc = means[:, 0].copy()
-    for j in range(k):
+    for j in range(1, k):
         dc[:, j] = acc
-        acc = (1 - alpha) * acc + alpha * means[:, j]
-    mad = np.abs(blocks - dc[:, :, None]).mean(axis=2)
-    return np.clip(np.round(mad / 4.0), 0, 255)
+        acc = acc + 0.05 * (means[:, j] - acc)
+    scale = 4095.0 / full_scale / 4.0
+    mad = np.abs(blocks - dc[:, :, None]).sum(axis=2) / w
+    out = np.clip(np.floor(mad * scale + 0.5), 0, 255)  # Rust's round(): halves away from 0
+    out[:, 0] = 0
+    return out
+
+
+def trailing_median(a, window):
+    """The median of each trailing window of `window` values (fewer at the
+    start), the mean of the two middle values for an even count, as pandas
+    and eval/src/baseline.rs; `a` holds small integers, [row, time]."""
+    out = np.zeros(a.shape)
+    values = np.arange(int(a.max(initial=0)) + 1)
+    k = a.shape[1]
+    count = np.minimum(np.arange(k) + 1, window)
+    for i, row in enumerate(a.astype(np.int64)):
+        seen = np.cumsum(row[None, :] == values[:, None], axis=1)
+        in_window = seen.copy()
+        in_window[:, window:] -= seen[:, :-window]
+        at_most = np.cumsum(in_window, axis=0)  # [value, time]: how many <= value
+        lower = np.argmax(at_most > ((count - 1) // 2)[None, :], axis=0)
+        upper = np.argmax(at_most > (count // 2)[None, :], axis=0)
+        out[i] = (lower + upper) / 2
+    return out
 
 
 def openbadges_power(amplitudes):
     """Steps 1-3 of the Open Badges rule (eval/src/baseline.rs): clip at
-    120, subtract a trailing 2-minute median, power = the trailing 1 s mean
-    of squares. Per 50 ms."""
+    120, subtract the trailing 2-minute median, power = the trailing 1 s
+    mean of squares. Per 50 ms; float32, as the Rust rule keeps it."""
     a = np.minimum(amplitudes, 120)
+    e = (a - trailing_median(a, 2400)) ** 2
     k = a.shape[1]
-    med = np.zeros_like(a)
-    for j in range(0, k, 20):  # the 2-minute median, refreshed every second
-        med[:, j : j + 20] = np.median(a[:, max(0, j - 2400) : j + 1], axis=1)[:, None]
-    e = (a - med) ** 2
     c = np.cumsum(np.pad(e, ((0, 0), (1, 0))), axis=1)
     idx = np.arange(k)
     lo = np.maximum(0, idx - 19)
-    return (c[:, idx + 1] - c[:, lo]) / (idx + 1 - lo)
+    return ((c[:, idx + 1] - c[:, lo]) / (idx + 1 - lo)).astype(np.float32)
 
 
 def openbadges_decide(power, threshold):
     """Steps 4-5: a badge speaks where its power exceeds the threshold and
     is the highest; gaps < 0.5 s filled, segments < 2 s dropped."""
-    speak = (power > threshold) & (power == power.max(axis=0, keepdims=True))
+    speak = (power.astype(np.float64) > threshold) & (power == power.max(axis=0, keepdims=True))
     out = np.zeros_like(speak)
     for i in range(len(speak)):
         merged = []
@@ -193,9 +216,9 @@ def openbadges_decide(power, threshold):
     return out
 
 
-# The thresholds tried, like eval/src/baseline.rs: 61 from 1 to 10 000
-# units squared, log-spaced, and the published 42.
-OB_THRESHOLDS = sorted({*np.round(np.logspace(0, 4, 61), 2).tolist(), 42.0})
+# The thresholds tried, as eval/src/baseline.rs's threshold_grid: 60 from 1
+# to 10 000 units squared, log-spaced, and the published 42.
+OB_THRESHOLDS = sorted({*(10 ** (4 * k / 59) for k in range(60)), 42.0})
 
 
 # ---------------------------------------------------------------- summary
@@ -223,6 +246,11 @@ def summarise(results):
         "within_3pp": float(100 * np.mean(np.abs(shares) <= SHARE_TOLERANCE_PP)),
         "share_mae_pp": float(np.mean(np.abs(shares))),
     }
+
+
+def family_of(room):
+    """The room's model family (rooms written before families existed are ism)."""
+    return room.get("family", "ism")
 
 
 def rt60_band(room):
@@ -261,21 +289,23 @@ def main():
     rooms = []
     for d in generate.rooms_from_args(args):
         rooms.append((Path(d), json.loads((Path(d) / "room.json").read_text())))
-    print(f"{len(rooms)} rooms ({sum(r['split'] == 'dev' for _, r in rooms)} held out), "
+    families = [f for f in generate.FAMILIES if any(family_of(r) == f for _, r in rooms)]
+    print(f"{len(rooms)} rooms ({sum(r['split'] == 'dev' for _, r in rooms)} held out; families {', '.join(families)}), "
           f"{args.mic} microphones {args.distance} m, {args.adc} ADC, seed {args.seed}")
 
     systems = ["tabletalk"] if args.no_baselines else ["tabletalk", "Open Badges (tuned on truth)", "WebRTC VAD per mic", "WebRTC VAD + loudest mic", "clean-speech floor"]
     per_room = []
-    ob_by_threshold = {t: [] for t in OB_THRESHOLDS}
+    ob_by_threshold = {}  # {family: {threshold: [score per room]}}
     for d, room in rooms:
         ref = reference(d, room)
         n = frames(room)
         entry = {"room": room, "scores": {"tabletalk": score(ref, run_core(args.tabletalk, d, room, extra))}}
         if not args.no_baselines:
             x = audio(d, room)
-            power = openbadges_power(badge_amplitudes(x))
+            power = openbadges_power(badge_amplitudes(x, room["full_scale"]))
+            sweep = ob_by_threshold.setdefault(family_of(room), {t: [] for t in OB_THRESHOLDS})
             for t in OB_THRESHOLDS:
-                ob_by_threshold[t].append(score(ref, on_grid(openbadges_decide(power, t), 0.05, n)))
+                sweep[t].append(score(ref, on_grid(openbadges_decide(power, t), 0.05, n)))
             entry["scores"]["WebRTC VAD per mic"] = score(ref, webrtc(x, n, loudest=False))
             entry["scores"]["WebRTC VAD + loudest mic"] = score(ref, webrtc(x, n, loudest=True))
             clean = generate.read_rttm(d / "clean.rttm")
@@ -283,48 +313,56 @@ def main():
         per_room.append(entry)
         if args.per_room:
             s = entry["scores"]["tabletalk"]
-            print(f"  {room['id']:<14} {room['split']:<5} {room['table']:<11} RT60 {room['rt60_s']:.2f} {room['noise']:<5} "
+            print(f"  {room['id']:<21} {room['split']:<5} {room['table']:<11} RT60 {room['rt60_s']:.2f} {room['noise']:<5} "
                   f"{room['snr_db']:>4.1f} dB  error {s['error']:5.1f}%  shares {' '.join(f'{v:+.1f}' for v in s['share_error_pp'])}")
 
-    if not args.no_baselines:
-        # The threshold that is best on the truth, over all rooms (an upper bound for the rule).
-        best = min(OB_THRESHOLDS, key=lambda t: np.mean([s["error"] for s in ob_by_threshold[t]]))
-        for entry, s in zip(per_room, ob_by_threshold[best]):
+    for family, sweep in ob_by_threshold.items():
+        # The threshold that is best on the truth, over all the family's
+        # rooms (an upper bound for the rule).
+        best = min(OB_THRESHOLDS, key=lambda t: np.mean([s["error"] for s in sweep[t]]))
+        chosen = [e for e in per_room if family_of(e["room"]) == family]
+        for entry, s in zip(chosen, sweep[best]):
             entry["scores"]["Open Badges (tuned on truth)"] = s
-        print(f"Open Badges threshold tuned on the truth: {best}")
+        print(f"{family}: Open Badges threshold tuned on the truth: {best:.4g}")
 
     figures = {}
-    for split, title in (("train", "tuning rooms (AMI train)"), ("dev", "HELD-OUT rooms (AMI dev)")):
-        chosen = [e for e in per_room if e["room"]["split"] == split]
-        if not chosen:
-            continue
-        rows = [(name, summarise([e["scores"][name] for e in chosen])) for name in systems]
-        figures[split] = dict(rows)
-        print_table(title, rows)
-        groups = []
-        for label, key in (("noise", lambda r: r["noise"]), ("RT60", rt60_band), ("table", lambda r: r["table"])):
-            for value in sorted({key(e["room"]) for e in chosen}):
-                sub = [e["scores"]["tabletalk"] for e in chosen if key(e["room"]) == value]
-                groups.append((f"tabletalk, {label} {value}" if label != "RT60" else f"tabletalk, {value}", summarise(sub)))
-        print_table(f"{title}, tabletalk by room", groups)
+    for family in families:
+        for split, title in (("train", "tuning rooms (AMI train)"), ("dev", "HELD-OUT rooms (AMI dev)")):
+            chosen = [e for e in per_room if e["room"]["split"] == split and family_of(e["room"]) == family]
+            if not chosen:
+                continue
+            title = f"{family} family, {title}"
+            rows = [(name, summarise([e["scores"][name] for e in chosen])) for name in systems]
+            figures.setdefault(family, {})[split] = dict(rows)
+            print_table(title, rows)
+            groups = []
+            for label, key in (("noise", lambda r: r["noise"]), ("RT60", rt60_band), ("table", lambda r: r["table"])):
+                for value in sorted({key(e["room"]) for e in chosen}):
+                    sub = [e["scores"]["tabletalk"] for e in chosen if key(e["room"]) == value]
+                    groups.append((f"tabletalk, {label} {value}" if label != "RT60" else f"tabletalk, {value}", summarise(sub)))
+            print_table(f"{title}, tabletalk by room", groups)
 
-    held = figures.get("dev", {}).get("tabletalk")
     failed = []
-    if held:
+    print()
+    for family in families:
+        held = figures[family].get("dev", {}).get("tabletalk")
+        if not held:
+            if args.max_mean_error is not None or args.min_within is not None:
+                failed.append(f"{family}: no held-out rooms to check")
+            continue
         ok_mean = held["mean_error"] <= TARGET_MEAN_ERROR
         ok_within = held["within_3pp"] >= TARGET_WITHIN
-        print(f"\ntargets on held-out rooms: mean error {held['mean_error']:.1f}% (target <= {TARGET_MEAN_ERROR:.0f}%): {'met' if ok_mean else 'NOT met'}; "
+        print(f"targets on {family} held-out rooms: mean error {held['mean_error']:.1f}% (target <= {TARGET_MEAN_ERROR:.0f}%): {'met' if ok_mean else 'NOT met'}; "
               f"shares within 3 pp {held['within_3pp']:.1f}% (target >= {TARGET_WITHIN:.0f}%): {'met' if ok_within else 'NOT met'}")
         if args.max_mean_error is not None and held["mean_error"] > args.max_mean_error:
-            failed.append(f"held-out mean error {held['mean_error']:.1f}% > {args.max_mean_error}%")
+            failed.append(f"{family}: held-out mean error {held['mean_error']:.1f}% > {args.max_mean_error}%")
         if args.min_within is not None and held["within_3pp"] < args.min_within:
-            failed.append(f"held-out shares within 3 pp {held['within_3pp']:.1f}% < {args.min_within}%")
-        floor = figures["dev"].get("clean-speech floor")
+            failed.append(f"{family}: held-out shares within 3 pp {held['within_3pp']:.1f}% < {args.min_within}%")
+        floor = figures[family]["dev"].get("clean-speech floor")
         if args.max_floor_error is not None and floor and floor["mean_error"] > args.max_floor_error:
-            failed.append(f"held-out clean-speech floor {floor['mean_error']:.1f}% > {args.max_floor_error}%")
-    elif args.max_mean_error is not None or args.min_within is not None:
-        failed.append("no held-out rooms to check")
+            failed.append(f"{family}: held-out clean-speech floor {floor['mean_error']:.1f}% > {args.max_floor_error}%")
     if args.json:
+        # "figures": {family: {split: {system: figures}}}.
         Path(args.json).write_text(json.dumps({"figures": figures, "rooms": per_room}, indent=1))
     for f in failed:
         print(f"REGRESSION: {f}", file=sys.stderr)

@@ -10,9 +10,18 @@ the mouth, pointing at it); diffuse pink or brown background noise at
 microphone gains +-6 dB, DC bias, ADC noise, and the device's ADC
 (8 kHz, 12-bit RP2040 or 10-bit MCP3008).
 
-Every random choice comes from the seed and the meeting's name; a room is
-written once into the cache (target/rooms/<key>/, the key hashes every
-parameter) and reused. See tests/rooms/README.md.
+That is the "ism" family. A second family, "hybrid", checks its figures
+with a different physical model (see hybrid_room): a non-shoebox room
+(an alcove or a slanted wall) with frequency-dependent wall, floor and
+ceiling materials and scattering, impulse responses from pyroomacoustics'
+hybrid image-source + ray-tracing simulator with air absorption,
+directional talkers facing the table, noise from point sources in the room
+(a ventilation outlet or a fan, through the room's responses) over a weaker
+diffuse floor, and twelve other voices.
+
+Every random choice comes from the seed, the family and the meeting's
+name; a room is written once into the cache (target/rooms/<key>/, the key
+hashes every parameter) and reused. See tests/rooms/README.md.
 """
 
 import argparse
@@ -27,7 +36,7 @@ from pathlib import Path
 import numpy as np
 import pyroomacoustics as pra
 import soundfile
-from pyroomacoustics.directivities import Cardioid, DirectionVector
+from pyroomacoustics.directivities import Cardioid, CardioidFamily, DirectionVector
 from scipy.signal import lfilter, oaconvolve
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -35,6 +44,10 @@ import voices  # noqa: E402
 
 # Bump when the generated signals change: it is part of every cache key.
 GENERATOR_VERSION = 1
+# Bump when the hybrid family's signals change (part of its cache keys; the
+# ism family's keys are as they were before the family existed).
+HYBRID_VERSION = 1
+FAMILIES = ("ism", "hybrid")
 REPO = Path(__file__).resolve().parents[2]
 FS = 8000  # the device's sample rate, and the simulation's
 ADCS = {"rp2040": 4095, "mcp3008": 1023}
@@ -46,9 +59,9 @@ NOISES = ("pink", "brown")
 class Hardware:
     """What docs/hardware.md prescribes (the defaults), as parameters."""
 
-    mic: str = "omni"  # omni | cardioid, pointing at the seat's mouth
-    distance_min: float = 0.30  # m, mouth to microphone
-    distance_max: float = 0.60
+    mic: str = "cardioid"  # cardioid | omni, pointing at the seat's mouth
+    distance_min: float = 0.15  # m, mouth to microphone
+    distance_max: float = 0.30
     adc: str = "rp2040"  # rp2040 (12-bit) | mcp3008 (10-bit)
 
 
@@ -189,15 +202,140 @@ def impulse_responses(room, sources, hw):
     for s in sources:
         shoebox.add_source(s)
     for m, mouth in zip(room["mics"], room["mouths"]):
-        directivity = None
-        if hw.mic == "cardioid":
-            v = mouth - m
-            azimuth = np.degrees(np.arctan2(v[1], v[0]))
-            colatitude = np.degrees(np.arccos(v[2] / np.linalg.norm(v)))
-            directivity = Cardioid(DirectionVector(azimuth, colatitude, degrees=True), gain=1.0)
-        shoebox.add_microphone(m, directivity=directivity)
+        shoebox.add_microphone(m, directivity=mic_directivity(m, mouth, hw))
     shoebox.compute_rir()
     return shoebox.rir
+
+
+def mic_directivity(mic, mouth, hw):
+    """None (omni) or a cardioid pointing at the mouth."""
+    if hw.mic != "cardioid":
+        return None
+    v = mouth - mic
+    azimuth = np.degrees(np.arctan2(v[1], v[0]))
+    colatitude = np.degrees(np.arccos(v[2] / np.linalg.norm(v)))
+    return Cardioid(DirectionVector(azimuth, colatitude, degrees=True), gain=1.0)
+
+
+# ---------------------------------------------------------------- hybrid family
+
+# Surfaces of the hybrid family's rooms, from pyroomacoustics' database of
+# measured octave-band absorption coefficients (125 Hz - 4 kHz).
+FLOORS = ("carpet_cotton", "carpet_tufted_9.5mm", "carpet_thin", "linoleum_on_concrete", "wood_16mm", "concrete_floor")
+CEILINGS = ("ceiling_fibre_absorber", "ceiling_fissured_tile", "ceiling_perforated_gypsum_board", "ceiling_plasterboard", "plasterboard", "hard_surface")
+WALLS = ("plasterboard", "brickwork", "rough_lime_wash", "wooden_lining", "glass_window", "double_glazing_10mm", "curtains_cotton_0.5", "gypsum_board")
+
+
+def hybrid_floor(dims, rng):
+    """The floor plan: the drawn rectangle plus an alcove on its far wall,
+    or with that wall slanted (both only add floor, so the table keeps its
+    clearance). Corners anticlockwise (2, k)."""
+    x, y = dims[:2]
+    if rng.random() < 0.5:
+        w = rng.uniform(1.2, min(3.0, x - 1.0))
+        a = rng.uniform(0.3, x - w - 0.3)
+        d = rng.uniform(0.8, 2.0)
+        corners = [(0, 0), (x, 0), (x, y), (a + w, y), (a + w, y + d), (a, y + d), (a, y), (0, y)]
+        return "alcove", np.array(corners, dtype=float).T
+    return "slanted", np.array([(0, 0), (x, 0), (x + rng.uniform(0.6, 2.0), y), (0, y)], dtype=float).T
+
+
+def hybrid_room_model(room):
+    """The pyroomacoustics room of a hybrid-family room description."""
+    corners = room["corners"]
+    walls = [pra.Material(m, float(sc)) for m, sc in zip(room["materials"]["walls"], room["scattering"]["walls"])]
+    model = pra.Room.from_corners(corners, fs=FS, max_order=3, materials=walls, air_absorption=True)
+    model.extrude(
+        room["dims"][2],
+        materials={
+            "floor": pra.Material(room["materials"]["floor"], float(room["scattering"]["floor"])),
+            "ceiling": pra.Material(room["materials"]["ceiling"], float(room["scattering"]["ceiling"])),
+        },
+    )
+    return model
+
+
+def draw_hybrid_room(n, rng, hw):
+    """A hybrid-family room: the table and seats as in draw_room, a
+    non-shoebox floor, measured materials whose reverberation time
+    (Eyring, over the octave bands) is 0.15-0.38 s, talkers facing the
+    table, and two noise sources."""
+    room = draw_room(n, rng, hw)
+    room.pop("rt60")
+    room["shape"], room["corners"] = hybrid_floor(room["dims"], rng)
+    k = room["corners"].shape[1]
+    for _ in range(50):
+        room["materials"] = {
+            "floor": str(rng.choice(FLOORS)),
+            "ceiling": str(rng.choice(CEILINGS)),
+            "walls": [str(rng.choice(WALLS)) for _ in range(k)],
+        }
+        room["scattering"] = {"floor": rng.uniform(0.05, 0.2), "ceiling": rng.uniform(0.05, 0.3), "walls": rng.uniform(0.05, 0.4, k)}
+        with np.errstate(divide="ignore"):  # a band of zero absorption: its term is 0
+            room["rt60_theory"] = float(hybrid_room_model(room).rt60_theory("eyring"))
+        # Measured (Schroeder) reverberation times of these rooms come out
+        # about 2-2.7 times the Eyring figure: 0.15-0.38 s gives about 0.35-1 s.
+        if 0.15 <= room["rt60_theory"] <= 0.38:
+            break
+    # A talker speaks forward: sub-cardioid radiation (2-3 dB down at the
+    # side, 6-10 dB behind), facing the table centre give or take 35
+    # degrees (toward someone), a little down.
+    to_centre = room["table_centre"][:2] - room["mouths"][:, :2]
+    yaw = np.degrees(np.arctan2(to_centre[:, 1], to_centre[:, 0])) + rng.uniform(-35, 35, n)
+    room["talkers"] = [
+        {"azimuth": float(a), "colatitude": float(c), "p": float(q)}
+        for a, c, q in zip(yaw, rng.uniform(95, 110, n), rng.uniform(0.7, 0.8, n))
+    ]
+    # The noise: a ventilation outlet in the ceiling (rumble) or a fan
+    # (a projector's, on the ceiling, or a laptop's on the table).
+    room["rt_seed"] = int(rng.integers(0, 2**63))
+    room["noise_kind"] = str(rng.choice(["hvac", "fan"]))
+    lo, hi = room["corners"].min(axis=1) + 0.3, np.array([room["dims"][0], room["dims"][1]]) - 0.3
+    if room["noise_kind"] == "fan" and rng.random() < 0.5:
+        seat = int(rng.integers(0, n))
+        spot = room["table_centre"] + 0.5 * (room["mics"][seat] - room["table_centre"]) * np.array([1, 1, 0])
+        room["noise_source"] = spot + np.array([0, 0, 0.05])
+    else:
+        room["noise_source"] = np.append(rng.uniform(lo, hi), room["dims"][2] - 0.05)
+    return room
+
+
+def hybrid_responses(room, sources, directivities, hw):
+    """rir[source][mic] by the hybrid image-source (order 3) + ray-tracing
+    simulator in the room's polygonal, multi-material model."""
+    model = hybrid_room_model(room)
+    for s, d in zip(sources, directivities):
+        model.add_source(s, directivity=d)
+    for m, mouth in zip(room["mics"], room["mouths"]):
+        model.add_microphone(m, directivity=mic_directivity(m, mouth, hw))
+    # After the microphones: pyroomacoustics refuses directional ones added
+    # to a room that already traces rays, though its tracer handles them.
+    model.set_ray_tracing(receiver_radius=0.5, energy_thres=1e-5, time_thres=2.0)
+    pra.random.seed(numpy=room["rt_seed"])  # the tracer's and its tails' random draws
+    model.compute_rir()
+    return model.rir
+
+
+def talker_directivities(room):
+    return [
+        CardioidFamily(DirectionVector(t["azimuth"], t["colatitude"], degrees=True), p=t["p"])
+        for t in room["talkers"]
+    ]
+
+
+def point_noise(kind, n, rng):
+    """A noise source's unit-RMS signal: ventilation rumble (brown noise and
+    a little pink) or a fan (pink noise and a blade-pass tone with two
+    harmonics, 90-300 Hz, wandering by 1 %)."""
+    if kind == "hvac":
+        y = coloured_noise("brown", n, rng) + 0.3 * coloured_noise("pink", n, rng)
+    else:
+        f0 = rng.uniform(90, 300)
+        drift = 1 + 0.01 * np.sin(2 * np.pi * np.arange(n) / FS / rng.uniform(5, 20))
+        phase = 2 * np.pi * np.cumsum(f0 * drift) / FS
+        tone = sum(a * np.sin(k * phase) for k, a in ((1, 1.0), (2, 0.5), (3, 0.25)))
+        y = coloured_noise("pink", n, rng) + 0.6 * tone
+    return y / np.sqrt(np.mean(y**2))
 
 
 # ---------------------------------------------------------------- signals
@@ -294,14 +432,19 @@ def spans_of(active, step):
 # ---------------------------------------------------------------- a room
 
 
-def room_key(meeting, start, minutes, seed, hw):
-    spec = json.dumps([GENERATOR_VERSION, meeting, start, minutes, seed, asdict(hw)], sort_keys=True)
-    return hashlib.sha256(spec.encode()).hexdigest()[:16]
+def room_key(meeting, start, minutes, seed, hw, family="ism"):
+    spec = [GENERATOR_VERSION, meeting, start, minutes, seed, asdict(hw)]
+    if family != "ism":
+        spec += [family, HYBRID_VERSION]
+    return hashlib.sha256(json.dumps(spec, sort_keys=True).encode()).hexdigest()[:16]
 
 
-def generate(meeting, split, turns, uem, start, minutes, seed, hw, cache_dir):
+def generate(meeting, split, turns, uem, start, minutes, seed, hw, cache_dir, family="ism"):
     """Writes the room into cache_dir/<key>/ (unless there) and returns it."""
-    key = room_key(meeting, start, minutes, seed, hw)
+    if family not in FAMILIES:
+        raise ValueError(f"family {family!r}: one of {', '.join(FAMILIES)}")
+    hybrid = family == "hybrid"
+    key = room_key(meeting, start, minutes, seed, hw, family)
     out = Path(cache_dir) / key
     if (out / "room.json").exists():
         return out
@@ -310,16 +453,17 @@ def generate(meeting, split, turns, uem, start, minutes, seed, hw, cache_dir):
     n = len(speakers)
     if n == 0:
         raise ValueError(f"{meeting}: nobody speaks in that excerpt")
-    rng = np.random.default_rng(int(hashlib.sha256(f"{seed}:{meeting}".encode()).hexdigest()[:15], 16))
+    rng = np.random.default_rng(int(hashlib.sha256(f"{seed}:{meeting}{':hybrid' if hybrid else ''}".encode()).hexdigest()[:15], 16))
     n_samples = int(round(duration * FS))
-    room = draw_room(n, rng, hw)
+    room = draw_hybrid_room(n, rng, hw) if hybrid else draw_room(n, rng, hw)
 
     # Talkers: distinct voices, loudness +-6 dB (log-normal, sigma 3 dB).
-    picks = rng.permutation(len(voices.VOICES))[:n] if n <= len(voices.VOICES) else rng.integers(0, len(voices.VOICES), n)
+    pool_of = voices.HYBRID_VOICES if hybrid else voices.VOICES
+    picks = rng.permutation(len(pool_of))[:n] if n <= len(pool_of) else rng.integers(0, len(pool_of), n)
     loudness_db = np.clip(rng.normal(0, 3, n), -6, 6)
     clean = []
     for i, spk in enumerate(speakers):
-        pool = voices.phrases(voices.VOICES[int(picks[i])], FS, cache_dir)
+        pool = voices.phrases(pool_of[int(picks[i])], FS, cache_dir)
         clean.append(fill_turns(segs[spk], pool, n_samples, rng) * 10 ** (loudness_db[i] / 20))
 
     # Coughs come from the talkers' mouths (added to their tracks, but
@@ -341,7 +485,15 @@ def generate(meeting, split, turns, uem, start, minutes, seed, hw, cache_dir):
         room["table_centre"] + 0.6 * (room["mics"][s] - room["table_centre"]) * np.array([1, 1, 0])
         for s in range(n)
     ]
-    rir = impulse_responses(room, list(room["mouths"]) + desk, hw)
+    if hybrid:
+        sources = list(room["mouths"]) + desk + [room["noise_source"]]
+        rir = hybrid_responses(room, sources, talker_directivities(room) + [None] * (n + 1), hw)
+        # The reverberation time as measured (Schroeder, T20) from each
+        # talker to the next seat's microphone (own responses, dominated by
+        # the direct sound, give unstable fits), median over the seats.
+        room["rt60"] = float(np.median([pra.experimental.measure_rt60(rir[(m + 1) % n][m], fs=FS, decay_db=20) for m in range(n)]))
+    else:
+        rir = impulse_responses(room, list(room["mouths"]) + desk, hw)
 
     # Scale: a nominal talker's speech reads -26 dBFS at a microphone 45 cm
     # away (the direct path alone; pyroomacoustics' direct gain is 1/r).
@@ -368,16 +520,27 @@ def generate(meeting, split, turns, uem, start, minutes, seed, hw, cache_dir):
         act = np.pad(act, (0, n_samples - len(act)))
         if act.any():
             speech_power.append(np.mean(own[act] ** 2))
-    noise_kind = NOISES[int(rng.integers(0, 2))]
+    noise_kind = room["noise_kind"] if hybrid else NOISES[int(rng.integers(0, 2))]
     snr_db = rng.uniform(20, 35)
     step_db = float(rng.choice([-6.0, 6.0]))
     step_at = rng.uniform(0.2, 0.8) * duration
     level = np.sqrt(np.mean(speech_power)) * 10 ** (-snr_db / 20)
     envelope = np.where(np.arange(n_samples) < step_at * FS, 1.0, 10 ** (step_db / 20)) * level
-    shared = coloured_noise(noise_kind, n_samples, rng)
-    for m in range(n):
-        own_noise = coloured_noise(noise_kind, n_samples, rng)
-        mics[m] += envelope * (shared + own_noise) / np.sqrt(2)
+    if hybrid:
+        # The point source through the room (at the SNR, averaged over the
+        # microphones) and a diffuse pink floor 10 dB below it.
+        src = point_noise(noise_kind, n_samples, rng)
+        heard = np.array([oaconvolve(src, rir[m][2 * n])[:n_samples] for m in range(n)])
+        heard /= np.sqrt(np.mean(heard**2))
+        shared = coloured_noise("pink", n_samples, rng)
+        for m in range(n):
+            diffuse = (shared + coloured_noise("pink", n_samples, rng)) / np.sqrt(2)
+            mics[m] += envelope * (heard[m] + 10 ** (-10 / 20) * diffuse) / np.sqrt(1.1)
+    else:
+        shared = coloured_noise(noise_kind, n_samples, rng)
+        for m in range(n):
+            own_noise = coloured_noise(noise_kind, n_samples, rng)
+            mics[m] += envelope * (shared + own_noise) / np.sqrt(2)
 
     gains_db = rng.uniform(-6, 6, n)
     full_scale = ADCS[hw.adc]
@@ -400,8 +563,9 @@ def generate(meeting, split, turns, uem, start, minutes, seed, hw, cache_dir):
             for a, b in spans_of(clean_activity(clean[i]), 0.01):
                 f.write(f"SPEAKER {meeting} 1 {a:.3f} {b - a:.3f} <NA> <NA> {spk} <NA> <NA>\n")
     description = {
-        "id": f"{meeting}-s{seed}",
+        "id": f"{meeting}-s{seed}" + ("-hybrid" if hybrid else ""),
         "key": key,
+        "family": family,
         "meeting": meeting,
         "split": split,
         "start_min": start,
@@ -422,7 +586,7 @@ def generate(meeting, split, turns, uem, start, minutes, seed, hw, cache_dir):
             {
                 "speaker": spk,
                 "wav": wavs[i],
-                "voice": voices.VOICES[int(picks[i])]["id"],
+                "voice": pool_of[int(picks[i])]["id"],
                 "loudness_db": round(float(loudness_db[i]), 1),
                 "gain_db": round(float(gains_db[i]), 1),
                 "distance_m": round(float(room["distance"][i]), 3),
@@ -433,6 +597,17 @@ def generate(meeting, split, turns, uem, start, minutes, seed, hw, cache_dir):
         ],
         "events": events,
     }
+    if hybrid:
+        description["model"] = {
+            "shape": room["shape"],
+            "floor_m": [[round(float(v), 2) for v in c] for c in room["corners"].T],
+            "materials": room["materials"],
+            "scattering": {k: np.round(v, 2).tolist() for k, v in room["scattering"].items()},
+            "rt60_eyring_s": round(room["rt60_theory"], 3),
+            "talkers": [{k: round(v, 2) for k, v in t.items()} for t in room["talkers"]],
+            "noise_source_m": [round(float(v), 2) for v in room["noise_source"]],
+            "table_centre_m": [round(float(v), 3) for v in room["table_centre"]],
+        }
     (tmp / "room.json").write_text(json.dumps(description, indent=1) + "\n")
     shutil.rmtree(out, ignore_errors=True)
     os.replace(tmp, out)
@@ -462,6 +637,7 @@ def add_arguments(p):
     p.add_argument("--start", type=float, default=5.0, help="minutes skipped at each meeting's start")
     p.add_argument("--minutes", type=float, default=10.0, help="minutes of each meeting (0: to the end)")
     p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--family", choices=[*FAMILIES, "all"], default="all", help="room model: ism (shoebox image sources), hybrid (polygonal multi-material room, image sources + ray tracing, directional talkers, other voices), or both")
     p.add_argument("--mic", choices=["omni", "cardioid"], default=Hardware.mic)
     p.add_argument("--distance", default=f"{Hardware.distance_min}-{Hardware.distance_max}", help="mouth to microphone, metres: LO-HI")
     p.add_argument("--adc", choices=sorted(ADCS), default=Hardware.adc)
@@ -478,9 +654,10 @@ def rooms_from_args(args):
     lo, hi = (float(v) for v in args.distance.split("-"))
     hw = Hardware(mic=args.mic, distance_min=lo, distance_max=hi, adc=args.adc)
     out = []
-    for name in select_meetings(meetings, args.split, args.meetings, args.meeting):
-        split, turns, uem = meetings[name]
-        out.append(generate(name, split, turns, uem, args.start, args.minutes, args.seed, hw, args.cache))
+    for family in FAMILIES if args.family == "all" else [args.family]:
+        for name in select_meetings(meetings, args.split, args.meetings, args.meeting):
+            split, turns, uem = meetings[name]
+            out.append(generate(name, split, turns, uem, args.start, args.minutes, args.seed, hw, args.cache, family))
     return out
 
 

@@ -14,6 +14,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import evaluate as ev  # noqa: E402
 import generate as gen  # noqa: E402
+import voices  # noqa: E402
 
 FIXTURES = gen.REPO / "tests" / "fixtures" / "mic" / "ami"
 TABLETALK = gen.REPO / "target" / "release" / "tabletalk"
@@ -60,6 +61,31 @@ def test_open_badges_rule_fills_gaps_and_drops_short_talk():
     assert not out[1].any()
 
 
+def test_open_badges_rule_equals_the_rust_one_on_the_same_levels():
+    # tests/rooms/openbadges-rule.json holds the Rust rule's figures
+    # (eval/tests/openbadges_rule.rs checks them against the Rust code).
+    fx = json.loads((Path(__file__).resolve().parent / "openbadges-rule.json").read_text())
+    amps = np.array(fx["amplitudes"], dtype=np.float64)
+    power = ev.openbadges_power(amps)
+    stored = np.array(fx["powers"], dtype=np.float32)  # every 10th
+    assert (power[:, ::10] == stored).all(), np.abs(power[:, ::10] - stored).max()
+    for d in fx["decisions"]:
+        ours = ev.openbadges_decide(power, d["threshold"])
+        spans = [[[int(a * 50), int(b * 50)] for a, b in gen.spans_of(row, 1)] for row in ours]
+        assert spans == d["spans_ms"], d["threshold"]
+    assert np.allclose(ev.OB_THRESHOLDS, fx["threshold_grid"], rtol=1e-12, atol=0)
+    # The meter: the same ADC codes (eval/tests/openbadges_rule.rs's
+    # formula), as the 16-bit samples the rooms' WAVs hold.
+    levels = fx["meter"]["levels"]
+    n = np.arange(len(levels[0]) * 4000)
+    wave = np.array([(n * 7919 + seat * 104729) % 201 - 100 for seat in range(len(levels))])
+    depth = np.array([np.array(row)[n // 4000] for row in levels])
+    # Rust's integer division truncates toward zero (NumPy's // floors).
+    codes = 2000 + 30 * np.arange(len(levels))[:, None] + np.sign(wave) * (np.abs(wave * depth) // 100)
+    meter = ev.badge_amplitudes(gen.codes_to_wav16(codes, 4095).astype(np.float64), 4095)
+    assert (meter == np.array(fx["meter"]["amplitudes"])).all(), (meter, fx["meter"]["amplitudes"])
+
+
 def test_a_room_is_reproducible_and_described():
     meetings = gen.load_meetings(FIXTURES)
     name = "IS1008a"
@@ -74,13 +100,62 @@ def test_a_room_is_reproducible_and_described():
         room = json.loads((da / "room.json").read_text())
         assert 0.3 <= room["rt60_s"] <= 0.9 and room["table"] in gen.TABLES
         assert room["noise"] in gen.NOISES and 20 <= room["snr_db"] <= 35
-        assert all(abs(s["gain_db"]) <= 6 and 0.3 <= s["distance_m"] <= 0.6 for s in room["seats"])
+        hw = gen.Hardware()
+        assert all(abs(s["gain_db"]) <= 6 and hw.distance_min <= s["distance_m"] <= hw.distance_max for s in room["seats"])
         # Another seed is another room; another microphone another signal.
         dc = gen.generate(name, split, turns, uem, 5, 0.5, 8, gen.Hardware(), a)
-        dd = gen.generate(name, split, turns, uem, 5, 0.5, 7, gen.Hardware(mic="cardioid"), a)
+        dd = gen.generate(name, split, turns, uem, 5, 0.5, 7, gen.Hardware(mic="omni"), a)
         assert len({da.name, dc.name, dd.name}) == 3
         w = room["seats"][0]["wav"]
         assert (da / w).read_bytes() != (dd / w).read_bytes()
+
+
+def test_ism_rooms_keep_their_cache_keys():
+    # The ism family's keys (and signals) are those of the generator before
+    # families existed: cached rooms and figures measured on them stay valid.
+    omni = gen.Hardware(mic="omni", distance_min=0.3, distance_max=0.6)
+    assert gen.room_key("IB4002", 5.0, 0.5, 1, omni) == "59826b5b1821d67b"
+    assert gen.room_key("IB4002", 5.0, 0.5, 1, omni, "hybrid") != "59826b5b1821d67b"
+
+
+def test_the_families_have_disjoint_voices():
+    ism = {v["id"] for v in voices.VOICES}
+    hybrid = {v["id"] for v in voices.HYBRID_VOICES}
+    assert len(ism) == len(hybrid) == 12 and not ism & hybrid
+    for pool in (voices.VOICES, voices.HYBRID_VOICES):
+        assert sorted(v["sex"] for v in pool).count("f") == 6
+
+
+def test_a_hybrid_room_is_reproducible_and_another_model():
+    meetings = gen.load_meetings(FIXTURES)
+    name = "IS1008a"
+    split, turns, uem = meetings[name]
+    hw = gen.Hardware()
+    with tempfile.TemporaryDirectory() as a, tempfile.TemporaryDirectory() as b:
+        da = gen.generate(name, split, turns, uem, 5, 0.25, 7, hw, a, "hybrid")
+        db = gen.generate(name, split, turns, uem, 5, 0.25, 7, hw, b, "hybrid")
+        files = sorted(p.name for p in da.iterdir())
+        assert files == sorted(p.name for p in db.iterdir())
+        for f in files:
+            assert (da / f).read_bytes() == (db / f).read_bytes(), f
+        room = json.loads((da / "room.json").read_text())
+        assert room["family"] == "hybrid" and room["model"]["shape"] in ("alcove", "slanted")
+        assert len(room["model"]["floor_m"]) in (4, 8)
+        assert 0.15 <= room["model"]["rt60_eyring_s"] <= 0.38 and 0.2 <= room["rt60_s"] <= 1.6, room["rt60_s"]
+        assert room["noise"] in ("hvac", "fan") and 20 <= room["snr_db"] <= 35
+        pool = {v["id"] for v in voices.HYBRID_VOICES}
+        assert all(s["voice"] in pool for s in room["seats"])
+        assert all(hw.distance_min <= s["distance_m"] <= hw.distance_max for s in room["seats"])
+        # Talkers face the table: toward its centre give or take 35 degrees.
+        centre = np.array(room["model"]["table_centre_m"][:2])
+        for seat, talker in zip(room["seats"], room["model"]["talkers"]):
+            v = centre - np.array(seat["mouth_m"][:2])
+            off = (talker["azimuth"] - np.degrees(np.arctan2(v[1], v[0])) + 180) % 360 - 180
+            assert abs(off) <= 37, off  # positions in room.json are rounded to 1 cm
+        ism = gen.generate(name, split, turns, uem, 5, 0.25, 7, hw, a)
+        assert ism.name != da.name
+        w = room["seats"][0]["wav"]
+        assert (ism / w).read_bytes() != (da / w).read_bytes()
 
 
 def test_python_scorer_agrees_with_tabletalk_score():

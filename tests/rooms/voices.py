@@ -37,6 +37,26 @@ VOICES = [
     {"id": "espeak-en-us-f3", "engine": "espeak-ng", "lang": "en-us", "variant": "f3", "pitch": 65, "speed": 175, "sex": "f"},
 ]
 
+# The hybrid family's talkers (generate.py --family hybrid): twelve other
+# voices, none of them in VOICES, so that a detector tuned on one family's
+# voices meets new ones in the other. flite's two diphone voices (the
+# clustergen ones are in VOICES), espeak-ng's Klatt formant synthesiser and
+# variants VOICES does not use.
+HYBRID_VOICES = [
+    {"id": "flite-kal", "engine": "flite", "voice": "kal", "sex": "m"},
+    {"id": "flite-kal16", "engine": "flite", "voice": "kal16", "sex": "m"},
+    {"id": "espeak-en-us-m2", "engine": "espeak-ng", "lang": "en-us", "variant": "m2", "pitch": 35, "speed": 160, "sex": "m"},
+    {"id": "espeak-en-gb-m4", "engine": "espeak-ng", "lang": "en-gb", "variant": "m4", "pitch": 45, "speed": 170, "sex": "m"},
+    {"id": "espeak-en-rp-m6", "engine": "espeak-ng", "lang": "en-gb-x-rp", "variant": "m6", "pitch": 28, "speed": 145, "sex": "m"},
+    {"id": "espeak-en-us-klatt", "engine": "espeak-ng", "lang": "en-us", "variant": "klatt", "pitch": 42, "speed": 165, "sex": "m"},
+    {"id": "espeak-en-us-annie", "engine": "espeak-ng", "lang": "en-us", "variant": "Annie", "pitch": 68, "speed": 165, "sex": "f"},
+    {"id": "espeak-en-gb-belinda", "engine": "espeak-ng", "lang": "en-gb", "variant": "belinda", "pitch": 62, "speed": 155, "sex": "f"},
+    {"id": "espeak-en-us-linda", "engine": "espeak-ng", "lang": "en-us", "variant": "linda", "pitch": 72, "speed": 175, "sex": "f"},
+    {"id": "espeak-en-clan-steph", "engine": "espeak-ng", "lang": "en-gb-x-gbclan", "variant": "steph", "pitch": 58, "speed": 160, "sex": "f"},
+    {"id": "espeak-en-029-anika", "engine": "espeak-ng", "lang": "en-029", "variant": "anika", "pitch": 66, "speed": 150, "sex": "f"},
+    {"id": "espeak-en-us-alicia", "engine": "espeak-ng", "lang": "en-us", "variant": "Alicia", "pitch": 78, "speed": 170, "sex": "f"},
+]
+
 WORDS = (
     "the a we I you they it this that our your project meeting budget plan "
     "team week time idea point question answer problem result report data "
