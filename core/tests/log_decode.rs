@@ -292,10 +292,10 @@ fn frames_from_the_future_are_reported_as_such() {
         Some(Error::UnknownVersion(0))
     );
     let mut newer = marker;
-    newer[0] = 0x06;
+    newer[0] = 0x07;
     assert_eq!(
         decode(&frame_v1(&newer)).err(),
-        Some(Error::UnknownRecord(6))
+        Some(Error::UnknownRecord(7))
     );
     let mut kind = marker;
     kind[5] = 0x63;
