@@ -588,20 +588,22 @@ fn v1_example_twice_is_the_example_with_the_header_repeated() {
 }
 
 /// The example as the writer writes it since the session essentials
-/// (`v1-example-essentials.ttlog`): the header once, and after the first
-/// batch the essentials (record 6) naming it by its frame's CRC. The writer
-/// of today writes exactly this file; without the essentials it is the
-/// example of `v1-example-twice.ttlog` less the header's copy.
+/// (`v1-example-essentials.ttlog`): the header once, and after each of the
+/// two batches the essentials (record 6) naming it by its frame's CRC. The
+/// writer of today writes exactly this file; without the essentials it is
+/// the example of `v1-example-twice.ttlog` less the header's copy.
 #[test]
 fn v1_example_essentials_is_the_example_with_its_essentials() {
     let log = load("v1-example-essentials.ttlog", make_example);
     assert_eq!(make_example(), log, "the writer still writes these bytes");
     let twice = records(&load("v1-example-twice.ttlog", || unreachable!()));
     let now = records(&log);
-    assert_eq!(now.len(), twice.len());
+    assert_eq!(now.len(), twice.len() + 1);
     assert_eq!(now[0], twice[0]);
     assert_eq!(now[1..3], twice[2..4]);
-    assert_eq!(now[4..], twice[4..]);
+    assert_eq!(now[4..7], twice[4..7]);
+    assert_eq!(now[8], twice[7]);
+    assert_eq!(now[3], now[7]);
     let Record::Essentials(e) = now[3] else {
         panic!("{:?}", now[3])
     };

@@ -103,6 +103,7 @@ fn flushes_every_max_turns() {
             "batch 0 x3",
             "essentials",
             "batch 1 x3",
+            "essentials",
             "batch 2 x1",
             "end 7/3"
         ]
@@ -158,7 +159,7 @@ fn markers_and_the_end_flush_first_conditions_do_not() {
     put(w.push_turn(turn(0, 8, 9), &mut out).unwrap(), &out);
     put(w.finish(10, &mut out).unwrap(), &out);
     let got = records(&log);
-    assert_eq!(got.len(), 6);
+    assert_eq!(got.len(), 7);
     assert!(got[0].starts_with("Condition"));
     assert_eq!(
         got[1..],
@@ -167,6 +168,7 @@ fn markers_and_the_end_flush_first_conditions_do_not() {
             "essentials",
             "marker Agenda",
             "batch 1 x1",
+            "essentials",
             "end 2/2"
         ]
     );

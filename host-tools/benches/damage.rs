@@ -77,7 +77,9 @@ fn main() {
         200,
     );
     let mut ami = Vec::new();
-    rttm_below(&workspace.join("../shared/data/ami/rttm"), &mut ami);
+    let data = std::env::var_os("TABLETALK_SHARED_DATA")
+        .map_or_else(|| workspace.join("../shared/data"), PathBuf::from);
+    rttm_below(&data.join("ami/rttm"), &mut ami);
     ami.sort();
     if ami.is_empty() {
         println!("damage: AMI skipped (no ../shared/data/ami/rttm)");

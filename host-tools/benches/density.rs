@@ -180,7 +180,13 @@ fn encode_meeting(index: u32, name: &str, segments: &[rttm::Segment]) -> Meeting
 fn main() {
     // `cargo bench` passes `--bench`; nothing else to parse.
     let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    let root = workspace.join("../shared/data/ami/rttm");
+    // The shared data folder: `TABLETALK_SHARED_DATA`, else next to the
+    // repository (a worktree elsewhere names it).
+    let data = std::env::var_os("TABLETALK_SHARED_DATA").map_or_else(
+        || workspace.join("../shared/data"),
+        std::path::PathBuf::from,
+    );
+    let root = data.join("ami/rttm");
     let files = rttm_files(&root);
     if files.is_empty() {
         println!(

@@ -1416,7 +1416,8 @@ mod tests {
         };
         let bytes = encode_session(&spec, &turns, &[(0, MarkerKind::Start)], 500).unwrap();
         let intact = decode(&bytes, "t").unwrap().sessions.remove(0);
-        // bytes: 00, header, start marker, batch 0, essentials, …
+        // bytes: 00, header, start marker, batch 0, essentials, batch 1,
+        // essentials, batch 2, end
         let headless = after_frame(&bytes, 1);
         let log = decode(headless, "t").unwrap();
         assert_eq!(log.sessions.len(), 1);
@@ -1432,8 +1433,12 @@ mod tests {
         assert!(s.notes.contains(&Note::HeaderLost), "{:?}", s.notes);
         assert!(log.warning().is_some());
         assert_eq!(log.orphan_records, 0);
-        // Essentials lost too: batch 0 onwards, the rest has no key.
-        let err = decode(after_frame(&bytes, 4), "t").unwrap_err();
+        // Batch 0 and the essentials after it lost too: the copy after
+        // batch 1 opens the session, with batch 1 that came before it.
+        let log = decode(after_frame(&bytes, 4), "t").unwrap();
+        assert_eq!(log.sessions[0].turns[..], intact.turns[16..]);
+        // Every copy lost: the rest has no key.
+        let err = decode(after_frame(&bytes, 6), "t").unwrap_err();
         assert!(matches!(err, ReadError::NoSession { .. }), "{err:?}");
     }
 

@@ -8,8 +8,8 @@ use serde::{Serialize, Serializer};
 use crate::records::{Error, Header, Record, SessionId, FORMAT_VERSION, SCHEMA_KEY};
 
 /// A small copy of what matters in a session's [`Header`], written apart
-/// from it (after the session's first turn batch and again every
-/// [`ESSENTIALS_EVERY`](crate::log::ESSENTIALS_EVERY) batches), so that a
+/// from it (after the session's first and second turn batches and again
+/// every [`ESSENTIALS_EVERY`](crate::log::ESSENTIALS_EVERY) batches), so that a
 /// damaged header loses only the detection parameters and the labels, never
 /// the session's turns. Record variant 6, appended to format version 1.
 ///
