@@ -30,6 +30,7 @@ struct Meeting {
     turns: usize,
     bytes: usize,
     header_bytes: usize,
+    essentials_bytes: usize,
     batches: usize,
 }
 
@@ -152,8 +153,14 @@ fn encode_meeting(index: u32, name: &str, segments: &[rttm::Segment]) -> Meeting
     let mut scratch = vec![0u8; log.len()];
     let mut decoded: Vec<LoggedTurn> = Vec::new();
     let mut batches = 0;
+    let mut essentials_bytes = 0;
     for item in LogReader::new(&log, &mut scratch).expect("scratch fits") {
         match item {
+            Item::Record {
+                record: Record::Essentials(_),
+                range,
+                ..
+            } => essentials_bytes += range.len(),
             Item::Record {
                 record: Record::Turns(batch),
                 ..
@@ -173,6 +180,7 @@ fn encode_meeting(index: u32, name: &str, segments: &[rttm::Segment]) -> Meeting
         turns: turns.len(),
         bytes: log.len(),
         header_bytes,
+        essentials_bytes,
         batches,
     }
 }
@@ -211,6 +219,10 @@ fn main() {
     let bytes: usize = meetings.iter().map(|m| m.bytes).sum();
     let headers: usize = meetings.iter().map(|m| m.header_bytes).sum();
     let batches: usize = meetings.iter().map(|m| m.batches).sum();
+    let essentials: usize = meetings.iter().map(|m| m.essentials_bytes).sum();
+    // The December 2026 layout: the header frame (without the leading
+    // 0x00) twice, no essentials.
+    let twice = bytes - essentials + headers - meetings.len();
     let mut per_meeting: Vec<(f64, &str)> = meetings
         .iter()
         .filter(|m| m.turns > 0)
@@ -235,6 +247,11 @@ fn main() {
     println!(
         "per meeting: median {:.3} B/turn ({}), worst {:.3} B/turn ({})",
         median.0, median.1, worst.0, worst.1
+    );
+    println!(
+        "essentials: {essentials} bytes ({:.3} B/turn); the header twice instead (Dec 2026): {:.3} B/turn",
+        essentials as f64 / turns.max(1) as f64,
+        twice as f64 / turns.max(1) as f64
     );
     println!("density: {figure:.3} B/turn (target <= {LIMIT})");
 }
