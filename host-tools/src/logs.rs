@@ -14,12 +14,15 @@
 //!
 //! **Session identity.** Records are matched to sessions by their session
 //! id *and* by position: a record belongs to the latest header with its id.
-//! A header identical to the open session's is its copy (the writer writes
-//! each header twice); a header with the same id but different contents
-//! (another device, another import, another tick) opens a separate session,
-//! and both get a [`Note::IdConflict`], so two logs never merge into wrong
-//! figures. A session repeated whole (a log concatenated with itself) is
-//! read once.
+//! A header identical to the open session's is its copy (writers of
+//! December 2026 wrote each header twice); a header with the same id but
+//! different contents (another device, another import, another tick) opens
+//! a separate session, and both get a [`Note::IdConflict`], so two logs
+//! never merge into wrong figures; while both are open, their records are
+//! told apart by batch sequence numbers and end counts, and what cannot be
+//! told apart goes to neither ([`Note::Interleaved`]). A session whose
+//! header was lost opens at its session essentials ([`Note::HeaderLost`]).
+//! A session repeated whole (a log concatenated with itself) is read once.
 //!
 //! ```
 //! use tabletalk::logs::{decode, encode_session, SessionSpec};

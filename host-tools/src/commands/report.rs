@@ -210,6 +210,14 @@ pub fn map_sessions_at<T: Send>(
     }
 }
 
+/// What [`analyse_all`] gives: every session's figures, the sessions the
+/// format draws, and the per-input summaries.
+pub type Analysed = (
+    Vec<crate::metrics::SessionFigures>,
+    Vec<Session>,
+    Vec<crate::report::InputSummary>,
+);
+
 /// The figures of every session of `files`, in input order, and the
 /// sessions themselves that `format` draws: each session is analysed as it
 /// is read and dropped, except that the HTML page keeps the turns of the
@@ -226,14 +234,7 @@ pub fn analyse_all(
     options: &Options,
     roster: Option<&Roster>,
     format: Format,
-) -> Result<
-    (
-        Vec<crate::metrics::SessionFigures>,
-        Vec<Session>,
-        Vec<crate::report::InputSummary>,
-    ),
-    CliError,
-> {
+) -> Result<Analysed, CliError> {
     let detailed = if format == Format::Html {
         html::DETAILED
     } else {
