@@ -1,10 +1,10 @@
 //! The session essentials: what a reader needs to decode and place a
 //! session's turns when its header is lost.
 
-use crc::{Crc, CRC_32_ISCSI};
 use postcard::ser_flavors::Flavor;
 use serde::{Serialize, Serializer};
 
+use crate::frame::CRC32C;
 use crate::records::{Error, Header, Record, SessionId, FORMAT_VERSION, SCHEMA_KEY};
 
 /// A small copy of what matters in a session's [`Header`], written apart
@@ -102,9 +102,6 @@ impl SessionEssentials {
         })
     }
 }
-
-/// CRC-32C, the frames' check (see `log/frame.rs`).
-static CRC32C: Crc<u32> = Crc::<u32>::new(&CRC_32_ISCSI);
 
 /// Feeds postcard's output into the CRC only.
 struct CheckFlavor(crc::Digest<'static, u32>);
