@@ -43,7 +43,7 @@
 //! assert_eq!(recorder.record(&mut sink, &turn), Stored::Ok);
 //! assert_eq!(recorder.end(&mut sink, 3_000), Stored::Ok);
 //! let mut scratch = [0u8; 512];
-//! // the header (written twice, see `LogWriter::start`), turns, end
+//! // the header, the turns, their essentials (see `LogWriter::start`), end
 //! assert_eq!(LogReader::new(&sink.0, &mut scratch)?.count(), 4);
 //! # Ok::<(), tabletalk_core::records::Error>(())
 //! ```

@@ -16,7 +16,7 @@ use tabletalk_core::log::{Damage, Item, LogReader, SessionItem, SessionReader};
 use tabletalk_core::params::DetectionParams;
 use tabletalk_core::records::{
     ConditionRecord, Error, FlushPolicy, Header, LoggedTurn, MarkerRecord, Record, Seats,
-    SessionEnd, SessionId, StoreEvent, StoreNotice,
+    SessionEnd, SessionEssentials, SessionId, StoreEvent, StoreNotice,
 };
 use tabletalk_core::seat::InputKind;
 use tabletalk_core::turns::{Condition, MarkerKind, TurnEnd};
@@ -548,14 +548,15 @@ fn v1_damaged_recovers_every_intact_record() {
     assert_eq!(missing, [(2, 1..2)]);
 }
 
-/// The example as writers since the header's copy write it, the header
-/// frame twice (`v1-example-twice.ttlog`). The writer of today writes
-/// exactly this file, and it reads as the same session as
-/// `v1-example.ttlog`.
+/// The example as writers with the header's copy wrote it, the header
+/// frame twice (`v1-example-twice.ttlog`, the writer of December 2026
+/// before the session essentials). It reads as the same session as
+/// `v1-example.ttlog`, forever.
 #[test]
 fn v1_example_twice_is_the_example_with_the_header_repeated() {
-    let log = load("v1-example-twice.ttlog", make_example);
-    assert_eq!(make_example(), log, "the writer still writes these bytes");
+    let log = load("v1-example-twice.ttlog", || {
+        unreachable!("written by the writer of its time")
+    });
     // The header differs from v1-example's only in the parameters added
     // since (26 `mic.coupling_mode_frames`, 27 `mic.highpass_hz`); every
     // other record is the same.
@@ -571,6 +572,92 @@ fn v1_example_twice_is_the_example_with_the_header_repeated() {
         (new.session, new.device_id, new.seats),
         (old.session, old.device_id, old.seats)
     );
+    // The session reader takes the copy for the same session.
+    let mut scratch = vec![0u8; log.len()];
+    let headers = SessionReader::new(&log, &mut scratch)
+        .unwrap()
+        .filter(|i| matches!(i, SessionItem::Header(_)))
+        .count();
+    assert_eq!(headers, 1);
+}
+
+/// The example as the writer writes it since the session essentials
+/// (`v1-example-essentials.ttlog`): the header once, and after each of the
+/// two batches the essentials (record 6) naming it by its frame's CRC. The
+/// writer of today writes exactly this file; without the essentials it is
+/// the example of `v1-example-twice.ttlog` less the header's copy.
+#[test]
+fn v1_example_essentials_is_the_example_with_its_essentials() {
+    let log = load("v1-example-essentials.ttlog", make_example);
+    assert_eq!(make_example(), log, "the writer still writes these bytes");
+    let twice = records(&load("v1-example-twice.ttlog", || unreachable!()));
+    let now = records(&log);
+    assert_eq!(now.len(), twice.len() + 1);
+    assert_eq!(now[0], twice[0]);
+    assert_eq!(now[1..3], twice[2..4]);
+    assert_eq!(now[4..7], twice[4..7]);
+    assert_eq!(now[8], twice[7]);
+    assert_eq!(now[3], now[7]);
+    let Record::Essentials(e) = now[3] else {
+        panic!("{:?}", now[3])
+    };
+    assert_eq!(
+        e,
+        SessionEssentials {
+            session: EXAMPLE_SESSION,
+            device_id: 0x1234,
+            tick_ms: 10,
+            started_at_unix_ms: Some(1_767_225_600_000),
+            seat_count: 2,
+            header_check: 0x2fbf_69a5,
+        }
+    );
+    // The check is the CRC that ends the header's frame.
+    let mut scratch = vec![0u8; log.len()];
+    let mut reader = LogReader::new(&log, &mut scratch).unwrap();
+    let Some(Item::Record {
+        record: Record::Header(h),
+        ..
+    }) = reader.next()
+    else {
+        panic!()
+    };
+    assert_eq!(reader.last_crc(), e.header_check);
+    assert!(e.matches(&h));
+    // Read as sessions: the essentials are not an item of their own.
+    let mut scratch = vec![0u8; log.len()];
+    let items: Vec<_> = SessionReader::new(&log, &mut scratch).unwrap().collect();
+    let mut scratch = vec![0u8; 1024];
+    let old = load("v1-example-twice.ttlog", || unreachable!());
+    let old_items: Vec<_> = SessionReader::new(&old, &mut scratch).unwrap().collect();
+    assert_eq!(format!("{items:?}"), format!("{old_items:?}"));
+}
+
+/// Without its header, the session's essentials give its tick and seats.
+#[test]
+fn the_essentials_stand_in_for_a_lost_header() {
+    let log = load("v1-example-essentials.ttlog", make_example);
+    let header_end = log.iter().skip(1).position(|&b| b == 0).unwrap() + 2;
+    let headless = &log[header_end..];
+    let mut scratch = vec![0u8; headless.len()];
+    let mut reader = SessionReader::new(headless, &mut scratch).unwrap();
+    let mut turns = 0;
+    while let Some(item) = reader.next() {
+        assert!(!matches!(
+            item,
+            SessionItem::Header(_) | SessionItem::Damaged(_)
+        ));
+        if let SessionItem::Turn { session, .. } = item {
+            turns += 1;
+            if turns > 3 {
+                let e = reader
+                    .essentials(session)
+                    .expect("read after the first batch");
+                assert_eq!((e.tick_ms, e.seat_count), (10, 2));
+            }
+        }
+    }
+    assert_eq!(turns, 4);
 }
 
 /// The example bytes printed in `docs/log-format.md` are the golden files'.
@@ -578,6 +665,7 @@ fn v1_example_twice_is_the_example_with_the_header_repeated() {
 fn the_documented_example_is_the_golden_example() {
     documented_bytes_are("v1-example.ttlog");
     documented_bytes_are("v1-example-twice.ttlog");
+    documented_bytes_are("v1-example-essentials.ttlog");
 }
 
 fn documented_bytes_are(name: &str) {

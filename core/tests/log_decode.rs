@@ -286,10 +286,10 @@ fn frames_from_the_future_are_reported_as_such() {
         Some(Error::UnknownVersion(0))
     );
     let mut newer = marker;
-    newer[0] = 0x06;
+    newer[0] = 0x07;
     assert_eq!(
         decode(&frame_v1(&newer)).err(),
-        Some(Error::UnknownRecord(6))
+        Some(Error::UnknownRecord(7))
     );
     let mut kind = marker;
     kind[5] = 0x63;
@@ -353,7 +353,9 @@ fn erased_flash_and_zero_runs_are_not_damage() {
     log.extend([0xFFu8; 300]);
     let items = read_frames(&log);
     assert!(items.iter().all(Result::is_ok), "{items:?}");
-    assert_eq!(items.len(), 2 * 7); // header, its copy, 4 records, end
+    // header, batch 0 and its essentials, batch 1 and its essentials,
+    // marker, batch 2, end
+    assert_eq!(items.len(), 2 * 8);
 }
 
 #[test]
@@ -363,7 +365,7 @@ fn a_torn_last_frame_is_unterminated_and_earlier_frames_survive() {
         let torn = &log[..log.len() - cut];
         let items = read_frames(torn);
         let (last, intact) = items.split_last().unwrap();
-        assert_eq!(intact.len(), 6, "cut {cut}");
+        assert_eq!(intact.len(), 7, "cut {cut}");
         assert!(intact.iter().all(Result::is_ok));
         let Err(Damage { range, error }) = last else {
             panic!("cut {cut}: {last:?}")
@@ -373,13 +375,13 @@ fn a_torn_last_frame_is_unterminated_and_earlier_frames_survive() {
     }
     // Only the delimiter lost: the frame is intact and still read.
     let items = read_frames(&log[..log.len() - 1]);
-    assert_eq!(items.len(), 7);
+    assert_eq!(items.len(), 8);
     assert!(items.iter().all(Result::is_ok));
     // A torn frame followed by erased flash.
     let mut flash = log[..log.len() - 4].to_vec();
     flash.extend([0xFF; 64]);
     let items = read_frames(&flash);
-    assert_eq!(items.iter().filter(|i| i.is_ok()).count(), 6);
+    assert_eq!(items.iter().filter(|i| i.is_ok()).count(), 7);
     assert!(matches!(
         items.last(),
         Some(Err(Damage {
@@ -398,7 +400,7 @@ fn a_new_session_after_a_torn_frame_still_decodes() {
     flash.extend(example_log());
     let items = read_frames(&flash);
     assert_eq!(items.iter().filter(|i| i.is_err()).count(), 1);
-    assert_eq!(items.iter().filter(|i| i.is_ok()).count(), 6 + 7);
+    assert_eq!(items.iter().filter(|i| i.is_ok()).count(), 7 + 8);
 }
 
 #[test]
@@ -438,11 +440,12 @@ fn the_session_reader_reports_lost_batches_and_bad_seats() {
     let mut log = Vec::new();
     write_session(&header, &ops, 100, &mut log);
     let frames: Vec<_> = read_frames(&log).into_iter().map(Result::unwrap).collect();
-    assert_eq!(frames.len(), 2 + 5 + 1);
-    // Lose batches 1 and 4 (frames 3 and 6; 0 and 1 are the header and its copy).
+    // The header, 5 batches, the essentials after batches 0 and 1, the end.
+    assert_eq!(frames.len(), 1 + 5 + 2 + 1);
+    // Lose batches 1 and 4 (frames 3 and 7).
     let mut lossy = Vec::new();
     for (i, (range, _)) in frames.iter().enumerate() {
-        if i != 3 && i != 6 {
+        if i != 3 && i != 7 {
             lossy.extend_from_slice(&log[range.clone()]);
         }
     }

@@ -57,6 +57,13 @@ fn records(log: &[u8]) -> Vec<String> {
                 record: Record::End(e),
                 ..
             } => format!("end {}/{}", e.turns, e.batches),
+            Item::Record {
+                record: Record::Essentials(e),
+                ..
+            } => {
+                assert!(e.matches(&header(FlushPolicy::default())) || e.seat_count == 4);
+                "essentials".to_owned()
+            }
             Item::Record { record, .. } => format!("{record:?}"),
             Item::Damaged(d) => panic!("{d:?}"),
         })
@@ -86,7 +93,14 @@ fn flushes_every_max_turns() {
     log.extend_from_slice(&out[..n]);
     assert_eq!(
         records(&log),
-        ["batch 0 x3", "batch 1 x3", "batch 2 x1", "end 7/3"]
+        [
+            "batch 0 x3",
+            "essentials",
+            "batch 1 x3",
+            "essentials",
+            "batch 2 x1",
+            "end 7/3"
+        ]
     );
     assert_eq!((w.turns_written(), w.batches_written()), (7, 3));
 }
@@ -105,7 +119,7 @@ fn flushes_when_the_oldest_turn_is_too_old() {
     let n = w.poll(300, &mut out).unwrap();
     assert!(n > 0);
     assert!(w.pending().is_empty());
-    assert_eq!(records(&out[..n]), ["batch 0 x2"]);
+    assert_eq!(records(&out[..n]), ["batch 0 x2", "essentials"]);
     // A turn that ends long after the oldest pending one flushes both.
     assert_eq!(w.push_turn(turn(2, 400, 500), &mut out), Ok(0));
     assert!(w.push_turn(turn(3, 600, 700), &mut out).unwrap() > 0);
@@ -139,11 +153,18 @@ fn markers_and_the_end_flush_first_conditions_do_not() {
     put(w.push_turn(turn(0, 8, 9), &mut out).unwrap(), &out);
     put(w.finish(10, &mut out).unwrap(), &out);
     let got = records(&log);
-    assert_eq!(got.len(), 5);
+    assert_eq!(got.len(), 7);
     assert!(got[0].starts_with("Condition"));
     assert_eq!(
         got[1..],
-        ["batch 0 x1", "marker Agenda", "batch 1 x1", "end 2/2"]
+        [
+            "batch 0 x1",
+            "essentials",
+            "marker Agenda",
+            "batch 1 x1",
+            "essentials",
+            "end 2/2"
+        ]
     );
 }
 
@@ -167,9 +188,19 @@ fn a_short_buffer_changes_nothing() {
     );
     assert_eq!(w.finish(9, &mut tiny), Err(Error::BufferTooSmall));
     assert_eq!(format!("{w:?}"), before);
+    // Room for the batch but not for the essentials that follow it.
+    let mut room = vec![0u8; MAX_WRITE_LEN];
+    let n = w.clone().push_turn(turn(1, 1, 6), &mut room).unwrap();
+    let batch_len = room.iter().position(|&b| b == 0).unwrap() + 1;
+    assert!(batch_len < n);
+    assert_eq!(
+        w.push_turn(turn(1, 1, 6), &mut room[..n - 1]),
+        Err(Error::BufferTooSmall)
+    );
+    assert_eq!(format!("{w:?}"), before);
     // With room, the same calls go through.
     let n = w.push_turn(turn(1, 1, 6), &mut out).unwrap();
-    assert_eq!(records(&out[..n]), ["batch 0 x2"]);
+    assert_eq!(records(&out[..n]), ["batch 0 x2", "essentials"]);
     assert!(LogWriter::start(&header(FlushPolicy::default()), &mut [0u8; 10]).is_err());
 }
 
@@ -270,22 +301,30 @@ fn one_seat_costs_no_seat_bits() {
 
 #[test]
 fn documented_size_limits() {
-    use tabletalk_core::log::MAX_SMALL_FRAME_LEN;
+    use tabletalk_core::log::{MAX_ESSENTIALS_FRAME_LEN, MAX_SMALL_FRAME_LEN};
     assert_eq!(
-        (MAX_BATCH_FRAME_LEN, MAX_SMALL_FRAME_LEN, MAX_WRITE_LEN),
-        (1160, 35, 1195)
+        (
+            MAX_BATCH_FRAME_LEN,
+            MAX_SMALL_FRAME_LEN,
+            MAX_ESSENTIALS_FRAME_LEN,
+            MAX_WRITE_LEN
+        ),
+        (1160, 35, 44, 1239)
     );
 }
 
 /// The device's largest header (16 seats, every label 64 bytes) is written
-/// twice into the firmware's start buffer (`2 * MAX_WRITE_LEN`), and a
-/// buffer with room for one header gets one.
+/// once into the firmware's start buffer (`2 * MAX_WRITE_LEN`), and its
+/// essentials (every field at its widest) fit their documented bound
+/// after a batch; the largest write (batch, essentials, marker) fits
+/// `MAX_WRITE_LEN`.
 #[test]
-fn the_header_is_written_twice_when_it_fits() {
+fn the_header_once_and_its_essentials_fit_their_bounds() {
+    use tabletalk_core::log::MAX_ESSENTIALS_FRAME_LEN;
     let kinds = [InputKind::ButtonAndMicrophone; 16];
     let label = "é".repeat(32);
     let labels = [label.as_str(); 16];
-    let h = Header::new(
+    let mut h = Header::new(
         SessionId {
             number: u32::MAX,
             nonce: 0xFFFF,
@@ -293,13 +332,24 @@ fn the_header_is_written_twice_when_it_fits() {
         u64::MAX,
         Seats::new(&kinds).unwrap().with_labels(&labels).unwrap(),
     );
+    h.tick_ms = u16::MAX;
+    h.started_at_unix_ms = Some(u64::MAX);
     let mut out = [0u8; 2 * MAX_WRITE_LEN];
-    let (_, n) = LogWriter::start(&h, &mut out).unwrap();
+    let (mut w, n) = LogWriter::start(&h, &mut out).unwrap();
     let frames = read_frames(&out[..n]);
-    assert_eq!(frames.len(), 2);
-    let one = frames[0].as_ref().unwrap().0.len();
-    assert_eq!(n, 1 + 2 * one);
-    let (_, n) = LogWriter::start(&h, &mut out[..1 + one + one / 2]).unwrap();
-    assert_eq!(n, 1 + one);
-    assert!(LogWriter::start(&h, &mut out[..one]).is_err());
+    assert_eq!(frames.len(), 1);
+    assert!(LogWriter::start(&h, &mut out[..n - 1]).is_err());
+    let mut out = vec![0u8; MAX_WRITE_LEN];
+    w.push_turn(turn(0, 0, u64::MAX / 2), &mut out).unwrap();
+    let n = w.push_marker(u64::MAX, MarkerKind::Stop, &mut out).unwrap();
+    assert!(n <= MAX_WRITE_LEN);
+    let lens: Vec<usize> = out[..n]
+        .split_inclusive(|&b| b == 0)
+        .map(<[u8]>::len)
+        .collect();
+    assert_eq!(lens.len(), 3, "batch, essentials, marker");
+    assert!(
+        lens[1] <= MAX_ESSENTIALS_FRAME_LEN && lens[1] >= 40,
+        "{lens:?}"
+    );
 }

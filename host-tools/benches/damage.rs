@@ -5,17 +5,18 @@
 //! Logs: every recording of the RTTM files in `tests/fixtures/` (AMI,
 //! VoxConverse, SBCSAE), imported at a 10 ms tick, and every AMI meeting
 //! under `../shared/data/ami/rttm/` when that folder exists. Each log is
-//! damaged 200 times (fixtures) or 20 times (AMI), once as written today
-//! (the header twice) and once without the header's copy (the format's
-//! writers before it), and the share of the intact log's turns that the
-//! damaged copy still reports is summarised.
+//! damaged 200 times (fixtures) or 20 times (AMI), as written today (the
+//! session essentials apart from the header), as the December 2026 writer
+//! wrote it (the header twice in a row) and as the first writers did (the
+//! header once), and the share of the intact log's turns that the damaged
+//! copy still reports is summarised.
 //!
 //! `cargo bench -p tabletalk --bench damage` prints the figures. Cost:
 //! about 20 s after the bench build (the AMI set adds a minute).
 
 use std::path::{Path, PathBuf};
 
-use tabletalk::damage::{logs_from_rttm, quantile, survey, without_repeated_frames};
+use tabletalk::damage::{as_layout, logs_from_rttm, quantile, survey, Layout};
 
 fn rttm_below(dir: &Path, out: &mut Vec<PathBuf>) {
     let Ok(entries) = std::fs::read_dir(dir) else {
@@ -32,17 +33,19 @@ fn rttm_below(dir: &Path, out: &mut Vec<PathBuf>) {
 }
 
 fn report(name: &str, logs: &[Vec<u8>], per_log: usize) {
-    let old: Vec<Vec<u8>> = logs.iter().map(|l| without_repeated_frames(l)).collect();
-    for (what, set) in [
-        ("header twice (now)", logs),
-        ("header once (before)", &old[..]),
+    for (what, layout) in [
+        ("essentials (now)", Layout::Essentials),
+        ("header twice (Dec 2026)", Layout::HeaderTwice),
+        ("header once (before)", Layout::HeaderOnce),
     ] {
-        let mut kept = survey(set, per_log, 0x7AB1_E7A1);
+        let set: Vec<Vec<u8>> = logs.iter().map(|l| as_layout(l, layout)).collect();
+        let bytes: usize = set.iter().map(Vec::len).sum();
+        let mut kept = survey(&set, per_log, 0x7AB1_E7A1);
         let lost_all = kept.iter().filter(|&&k| k == 0.0).count();
         let mean = kept.iter().sum::<f64>() / kept.len() as f64;
         let samples = kept.len();
         println!(
-            "damage: {name}, {what}: {samples} damaged logs, turns kept median {:.1} %, 5th percentile {:.1} %, mean {:.1} %, all lost in {:.1} %",
+            "damage: {name}, {what}: {bytes} bytes, {samples} damaged logs, turns kept median {:.1} %, 5th percentile {:.1} %, mean {:.1} %, all lost in {:.1} %",
             100.0 * quantile(&mut kept, 0.5),
             100.0 * quantile(&mut kept, 0.05),
             100.0 * mean,
@@ -74,7 +77,9 @@ fn main() {
         200,
     );
     let mut ami = Vec::new();
-    rttm_below(&workspace.join("../shared/data/ami/rttm"), &mut ami);
+    let data = std::env::var_os("TABLETALK_SHARED_DATA")
+        .map_or_else(|| workspace.join("../shared/data"), PathBuf::from);
+    rttm_below(&data.join("ami/rttm"), &mut ami);
     ami.sort();
     if ami.is_empty() {
         println!("damage: AMI skipped (no ../shared/data/ami/rttm)");

@@ -30,6 +30,7 @@ struct Meeting {
     turns: usize,
     bytes: usize,
     header_bytes: usize,
+    essentials_bytes: usize,
     batches: usize,
 }
 
@@ -152,8 +153,14 @@ fn encode_meeting(index: u32, name: &str, segments: &[rttm::Segment]) -> Meeting
     let mut scratch = vec![0u8; log.len()];
     let mut decoded: Vec<LoggedTurn> = Vec::new();
     let mut batches = 0;
+    let mut essentials_bytes = 0;
     for item in LogReader::new(&log, &mut scratch).expect("scratch fits") {
         match item {
+            Item::Record {
+                record: Record::Essentials(_),
+                range,
+                ..
+            } => essentials_bytes += range.len(),
             Item::Record {
                 record: Record::Turns(batch),
                 ..
@@ -173,6 +180,7 @@ fn encode_meeting(index: u32, name: &str, segments: &[rttm::Segment]) -> Meeting
         turns: turns.len(),
         bytes: log.len(),
         header_bytes,
+        essentials_bytes,
         batches,
     }
 }
@@ -180,7 +188,13 @@ fn encode_meeting(index: u32, name: &str, segments: &[rttm::Segment]) -> Meeting
 fn main() {
     // `cargo bench` passes `--bench`; nothing else to parse.
     let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    let root = workspace.join("../shared/data/ami/rttm");
+    // The shared data folder: `TABLETALK_SHARED_DATA`, else next to the
+    // repository (a worktree elsewhere names it).
+    let data = std::env::var_os("TABLETALK_SHARED_DATA").map_or_else(
+        || workspace.join("../shared/data"),
+        std::path::PathBuf::from,
+    );
+    let root = data.join("ami/rttm");
     let files = rttm_files(&root);
     if files.is_empty() {
         println!(
@@ -205,6 +219,10 @@ fn main() {
     let bytes: usize = meetings.iter().map(|m| m.bytes).sum();
     let headers: usize = meetings.iter().map(|m| m.header_bytes).sum();
     let batches: usize = meetings.iter().map(|m| m.batches).sum();
+    let essentials: usize = meetings.iter().map(|m| m.essentials_bytes).sum();
+    // The December 2026 layout: the header frame (without the leading
+    // 0x00) twice, no essentials.
+    let twice = bytes - essentials + headers - meetings.len();
     let mut per_meeting: Vec<(f64, &str)> = meetings
         .iter()
         .filter(|m| m.turns > 0)
@@ -229,6 +247,11 @@ fn main() {
     println!(
         "per meeting: median {:.3} B/turn ({}), worst {:.3} B/turn ({})",
         median.0, median.1, worst.0, worst.1
+    );
+    println!(
+        "essentials: {essentials} bytes ({:.3} B/turn); the header twice instead (Dec 2026): {:.3} B/turn",
+        essentials as f64 / turns.max(1) as f64,
+        twice as f64 / turns.max(1) as f64
     );
     println!("density: {figure:.3} B/turn (target <= {LIMIT})");
 }

@@ -10,7 +10,9 @@
 //!   the file (target: independent of the size);
 //! * `report --format json` of it: one session's turns at a time (target
 //!   ≤ 256 MB);
-//! * `report --format json` and `batch` over the 3 000 logs (target ≤ 64 MB);
+//! * `report --format json`, `report --format html` (which keeps the turns
+//!   of the meetings it details only) and `batch` over the 3 000 logs
+//!   (target ≤ 64 MB);
 //! * `decode /dev/zero`: stops after 8 MiB without an intact frame.
 //!
 //! `cargo bench -p tabletalk --bench memory`. Cost: about 30 s after the
@@ -129,7 +131,8 @@ fn main() {
     let big = big.to_string_lossy().into_owned();
     let many = many.to_string_lossy().into_owned();
     let out = dir.join("out.csv").to_string_lossy().into_owned();
-    let runs: [(&str, Vec<&str>, f64); 5] = [
+    let page = dir.join("out.html").to_string_lossy().into_owned();
+    let runs: [(&str, Vec<&str>, f64); 6] = [
         ("decode, 1 M-turn log", vec!["decode", &big], 64.0),
         (
             "report --format json, 1 M-turn log",
@@ -139,6 +142,11 @@ fn main() {
         (
             "report --format json, 3 000 logs",
             vec!["report", &many, "--format", "json"],
+            64.0,
+        ),
+        (
+            "report --format html, 3 000 logs",
+            vec!["report", &many, "--format", "html", "-o", &page],
             64.0,
         ),
         (

@@ -26,6 +26,8 @@
 
 use std::collections::HashSet;
 
+use tabletalk_core::records::Record;
+
 use crate::logs::decode;
 
 /// A small, seedable generator (SplitMix64): the same seed draws the same
@@ -206,17 +208,37 @@ pub fn logs_from_rttm(paths: &[std::path::PathBuf]) -> Result<Vec<Vec<u8>>, Stri
     Ok(logs)
 }
 
-/// `log` as writers before the header's copy wrote it: every frame that
-/// repeats the frame before it byte for byte is removed. The baseline the
-/// redundancy is measured against.
-pub fn without_repeated_frames(log: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(log.len());
-    let mut previous: &[u8] = &[];
+/// How writers of the format laid out a session's redundancy: the
+/// baselines today's layout is measured against.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Layout {
+    /// The header once, its essentials after batches 0, 32, 64, … (today).
+    Essentials,
+    /// The header frame twice in a row, no essentials (December 2026).
+    HeaderTwice,
+    /// The header once, nothing else (the first version-1 writers).
+    HeaderOnce,
+}
+
+/// `log` (as written today) laid out as `layout`: essentials frames
+/// removed, and for [`Layout::HeaderTwice`] every header frame repeated.
+pub fn as_layout(log: &[u8], layout: Layout) -> Vec<u8> {
+    if layout == Layout::Essentials {
+        return log.to_vec();
+    }
+    let mut out = Vec::with_capacity(log.len() + 256);
+    let mut scratch = Vec::new();
     for frame in log.split_inclusive(|&b| b == 0) {
-        if frame != previous || frame == [0] {
-            out.extend_from_slice(frame);
+        let body = frame.strip_suffix(&[0]).unwrap_or(frame);
+        scratch.resize(body.len(), 0);
+        match tabletalk_core::log::decode_frame(body, &mut scratch) {
+            Ok((_, Record::Essentials(_))) => continue,
+            Ok((_, Record::Header(_))) if layout == Layout::HeaderTwice => {
+                out.extend_from_slice(frame);
+            }
+            _ => {}
         }
-        previous = frame;
+        out.extend_from_slice(frame);
     }
     out
 }

@@ -14,12 +14,15 @@
 //!
 //! **Session identity.** Records are matched to sessions by their session
 //! id *and* by position: a record belongs to the latest header with its id.
-//! A header identical to the open session's is its copy (the writer writes
-//! each header twice); a header with the same id but different contents
-//! (another device, another import, another tick) opens a separate session,
-//! and both get a [`Note::IdConflict`], so two logs never merge into wrong
-//! figures. A session repeated whole (a log concatenated with itself) is
-//! read once.
+//! A header identical to the open session's is its copy (writers of
+//! December 2026 wrote each header twice); a header with the same id but
+//! different contents (another device, another import, another tick) opens
+//! a separate session, and both get a [`Note::IdConflict`], so two logs
+//! never merge into wrong figures; while both are open, their records are
+//! told apart by batch sequence numbers and end counts, and what cannot be
+//! told apart goes to neither ([`Note::Interleaved`]). A session whose
+//! header was lost opens at its session essentials ([`Note::HeaderLost`]).
+//! A session repeated whole (a log concatenated with itself) is read once.
 //!
 //! ```
 //! use tabletalk::logs::{decode, encode_session, SessionSpec};
@@ -51,8 +54,8 @@ use std::path::Path;
 use tabletalk_core::log::{Damage, Item, LogReader, LogWriter, MAX_WRITE_LEN};
 use tabletalk_core::params::DetectionParams;
 use tabletalk_core::records::{
-    Error as RecordError, FlushPolicy, Header, LoggedTurn, Record, Seats, SessionId, StoreEvent,
-    Tick, TurnBatch,
+    ConditionRecord, Error as RecordError, FlushPolicy, Header, LoggedTurn, MarkerRecord, Record,
+    Seats, SessionEnd, SessionEssentials, SessionId, StoreEvent, StoreNotice, Tick,
 };
 use tabletalk_core::seat::InputKind;
 use tabletalk_core::turns::{Event, MarkerKind, TurnEnd};
@@ -106,6 +109,11 @@ pub struct LoadedLog {
     /// Sessions that were a repeat of an earlier one, byte for byte (a log
     /// concatenated with itself): read once.
     pub repeated_sessions: usize,
+    /// Sessions whose records were interleaved with those of another
+    /// session with the same id (each pair counts two).
+    pub interleaved_sessions: usize,
+    /// Of their records, the most that could be given to neither of a pair.
+    pub unattributed_records: usize,
     /// Sessions whose notes say records were lost (batches missing, no end
     /// record, the device's store full…).
     pub sessions_with_losses: usize,
@@ -175,6 +183,14 @@ impl LoadedLog {
                 } else {
                     "were"
                 }
+            ));
+        }
+        if self.interleaved_sessions > 0 {
+            parts.push(format!(
+                "records of {} sessions with a shared id were interleaved: each got only the records that were surely its own, {} record{} went to neither",
+                self.interleaved_sessions,
+                self.unattributed_records,
+                plural(self.unattributed_records)
             ));
         }
         if self.sessions_with_losses > 0 {
@@ -305,15 +321,28 @@ pub struct Scanned {
 ///
 /// # Errors
 /// What reading `input` fails with.
-pub fn scan<R: Read>(input: R, on_item: impl FnMut(Item<'_>, &[u8])) -> std::io::Result<Scanned> {
+pub fn scan<R: Read>(
+    input: R,
+    on_item: impl FnMut(Item<'_>, Frame<'_>),
+) -> std::io::Result<Scanned> {
     scan_in(input, WINDOW, on_item)
+}
+
+/// A record's frame, as [`scan`] gives it.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Frame<'f> {
+    /// Its bytes as stored (COBS-encoded, delimiter excluded).
+    pub bytes: &'f [u8],
+    /// The CRC-32C it holds (a header's is what its session essentials
+    /// name it by).
+    pub crc: u32,
 }
 
 /// [`scan`] in windows of `window` bytes.
 fn scan_in<R: Read>(
     mut input: R,
     window: usize,
-    mut on_item: impl FnMut(Item<'_>, &[u8]),
+    mut on_item: impl FnMut(Item<'_>, Frame<'_>),
 ) -> std::io::Result<Scanned> {
     let mut buf = vec![0u8; window];
     let mut scratch = vec![0u8; window];
@@ -345,7 +374,7 @@ fn scan_in<R: Read>(
                         RecordError::Unterminated
                     };
                     let range = from..base + through;
-                    on_item(Item::Damaged(Damage { range, error }), &[]);
+                    on_item(Item::Damaged(Damage { range, error }), Frame::default());
                 }
                 skipping = None;
             } else {
@@ -365,8 +394,8 @@ fn scan_in<R: Read>(
                 consume(&mut buf, &mut len, &mut base, all);
             } else {
                 let frames = buf.get(..take).unwrap_or_default();
-                if let Ok(reader) = LogReader::new(frames, &mut scratch) {
-                    for item in reader {
+                if let Ok(mut reader) = LogReader::new(frames, &mut scratch) {
+                    while let Some(item) = reader.next() {
                         let (local, found) = match item {
                             Item::Record {
                                 range,
@@ -375,7 +404,8 @@ fn scan_in<R: Read>(
                             } => {
                                 let bytes = frames.get(range.clone()).unwrap_or_default();
                                 let bytes = bytes.strip_suffix(&[0]).unwrap_or(bytes);
-                                (range, Ok((version, record, bytes)))
+                                let crc = reader.last_crc();
+                                (range, Ok((version, record, Frame { bytes, crc })))
                             }
                             Item::Damaged(Damage { range, error }) => {
                                 let chunk = frames.get(range.clone()).unwrap_or_default();
@@ -400,7 +430,9 @@ fn scan_in<R: Read>(
                                     bytes,
                                 );
                             }
-                            Err(error) => on_item(Item::Damaged(Damage { range, error }), &[]),
+                            Err(error) => {
+                                on_item(Item::Damaged(Damage { range, error }), Frame::default());
+                            }
                         }
                     }
                 }
@@ -443,7 +475,7 @@ impl Repair {
 
     /// The record of `chunk` (a frame and its delimiter) with one bit
     /// flipped back, if exactly that makes it intact.
-    fn try_flips(&mut self, chunk: &[u8]) -> Option<(u8, Record<'_>, &[u8])> {
+    fn try_flips(&mut self, chunk: &[u8]) -> Option<(u8, Record<'_>, Frame<'_>)> {
         let frame = chunk.strip_suffix(&[0]).unwrap_or(chunk);
         let cost = frame.len().saturating_mul(frame.len()).saturating_mul(8);
         if frame.len() > Self::MAX_FRAME || self.spent.saturating_add(cost) > Self::BUDGET {
@@ -473,9 +505,22 @@ impl Repair {
             }
         }
         found?;
-        let (version, record) =
-            tabletalk_core::log::decode_frame(&self.candidate, &mut self.scratch).ok()?;
-        Some((version, record, &self.candidate))
+        let mut reader = LogReader::new(&self.candidate, &mut self.scratch).ok()?;
+        let Some(Item::Record {
+            version, record, ..
+        }) = reader.next()
+        else {
+            return None;
+        };
+        let crc = reader.last_crc();
+        Some((
+            version,
+            record,
+            Frame {
+                bytes: &self.candidate,
+                crc,
+            },
+        ))
     }
 }
 
@@ -486,12 +531,53 @@ fn consume(buf: &mut [u8], len: &mut usize, base: &mut usize, n: usize) {
     *base += n;
 }
 
+/// A record of a session, owned: kept while its session is unknown (its
+/// header lost, its essentials not read yet), or routed between two
+/// sessions with the same id.
+#[derive(Clone, Debug)]
+enum Owned {
+    Batch { seq: u32, turns: Vec<LoggedTurn> },
+    Marker(MarkerRecord),
+    Condition(ConditionRecord),
+    Notice(StoreNotice),
+    End(SessionEnd),
+}
+
+impl Owned {
+    fn of(record: &Record<'_>) -> Option<Self> {
+        Some(match record {
+            Record::Turns(batch) => Owned::Batch {
+                seq: batch.seq(),
+                turns: batch.turns().collect(),
+            },
+            Record::Marker(m) => Owned::Marker(*m),
+            Record::Condition(c) => Owned::Condition(*c),
+            Record::Notice(n) => Owned::Notice(*n),
+            Record::End(e) => Owned::End(*e),
+            Record::Header(_) | Record::Essentials(_) => return None,
+        })
+    }
+
+    fn turns(&self) -> usize {
+        match self {
+            Owned::Batch { turns, .. } => turns.len(),
+            _ => 1,
+        }
+    }
+}
+
+/// At most this many turns (or other records) of sessions not known yet
+/// are kept per log, waiting for their essentials; beyond it they are
+/// counted as unusable.
+const MAX_WAITING: usize = 1 << 16;
+
 /// One session being assembled from its records.
 struct Assembly {
     builder: SessionBuilder,
     index: usize,
-    /// A hash of the header's frame: equal headers are copies.
-    fingerprint: u64,
+    /// The CRC-32C of the header's frame (from the header, or named by the
+    /// essentials when the header was lost): equal headers are copies.
+    check: u32,
     /// A byte-for-byte repeat of a session already read: dropped at the end.
     repeat: bool,
     tick_ms: u64,
@@ -500,14 +586,55 @@ struct Assembly {
     turns_seen: u64,
     end: Option<(Tick, u32, u32)>,
     out_of_range: usize,
+    /// Records of another session with its id were interleaved with its
+    /// own: how many went to neither.
+    interleaved: Option<usize>,
+}
+
+/// Two open sessions with one id whose records may be interleaved: the
+/// earlier one (the later one is in [`Assembler::open`]).
+struct Contest {
+    earlier: Assembly,
+    /// A record was seen that only the earlier session could have written
+    /// after the later one began: from then on, records that fit both go
+    /// to neither.
+    interleaved: bool,
+    /// Records given to neither.
+    unattributed: usize,
+    /// Markers, conditions and notices since the later session began,
+    /// while nothing showed the earlier one still writing: the later
+    /// session's if nothing does, else neither's.
+    held: Vec<Owned>,
+}
+
+impl Contest {
+    /// Something showed the earlier session still writing: what was held
+    /// can be either's.
+    fn interleave(&mut self) {
+        self.interleaved = true;
+        self.unattributed += self.held.len();
+        self.held.clear();
+    }
+}
+
+/// Which of two sessions with one id a record goes to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Side {
+    Earlier,
+    Later,
+    Neither,
 }
 
 /// Sessions being assembled from one log's records, in log order.
 struct Assembler<'f> {
     log: LoadedLog,
     open: HashMap<SessionId, Assembly>,
-    /// The header fingerprint of every session already handed on.
-    closed: HashMap<SessionId, u64>,
+    contested: HashMap<SessionId, Contest>,
+    /// Records of sessions not known yet, in log order.
+    waiting: HashMap<SessionId, Vec<Owned>>,
+    waiting_turns: usize,
+    /// The header check of every session already handed on.
+    closed: HashMap<SessionId, u32>,
     next_index: usize,
     /// End of the last item (to find zeroed or erased stretches).
     pos: usize,
@@ -515,7 +642,7 @@ struct Assembler<'f> {
 }
 
 impl Assembler<'_> {
-    fn item(&mut self, item: Item<'_>, frame: &[u8]) {
+    fn item(&mut self, item: Item<'_>, frame: Frame<'_>) {
         let range = match &item {
             Item::Damaged(damage) => &damage.range,
             Item::Record { range, .. } => range,
@@ -540,69 +667,92 @@ impl Assembler<'_> {
         }
     }
 
-    fn record(&mut self, record: &Record<'_>, frame: &[u8]) {
+    fn record(&mut self, record: &Record<'_>, frame: Frame<'_>) {
         let id = record.session();
-        if let Record::Header(header) = record {
-            self.header(header, fingerprint(frame));
-            return;
-        }
-        let Some(a) = self.open.get_mut(&id) else {
-            if self.closed.contains_key(&id) {
-                self.log.after_end += 1;
-            } else {
-                self.log.orphan_records += 1;
+        match record {
+            Record::Header(header) => {
+                let a = assemble(header, &self.log.source, self.next_index);
+                self.begin(id, a, frame.crc);
+                return;
             }
+            Record::Essentials(e) => {
+                self.essentials(e);
+                return;
+            }
+            _ => {}
+        }
+        let Some(owned) = Owned::of(record) else {
             return;
         };
-        let ms = |tick: Tick| tick.saturating_mul(a.tick_ms);
-        match record {
-            Record::Header(_) => {}
-            Record::Turns(batch) => a.batch(batch),
-            Record::Marker(m) => a.builder.push(&Event::Marker {
-                at: ms(m.at),
-                kind: m.kind,
-            }),
-            Record::Condition(c) => {
-                a.builder
-                    .push_condition(usize::from(c.seat), ms(c.at), c.what);
+        self.route(id, owned);
+    }
+
+    /// A session's essentials: nothing new when its header was read; else
+    /// the session opens from them, with the records that waited for it.
+    fn essentials(&mut self, e: &SessionEssentials) {
+        let id = e.session;
+        let known = |a: &Assembly| a.check == e.header_check;
+        if self.open.get(&id).is_some_and(known) {
+            return;
+        }
+        if let Some(contest) = self.contested.get_mut(&id) {
+            if known(&contest.earlier) {
+                // The earlier session's essentials after the later began.
+                contest.interleave();
+                return;
             }
-            Record::Notice(n) => {
-                let at_ms = ms(n.at);
-                a.builder.note(match n.what {
-                    StoreEvent::Full => Note::StoreFull { at_ms },
-                    StoreEvent::Overwritten { bytes } => Note::StoreWrapped { at_ms, bytes },
-                    StoreEvent::Dropped { frames } => Note::FramesNotStored { at_ms, frames },
-                    StoreEvent::EventsDropped { events } => Note::EventsDropped { at_ms, events },
-                });
-            }
-            Record::End(end) => {
-                a.end = Some((end.at, end.turns, end.batches));
-                self.close(id);
-            }
+        }
+        if self.closed.get(&id) == Some(&e.header_check) && !self.open.contains_key(&id) {
+            self.log.after_end += 1;
+            return;
+        }
+        let mut a = headless(e, &self.log.source, self.next_index);
+        a.builder.note(Note::HeaderLost);
+        self.begin(id, a, e.header_check);
+        let waiting = self.waiting.remove(&id).unwrap_or_default();
+        for owned in waiting {
+            self.waiting_turns = self.waiting_turns.saturating_sub(owned.turns());
+            self.route(id, owned);
         }
     }
 
-    fn header(&mut self, header: &Header<'_>, fingerprint: u64) {
-        let id = header.session;
+    /// Opens the session `a` of id `id` whose header has check `check`.
+    fn begin(&mut self, id: SessionId, mut a: Assembly, check: u32) {
         let mut conflict = false;
-        if let Some(open) = self.open.get_mut(&id) {
-            if open.fingerprint == fingerprint {
-                return; // the header's copy
+        if let Some(open) = self.open.get(&id) {
+            if open.check == check {
+                return; // the header's copy (logs written before essentials)
             }
-            open.builder.note(Note::IdConflict { id: id.to_string() });
-            self.close(id);
             conflict = true;
         }
+        if conflict {
+            // Both may still be written to: records that follow are routed
+            // between them (see `route`), never merged.
+            self.end_contest(id);
+            if let Some(mut earlier) = self.open.remove(&id) {
+                earlier
+                    .builder
+                    .note(Note::IdConflict { id: id.to_string() });
+                self.contested.insert(
+                    id,
+                    Contest {
+                        earlier,
+                        interleaved: false,
+                        unattributed: 0,
+                        held: Vec::new(),
+                    },
+                );
+            }
+        }
         let repeat = match self.closed.get(&id) {
-            Some(&closed) if closed == fingerprint => true,
+            Some(&closed) if closed == check => true,
             Some(_) => {
                 conflict = true;
                 false
             }
             None => false,
         };
-        let mut a = assemble(header, &self.log.source, self.next_index);
-        a.fingerprint = fingerprint;
+        a.check = check;
         a.repeat = repeat;
         if !repeat {
             self.next_index += 1;
@@ -614,15 +764,102 @@ impl Assembler<'_> {
         self.open.insert(id, a);
     }
 
-    /// Finishes the session `id` and hands it on.
+    /// Gives a record to its session: the open one with its id, or one of
+    /// two contested ones, or keeps it until its session is known.
+    fn route(&mut self, id: SessionId, owned: Owned) {
+        if !self.open.contains_key(&id) {
+            if let Some(contest) = self.contested.remove(&id) {
+                // The later session ended: the earlier one goes on alone.
+                let mut earlier = contest.earlier;
+                if contest.interleaved || contest.unattributed > 0 {
+                    earlier.interleaved = Some(contest.unattributed);
+                }
+                self.open.insert(id, earlier);
+            }
+        }
+        let side = match (self.contested.get(&id), self.open.get(&id)) {
+            (Some(contest), Some(later)) => choose(contest, later, &owned),
+            (None, Some(_)) => Side::Later,
+            _ => {
+                if self.closed.contains_key(&id) {
+                    self.log.after_end += 1;
+                } else if self.waiting_turns < MAX_WAITING {
+                    self.waiting_turns += owned.turns();
+                    self.waiting.entry(id).or_default().push(owned);
+                } else {
+                    self.log.orphan_records += 1;
+                }
+                return;
+            }
+        };
+        if let Some(contest) = self.contested.get_mut(&id) {
+            if side == Side::Earlier && !contest.interleaved {
+                contest.interleave();
+            }
+            let undecided = !matches!(owned, Owned::Batch { .. } | Owned::End(_));
+            if side == Side::Later && undecided && self.waiting_turns < MAX_WAITING {
+                self.waiting_turns += 1;
+                contest.held.push(owned);
+                return;
+            }
+        }
+        let ends = matches!(owned, Owned::End(_));
+        match side {
+            Side::Neither => {
+                if let Some(contest) = self.contested.get_mut(&id) {
+                    contest.unattributed += 1;
+                }
+            }
+            Side::Earlier => {
+                if let Some(contest) = self.contested.get_mut(&id) {
+                    contest.earlier.apply(owned);
+                }
+                if ends {
+                    self.end_contest(id);
+                }
+            }
+            Side::Later => {
+                if let Some(a) = self.open.get_mut(&id) {
+                    a.apply(owned);
+                }
+                if ends {
+                    self.close(id);
+                }
+            }
+        }
+    }
+
+    /// Finishes the open session `id` and hands it on.
     fn close(&mut self, id: SessionId) {
-        let Some(a) = self.open.remove(&id) else {
+        let Some(mut a) = self.open.remove(&id) else {
             return;
         };
-        self.closed.insert(id, a.fingerprint);
+        if let Some(c) = self.contested.get_mut(&id) {
+            self.waiting_turns = self.waiting_turns.saturating_sub(c.held.len());
+            for owned in c.held.drain(..) {
+                a.apply(owned);
+            }
+            if c.interleaved || c.unattributed > 0 {
+                a.interleaved = Some(c.unattributed);
+            }
+        }
+        self.hand_on(id, a);
+    }
+
+    /// Hands on a finished session.
+    fn hand_on(&mut self, id: SessionId, mut a: Assembly) {
+        self.closed.insert(id, a.check);
         if a.repeat {
             self.log.repeated_sessions += 1;
             return;
+        }
+        if let Some(unattributed) = a.interleaved {
+            self.log.interleaved_sessions += 1;
+            self.log.unattributed_records = self.log.unattributed_records.max(unattributed);
+            a.builder.note(Note::Interleaved {
+                id: id.to_string(),
+                unattributed,
+            });
         }
         let session = a.finish();
         if session.notes.iter().any(Note::is_loss) {
@@ -632,24 +869,109 @@ impl Assembler<'_> {
         (self.on_session)(session);
     }
 
+    /// Ends the contest over `id`: the earlier session is handed on, both
+    /// noted if their records were interleaved.
+    fn end_contest(&mut self, id: SessionId) {
+        let Some(c) = self.contested.remove(&id) else {
+            return;
+        };
+        let mut earlier = c.earlier;
+        self.waiting_turns = self.waiting_turns.saturating_sub(c.held.len());
+        if let Some(later) = self.open.get_mut(&id) {
+            for owned in c.held {
+                later.apply(owned);
+            }
+            if c.interleaved || c.unattributed > 0 {
+                later.interleaved = Some(c.unattributed);
+            }
+        }
+        if c.interleaved || c.unattributed > 0 {
+            earlier.interleaved = Some(c.unattributed);
+        }
+        self.hand_on(id, earlier);
+    }
+
     /// Finishes every session still open, in header order.
     fn finish(mut self) -> LoadedLog {
+        let mut contested: Vec<(usize, SessionId)> = self
+            .contested
+            .iter()
+            .map(|(id, c)| (c.earlier.index, *id))
+            .collect();
+        contested.sort_unstable();
+        for (_, id) in contested {
+            self.end_contest(id);
+        }
         let mut open: Vec<(usize, SessionId)> =
             self.open.iter().map(|(id, a)| (a.index, *id)).collect();
         open.sort_unstable();
         for (_, id) in open {
             self.close(id);
         }
+        self.log.orphan_records += self.waiting.values().map(Vec::len).sum::<usize>();
         self.log
     }
 }
 
+/// Which of two open sessions with one id `owned` belongs to: by the
+/// batch sequence numbers (each session numbers its batches 0, 1, 2, …) and
+/// the end record's count where they tell; else to the later session while
+/// nothing showed the earlier one still writing (a log cut short, then
+/// another), and to neither once something did.
+fn choose(contest: &Contest, later: &Assembly, owned: &Owned) -> Side {
+    let (fits_earlier, fits_later) = match owned {
+        Owned::Batch { seq, .. } => (*seq == contest.earlier.next_seq(), *seq == later.next_seq()),
+        Owned::End(e) => (
+            e.batches == contest.earlier.next_seq(),
+            e.batches == later.next_seq(),
+        ),
+        _ => (false, false),
+    };
+    match (fits_earlier, fits_later) {
+        (true, false) => Side::Earlier,
+        (false, true) => Side::Later,
+        _ if contest.interleaved => Side::Neither,
+        _ => Side::Later,
+    }
+}
+
 impl Assembly {
-    fn batch(&mut self, batch: &TurnBatch<'_>) {
-        if !self.batches_seen.insert(batch.seq()) {
+    /// The sequence number of the batch expected next.
+    fn next_seq(&self) -> u32 {
+        self.batches_seen.last().map_or(0, |&s| s.saturating_add(1))
+    }
+
+    fn apply(&mut self, owned: Owned) {
+        let tick_ms = self.tick_ms;
+        let ms = |tick: Tick| tick.saturating_mul(tick_ms);
+        match owned {
+            Owned::Batch { seq, turns } => self.batch(seq, &turns),
+            Owned::Marker(m) => self.builder.push(&Event::Marker {
+                at: ms(m.at),
+                kind: m.kind,
+            }),
+            Owned::Condition(c) => {
+                self.builder
+                    .push_condition(usize::from(c.seat), ms(c.at), c.what);
+            }
+            Owned::Notice(n) => {
+                let at_ms = ms(n.at);
+                self.builder.note(match n.what {
+                    StoreEvent::Full => Note::StoreFull { at_ms },
+                    StoreEvent::Overwritten { bytes } => Note::StoreWrapped { at_ms, bytes },
+                    StoreEvent::Dropped { frames } => Note::FramesNotStored { at_ms, frames },
+                    StoreEvent::EventsDropped { events } => Note::EventsDropped { at_ms, events },
+                });
+            }
+            Owned::End(end) => self.end = Some((end.at, end.turns, end.batches)),
+        }
+    }
+
+    fn batch(&mut self, seq: u32, turns: &[LoggedTurn]) {
+        if !self.batches_seen.insert(seq) {
             return; // the same batch twice (a repeated write)
         }
-        for turn in batch.turns() {
+        for turn in turns {
             self.turns_seen += 1;
             if usize::from(turn.seat) >= self.seat_count {
                 self.out_of_range += 1;
@@ -701,8 +1023,7 @@ impl Assembly {
     }
 }
 
-/// FNV-1a (64 bits) of a header's frame: equal headers are equal bytes,
-/// since the encoding is canonical.
+/// FNV-1a (64 bits) of a log's bytes.
 fn fingerprint(bytes: &[u8]) -> u64 {
     bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| {
         (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
@@ -736,6 +1057,9 @@ fn decode_in<R: Read>(
             ..LoadedLog::default()
         },
         open: HashMap::new(),
+        contested: HashMap::new(),
+        waiting: HashMap::new(),
+        waiting_turns: 0,
         closed: HashMap::new(),
         next_index: 0,
         pos: 0,
@@ -801,17 +1125,39 @@ fn assemble(header: &Header<'_>, source: &str, index: usize) -> Assembly {
             count: header.params_unknown,
         });
     }
-    Assembly {
-        builder,
-        index,
-        fingerprint: 0,
-        repeat: false,
-        tick_ms: u64::from(header.tick_ms.max(1)),
-        seat_count,
-        batches_seen: BTreeSet::new(),
-        turns_seen: 0,
-        end: None,
-        out_of_range: 0,
+    Assembly::new(builder, index, header.tick_ms, seat_count)
+}
+
+/// A session whose header was lost, from its essentials: seats without
+/// labels (their input kinds unknown, shown as external), default
+/// detection parameters, and a note that says so.
+fn headless(e: &SessionEssentials, source: &str, index: usize) -> Assembly {
+    let seats = vec![SeatInfo::new(None, InputKind::External); usize::from(e.seat_count)];
+    let seat_count = seats.len();
+    let mut builder = SessionBuilder::new(seats);
+    builder
+        .source(source, index)
+        .device_id((e.device_id != 0).then_some(e.device_id))
+        .wall_clock_start_ms(e.started_at_unix_ms)
+        .tick_ms(u32::from(e.tick_ms));
+    Assembly::new(builder, index, e.tick_ms, seat_count)
+}
+
+impl Assembly {
+    fn new(builder: SessionBuilder, index: usize, tick_ms: u16, seat_count: usize) -> Self {
+        Assembly {
+            builder,
+            index,
+            check: 0,
+            repeat: false,
+            tick_ms: u64::from(tick_ms.max(1)),
+            seat_count,
+            batches_seen: BTreeSet::new(),
+            turns_seen: 0,
+            end: None,
+            out_of_range: 0,
+            interleaved: None,
+        }
     }
 }
 
@@ -1053,17 +1399,50 @@ mod tests {
         ));
     }
 
+    /// Frames of one session after its header, essentials and all, up to
+    /// the `n`th delimiter: cut there.
+    fn after_frame(bytes: &[u8], n: usize) -> &[u8] {
+        let ends: Vec<usize> = (0..bytes.len()).filter(|&i| bytes[i] == 0).collect();
+        &bytes[ends[n] + 1..]
+    }
+
+    /// Without its header, a session is read from its essentials: its
+    /// turns kept, a note and a warning that parameters and labels are
+    /// unknown. With the essentials gone too, nothing is decodable.
     #[test]
-    fn a_log_without_its_header_is_nothing_decodable() {
-        let bytes = encode_session(&two_seats(), &[(0, 0, 10)], &[], 20).unwrap();
-        // Drop everything up to the end of the header frame and its copy.
-        let first = bytes.iter().skip(1).position(|&b| b == 0).unwrap() + 2;
-        let header_end = first + bytes[first..].iter().position(|&b| b == 0).unwrap() + 1;
-        let err = decode(&bytes[header_end..], "t").unwrap_err();
-        assert!(
-            matches!(err, ReadError::NoSession { records: 2, .. }),
-            "{err:?}"
+    fn a_log_without_its_header_is_read_from_its_essentials() {
+        let turns: Vec<(u8, Tick, Tick)> = (0..40).map(|i| (1, i * 10, i * 10 + 5)).collect();
+        let spec = SessionSpec {
+            labels: vec![Some("Ana".into()), Some("Bo".into())],
+            started_at_unix_ms: Some(1_700_000_000_000),
+            ..two_seats()
+        };
+        let bytes = encode_session(&spec, &turns, &[(0, MarkerKind::Start)], 500).unwrap();
+        let intact = decode(&bytes, "t").unwrap().sessions.remove(0);
+        // bytes: 00, header, start marker, batch 0, essentials, batch 1,
+        // essentials, batch 2, end
+        let headless = after_frame(&bytes, 1);
+        let log = decode(headless, "t").unwrap();
+        assert_eq!(log.sessions.len(), 1);
+        let s = &log.sessions[0];
+        assert_eq!(
+            s.turns, intact.turns,
+            "every turn, placed by the essentials' tick"
         );
+        assert_eq!((s.start_ms, s.end_ms), (intact.start_ms, intact.end_ms));
+        assert_eq!(s.wall_clock_start_ms, Some(1_700_000_000_000));
+        assert_eq!(s.seats.len(), 2);
+        assert_eq!(s.seats[0].label, None, "labels are in the header only");
+        assert!(s.notes.contains(&Note::HeaderLost), "{:?}", s.notes);
+        assert!(log.warning().is_some());
+        assert_eq!(log.orphan_records, 0);
+        // Batch 0 and the essentials after it lost too: the copy after
+        // batch 1 opens the session, with batch 1 that came before it.
+        let log = decode(after_frame(&bytes, 4), "t").unwrap();
+        assert_eq!(log.sessions[0].turns[..], intact.turns[16..]);
+        // Every copy lost: the rest has no key.
+        let err = decode(after_frame(&bytes, 6), "t").unwrap_err();
+        assert!(matches!(err, ReadError::NoSession { .. }), "{err:?}");
     }
 
     /// Two logs of one recording (same id, as `import` made them from the
@@ -1129,10 +1508,10 @@ mod tests {
         assert_eq!(log.repeated_sessions, 1);
     }
 
-    /// One damaged header frame no longer loses the session: the copy
-    /// stands in. A single flipped bit is even repaired.
+    /// One damaged header frame no longer loses the session: its
+    /// essentials stand in. A single flipped bit is even repaired.
     #[test]
-    fn a_damaged_header_is_replaced_by_its_copy() {
+    fn a_damaged_header_is_replaced_by_its_essentials() {
         let intact = encode_session(&two_seats(), &[(0, 0, 100)], &[], 200).unwrap();
         let mut bytes = intact.clone();
         bytes[5] ^= 0x01;
@@ -1144,6 +1523,95 @@ mod tests {
         assert_eq!(log.frames_lost, 1);
         assert_eq!(log.sessions.len(), 1);
         assert_eq!(log.sessions[0].turns.len(), 1);
+        assert!(log.sessions[0].notes.contains(&Note::HeaderLost));
+    }
+
+    /// Two sessions with one id (device 1 and device 2), 10 batches each.
+    fn same_id_pair() -> (Vec<u8>, Vec<u8>) {
+        let spec = |device_id| SessionSpec {
+            session: SessionId {
+                number: 0,
+                nonce: 48266,
+            },
+            device_id,
+            ..two_seats()
+        };
+        let turns = |seat: u8| -> Vec<(u8, Tick, Tick)> {
+            (0..160).map(|i| (seat, i * 100, i * 100 + 40)).collect()
+        };
+        let markers = [(0, MarkerKind::Start), (8_000, MarkerKind::Agenda)];
+        (
+            encode_session(&spec(1), &turns(0), &markers, 20_000).unwrap(),
+            encode_session(&spec(2), &turns(1), &markers, 20_000).unwrap(),
+        )
+    }
+
+    fn frames(bytes: &[u8]) -> Vec<&[u8]> {
+        bytes.split_inclusive(|&b| b == 0).collect()
+    }
+
+    /// Records of two same-id sessions interleaved in one input (their
+    /// headers differ): each session gets only records that are surely its
+    /// own (batches by their sequence numbers, ends by their counts), what
+    /// cannot be told apart goes to neither, and both say so, with one
+    /// warning. Figures never mix the two.
+    #[test]
+    fn interleaved_sessions_with_one_id_never_merge() {
+        let (a, b) = same_id_pair();
+        let (fa, fb) = (frames(&a), frames(&b));
+        // A's start (0x00, header, marker, batches 0–4 with its
+        // essentials), then B's start, then the rest in turns.
+        let batches_before = 1 + 1 + 1 + 6;
+        let mut log: Vec<u8> = fa[..batches_before].concat();
+        log.extend(fb[..3].concat());
+        let (mut ra, mut rb) = (fa[batches_before..].iter(), fb[3..].iter());
+        loop {
+            match (ra.next(), rb.next()) {
+                (None, None) => break,
+                (x, y) => {
+                    log.extend(x.copied().unwrap_or_default());
+                    log.extend(y.copied().unwrap_or_default());
+                }
+            }
+        }
+        let whole = |bytes: &[u8]| decode(bytes, "t").unwrap().sessions.remove(0);
+        let (sa, sb) = (whole(&a), whole(&b));
+        let read = decode(&log, "t").unwrap();
+        assert_eq!(read.sessions.len(), 2);
+        let (ga, gb) = (&read.sessions[0], &read.sessions[1]);
+        assert_eq!((ga.device_id, gb.device_id), (Some(1), Some(2)));
+        // Every batch goes where it belongs: the sequences never collide
+        // here, so every turn is kept, none in the wrong session.
+        assert_eq!(ga.turns, sa.turns);
+        assert_eq!(gb.turns, sb.turns);
+        assert_eq!((ga.end_ms, gb.end_ms), (sa.end_ms, sb.end_ms));
+        // A marker after the interleaving showed could be either's.
+        for (got, own) in [(ga, &sa), (gb, &sb)] {
+            assert!(got.markers.iter().all(|m| own.markers.contains(m)));
+            assert!(got.notes.iter().any(
+                |n| matches!(n, Note::Interleaved { unattributed, .. } if *unattributed >= 1)
+            ));
+        }
+        assert_eq!(read.interleaved_sessions, 2);
+        let warning = read.warning().unwrap();
+        assert_eq!(warning.matches("interleaved").count(), 1, "{warning}");
+    }
+
+    /// The same pair, the first cut short (no end record) before the second
+    /// begins: nothing is interleaved, the second gets all of its records.
+    #[test]
+    fn a_session_cut_short_then_another_with_its_id() {
+        let (a, b) = same_id_pair();
+        let fa = frames(&a);
+        let mut log = fa[..fa.len() - 1].concat();
+        log.extend(&b);
+        let read = decode(&log, "t").unwrap();
+        let sb = decode(&b, "t").unwrap().sessions.remove(0);
+        assert_eq!(read.sessions.len(), 2);
+        assert_eq!(read.sessions[1].turns, sb.turns);
+        assert_eq!(read.sessions[1].markers, sb.markers);
+        assert!(read.sessions[0].notes.contains(&Note::NoEnd));
+        assert_eq!(read.interleaved_sessions, 0);
     }
 
     /// A truncation exactly at a frame boundary leaves every frame intact

@@ -133,6 +133,18 @@ pub enum Note {
         /// The shared identity (`number-nonce`).
         id: String,
     },
+    /// The session's header was lost: its turns were placed by the session
+    /// essentials (tick, seat count, start time); the detection
+    /// parameters, labels and input kinds are unknown.
+    HeaderLost,
+    /// Records of another session with the same id were interleaved with
+    /// this one's; those that could not be told apart went to neither.
+    Interleaved {
+        /// The shared identity (`number-nonce`).
+        id: String,
+        /// Records given to neither session.
+        unattributed: usize,
+    },
 }
 
 impl Note {
@@ -147,6 +159,8 @@ impl Note {
                 | Note::BatchesLost { .. }
                 | Note::NoEnd
                 | Note::IdConflict { .. }
+                | Note::HeaderLost
+                | Note::Interleaved { .. }
         )
     }
 }
@@ -225,6 +239,13 @@ impl std::fmt::Display for Note {
             Note::IdConflict { id } => write!(
                 f,
                 "another session in this input has the same id {id} but a different header: the two were kept apart"
+            ),
+            Note::HeaderLost => f.write_str(
+                "the session's header was lost: turns are placed by the session essentials; the detection parameters, labels and input kinds are unknown"
+            ),
+            Note::Interleaved { id, unattributed } => write!(
+                f,
+                "records of another session with the same id {id} were interleaved with this one's: {unattributed} records that could not be told apart were given to neither"
             ),
         }
     }

@@ -135,14 +135,21 @@ fn a_damaged_log_keeps_every_intact_session() {
         bytes.extend_from_slice(log);
     }
     bytes[middle] ^= 0xFF;
-    // The header's copy stands in: nothing is lost but the damaged frame.
+    // The session's essentials stand in: nothing is lost but the damaged
+    // frame (and the detection parameters and labels, which a note says).
     let log = decode(&bytes, "t").unwrap();
     assert_eq!(log.sessions.len(), 3);
     assert_eq!(log.frames_lost, 1);
     assert_eq!(log.orphan_records, 0);
-    // Destroy the copy too: that session's records cannot be used.
-    let copy = middle + bytes[middle..].iter().position(|&b| b == 0).unwrap() + 3;
-    bytes[copy] ^= 0xFF;
+    assert_eq!(log.sessions[1].turns.len(), 2);
+    assert!(log.sessions[1]
+        .notes
+        .contains(&tabletalk::session::Note::HeaderLost));
+    // Destroy the essentials too (after the batch that follows the
+    // header): that session's records cannot be used.
+    let next = |at: usize| at + bytes[at..].iter().position(|&b| b == 0).unwrap() + 1;
+    let essentials = next(next(middle)) + 3;
+    bytes[essentials] ^= 0xFF;
     let log = decode(&bytes, "t").unwrap();
     assert_eq!(log.sessions.len(), 2);
     assert_eq!(log.frames_lost, 2);

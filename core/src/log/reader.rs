@@ -48,6 +48,7 @@ pub struct LogReader<'a> {
     log: &'a [u8],
     pos: usize,
     scratch: &'a mut [u8],
+    last_crc: u32,
 }
 
 impl<'a> LogReader<'a> {
@@ -61,7 +62,16 @@ impl<'a> LogReader<'a> {
             log,
             pos: 0,
             scratch,
+            last_crc: 0,
         })
+    }
+
+    /// The CRC-32C stored in the latest intact frame yielded (0 before
+    /// the first): for a header, what its
+    /// [`SessionEssentials::header_check`](crate::records::SessionEssentials)
+    /// holds.
+    pub fn last_crc(&self) -> u32 {
+        self.last_crc
     }
 
     /// Bytes of the log not yet read.
@@ -115,11 +125,16 @@ impl<'a> Iterator for LogReader<'a> {
             self.scratch = after;
             let frame: &'a [u8] = frame;
             return Some(match parse_decoded(frame) {
-                Ok((version, record)) => Item::Record {
-                    range,
-                    version,
-                    record,
-                },
+                Ok((version, record)) => {
+                    if let Some(crc) = frame.last_chunk::<4>() {
+                        self.last_crc = u32::from_le_bytes(*crc);
+                    }
+                    Item::Record {
+                        range,
+                        version,
+                        record,
+                    }
+                }
                 Err(error) => Item::Damaged(Damage {
                     range,
                     error: if terminated {

@@ -6,7 +6,7 @@ use core::ops::Range;
 use super::reader::{Damage, Item, LogReader};
 use crate::records::{
     BatchTurns, ConditionRecord, Error, Header, LoggedTurn, MarkerRecord, Record, SessionEnd,
-    SessionId, StoreNotice, TurnBatch,
+    SessionEssentials, SessionId, StoreNotice, TurnBatch,
 };
 
 /// What [`SessionReader`] finds, in log order.
@@ -69,6 +69,9 @@ impl SessionItem<'_> {
 /// without gaps); records of another session (whose header was lost, or
 /// that are interleaved) are passed on unchecked, with their session id:
 /// use [`header`](Self::header) to see whether an item's session is known.
+/// [`SessionEssentials`] records are not yielded: the latest one is kept,
+/// and [`essentials`](Self::essentials) gives a session's tick and seat
+/// count when its header was lost.
 ///
 /// ```
 /// use tabletalk_core::log::{LogWriter, SessionItem, SessionReader};
@@ -105,6 +108,8 @@ impl SessionItem<'_> {
 pub struct SessionReader<'a> {
     records: LogReader<'a>,
     header: Option<Header<'a>>,
+    /// The latest session essentials read.
+    essentials: Option<SessionEssentials>,
     /// The next batch sequence number expected in the current session.
     next_seq: u32,
     turns: Option<(SessionId, BatchTurns<'a>)>,
@@ -124,6 +129,7 @@ impl<'a> SessionReader<'a> {
         SessionReader {
             records,
             header: None,
+            essentials: None,
             next_seq: 0,
             turns: None,
             queued: None,
@@ -133,6 +139,12 @@ impl<'a> SessionReader<'a> {
     /// The header of `session`, if it is the session being read.
     pub fn header(&self, session: SessionId) -> Option<&Header<'a>> {
         self.header.as_ref().filter(|h| h.session == session)
+    }
+
+    /// The latest [`SessionEssentials`] of `session` read, if they are the
+    /// latest read: what is known of a session whose header was lost.
+    pub fn essentials(&self, session: SessionId) -> Option<&SessionEssentials> {
+        self.essentials.as_ref().filter(|e| e.session == session)
     }
 
     /// The latest header read, if any.
@@ -200,13 +212,17 @@ impl<'a> Iterator for SessionReader<'a> {
         let (range, record) = loop {
             match self.records.next()? {
                 Item::Damaged(d) => return Some(SessionItem::Damaged(d)),
-                // The writer writes every header twice: a copy of the
-                // current session's header is not a new session.
+                // Writers before the session essentials wrote every header
+                // twice: a copy of the current session's header is not a
+                // new session.
                 Item::Record {
                     record: Record::Header(h),
                     ..
                 } if self.header == Some(h) => {}
-                Item::Record { range, record, .. } => break (range, record),
+                Item::Record { range, record, .. } => match record {
+                    Record::Essentials(e) => self.essentials = Some(e),
+                    _ => break (range, record),
+                },
             }
         };
         Some(match record {
@@ -225,6 +241,11 @@ impl<'a> Iterator for SessionReader<'a> {
                 _ => SessionItem::Condition(c),
             },
             Record::Notice(n) => SessionItem::Notice(n),
+            // Taken in the loop above: never here.
+            Record::Essentials(e) => SessionItem::MissingBatches {
+                session: e.session,
+                seqs: 0..0,
+            },
             Record::End(e) => {
                 if self.is_current(e.session) && e.batches > self.next_seq {
                     let seqs = self.next_seq..e.batches;

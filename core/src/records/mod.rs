@@ -1,8 +1,8 @@
 //! Log records: what a session log contains, and their postcard encoding.
 //!
 //! A session is a [`Header`], then any number of [`TurnBatch`]es,
-//! [`MarkerRecord`]s, [`ConditionRecord`]s and [`StoreNotice`]s, then a
-//! [`SessionEnd`]. Every record names its [`SessionId`], so records of two
+//! [`MarkerRecord`]s, [`ConditionRecord`]s, [`StoreNotice`]s and
+//! [`SessionEssentials`], then a [`SessionEnd`]. Every record names its [`SessionId`], so records of two
 //! sessions are never mixed, and every record decodes on its own.
 //!
 //! Times are session-relative [`Tick`]s (the header gives the tick length in
@@ -26,6 +26,7 @@ mod batch;
 mod bits;
 mod codes;
 mod error;
+mod essentials;
 mod events;
 mod header;
 mod params_wire;
@@ -35,6 +36,7 @@ pub(crate) use batch::BatchEncoder;
 pub use batch::{seat_bits, BatchTurns, LoggedTurn, TurnBatch, MAX_BATCH_TURNS};
 pub use codes::WireCode;
 pub use error::Error;
+pub use essentials::{header_check, SessionEssentials};
 pub use events::{ConditionRecord, MarkerRecord, SessionEnd, StoreEvent, StoreNotice};
 pub use header::{
     fit_label, FlushPolicy, Header, SeatLabels, Seats, MAX_LABEL_LEN, MAX_LOG_SEATS, SCHEMA_KEY,
@@ -65,6 +67,9 @@ pub enum Record<'a> {
     Notice(StoreNotice),
     /// Closes a session (variant 5).
     End(SessionEnd),
+    /// What a reader needs of the header to use the session's turns
+    /// without it (variant 6; appended to version 1).
+    Essentials(SessionEssentials),
 }
 
 /// Variant indices of [`Record`] on the wire. Append only.
@@ -75,8 +80,9 @@ pub(crate) mod tag {
     pub const CONDITION: u32 = 3;
     pub const NOTICE: u32 = 4;
     pub const END: u32 = 5;
+    pub const ESSENTIALS: u32 = 6;
     /// One past the last known variant.
-    pub const KNOWN: u32 = 6;
+    pub const KNOWN: u32 = 7;
 }
 
 impl<'a> Record<'a> {
@@ -89,6 +95,7 @@ impl<'a> Record<'a> {
             Record::Condition(c) => c.session,
             Record::Notice(n) => n.session,
             Record::End(e) => e.session,
+            Record::Essentials(e) => e.session,
         }
     }
 
@@ -130,6 +137,7 @@ impl<'a> Record<'a> {
             RawRecord::Condition(c) => Record::Condition(ConditionRecord::parse(c)?),
             RawRecord::Notice(n) => Record::Notice(StoreNotice::parse(n)?),
             RawRecord::End(e) => Record::End(SessionEnd::parse(e)),
+            RawRecord::Essentials(e) => Record::Essentials(SessionEssentials::parse(e)?),
         })
     }
 
@@ -164,6 +172,9 @@ impl Serialize for Record<'_> {
             }
             Record::Notice(n) => s.serialize_newtype_variant("Record", tag::NOTICE, "Notice", n),
             Record::End(e) => s.serialize_newtype_variant("Record", tag::END, "End", e),
+            Record::Essentials(e) => {
+                s.serialize_newtype_variant("Record", tag::ESSENTIALS, "Essentials", e)
+            }
         }
     }
 }
@@ -178,4 +189,5 @@ enum RawRecord<'a> {
     Condition((SessionId, u8, Tick, u8)),
     Notice((SessionId, Tick, u8, u32)),
     End((SessionId, Tick, u32, u32)),
+    Essentials(essentials::RawEssentials),
 }

@@ -73,8 +73,15 @@ pub fn write_lines(input: impl Read, out: &mut impl Write) -> std::io::Result<Wr
             }
             Item::Record { range, record, .. } => {
                 written.records += 1;
-                if let Record::Header(h) = &record {
-                    tick_of.insert(h.session, u64::from(h.tick_ms));
+                match &record {
+                    Record::Header(h) => {
+                        tick_of.insert(h.session, u64::from(h.tick_ms));
+                    }
+                    // A session whose header was lost: its tick.
+                    Record::Essentials(e) => {
+                        tick_of.entry(e.session).or_insert(u64::from(e.tick_ms));
+                    }
+                    _ => {}
                 }
                 let mut line = record_line(&record, tick_of.get(&record.session()).copied());
                 if let Some(object) = line.as_object_mut() {
@@ -151,6 +158,14 @@ fn record_line(record: &Record<'_>, tick: Option<u64>) -> Value {
         }
         Record::End(e) => json!({
             "record": "end", "at": e.at, "at_ms": ms(e.at), "turns": e.turns, "batches": e.batches,
+        }),
+        Record::Essentials(e) => json!({
+            "record": "essentials",
+            "device_id": e.device_id,
+            "tick_ms": e.tick_ms,
+            "started_at_unix_ms": e.started_at_unix_ms,
+            "seats": e.seat_count,
+            "header_check": format!("{:08x}", e.header_check),
         }),
     }
 }

@@ -9,7 +9,7 @@ use crate::error::CliError;
 use crate::metrics::{analyse, Options};
 use crate::output::{refuse_clashes, Target};
 use crate::report::text::Terminal;
-use crate::report::{render, Format, Report};
+use crate::report::{html, render, Format, Report};
 use crate::roster::Roster;
 use crate::{diag, inputs, session::Session};
 
@@ -146,11 +146,41 @@ pub fn map_sessions<T: Send>(
     uem: &[tabletalk_eval::rttm::UemSegment],
     f: impl Fn(Session) -> T + Sync,
 ) -> Result<(Vec<T>, Vec<crate::report::InputSummary>), CliError> {
+    map_sessions_at(files, uem, |_, session| f(session))
+}
+
+/// Where a session was read: its input's index in `files`, and its
+/// position among that input's sessions (the order they were handed on).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Place {
+    /// The input's index.
+    pub file: usize,
+    /// The session's position in its input.
+    pub nth: usize,
+}
+
+/// [`map_sessions`], telling `f` where each session was read.
+///
+/// # Errors
+/// As [`map_sessions`].
+pub fn map_sessions_at<T: Send>(
+    files: &[PathBuf],
+    uem: &[tabletalk_eval::rttm::UemSegment],
+    f: impl Fn(Place, Session) -> T + Sync,
+) -> Result<(Vec<T>, Vec<crate::report::InputSummary>), CliError> {
     let loaded: Vec<_> = files
         .par_iter()
-        .map(|path| {
+        .enumerate()
+        .map(|(file, path)| {
             let mut kept = Vec::new();
-            inputs::load_each(path, uem, |session| kept.push(f(session))).map(|log| (log, kept))
+            inputs::load_each(path, uem, |session| {
+                let place = Place {
+                    file,
+                    nth: kept.len(),
+                };
+                kept.push(f(place, session));
+            })
+            .map(|log| (log, kept))
         })
         .collect();
     let mut sessions = Vec::new();
@@ -180,6 +210,49 @@ pub fn map_sessions<T: Send>(
     }
 }
 
+/// What [`analyse_all`] gives: every session's figures, the sessions the
+/// format draws, and the per-input summaries.
+pub type Analysed = (
+    Vec<crate::metrics::SessionFigures>,
+    Vec<Session>,
+    Vec<crate::report::InputSummary>,
+);
+
+/// The figures of every session of `files`, in input order, and the
+/// sessions themselves that `format` draws: each session is analysed as it
+/// is read and dropped, except that the HTML page keeps the turns of the
+/// meetings it details (the first [`html::DETAILED`]: at most that many
+/// sessions of each of the first that many inputs are kept while reading,
+/// then the leading ones), so memory does not grow with the number of
+/// logs.
+///
+/// # Errors
+/// As [`map_sessions`].
+pub fn analyse_all(
+    files: &[PathBuf],
+    uem: &[tabletalk_eval::rttm::UemSegment],
+    options: &Options,
+    roster: Option<&Roster>,
+    format: Format,
+) -> Result<Analysed, CliError> {
+    let detailed = if format == Format::Html {
+        html::DETAILED
+    } else {
+        0
+    };
+    let (analysed, summaries) = map_sessions_at(files, uem, |place, session| {
+        let figures = analyse(&session, options, roster);
+        let keep = place.file < detailed && place.nth < detailed;
+        (figures, keep.then_some(session))
+    })?;
+    let (figures, kept): (Vec<_>, Vec<_>) = analysed.into_iter().unzip();
+    // The page draws the turns of the first `detailed` sessions: those
+    // that were kept, up to the first that was not (its section then has
+    // no timeline).
+    let sessions = kept.into_iter().take(detailed).map_while(|s| s).collect();
+    Ok((figures, sessions, summaries))
+}
+
 /// Runs `tabletalk report`.
 ///
 /// # Errors
@@ -201,16 +274,13 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         window_ms: args.window,
         lead_up_ms: args.lead_up,
     };
-    // Each session is analysed as it is read; only the HTML page, which
-    // draws every session's turns, keeps the sessions themselves.
-    let keep = args.format == Format::Html;
-    let (analysed, summaries) =
-        map_sessions(&files, uem.as_deref().unwrap_or_default(), |session| {
-            let figures = analyse(&session, &options, roster.as_ref());
-            (figures, keep.then_some(session))
-        })?;
-    let (figures, sessions): (Vec<_>, Vec<_>) = analysed.into_iter().unzip();
-    let sessions: Vec<Session> = sessions.into_iter().flatten().collect();
+    let (figures, sessions, summaries) = analyse_all(
+        &files,
+        uem.as_deref().unwrap_or_default(),
+        &options,
+        roster.as_ref(),
+        args.format,
+    )?;
     let mut report = Report::from_figures(figures, summaries, &options, roster.as_ref());
     report.title = args.title;
     report.terminal = terminal(args.color, target.file().is_none());
@@ -219,4 +289,64 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     }
     target.write_with(|out| render(&report, &sessions, args.format, out))?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::logs::{encode_session, SessionSpec};
+    use tabletalk_core::records::SessionId;
+    use tabletalk_core::seat::InputKind;
+
+    /// An HTML report over more logs than it details keeps the turns of
+    /// the detailed meetings only, and its page is byte for byte the page
+    /// made with every session kept.
+    #[test]
+    fn an_html_report_keeps_only_the_sessions_it_details() {
+        let dir = std::env::temp_dir().join(format!("tabletalk-html-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let count = html::DETAILED + 7;
+        let files: Vec<PathBuf> = (0..count)
+            .map(|i| {
+                let spec = SessionSpec {
+                    session: SessionId {
+                        number: i as u32,
+                        nonce: 1,
+                    },
+                    tick_ms: 10,
+                    inputs: vec![InputKind::Button; 3],
+                    ..SessionSpec::default()
+                };
+                let turns: Vec<(u8, u64, u64)> = (0..30)
+                    .map(|t| ((t % 3) as u8, t * 100 + i as u64, t * 100 + 60))
+                    .collect();
+                let path = dir.join(format!("m{i:03}.ttlog"));
+                std::fs::write(&path, encode_session(&spec, &turns, &[], 3_100).unwrap()).unwrap();
+                path
+            })
+            .collect();
+        let options = Options::default();
+        let (figures, sessions, summaries) =
+            analyse_all(&files, &[], &options, None, Format::Html).unwrap();
+        assert_eq!(figures.len(), count);
+        assert_eq!(sessions.len(), html::DETAILED);
+        let (_, none, _) = analyse_all(&files, &[], &options, None, Format::Json).unwrap();
+        assert!(none.is_empty());
+
+        let page = |sessions: &[Session]| {
+            let report = Report::from_figures(figures.clone(), summaries.clone(), &options, None);
+            let mut out = Vec::new();
+            render(&report, sessions, Format::Html, &mut out).unwrap();
+            String::from_utf8(out).unwrap()
+        };
+        let (all, _) = load_all(&files, None).unwrap();
+        assert_eq!(all.len(), count);
+        let bounded = page(&sessions);
+        assert_eq!(bounded, page(&all));
+        assert_eq!(
+            bounded.matches("<section class=\"session\"").count(),
+            html::DETAILED
+        );
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }
