@@ -278,7 +278,8 @@ impl Recorder {
         }
     }
 
-    /// Handles every event the engine has ready.
+    /// Handles every event the engine has ready, and logs how many it
+    /// dropped since the last drain, if any.
     fn drain(&mut self, now: Instant) {
         while let Some(event) = self.engine.pop_event() {
             // The live view is best effort: a full queue drops the event and
@@ -321,6 +322,13 @@ impl Recorder {
                 _ => self.log(&event),
             }
         }
+        // Events the engine's queue had no room for: a notice in the log.
+        let mut sink = self.sink();
+        let dropped = self.engine.stats().dropped_events;
+        let stored = self
+            .sessions
+            .dropped_events(&mut sink, dropped, self.engine.session_ms());
+        self.after(stored);
     }
 
     fn sink(&self) -> FlashLog {
