@@ -41,6 +41,7 @@ declare -A check=(
   [resume]=watchdog-reset
 )
 
+[ -d tests/emu/node_modules/rp2040js ] || { echo "rp2040js is not installed: (cd tests/emu && npm ci)" >&2; exit 2; }
 work=$root/target/firmware-defects
 tree=$work/tree
 mkdir -p "$work"
@@ -80,7 +81,11 @@ for name in "${names[@]}"; do
   code=$?
   set -e
   first=$(printf '%s\n' "$out" | grep -m1 -E '^(ok|FAIL) ' || true)
-  if [ $code -eq 1 ] && [[ $first == FAIL* ]]; then
+  if [[ $first == *"exited 2"* ]]; then
+    # Bad usage or a bad scenario: the check did not get to run.
+    echo "ERROR $name: $first"
+    status=1
+  elif [ $code -eq 1 ] && [[ $first == FAIL* ]]; then
     echo "caught $name: with the defect, $first"
   else
     echo "MISSED $name: check $name_check did not fail with the defect (exit $code): $first"
