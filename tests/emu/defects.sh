@@ -64,10 +64,14 @@ for name in "${names[@]}"; do
     exit 2
   fi
   git -C "$tree" checkout -q --force --detach "$head"
-  case $name in
+  if ! case $name in
     erase-count) git -C "$tree" show 583e2c2 -- core/src/store/session_store.rs | git -C "$tree" apply -R ;;
     *) git -C "$tree" apply "$root/tests/emu/defects/$name.patch" ;;
-  esac
+  esac; then
+    echo "ERROR $name: the defect does not apply to HEAD any more: update it to undo the fix as it now stands"
+    status=1
+    continue
+  fi
   image=$work/$name.elf
   if ! (cd "$tree/firmware" && cargo build --release --quiet) > "$work/$name-build.log" 2>&1; then
     echo "ERROR $name: the firmware with the defect does not build ($work/$name-build.log)"
