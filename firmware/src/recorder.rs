@@ -454,7 +454,11 @@ impl Recorder {
         if self.sessions.end(&mut sink, at) != Stored::Ok {
             warn!("session end not stored");
         }
-        info!("session {} ended", session.0);
+        info!(
+            "session {} ended; {} microphone blocks dropped since power-up",
+            session.0,
+            shared::MIC_BLOCKS_DROPPED.load(Ordering::Relaxed)
+        );
         fault::clear_checkpoint();
         // Idle now: erase the next sectors, so that the next session does
         // not stall the microphones with an erase.
