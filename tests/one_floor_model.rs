@@ -134,7 +134,6 @@ fn log_of(events: &[Event]) -> Vec<u8> {
         }
     }
     assert_eq!(recorder.end(&mut sink, last), Stored::Ok);
-    drop(sink);
     log
 }
 

@@ -34,7 +34,6 @@
 //! let turn = Event::TurnEnded { seat, start: 1_000, end: 2_500, how: TurnEnd::Natural };
 //! assert_eq!(recorder.record(&mut sink, &turn), Stored::Ok);
 //! assert_eq!(recorder.end(&mut sink, 3_000), Stored::Ok);
-//! drop(sink);
 //! let mut scratch = [0u8; 512];
 //! // the header (written twice, see `LogWriter::start`), turns, end
 //! assert_eq!(LogReader::new(&log, &mut scratch)?.count(), 4);
@@ -714,7 +713,6 @@ mod tests {
         let during = engine.stats().dropped_events - before;
         assert!(during > 0, "{:?}", engine.stats());
         assert_eq!(recorder.end(&mut sink, engine.session_ms()), Stored::Ok);
-        drop(sink);
 
         let notices = dropped_notices(&log);
         assert_eq!(notices.len(), 1, "{notices:?}");
@@ -739,7 +737,6 @@ mod tests {
         assert_eq!(recorder.dropped_events(&mut sink, 3, 200), Stored::Ok);
         assert_eq!(recorder.dropped_events(&mut sink, 5, 300), Stored::Ok);
         assert_eq!(recorder.end(&mut sink, 400), Stored::Ok);
-        drop(sink);
         // Running totals of the session: 3, then 5.
         assert_eq!(dropped_notices(&log), [(20, 3), (30, 2)]);
     }

@@ -213,6 +213,5 @@ pub fn write_log(
     if recorder.end(&mut sink, end_ms) != Stored::Ok {
         return Err(anyhow!("ending the log: {}", refused(&recorder)));
     }
-    drop(sink);
     Ok(out)
 }

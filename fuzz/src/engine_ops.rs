@@ -134,9 +134,11 @@ impl Run {
         }
         let dropped = self.engine.stats().dropped_events;
         // As the firmware does: what was dropped goes into the log.
-        let mut sink = Self::sink(&mut self.log, self.sessions);
         let now = self.engine.session_ms();
-        let stored = self.recorder.dropped_events(&mut sink, dropped, now);
+        let stored = {
+            let mut sink = Self::sink(&mut self.log, self.sessions);
+            self.recorder.dropped_events(&mut sink, dropped, now)
+        };
         assert_eq!(stored, Stored::Ok, "{:?}", self.recorder.refused());
         if dropped > self.dropped_seen {
             self.dropped_seen = dropped;
@@ -220,9 +222,10 @@ impl Run {
             Event::Condition { .. } => open.expected.conditions += 1,
             Event::TurnStarted { .. } => {}
         }
-        let mut sink = Self::sink(&mut self.log, self.sessions);
-        let stored = self.recorder.record(&mut sink, &event);
-        drop(sink);
+        let stored = {
+            let mut sink = Self::sink(&mut self.log, self.sessions);
+            self.recorder.record(&mut sink, &event)
+        };
         let refused = self.recorder.refused();
         assert_eq!(
             stored,
@@ -250,8 +253,10 @@ impl Run {
             seats,
         );
         header.params = *self.engine.params();
-        let mut sink = Self::sink(&mut self.log, self.sessions);
-        let begun = self.recorder.begin(&mut sink, &mut header, None);
+        let begun = {
+            let mut sink = Self::sink(&mut self.log, self.sessions);
+            self.recorder.begin(&mut sink, &mut header, None)
+        };
         assert_eq!(begun, Stored::Ok, "header: {:?}", self.recorder.refused());
         self.open = Some(Open {
             last_at: 0,
@@ -262,8 +267,10 @@ impl Run {
 
     fn finish_writer(&mut self, at_ms: u64) {
         if let Some(open) = self.open.take() {
-            let mut sink = Self::sink(&mut self.log, self.sessions);
-            let ended = self.recorder.end(&mut sink, at_ms);
+            let ended = {
+                let mut sink = Self::sink(&mut self.log, self.sessions);
+                self.recorder.end(&mut sink, at_ms)
+            };
             assert_eq!(ended, Stored::Ok, "finish: {:?}", self.recorder.refused());
             self.expected.push(open.expected);
         }

@@ -994,7 +994,6 @@ pub fn encode_session(
     }
     let ended = recorder.end_at(&mut sink, end_at);
     stored(&recorder, ended)?;
-    drop(sink);
     Ok(out)
 }
 

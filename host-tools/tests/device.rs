@@ -58,7 +58,6 @@ fn session_log(number: u32, turns: u32) -> Vec<u8> {
     }
     let end = u64::from(turns) * 4_000 + 1_000;
     assert_eq!(recorder.end(&mut sink, end), Stored::Ok);
-    drop(sink);
     log
 }
 

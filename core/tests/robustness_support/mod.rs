@@ -176,10 +176,14 @@ impl<const N: usize> Device<N> {
         // What the engine dropped, and let the writer flush on age.
         let dropped = self.engine.stats().dropped_events;
         let now = self.engine.session_ms();
-        let mut sink = keep(&mut self.writes, self.next_session);
-        let recorder = &mut self.recorder;
-        assert_eq!(recorder.dropped_events(&mut sink, dropped, now), Stored::Ok);
-        assert_eq!(recorder.poll(&mut sink, now), Stored::Ok, "poll");
+        let (noted, polled) = {
+            let mut sink = keep(&mut self.writes, self.next_session);
+            let recorder = &mut self.recorder;
+            let noted = recorder.dropped_events(&mut sink, dropped, now);
+            (noted, recorder.poll(&mut sink, now))
+        };
+        assert_eq!(noted, Stored::Ok);
+        assert_eq!(polled, Stored::Ok, "poll");
     }
 
     fn on_event(&mut self, event: Event) {
@@ -196,9 +200,10 @@ impl<const N: usize> Device<N> {
         if let Some(events) = self.session_events.last_mut() {
             events.push(event);
         }
-        let mut sink = keep(&mut self.writes, self.next_session);
-        let stored = self.recorder.record(&mut sink, &event);
-        drop(sink);
+        let stored = {
+            let mut sink = keep(&mut self.writes, self.next_session);
+            self.recorder.record(&mut sink, &event)
+        };
         let refused = self.recorder.refused();
         assert_eq!(
             stored,
@@ -231,9 +236,11 @@ impl<const N: usize> Device<N> {
             kind: MarkerKind::Stop,
         } = event
         {
-            let mut sink = keep(&mut self.writes, self.next_session);
-            assert_eq!(self.recorder.end(&mut sink, at), Stored::Ok, "finish");
-            drop(sink);
+            let ended = {
+                let mut sink = keep(&mut self.writes, self.next_session);
+                self.recorder.end(&mut sink, at)
+            };
+            assert_eq!(ended, Stored::Ok, "finish");
             self.sessions.last_mut().expect("open").end = Some(tick_of(at));
         }
     }
@@ -257,9 +264,10 @@ impl<const N: usize> Device<N> {
         header.started_at_unix_ms = self.wall_clock;
         self.tick_ms = u64::from(header.tick_ms.max(1));
         let started = self.wall_clock;
-        let mut sink = keep(&mut self.writes, self.next_session);
-        let begun = self.recorder.begin(&mut sink, &mut header, started);
-        drop(sink);
+        let begun = {
+            let mut sink = keep(&mut self.writes, self.next_session);
+            self.recorder.begin(&mut sink, &mut header, started)
+        };
         assert_eq!(begun, Stored::Ok, "header");
         self.next_session += 1;
         self.sessions.push(SessionTruth {
