@@ -607,7 +607,7 @@ impl<F: embedded_storage::nor_flash::NorFlash, const INDEX: usize> LogSink
     }
 
     fn resume(&mut self, id: u32) -> Result<(), SinkError<Self::Error>> {
-        self.resume_session(crate::store::SessionId(id))
+        self.resume_session(crate::store::StoredSessionId(id))
             .map_err(sink_error)
     }
 }
@@ -631,7 +631,7 @@ mod tests {
     use std::vec::Vec;
 
     use super::*;
-    use crate::engine::{Engine, SeatConfig};
+    use crate::engine::{Engine, SeatWiring};
     use crate::log::{Item, LogReader};
     use crate::params::DetectionParams;
     use crate::records::{Record, Seats, SessionId};
@@ -681,7 +681,7 @@ mod tests {
     /// between sessions are not charged to the next one.
     #[test]
     fn dropped_events_reach_the_log_as_a_notice() {
-        let seats = [SeatConfig::button(ButtonMode::Toggle)];
+        let seats = [SeatWiring::button(ButtonMode::Toggle)];
         let mut engine = Engine::<4>::new(DetectionParams::default(), &seats, Instant(0)).unwrap();
         let kinds = [InputKind::Button];
         let mut header = Header::new(SessionId::default(), 1, Seats::new(&kinds).unwrap());
