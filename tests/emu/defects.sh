@@ -10,7 +10,7 @@
 #
 # NAME (default: all): dtr, interrupted, erase-count, resume.
 # - erase-count: the fix commit itself is reverted (its source part,
-#   583e2c2 -- core/src/store/session_store.rs).
+#   583e2c2 -- core/src/store/session_store.rs, applied three-way).
 # - dtr, interrupted, resume: their fix came in 602231c together with the
 #   emulator, so tests/emu/defects/NAME.patch undoes just the fix.
 # Work (the worktree, its firmware target seeded from firmware/target, the
@@ -65,7 +65,7 @@ for name in "${names[@]}"; do
   fi
   git -C "$tree" checkout -q --force --detach "$head"
   if ! case $name in
-    erase-count) git -C "$tree" show 583e2c2 -- core/src/store/session_store.rs | git -C "$tree" apply -R ;;
+    erase-count) git -C "$tree" show 583e2c2 -- core/src/store/session_store.rs | git -C "$tree" apply -R -3 ;;
     *) git -C "$tree" apply "$root/tests/emu/defects/$name.patch" ;;
   esac; then
     echo "ERROR $name: the defect does not apply to HEAD any more: update it to undo the fix as it now stands"
