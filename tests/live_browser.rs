@@ -7,7 +7,6 @@
 //!
 //! About 5 s once built (mostly chromium starting). Skipped with a message when chromium is absent,
 //! unless `CI` is set.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -16,7 +15,7 @@ use tabletalk::commands::device::{live, Console, LivePage};
 use tabletalk::device::client::LinkOptions;
 use tabletalk::device::pipe::duplex;
 use tabletalk::device::serve::LiveServer;
-use tabletalk::device::simulator::{MemoryDevice, SimulatedDevice};
+use tabletalk::device::simulator::{MemoryBackend, SimulatedDevice};
 use tabletalk::device::DeviceClient;
 use tabletalk_core::protocol::{LiveUpdate, SeatSettings, StoredSessionId};
 use tabletalk_core::seat::SeatId;
@@ -52,7 +51,7 @@ fn the_live_page_shows_the_devices_figures_in_chromium() {
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
 
-    let mut device = MemoryDevice::new(3);
+    let mut device = MemoryBackend::new(3);
     for seat in 0..3 {
         device
             .config

@@ -5,7 +5,6 @@
 //! to, decoded and analysed).
 //!
 //! Runs in well under a second (a few hundred turns through the engine).
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
 use tabletalk::device::client::LiveFrame;
 use tabletalk::device::live::LiveBoard;

@@ -27,6 +27,16 @@
 //! No audio ever leaves the inputs layer: only per-seat activity is kept.
 #![no_std]
 #![forbid(unsafe_code)]
+// No panic on any input (tests/panic-never proves it at link time): the
+// library may not unwrap, expect, panic or index. Crate attributes rather
+// than a Cargo `[lints]` table, which would reach the integration tests
+// too; clippy.toml lets the unit-test modules do all four.
+#![deny(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 #![deny(missing_docs)]
 
 pub mod activity;

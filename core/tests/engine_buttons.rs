@@ -1,11 +1,5 @@
 //! Buttons, the facilitator, sessions and external seats through the
 //! engine: exact turn times, cuts, conditions, markers, capacity.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::indexing_slicing,
-    clippy::panic
-)]
 
 use tabletalk_core::engine::{Engine, InputError, SeatWiring, EDGE_QUEUE, EVENT_QUEUE};
 use tabletalk_core::params::DetectionParams;
@@ -16,6 +10,23 @@ use tabletalk_core::turns::tracker::SessionPhase;
 
 fn seat(i: u8) -> SeatId {
     SeatId::new(i).unwrap()
+}
+
+/// The two events of one turn of `seat` from `start` to `end` that ended
+/// naturally.
+fn natural_turn(i: u8, start: u64, end: u64) -> [Event; 2] {
+    [
+        Event::TurnStarted {
+            seat: seat(i),
+            at: start,
+        },
+        Event::TurnEnded {
+            seat: seat(i),
+            start,
+            end,
+            how: TurnEnd::Natural,
+        },
+    ]
 }
 
 fn engine(seats: &[SeatWiring], start: u32) -> Engine<4> {
@@ -91,21 +102,7 @@ fn toggle_seats_start_and_end_on_presses() {
     let mut events = Vec::new();
     let presses = |t: u64| u16::from((500..600).contains(&t) || (2500..2600).contains(&t));
     poll(&mut e, 0, 0, 4000, 5, presses, |_| false, &mut events);
-    assert_eq!(
-        events[1..],
-        [
-            Event::TurnStarted {
-                seat: seat(0),
-                at: 500
-            },
-            Event::TurnEnded {
-                seat: seat(0),
-                start: 500,
-                end: 2500,
-                how: TurnEnd::Natural
-            },
-        ]
-    );
+    assert_eq!(events[1..], natural_turn(0, 500, 2500));
 }
 
 #[test]
@@ -400,21 +397,7 @@ fn a_turn_across_the_u32_wrap_has_its_true_length() {
         |_| false,
         &mut events,
     );
-    assert_eq!(
-        events[1..],
-        [
-            Event::TurnStarted {
-                seat: seat(0),
-                at: 4000
-            },
-            Event::TurnEnded {
-                seat: seat(0),
-                start: 4000,
-                end: 9000,
-                how: TurnEnd::Natural
-            },
-        ]
-    );
+    assert_eq!(events[1..], natural_turn(0, 4000, 9000));
 }
 
 #[test]
@@ -465,21 +448,7 @@ fn a_button_forces_a_button_and_microphone_seat_active() {
         e.poll_buttons(Instant(t), u16::from((1000..2000).contains(&t)), false);
         drain(&mut e, &mut events);
     }
-    assert_eq!(
-        events[1..],
-        [
-            Event::TurnStarted {
-                seat: seat(0),
-                at: 1000
-            },
-            Event::TurnEnded {
-                seat: seat(0),
-                start: 1000,
-                end: 2000,
-                how: TurnEnd::Natural
-            },
-        ]
-    );
+    assert_eq!(events[1..], natural_turn(0, 1000, 2000));
 }
 
 #[test]

@@ -1,11 +1,5 @@
 //! The microphone path end to end through the engine, on synthetic signals:
 //! crosstalk, double talk, onset and end accuracy, faults, noise steps.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::indexing_slicing,
-    clippy::panic
-)]
 
 mod engine_support;
 

@@ -2,12 +2,6 @@
 //! input sequence (time wrapping, standing still, jumping, going back),
 //! turns of one seat never overlap, events come in time order, and the live
 //! totals equal the sum of the reported turns.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::indexing_slicing,
-    clippy::panic
-)]
 
 use std::collections::HashMap;
 

@@ -6,12 +6,6 @@
 //! The files were made by `TABLETALK_WRITE_GOLDEN=1 cargo test -p
 //! tabletalk-core --test golden`, which only writes files that do not exist.
 //! The expectations are literal values, independent of the writer.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::indexing_slicing,
-    clippy::panic
-)]
 
 mod common;
 

@@ -1,11 +1,5 @@
 //! Property tests: damage never panics the reader, and every frame the
 //! damage did not touch is still recovered, in order.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::indexing_slicing,
-    clippy::panic
-)]
 
 mod common;
 

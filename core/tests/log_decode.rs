@@ -1,11 +1,5 @@
 //! Decoding: every kind of bad input gets its precise error, in bounded
 //! time and memory, and the reader carries on after it.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::indexing_slicing,
-    clippy::panic
-)]
 
 mod common;
 

@@ -1,10 +1,4 @@
 //! Property tests: whatever a writer is given, reading its log gives it back.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::indexing_slicing,
-    clippy::panic
-)]
 
 mod common;
 

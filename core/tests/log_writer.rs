@@ -1,10 +1,4 @@
 //! The writer: flush policy, whole-frames-or-nothing, and refusals.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::indexing_slicing,
-    clippy::panic
-)]
 
 mod common;
 

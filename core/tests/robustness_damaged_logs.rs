@@ -7,19 +7,13 @@
 //! is not an original frame, report every other byte as damage (except the
 //! zero runs and erased chunks it skips by design), and never put a turn
 //! into a session it does not belong to.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::indexing_slicing,
-    clippy::panic
-)]
 
 mod robustness_support;
 
 use std::collections::{HashMap, HashSet};
 use std::ops::Range;
 
-use robustness_support::{clean_frames, Device, SessionTruth};
+use robustness_support::{clean_frames, log_frame, log_payload, Device, SessionTruth};
 use tabletalk_core::log::{Damage, Item, LogReader, SessionItem, SessionReader};
 use tabletalk_core::records::{Error, LoggedTurn, SessionId};
 use tabletalk_core::time::Instant;
@@ -411,13 +405,9 @@ fn a_future_format_version_is_skipped_and_reported_not_misread() {
     let frames = clean_frames(&log);
     // Version 2 frames with correct CRCs: one that would parse as a v1
     // header if the version were ignored, one of garbage.
-    let header_payload = {
-        let first = &frames[0].1;
-        let body = cobs_decode(&first[..first.len() - 1]);
-        body[1..body.len() - 4].to_vec()
-    };
-    let future_header = frame_with_version(2, &header_payload);
-    let future_other = frame_with_version(2, b"\x09a record kind of tomorrow");
+    let header_payload = log_payload(&frames[0].1);
+    let future_header = log_frame(2, &header_payload);
+    let future_other = log_frame(2, b"\x09a record kind of tomorrow");
     let at = frames[frames.len() / 2].0.start;
     let mut mixed = log[..at].to_vec();
     let inserted = at..at + future_header.len() + future_other.len();
@@ -427,7 +417,7 @@ fn a_future_format_version_is_skipped_and_reported_not_misread() {
     // A log written in a newer version appended after this one.
     let tail_start = mixed.len();
     mixed.push(0);
-    mixed.extend(frame_with_version(7, &header_payload));
+    mixed.extend(log_frame(7, &header_payload));
     let lost = check(&mixed, &frames, &truth, "future versions");
     assert!(lost.is_empty(), "{lost:?}");
     let got = read(&mixed);
@@ -444,49 +434,4 @@ fn a_future_format_version_is_skipped_and_reported_not_misread() {
     assert!(future[2].range.start > tail_start);
     // Nothing was read from them: records are exactly the original frames.
     assert_eq!(got.records.len(), frames.len());
-}
-
-fn cobs_decode(frame: &[u8]) -> Vec<u8> {
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < frame.len() {
-        let code = frame[i] as usize;
-        out.extend_from_slice(&frame[i + 1..i + code]);
-        i += code;
-        if code != 0xFF && i < frame.len() {
-            out.push(0);
-        }
-    }
-    out
-}
-
-/// A frame as a newer writer would make it: version byte, payload, CRC-32C
-/// over the schema key and both — correct in every respect but the version.
-fn frame_with_version(version: u8, payload: &[u8]) -> Vec<u8> {
-    let crc = crc::Crc::<u32>::new(&crc::CRC_32_ISCSI);
-    let mut body = vec![version];
-    body.extend_from_slice(payload);
-    let mut digest = crc.digest();
-    digest.update(b"TTLG");
-    digest.update(&body);
-    body.extend_from_slice(&digest.finalize().to_le_bytes());
-    let mut out = vec![0u8];
-    let mut code_at = 0;
-    for &b in &body {
-        if b == 0 {
-            out[code_at] = (out.len() - code_at) as u8;
-            code_at = out.len();
-            out.push(0);
-        } else {
-            out.push(b);
-            if out.len() - code_at == 0xFF {
-                out[code_at] = 0xFF;
-                code_at = out.len();
-                out.push(0);
-            }
-        }
-    }
-    out[code_at] = (out.len() - code_at) as u8;
-    out.push(0);
-    out
 }

@@ -5,12 +5,6 @@
 //! Debug builds (`cargo test`) play shortened versions; release builds
 //! (`cargo test --release`, run by `scripts/test.d/85-robustness.sh`) play
 //! the full durations named in each test.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::indexing_slicing,
-    clippy::panic
-)]
 
 mod robustness_support;
 

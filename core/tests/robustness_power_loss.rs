@@ -16,12 +16,6 @@
 //! others; release builds (`scripts/test.d/85-robustness.sh`) cut at every
 //! point of every scenario, in both cut styles.
 #![cfg(feature = "store")]
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::indexing_slicing,
-    clippy::panic
-)]
 
 mod robustness_support;
 

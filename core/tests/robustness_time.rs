@@ -3,12 +3,6 @@
 //! turns straddling the wrap, a counter that jumps back, and the wall clock
 //! set backwards from the laptop (the protocol's set-time) — through the
 //! engine, the log writer and the reader.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::indexing_slicing,
-    clippy::panic
-)]
 
 mod robustness_support;
 

@@ -16,148 +16,30 @@
 //! re-encodes to a frame that decodes to the same message.
 
 use tabletalk_core::protocol::frame::{self, FrameDecoder};
+use tabletalk_core::protocol::memory::MemoryBackend;
 use tabletalk_core::protocol::{
-    decode_device_frame, decode_request, ClockSet, DeviceBackend, DeviceConfig, DeviceFrame,
-    DeviceHandler, DeviceIdentity, EraseScope, ErrorCode, LiveUpdate, RecordingState, SessionInfo,
-    SessionRead, Status, StoredSessionId, WallClock, MAX_FRAME, MAX_FRAME_PAYLOAD,
+    decode_device_frame, decode_request, DeviceFrame, DeviceHandler, LiveUpdate, StoredSessionId,
+    MAX_FRAME, MAX_FRAME_PAYLOAD,
 };
 use tabletalk_core::time::Instant;
 
 use crate::framing::{self as framing_mod, Flavor};
 
-/// A deterministic device in memory: a few sessions, a configuration, a
-/// clock driven by a counter that advances on every call.
-struct FakeDevice {
-    sessions: Vec<(SessionInfo, Vec<u8>)>,
-    config: DeviceConfig,
-    clock: WallClock,
-    counter: u32,
-}
-
-impl FakeDevice {
-    fn new() -> Self {
-        let sessions = (1..=20u32)
-            .map(|id| {
-                let bytes: Vec<u8> = (0..id * 97).map(|i| (i * 31 + id) as u8).collect();
-                let info = SessionInfo {
-                    id: StoredSessionId(id),
-                    start_unix_ms: (id % 3 != 0).then_some(1_700_000_000_000 + u64::from(id)),
-                    len: bytes.len() as u32,
-                    recording: id == 20,
-                    truncated: false,
-                    interrupted: false,
-                };
-                (info, bytes)
-            })
-            .collect();
-        FakeDevice {
-            sessions,
-            config: DeviceConfig::default(),
-            clock: WallClock::new(),
-            // Near the wrap, so that the clock crosses it.
-            counter: u32::MAX - 5_000,
-        }
+/// A deterministic device in memory: twenty sessions (the last being
+/// recorded), a configuration, a counter that advances on every read and
+/// crosses the wrap.
+fn device() -> MemoryBackend {
+    let mut device = MemoryBackend::new(0x0123_4567_89ab_cdef);
+    device.firmware = heapless::String::try_from("fuzz").unwrap_or_default();
+    for id in 1..=20u32 {
+        let bytes: Vec<u8> = (0..id * 97).map(|i| (i * 31 + id) as u8).collect();
+        let start = (id % 3 != 0).then_some(1_700_000_000_000 + u64::from(id));
+        let stored = device.add_session(start, bytes);
+        device.set_recording(stored, id == 20);
     }
-
-    fn now(&mut self) -> Instant {
-        self.counter = self.counter.wrapping_add(997);
-        Instant(self.counter)
-    }
-}
-
-impl DeviceBackend for FakeDevice {
-    fn identity(&mut self) -> DeviceIdentity {
-        DeviceIdentity {
-            device_id: 0x0123_4567_89ab_cdef,
-            firmware: heapless::String::try_from("fuzz").unwrap_or_default(),
-            name: self.config.name.clone(),
-        }
-    }
-
-    fn status(&mut self) -> Status {
-        let now = self.now();
-        Status {
-            device_ms: now,
-            unix_ms: self.clock.unix_ms(now),
-            state: RecordingState::Recording {
-                session: StoredSessionId(20),
-                elapsed_ms: 1234,
-            },
-            sessions: self.sessions.len() as u16,
-            store_used: self.sessions.iter().map(|s| s.0.len).sum(),
-            store_capacity: 1 << 20,
-            sessions_overwritten: 0,
-            storage_errors: 0,
-        }
-    }
-
-    fn next_session(
-        &mut self,
-        after: Option<StoredSessionId>,
-    ) -> Result<Option<SessionInfo>, ErrorCode> {
-        Ok(self
-            .sessions
-            .iter()
-            .map(|s| s.0)
-            .find(|info| after.is_none_or(|after| info.id > after)))
-    }
-
-    fn read_session(
-        &mut self,
-        session: StoredSessionId,
-        offset: u32,
-        buf: &mut [u8],
-    ) -> Result<SessionRead, ErrorCode> {
-        let (_, bytes) = self
-            .sessions
-            .iter()
-            .find(|s| s.0.id == session)
-            .ok_or(ErrorCode::NoSuchSession)?;
-        let rest = bytes
-            .get(offset as usize..)
-            .ok_or(ErrorCode::OffsetOutOfRange)?;
-        let copied = rest.len().min(buf.len());
-        buf[..copied].copy_from_slice(&rest[..copied]);
-        Ok(SessionRead {
-            copied,
-            session_len: bytes.len() as u32,
-        })
-    }
-
-    fn erase(&mut self, scope: EraseScope) -> Result<u16, ErrorCode> {
-        let before = self.sessions.len();
-        match scope {
-            EraseScope::All => self.sessions.retain(|s| s.0.recording),
-            EraseScope::Through(last) => {
-                if self
-                    .sessions
-                    .iter()
-                    .any(|s| s.0.recording && s.0.id <= last)
-                {
-                    return Err(ErrorCode::Busy);
-                }
-                self.sessions.retain(|s| s.0.id > last);
-            }
-        }
-        Ok((before - self.sessions.len()) as u16)
-    }
-
-    fn config(&mut self) -> Result<DeviceConfig, ErrorCode> {
-        Ok(self.config.clone())
-    }
-
-    fn set_config(&mut self, config: &DeviceConfig) -> Result<(), ErrorCode> {
-        self.config = config.clone();
-        Ok(())
-    }
-
-    fn set_clock(&mut self, unix_ms: u64) -> Result<ClockSet, ErrorCode> {
-        let now = self.now();
-        Ok(ClockSet {
-            device_ms: now,
-            previous_unix_ms: self.clock.set(unix_ms, now),
-        })
-    }
+    device.now = Instant(u32::MAX - 5_000);
+    device.tick = 997;
+    device
 }
 
 /// Runs one input.
@@ -209,7 +91,7 @@ fn decode_sent(frame: &[u8]) -> DeviceFrame<'static> {
 
 fn device_side(stream: &[u8], piece: usize) {
     let expected = answerable_ids(stream);
-    let mut device = FakeDevice::new();
+    let mut device = device();
     let mut handler = DeviceHandler::new();
     let mut out = [0u8; MAX_FRAME];
     let mut answered = Vec::new();

@@ -158,7 +158,7 @@ impl AtomicFile {
             .to_string_lossy()
             .into_owned();
         let temp = dir.join(format!(
-            ".{name}.{}-{}.tmp",
+            ".{name}.{}-{}{TEMP_SUFFIX}",
             std::process::id(),
             COUNTER.fetch_add(1, Ordering::Relaxed)
         ));
@@ -294,6 +294,23 @@ pub fn refuse_clashes<'a>(inputs: &[&'a Path], outputs: &[&'a Path]) -> Result<(
     Ok(())
 }
 
+/// How the name of a write's temporary file ends (`.NAME.PID-N.tmp`,
+/// beside the target).
+const TEMP_SUFFIX: &str = ".tmp";
+
+/// The names of write temporaries in `dir`: none once every write there
+/// has finished or failed (what the tests of atomic outputs check).
+pub fn temporaries_in(dir: &Path) -> io::Result<Vec<String>> {
+    let mut names = Vec::new();
+    for entry in fs::read_dir(dir)? {
+        let name = entry?.file_name().to_string_lossy().into_owned();
+        if name.ends_with(TEMP_SUFFIX) {
+            names.push(name);
+        }
+    }
+    Ok(names)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -307,11 +324,7 @@ mod tests {
     }
 
     fn leftovers(dir: &Path) -> Vec<String> {
-        fs::read_dir(dir)
-            .unwrap()
-            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-            .filter(|n| n.ends_with(".tmp"))
-            .collect()
+        temporaries_in(dir).unwrap()
     }
 
     #[test]

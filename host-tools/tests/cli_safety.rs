@@ -81,11 +81,7 @@ fn log_with_speakers(dir: &Path, recording: &str, speakers: &[&str]) -> PathBuf 
 }
 
 fn temporaries(dir: &Path) -> Vec<String> {
-    fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .filter(|n| n.ends_with(".tmp"))
-        .collect()
+    tabletalk::output::temporaries_in(dir).unwrap()
 }
 
 #[test]

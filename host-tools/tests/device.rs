@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use tabletalk::commands::device::{execute, Console, DeviceCommand, FormatArg};
 use tabletalk::device::client::LinkOptions;
 use tabletalk::device::pipe::{duplex, PipeEnd};
-use tabletalk::device::simulator::{Faults, MemoryDevice, SimulatedDevice};
+use tabletalk::device::simulator::{Faults, MemoryBackend, SimulatedDevice};
 use tabletalk::device::{DeviceClient, DeviceError, Transport};
 use tabletalk::error::CliError;
 use tabletalk_core::log::{Item, LogReader};
@@ -76,8 +76,8 @@ fn record_count(log: &[u8]) -> usize {
 
 /// A device with three finished sessions: 2 started with the clock set,
 /// one without, of various sizes (one of several chunks).
-fn device_with_sessions() -> MemoryDevice {
-    let mut device = MemoryDevice::new(0xE660_C0FF_EE00_1234);
+fn device_with_sessions() -> MemoryBackend {
+    let mut device = MemoryBackend::new(0xE660_C0FF_EE00_1234);
     device.config.name = heapless::String::try_from("table 3").unwrap();
     device.add_session(Some(START), session_log(1, 3));
     device.add_session(Some(START + 3_600_000), session_log(2, 900));
@@ -92,7 +92,7 @@ fn fast() -> LinkOptions {
     }
 }
 
-fn start(device: MemoryDevice) -> (SimulatedDevice, DeviceClient<PipeEnd>) {
+fn start(device: MemoryBackend) -> (SimulatedDevice, DeviceClient<PipeEnd>) {
     let (host, dev) = duplex();
     let sim = SimulatedDevice::spawn(device, dev);
     let client = DeviceClient::connect(host, fast()).expect("connects");
@@ -228,7 +228,7 @@ fn list_shows_sessions_and_their_file_names() {
 
 #[test]
 fn list_pages_through_many_sessions() {
-    let mut device = MemoryDevice::new(1);
+    let mut device = MemoryBackend::new(1);
     for i in 0..50 {
         device.add_session(Some(START + i * 60_000), vec![i as u8; 3]);
     }
@@ -390,7 +390,7 @@ fn erase_asks_first() {
 
 #[test]
 fn config_round_trip_by_flags_and_file() {
-    let (sim, mut client) = start(MemoryDevice::new(7));
+    let (sim, mut client) = start(MemoryBackend::new(7));
     let set = DeviceCommand::Config {
         file: None,
         name: Some("north table".into()),
@@ -444,7 +444,7 @@ fn config_round_trip_by_flags_and_file() {
 
 #[test]
 fn live_stream_reaches_the_terminal() {
-    let mut device = MemoryDevice::new(9);
+    let mut device = MemoryBackend::new(9);
     for seat in 0..3u8 {
         device
             .config
@@ -507,7 +507,7 @@ fn live_stream_reaches_the_terminal() {
 
 #[test]
 fn live_on_a_terminal_redraws_in_place() {
-    let mut device = MemoryDevice::new(9);
+    let mut device = MemoryBackend::new(9);
     device
         .config
         .seats
@@ -538,7 +538,7 @@ fn live_on_a_terminal_redraws_in_place() {
 
 #[test]
 fn live_frames_are_numbered_and_interleave_with_replies() {
-    let (sim, mut client) = start(MemoryDevice::new(9));
+    let (sim, mut client) = start(MemoryBackend::new(9));
     client.subscribe(true).unwrap();
     let tick = |now| LiveUpdate::Tick {
         session: None,

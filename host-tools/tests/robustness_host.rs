@@ -8,12 +8,6 @@
 //!   sessions): rejected or reported in bounded memory and time.
 //! * Hostile names (RTTM recording ids, device names and sessions): every
 //!   file `tabletalk` writes lies inside the paths it was given.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::indexing_slicing,
-    clippy::panic
-)]
 
 #[path = "../../core/tests/robustness_support/mod.rs"]
 mod robustness_support;
@@ -24,7 +18,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant as WallInstant};
 
-use robustness_support::Device;
+use robustness_support::{log_frame, Device};
 use serde_json::Value;
 use tabletalk_core::log::{Item, LogReader};
 use tabletalk_core::records::{LoggedTurn, Record};
@@ -293,35 +287,6 @@ fn a_lost_resume_marker_never_makes_speech_longer_than_the_session() {
     assert_eq!(got, want);
 }
 
-/// A log frame with a correct CRC around `payload` (version 1).
-fn frame(payload: &[u8]) -> Vec<u8> {
-    let mut body = vec![1u8];
-    body.extend_from_slice(payload);
-    let mut digest = tabletalk_core::frame::CRC32C.digest();
-    digest.update(b"TTLG");
-    digest.update(&body);
-    body.extend_from_slice(&digest.finalize().to_le_bytes());
-    let mut out = vec![0u8];
-    let mut code_at = 0;
-    for &b in &body {
-        if b == 0 {
-            out[code_at] = (out.len() - code_at) as u8;
-            code_at = out.len();
-            out.push(0);
-        } else {
-            out.push(b);
-            if out.len() - code_at == 0xFF {
-                out[code_at] = 0xFF;
-                code_at = out.len();
-                out.push(0);
-            }
-        }
-    }
-    out[code_at] = (out.len() - code_at) as u8;
-    out.push(0);
-    out
-}
-
 /// A postcard varint.
 fn varint(mut v: u64) -> Vec<u8> {
     let mut out = Vec::new();
@@ -374,12 +339,12 @@ fn hostile_logs_are_refused_in_bounded_memory_and_time() {
     let mut p = head.to_vec();
     p.extend(varint(u64::from(u32::MAX)));
     p.extend_from_slice(&tail[7..]);
-    cases.push(("four billion seats", frame(&p)));
+    cases.push(("four billion seats", log_frame(1, &p)));
     // Every varint of the header as long as it can be (10 bytes of 0xFF).
     let mut p = head.to_vec();
     p.extend([0xFF; 10]);
     p.extend([0xFF; 40]);
-    cases.push(("giant varints", frame(&p)));
+    cases.push(("giant varints", log_frame(1, &p)));
     // 255 seats labelled with 200-byte labels (the limit is 64).
     let mut p = head.to_vec();
     p.extend(varint(255));
@@ -391,10 +356,10 @@ fn hostile_logs_are_refused_in_bounded_memory_and_time() {
     }
     p.extend(varint(labels.len() as u64));
     p.extend(labels);
-    cases.push(("over-long labels", frame(&p)));
+    cases.push(("over-long labels", log_frame(1, &p)));
     // 16 384 copies of a frame with a bad CRC (two bits off: one would be
     // repaired), and nothing else.
-    let mut bad = frame(&valid);
+    let mut bad = log_frame(1, &valid);
     let mid = bad.len() / 2;
     bad[mid] ^= 0x11;
     cases.push(("a flood of damaged frames", bad.repeat((1usize << 20) / 64)));
@@ -501,7 +466,7 @@ fn a_flood_of_sessions_is_read_whole_within_bounded_memory() {
         p.extend(varint(u64::from(n)));
         // skip the original session number (a 1-byte varint) keep the nonce
         p.extend_from_slice(&payload[tag_and_key + 1..]);
-        bytes.extend(frame(&p));
+        bytes.extend(log_frame(1, &p));
     }
     let path = dir.join("flood.ttlog");
     fs::write(&path, &bytes).unwrap();
@@ -649,7 +614,7 @@ fn pull_never_writes_outside_its_folder() {
     use tabletalk::commands::device::{execute, Console, DeviceCommand};
     use tabletalk::device::client::LinkOptions;
     use tabletalk::device::pipe::duplex;
-    use tabletalk::device::simulator::{MemoryDevice, SimulatedDevice};
+    use tabletalk::device::simulator::{MemoryBackend, SimulatedDevice};
     use tabletalk::device::DeviceClient;
 
     let dir = scratch("pull-names");
@@ -666,7 +631,7 @@ fn pull_never_writes_outside_its_folder() {
     ];
     for (i, name) in names.iter().enumerate() {
         let out = dir.join(format!("{i}/a/b/out"));
-        let mut device = MemoryDevice::new(u64::MAX - i as u64);
+        let mut device = MemoryBackend::new(u64::MAX - i as u64);
         device.config.name = heapless::String::try_from(*name).unwrap();
         // Start times at both ends of the range, and none.
         device.add_session(Some(u64::MAX), log.clone());
@@ -770,13 +735,7 @@ fn frames_of_a_newer_format_version_are_reported_not_misread() {
     let device = two_meetings();
     let log = device.log();
     // A valid header's payload as version 2: correct CRC, newer version.
-    let mut body = vec![2u8];
-    body.extend_from_slice(&header_payload());
-    let mut digest = tabletalk_core::frame::CRC32C.digest();
-    digest.update(b"TTLG");
-    digest.update(&body);
-    body.extend_from_slice(&digest.finalize().to_le_bytes());
-    let future = cobs_frame(&body);
+    let future = log_frame(2, &header_payload());
     let mut mixed = log.clone();
     let at = mixed.len();
     mixed.extend_from_slice(&future);
@@ -804,29 +763,6 @@ fn frames_of_a_newer_format_version_are_reported_not_misread() {
         "{}",
         text.lines().last().unwrap_or("")
     );
-}
-
-/// COBS-encodes `body` with the leading and trailing delimiters.
-fn cobs_frame(body: &[u8]) -> Vec<u8> {
-    let mut out = vec![0u8];
-    let mut code_at = 0;
-    for &b in body {
-        if b == 0 {
-            out[code_at] = (out.len() - code_at) as u8;
-            code_at = out.len();
-            out.push(0);
-        } else {
-            out.push(b);
-            if out.len() - code_at == 0xFF {
-                out[code_at] = 0xFF;
-                code_at = out.len();
-                out.push(0);
-            }
-        }
-    }
-    out[code_at] = (out.len() - code_at) as u8;
-    out.push(0);
-    out
 }
 
 /// Small in-place damage (1–8 bit flips, 1–64 bytes zeroed or erased) to

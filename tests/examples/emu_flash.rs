@@ -8,7 +8,6 @@
 //! same `SessionRecorder` and `SessionStore` the firmware uses, until fewer than
 //! FREE_BYTES (default 1700) remain. Everything else is erased flash: the
 //! device then boots with its default configuration.
-#![allow(clippy::expect_used, clippy::panic)]
 
 use std::process::ExitCode;
 

@@ -344,12 +344,6 @@ fn pair_flag<const SEATS: usize>(flags: &[[bool; SEATS]; SEATS], a: usize, b: us
 
 #[cfg(test)]
 mod tests {
-    #![allow(
-        clippy::unwrap_used,
-        clippy::expect_used,
-        clippy::indexing_slicing,
-        clippy::panic
-    )]
     use super::*;
 
     /// The test without tails: peaks are the levels, explainers the

@@ -93,12 +93,6 @@ pub fn frame_level_db10(sum_q4: u32, count: u32, log2_full_scale_q12: i32) -> i1
 
 #[cfg(test)]
 mod tests {
-    #![allow(
-        clippy::unwrap_used,
-        clippy::expect_used,
-        clippy::indexing_slicing,
-        clippy::panic
-    )]
     use super::*;
 
     #[test]

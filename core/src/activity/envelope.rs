@@ -251,12 +251,6 @@ impl Envelope {
 
 #[cfg(test)]
 mod tests {
-    #![allow(
-        clippy::unwrap_used,
-        clippy::expect_used,
-        clippy::indexing_slicing,
-        clippy::panic
-    )]
     use super::*;
     use crate::activity::db::{frame_level_db10, log2_q12};
     extern crate std;

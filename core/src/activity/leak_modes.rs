@@ -268,12 +268,6 @@ fn two_modes(h: &[u16; MODE_BINS], min_frames: u32) -> Option<(i16, i16)> {
 
 #[cfg(test)]
 mod tests {
-    #![allow(
-        clippy::unwrap_used,
-        clippy::expect_used,
-        clippy::indexing_slicing,
-        clippy::panic
-    )]
     use super::*;
 
     fn fill(modes: &mut LeakModes<3>, i: usize, j: usize, d: i32, n: usize) {

@@ -280,12 +280,6 @@ fn fall(at: u64) -> Edge {
 
 #[cfg(test)]
 mod tests {
-    #![allow(
-        clippy::unwrap_used,
-        clippy::expect_used,
-        clippy::indexing_slicing,
-        clippy::panic
-    )]
     use super::*;
     extern crate std;
     use std::vec::Vec;

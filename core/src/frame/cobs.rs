@@ -227,7 +227,6 @@ pub fn decode(frame: &[u8], out: &mut [u8]) -> Result<usize, CobsError> {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::indexing_slicing)]
 mod tests {
     use super::*;
 

@@ -274,7 +274,6 @@ pub fn parse<'a>(decoded: &'a [u8], key: &[u8]) -> Result<&'a [u8], FrameError> 
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
     use super::*;
 
     #[test]

@@ -237,12 +237,6 @@ pub(crate) fn sort<const N: usize>(edges: &mut Vec<Edge, N>) {
 
 #[cfg(test)]
 mod tests {
-    #![allow(
-        clippy::unwrap_used,
-        clippy::expect_used,
-        clippy::indexing_slicing,
-        clippy::panic
-    )]
     use super::*;
 
     const MAX: u32 = 600_000;

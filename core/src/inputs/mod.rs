@@ -10,9 +10,8 @@
 //!   (the turn is cut and `ButtonStuck` raised), chatter detection.
 //!   [`facilitator::FacilitatorButton`] turns the facilitator's presses into
 //!   agenda markers (short) and session start/stop (long).
-//!   [`pins::read_pressed_mask`] reads `embedded-hal` pins into the bit mask
-//!   the engine takes, so the same code serves GPIOs, a port expander or a
-//!   test script of booleans.
+//!   The caller reads its pins into the bit mask the engine takes (the
+//!   firmware's `buttons.rs` does, from embassy's GPIO inputs).
 //! * **Level sources.** [`level::LevelSource`] is the HAL-agnostic trait for
 //!   anything that delivers raw microphone samples and knows its full scale;
 //!   what happens to the samples is the [`activity`](crate::activity)
@@ -25,10 +24,8 @@ pub mod button;
 pub mod debounce;
 pub mod facilitator;
 pub mod level;
-pub mod pins;
 
 pub use button::SeatButton;
 pub use debounce::Debouncer;
 pub use facilitator::FacilitatorButton;
 pub use level::{LevelSource, SliceSource};
-pub use pins::{read_pressed, read_pressed_mask, Polarity};

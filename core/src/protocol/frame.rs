@@ -157,7 +157,6 @@ pub type MessageDecoder = FrameDecoder<MAX_FRAME_PAYLOAD>;
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::expect_used)]
 
     extern crate alloc;
     use alloc::vec::Vec;

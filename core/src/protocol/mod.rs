@@ -48,6 +48,8 @@ pub mod config;
 pub mod error;
 pub mod frame;
 pub mod handler;
+#[cfg(any(test, feature = "memory-backend"))]
+pub mod memory;
 pub mod message;
 
 #[cfg(test)]

@@ -1,13 +1,6 @@
 //! Tests of the whole protocol module: the handler against a memory backend,
 //! and properties of framing and message encoding.
 
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::indexing_slicing,
-    clippy::panic
-)]
-
 extern crate alloc;
 extern crate std;
 
@@ -21,133 +14,61 @@ use crate::seat::{ButtonMode, InputKind, SeatId};
 use crate::time::Instant;
 use crate::turns::{Event, MarkerKind, TurnEnd};
 
-/// A device whose store is a list of byte vectors.
-#[derive(Default)]
-struct MemoryBackend {
-    sessions: Vec<(SessionInfo, Vec<u8>)>,
-    config: DeviceConfig,
-    clock: WallClock,
-    now: u32,
+use memory::MemoryBackend;
+
+/// `count` finished sessions of `len` bytes each, ids 1..=count.
+fn with_sessions(count: u32, len: usize) -> MemoryBackend {
+    let mut backend = MemoryBackend::new(0xE660_C0FF_EE00_1234);
+    for id in 1..=count {
+        let data: Vec<u8> = (0..len).map(|i| (i as u32 * 7 + id) as u8).collect();
+        backend.add_session(Some(1_700_000_000_000 + u64::from(id) * 3_600_000), data);
+    }
+    backend
 }
 
-impl MemoryBackend {
-    fn with_sessions(count: u32, len: usize) -> Self {
-        let mut backend = MemoryBackend::default();
-        for id in 1..=count {
-            let data: Vec<u8> = (0..len).map(|i| (i as u32 * 7 + id) as u8).collect();
-            backend.add(id, data, false);
-        }
-        backend
-    }
+/// A backend that cannot set markers: every method but `mark` is the
+/// memory backend's, `mark` is the trait's default.
+struct NoMarks(MemoryBackend);
 
-    fn add(&mut self, id: u32, data: Vec<u8>, recording: bool) {
-        let info = SessionInfo {
-            id: StoredSessionId(id),
-            start_unix_ms: Some(1_700_000_000_000 + u64::from(id) * 3_600_000),
-            len: data.len() as u32,
-            recording,
-            truncated: false,
-            interrupted: false,
-        };
-        self.sessions.push((info, data));
-    }
-}
-
-impl DeviceBackend for MemoryBackend {
+impl DeviceBackend for NoMarks {
     fn identity(&mut self) -> DeviceIdentity {
-        DeviceIdentity {
-            device_id: 0xE660_C0FF_EE00_1234,
-            firmware: heapless::String::try_from("0.1.0").unwrap(),
-            name: self.config.name.clone(),
-        }
+        self.0.identity()
     }
-
     fn status(&mut self) -> Status {
-        Status {
-            device_ms: Instant(self.now),
-            unix_ms: self.clock.unix_ms(Instant(self.now)),
-            state: RecordingState::Idle,
-            sessions: self.sessions.len() as u16,
-            store_used: self.sessions.iter().map(|s| s.0.len).sum(),
-            store_capacity: 1 << 20,
-            sessions_overwritten: 0,
-            storage_errors: 0,
-        }
+        self.0.status()
     }
-
     fn next_session(
         &mut self,
         after: Option<StoredSessionId>,
     ) -> Result<Option<SessionInfo>, ErrorCode> {
-        Ok(self
-            .sessions
-            .iter()
-            .map(|s| s.0)
-            .find(|info| after.is_none_or(|after| info.id > after)))
+        self.0.next_session(after)
     }
-
     fn read_session(
         &mut self,
         session: StoredSessionId,
         offset: u32,
         buf: &mut [u8],
     ) -> Result<SessionRead, ErrorCode> {
-        let (_, data) = self
-            .sessions
-            .iter()
-            .find(|s| s.0.id == session)
-            .ok_or(ErrorCode::NoSuchSession)?;
-        let rest = data
-            .get(offset as usize..)
-            .ok_or(ErrorCode::OffsetOutOfRange)?;
-        let copied = rest.len().min(buf.len());
-        buf[..copied].copy_from_slice(&rest[..copied]);
-        Ok(SessionRead {
-            copied,
-            session_len: data.len() as u32,
-        })
+        self.0.read_session(session, offset, buf)
     }
-
     fn erase(&mut self, scope: EraseScope) -> Result<u16, ErrorCode> {
-        let before = self.sessions.len();
-        match scope {
-            EraseScope::All => self.sessions.retain(|s| s.0.recording),
-            EraseScope::Through(last) => {
-                if self
-                    .sessions
-                    .iter()
-                    .any(|s| s.0.recording && s.0.id <= last)
-                {
-                    return Err(ErrorCode::Busy);
-                }
-                self.sessions.retain(|s| s.0.id > last);
-            }
-        }
-        Ok((before - self.sessions.len()) as u16)
+        self.0.erase(scope)
     }
-
     fn config(&mut self) -> Result<DeviceConfig, ErrorCode> {
-        Ok(self.config.clone())
+        self.0.config()
     }
-
     fn set_config(&mut self, config: &DeviceConfig) -> Result<(), ErrorCode> {
-        self.config = config.clone();
-        Ok(())
+        self.0.set_config(config)
     }
-
     fn set_clock(&mut self, unix_ms: u64) -> Result<ClockSet, ErrorCode> {
-        let now = Instant(self.now);
-        Ok(ClockSet {
-            device_ms: now,
-            previous_unix_ms: self.clock.set(unix_ms, now),
-        })
+        self.0.set_clock(unix_ms)
     }
 }
 
 /// Sends one request through the handler and decodes what comes back.
 fn ask(
     handler: &mut DeviceHandler,
-    backend: &mut MemoryBackend,
+    backend: &mut impl DeviceBackend,
     id: u16,
     request: Request,
 ) -> Vec<u8> {
@@ -184,7 +105,7 @@ fn response_of(id: u16, message: &[u8]) -> Response<'_> {
 
 fn roundtrip(
     handler: &mut DeviceHandler,
-    backend: &mut MemoryBackend,
+    backend: &mut impl DeviceBackend,
     request: Request,
 ) -> Vec<u8> {
     reply_message(&ask(handler, backend, 77, request))
@@ -192,7 +113,7 @@ fn roundtrip(
 
 #[test]
 fn hello_tells_version_and_identity() {
-    let mut backend = MemoryBackend::default();
+    let mut backend = MemoryBackend::new(0xE660_C0FF_EE00_1234);
     backend.config.name = heapless::String::try_from("table-3").unwrap();
     let mut handler = DeviceHandler::new();
     let message = roundtrip(
@@ -213,7 +134,7 @@ fn hello_tells_version_and_identity() {
 
 #[test]
 fn list_pages_through_many_sessions() {
-    let mut backend = MemoryBackend::with_sessions(40, 3);
+    let mut backend = with_sessions(40, 3);
     let mut handler = DeviceHandler::new();
     let mut after = None;
     let mut seen = Vec::new();
@@ -236,8 +157,8 @@ fn list_pages_through_many_sessions() {
 
 #[test]
 fn reads_resume_at_any_offset_and_checksum_matches() {
-    let mut backend = MemoryBackend::with_sessions(2, 1300);
-    let expected = backend.sessions[1].1.clone();
+    let mut backend = with_sessions(2, 1300);
+    let expected = backend.sessions[1].bytes.clone();
     let mut handler = DeviceHandler::new();
     let mut pulled = Vec::new();
     let mut offset = 0u32;
@@ -281,7 +202,7 @@ fn reads_resume_at_any_offset_and_checksum_matches() {
 
 #[test]
 fn read_errors_are_answered() {
-    let mut backend = MemoryBackend::with_sessions(1, 10);
+    let mut backend = with_sessions(1, 10);
     let mut handler = DeviceHandler::new();
     let message = roundtrip(
         &mut handler,
@@ -313,8 +234,9 @@ fn read_errors_are_answered() {
 
 #[test]
 fn erase_through_and_all() {
-    let mut backend = MemoryBackend::with_sessions(5, 4);
-    backend.add(6, vec![1, 2], true);
+    let mut backend = with_sessions(5, 4);
+    let recording = backend.add_session(None, vec![1, 2]);
+    backend.set_recording(recording, true);
     let mut handler = DeviceHandler::new();
     let message = roundtrip(
         &mut handler,
@@ -398,10 +320,8 @@ fn config_is_validated_stored_and_echoed() {
 
 #[test]
 fn clock_is_set_and_implausible_values_refused() {
-    let mut backend = MemoryBackend {
-        now: 5_000,
-        ..Default::default()
-    };
+    let mut backend = MemoryBackend::default();
+    backend.now = Instant(5_000);
     let mut handler = DeviceHandler::new();
     let message = roundtrip(
         &mut handler,
@@ -417,7 +337,7 @@ fn clock_is_set_and_implausible_values_refused() {
             previous_unix_ms: None
         })
     );
-    backend.now = 6_000;
+    backend.now = Instant(6_000);
     let message = roundtrip(&mut handler, &mut backend, Request::Status);
     let Response::Status(status) = response_of(77, &message) else {
         panic!()
@@ -454,7 +374,7 @@ fn a_mark_is_request_10_and_a_backend_without_marks_refuses_it() {
         postcard::to_allocvec(&reply).unwrap(),
         [0x00, 0x01, 0x0a, 0x07]
     );
-    let mut backend = MemoryBackend::default();
+    let mut backend = NoMarks(MemoryBackend::default());
     let mut handler = DeviceHandler::new();
     let message = roundtrip(
         &mut handler,
@@ -556,7 +476,7 @@ fn damaged_and_unknown_requests() {
 
 #[test]
 fn several_requests_in_one_buffer_are_answered_one_by_one() {
-    let mut backend = MemoryBackend::with_sessions(1, 4);
+    let mut backend = with_sessions(1, 4);
     let mut handler = DeviceHandler::new();
     let mut wire = Vec::new();
     let mut buf = [0u8; MAX_FRAME];
@@ -836,7 +756,7 @@ proptest! {
         garbage in proptest::collection::vec(any::<u8>(), 0..1500),
         piece in 1usize..80,
     ) {
-        let mut backend = MemoryBackend::with_sessions(3, 100);
+        let mut backend = with_sessions(3, 100);
         let mut handler = DeviceHandler::new();
         let mut out = [0u8; MAX_FRAME];
         let mut wire = garbage;
@@ -861,7 +781,7 @@ proptest! {
     /// parser itself; it must answer or drop, never panic.
     #[test]
     fn handler_survives_arbitrary_messages(message in proptest::collection::vec(any::<u8>(), 0..MAX_MESSAGE)) {
-        let mut backend = MemoryBackend::with_sessions(3, 100);
+        let mut backend = with_sessions(3, 100);
         let mut handler = DeviceHandler::new();
         let mut wire = [0u8; MAX_FRAME + 8];
         // Frame the raw bytes: postcard writes a tuple of u8 as the bytes.

@@ -151,7 +151,6 @@ impl<'a> BitReader<'a> {
 }
 
 #[cfg(test)]
-#[allow(clippy::indexing_slicing)]
 mod tests {
     use super::*;
 

@@ -216,7 +216,6 @@ pub(crate) fn decode(mut bytes: &[u8]) -> Result<DecodedParams, Error> {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::indexing_slicing)]
 mod tests {
     use super::*;
 

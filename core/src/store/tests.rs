@@ -1,11 +1,5 @@
 //! Host tests of the stores on [`RamFlash`], including a power cut at every
 //! byte of a recorded workload.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::indexing_slicing,
-    clippy::panic
-)]
 
 extern crate std;
 

@@ -277,12 +277,6 @@ impl<const SEATS: usize, S: FloorSeat> FloorTracker<SEATS, S> {
 
 #[cfg(test)]
 mod tests {
-    #![allow(
-        clippy::unwrap_used,
-        clippy::expect_used,
-        clippy::indexing_slicing,
-        clippy::panic
-    )]
     use super::*;
 
     fn seat(i: u8) -> SeatId {

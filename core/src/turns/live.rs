@@ -364,12 +364,6 @@ fn ratio_q16(num: u64, den: u64) -> u32 {
 
 #[cfg(test)]
 mod tests {
-    #![allow(
-        clippy::unwrap_used,
-        clippy::expect_used,
-        clippy::indexing_slicing,
-        clippy::panic
-    )]
     use super::*;
 
     fn seat(i: u8) -> SeatId {

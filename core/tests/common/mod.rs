@@ -1,12 +1,6 @@
 //! Helpers shared by the log tests: writing a whole log from operations,
 //! reading it back, and framing hand-made payloads.
-#![allow(
-    dead_code,
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::indexing_slicing,
-    clippy::panic
-)]
+#![allow(dead_code)]
 
 use tabletalk_core::log::{Item, LogReader, LogWriter, MAX_WRITE_LEN};
 use tabletalk_core::records::{

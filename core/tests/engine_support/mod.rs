@@ -5,13 +5,7 @@
 //! deliberately without pauses, a harder case than real speech), rendered at each
 //! microphone with a per-pair coupling, on top of per-microphone noise, as
 //! 12-bit samples around a 2048 bias at 8 kHz. Everything is seeded.
-#![allow(
-    dead_code,
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::indexing_slicing,
-    clippy::panic
-)]
+#![allow(dead_code)]
 
 use tabletalk_core::engine::{Engine, SeatWiring};
 use tabletalk_core::params::DetectionParams;

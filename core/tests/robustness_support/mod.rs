@@ -1,21 +1,16 @@
 //! Shared by the `robustness_*` tests: a device's pipeline (engine → the
 //! firmware's session recorder → log frames) driven through realistic
 //! meetings, and the frames it writes.
-#![allow(
-    dead_code,
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::indexing_slicing,
-    clippy::panic
-)]
+#![allow(dead_code)]
 
 use std::ops::Range;
 
 use tabletalk_core::engine::{Engine, SeatWiring};
+use tabletalk_core::frame::{self, cobs, max_wire_len, Emitter};
 use tabletalk_core::log::{Item, LogReader};
 use tabletalk_core::params::DetectionParams;
 use tabletalk_core::recorder::{FrameSink, SessionRecorder, Stored, DEVICE_OUT};
-use tabletalk_core::records::{Header, LoggedTurn, Record, Seats, SessionId};
+use tabletalk_core::records::{Header, LoggedTurn, Record, Seats, SessionId, SCHEMA_KEY};
 use tabletalk_core::seat::{ButtonMode, InputKind, SeatId, MAX_SEATS};
 use tabletalk_core::time::Instant;
 use tabletalk_core::turns::{Condition, Event, MarkerKind, TurnEnd};
@@ -368,4 +363,24 @@ pub fn seat(i: u8) -> SeatId {
 /// Count of turns that ended by a cut.
 pub fn cuts(turns: &[LoggedTurn]) -> usize {
     turns.iter().filter(|t| t.how == TurnEnd::Cut).count()
+}
+
+/// A log frame of format `version` around a hand-made `payload`, with a
+/// correct CRC (the core's framing): a frame the writer would not make.
+pub fn log_frame(version: u8, payload: &[u8]) -> Vec<u8> {
+    let mut out = vec![0u8; max_wire_len(1 + payload.len())];
+    let mut emitter = Emitter::new(&mut out, &SCHEMA_KEY);
+    emitter.push(version).unwrap();
+    emitter.extend(payload).unwrap();
+    let n = emitter.finish().unwrap();
+    out.truncate(n);
+    out
+}
+
+/// The record payload (after the version byte) of an intact log frame,
+/// delimiter included.
+pub fn log_payload(frame_bytes: &[u8]) -> Vec<u8> {
+    let mut decoded = vec![0u8; frame_bytes.len()];
+    let n = cobs::decode(&frame_bytes[..frame_bytes.len() - 1], &mut decoded).unwrap();
+    frame::parse(&decoded[..n], &SCHEMA_KEY).unwrap()[1..].to_vec()
 }

@@ -1,5 +1,6 @@
 //! A simulated device: the core's [`DeviceHandler`] — the same code the
-//! firmware runs — over a [`MemoryDevice`] backend, served on a thread
+//! firmware runs — over the core's [`MemoryBackend`], its counter following
+//! the wall clock, served on a thread
 //! through any [`Transport`] (normally one end of an in-memory
 //! [`pipe`](super::pipe)). Tests use it to run every `tabletalk device`
 //! command end to end without hardware, and to inject faults on the line.
@@ -10,207 +11,12 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use tabletalk_core::protocol::{
-    ClockSet, DeviceBackend, DeviceConfig, DeviceHandler, DeviceIdentity, EraseScope, ErrorCode,
-    LiveUpdate, Mark, RecordingState, SessionInfo, SessionRead, Status, StoredSessionId, WallClock,
-    MAX_FRAME,
-};
+use tabletalk_core::protocol::{DeviceHandler, LiveUpdate, MAX_FRAME};
 use tabletalk_core::time;
 
+pub use tabletalk_core::protocol::memory::{MemoryBackend, StoredSession};
+
 use super::transport::Transport;
-
-/// One stored session of a [`MemoryDevice`].
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct StoredSession {
-    /// Its listing entry (`len` is kept equal to `bytes.len()`).
-    pub info: SessionInfo,
-    /// Its log bytes.
-    pub bytes: Vec<u8>,
-}
-
-/// A device's state held in memory: sessions, configuration, clock.
-#[derive(Clone, Debug)]
-pub struct MemoryDevice {
-    /// The device id reported by `hello`.
-    pub device_id: u64,
-    /// The stored sessions, by increasing id.
-    pub sessions: Vec<StoredSession>,
-    /// The configuration.
-    pub config: DeviceConfig,
-    /// The wall clock.
-    pub clock: WallClock,
-    /// Store capacity reported in the status.
-    pub capacity: u32,
-    /// Sessions erased so far (for tests).
-    pub erased: u32,
-    /// Markers the laptop set, in order, with the session they went into.
-    pub marks: Vec<(StoredSessionId, Mark)>,
-    started: Instant,
-    next_id: u32,
-}
-
-impl MemoryDevice {
-    /// An empty device.
-    pub fn new(device_id: u64) -> Self {
-        MemoryDevice {
-            device_id,
-            sessions: Vec::new(),
-            config: DeviceConfig::default(),
-            clock: WallClock::new(),
-            capacity: 1536 * 1024,
-            erased: 0,
-            marks: Vec::new(),
-            started: Instant::now(),
-            next_id: 1,
-        }
-    }
-
-    /// Stores a session; returns its id.
-    pub fn add_session(&mut self, start_unix_ms: Option<u64>, bytes: Vec<u8>) -> StoredSessionId {
-        let id = StoredSessionId(self.next_id);
-        self.next_id += 1;
-        self.sessions.push(StoredSession {
-            info: SessionInfo {
-                id,
-                start_unix_ms,
-                len: bytes.len() as u32,
-                recording: false,
-                truncated: false,
-                interrupted: false,
-            },
-            bytes,
-        });
-        id
-    }
-
-    /// Marks a session as being recorded (or not).
-    pub fn set_recording(&mut self, id: StoredSessionId, recording: bool) {
-        if let Some(s) = self.sessions.iter_mut().find(|s| s.info.id == id) {
-            s.info.recording = recording;
-        }
-    }
-
-    /// The device's millisecond counter now.
-    pub fn now(&self) -> time::Instant {
-        time::Instant(self.started.elapsed().as_millis() as u32)
-    }
-
-    fn session(&self, id: StoredSessionId) -> Result<&StoredSession, ErrorCode> {
-        self.sessions
-            .iter()
-            .find(|s| s.info.id == id)
-            .ok_or(ErrorCode::NoSuchSession)
-    }
-}
-
-impl DeviceBackend for MemoryDevice {
-    fn mark(&mut self, mark: Mark) -> Result<StoredSessionId, ErrorCode> {
-        let session = self
-            .sessions
-            .iter()
-            .find(|s| s.info.recording)
-            .map(|s| s.info.id)
-            .ok_or(ErrorCode::Busy)?;
-        self.marks.push((session, mark));
-        Ok(session)
-    }
-
-    fn identity(&mut self) -> DeviceIdentity {
-        DeviceIdentity {
-            device_id: self.device_id,
-            firmware: heapless::String::try_from("sim-0.1.0").unwrap_or_default(),
-            name: self.config.name.clone(),
-        }
-    }
-
-    fn status(&mut self) -> Status {
-        let now = self.now();
-        let state = match self.sessions.iter().find(|s| s.info.recording) {
-            Some(s) => RecordingState::Recording {
-                session: s.info.id,
-                elapsed_ms: u64::from(s.info.len) * 10,
-            },
-            None => RecordingState::Idle,
-        };
-        Status {
-            device_ms: now,
-            unix_ms: self.clock.unix_ms(now),
-            state,
-            sessions: self.sessions.len() as u16,
-            store_used: self.sessions.iter().map(|s| s.info.len).sum(),
-            store_capacity: self.capacity,
-            sessions_overwritten: 0,
-            storage_errors: 0,
-        }
-    }
-
-    fn next_session(
-        &mut self,
-        after: Option<StoredSessionId>,
-    ) -> Result<Option<SessionInfo>, ErrorCode> {
-        Ok(self
-            .sessions
-            .iter()
-            .map(|s| s.info)
-            .find(|info| after.is_none_or(|after| info.id > after)))
-    }
-
-    fn read_session(
-        &mut self,
-        session: StoredSessionId,
-        offset: u32,
-        buf: &mut [u8],
-    ) -> Result<SessionRead, ErrorCode> {
-        let stored = self.session(session)?;
-        let rest = stored
-            .bytes
-            .get(offset as usize..)
-            .ok_or(ErrorCode::OffsetOutOfRange)?;
-        let copied = rest.len().min(buf.len());
-        buf[..copied].copy_from_slice(&rest[..copied]);
-        Ok(SessionRead {
-            copied,
-            session_len: stored.bytes.len() as u32,
-        })
-    }
-
-    fn erase(&mut self, scope: EraseScope) -> Result<u16, ErrorCode> {
-        let before = self.sessions.len();
-        match scope {
-            EraseScope::All => self.sessions.retain(|s| s.info.recording),
-            EraseScope::Through(last) => {
-                if self
-                    .sessions
-                    .iter()
-                    .any(|s| s.info.recording && s.info.id <= last)
-                {
-                    return Err(ErrorCode::Busy);
-                }
-                self.sessions.retain(|s| s.info.id > last);
-            }
-        }
-        let erased = before - self.sessions.len();
-        self.erased += erased as u32;
-        Ok(erased as u16)
-    }
-
-    fn config(&mut self) -> Result<DeviceConfig, ErrorCode> {
-        Ok(self.config.clone())
-    }
-
-    fn set_config(&mut self, config: &DeviceConfig) -> Result<(), ErrorCode> {
-        self.config = config.clone();
-        Ok(())
-    }
-
-    fn set_clock(&mut self, unix_ms: u64) -> Result<ClockSet, ErrorCode> {
-        let now = self.now();
-        Ok(ClockSet {
-            device_ms: now,
-            previous_unix_ms: self.clock.set(unix_ms, now),
-        })
-    }
-}
 
 /// Faults the simulated device puts on the line; change them at any time.
 #[derive(Clone, Debug, Default)]
@@ -241,7 +47,7 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 /// thread.
 pub struct SimulatedDevice {
     /// The device's state, shared with the serving thread.
-    pub device: Arc<Mutex<MemoryDevice>>,
+    pub device: Arc<Mutex<MemoryBackend>>,
     /// The faults to inject, shared with the serving thread.
     pub faults: Arc<Mutex<Faults>>,
     live: Sender<LiveUpdate>,
@@ -251,7 +57,7 @@ pub struct SimulatedDevice {
 
 impl SimulatedDevice {
     /// Starts serving `device` on `transport`.
-    pub fn spawn<T: Transport + 'static>(device: MemoryDevice, mut transport: T) -> Self {
+    pub fn spawn<T: Transport + 'static>(device: MemoryBackend, mut transport: T) -> Self {
         let device = Arc::new(Mutex::new(device));
         let faults = Arc::new(Mutex::new(Faults::default()));
         let stop = Arc::new(AtomicBool::new(false));
@@ -282,7 +88,7 @@ impl SimulatedDevice {
     }
 
     /// Runs `f` on the device's state.
-    pub fn with_device<R>(&self, f: impl FnOnce(&mut MemoryDevice) -> R) -> R {
+    pub fn with_device<R>(&self, f: impl FnOnce(&mut MemoryBackend) -> R) -> R {
         f(&mut lock(&self.device))
     }
 }
@@ -298,12 +104,13 @@ impl Drop for SimulatedDevice {
 
 fn serve<T: Transport>(
     transport: &mut T,
-    device: &Mutex<MemoryDevice>,
+    device: &Mutex<MemoryBackend>,
     faults: &Mutex<Faults>,
     stop: &AtomicBool,
     live: &Receiver<LiveUpdate>,
 ) {
     let mut handler = DeviceHandler::new();
+    let started = Instant::now();
     let mut out = [0u8; MAX_FRAME];
     let mut buf = [0u8; 64]; // USB full-speed packet size
     while !stop.load(Ordering::Relaxed) {
@@ -323,6 +130,7 @@ fn serve<T: Transport>(
         loop {
             let reply = {
                 let mut device = lock(device);
+                device.now = time::Instant(started.elapsed().as_millis() as u32);
                 match handler.receive(&mut input, &mut *device, &mut out) {
                     Some(frame) => frame.to_vec(),
                     None => break,
