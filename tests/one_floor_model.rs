@@ -11,9 +11,9 @@ use tabletalk::device::live::LiveBoard;
 use tabletalk::logs::decode;
 use tabletalk::metrics::{analyse, Options};
 use tabletalk_core::engine::{Engine, SeatWiring};
-use tabletalk_core::log::{LogWriter, MAX_WRITE_LEN};
 use tabletalk_core::params::DetectionParams;
 use tabletalk_core::protocol::LiveUpdate;
+use tabletalk_core::recorder::{FrameSink, SessionRecorder, Stored};
 use tabletalk_core::records::{Header, Seats, SessionId};
 use tabletalk_core::seat::{InputKind, SeatId};
 use tabletalk_core::time::Instant;
@@ -109,10 +109,11 @@ fn run_engine(turns: &Turns, pause: Option<(u32, u32)>) -> (Vec<Event>, Engine<S
     (events, engine)
 }
 
-/// The log the device would have written of `events`.
+/// The log the device would have written of `events`: through its
+/// session recorder.
 fn log_of(events: &[Event]) -> Vec<u8> {
     let kinds = [InputKind::External; SEATS];
-    let header = Header::new(
+    let mut header = Header::new(
         SessionId {
             number: 1,
             nonce: 0x0F10,
@@ -120,20 +121,18 @@ fn log_of(events: &[Event]) -> Vec<u8> {
         7,
         Seats::new(&kinds).unwrap(),
     );
-    let mut log = vec![0u8; 1024];
-    let (mut writer, len) = LogWriter::start(&header, &mut log).unwrap();
-    log.truncate(len);
-    let mut out = vec![0u8; MAX_WRITE_LEN];
+    let mut log = Vec::new();
+    let mut sink = FrameSink::new(1, |frame: &[u8]| log.extend_from_slice(frame));
+    let mut recorder = SessionRecorder::new();
+    assert_eq!(recorder.begin(&mut sink, &mut header, None), Stored::Ok);
     let mut last = 0;
     for event in events {
-        let n = writer.push(event, &mut out).unwrap();
-        log.extend_from_slice(&out[..n]);
+        assert_eq!(recorder.record(&mut sink, event), Stored::Ok);
         if let Event::TurnEnded { end, .. } | Event::Marker { at: end, .. } = *event {
             last = last.max(end);
         }
     }
-    let n = writer.finish(last, &mut out).unwrap();
-    log.extend_from_slice(&out[..n]);
+    assert_eq!(recorder.end(&mut sink, last), Stored::Ok);
     log
 }
 

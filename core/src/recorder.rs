@@ -12,30 +12,22 @@
 //! [`SessionRecorder::resume`] goes on from it and marks the gap in the log
 //! with a pause.
 //!
+//! The host's tools (`replay`, `simulate`, `evaluate`, `import`, the
+//! scenario runner and the emulated device's twin) record through this same
+//! code into a [`FrameSink`], which hands each frame to a function (a
+//! `Vec`, a file), so that the logs they write are the device's.
+//!
 //! ```
 //! use tabletalk_core::log::LogReader;
-//! use tabletalk_core::recorder::{LogSink, SessionRecorder, SinkError, Stored};
+//! use tabletalk_core::recorder::{FrameSink, SessionRecorder, Stored};
 //! use tabletalk_core::records::{Header, Seats, SessionId};
 //! use tabletalk_core::seat::{InputKind, SeatId};
-//! use tabletalk_core::turns::{Event, MarkerKind, TurnEnd};
-//!
-//! /// A sink that keeps one session's frames in memory.
-//! #[derive(Default)]
-//! struct Memory(Vec<u8>);
-//! impl LogSink for Memory {
-//!     type Error = ();
-//!     fn begin(&mut self, _: Option<u64>) -> Result<(u32, Option<u32>), SinkError<()>> { Ok((1, None)) }
-//!     fn append(&mut self, frame: &[u8], _last: bool) -> Result<Option<u32>, SinkError<()>> {
-//!         self.0.extend_from_slice(frame);
-//!         Ok(None)
-//!     }
-//!     fn end(&mut self) -> Result<(), SinkError<()>> { Ok(()) }
-//!     fn resume(&mut self, _: u32) -> Result<(), SinkError<()>> { Err(SinkError::Refused) }
-//! }
+//! use tabletalk_core::turns::{Event, TurnEnd};
 //!
 //! let kinds = [InputKind::Button; 2];
 //! let mut header = Header::new(SessionId { number: 0, nonce: 7 }, 42, Seats::new(&kinds)?);
-//! let mut sink = Memory::default();
+//! let mut log = Vec::new();
+//! let mut sink = FrameSink::new(1, |frame: &[u8]| log.extend_from_slice(frame));
 //! let mut recorder = SessionRecorder::new();
 //! assert_eq!(recorder.begin(&mut sink, &mut header, None), Stored::Ok);
 //! let seat = SeatId::new(1).unwrap();
@@ -44,12 +36,12 @@
 //! assert_eq!(recorder.end(&mut sink, 3_000), Stored::Ok);
 //! let mut scratch = [0u8; 512];
 //! // the header, the turns, their essentials (see `LogWriter::start`), end
-//! assert_eq!(LogReader::new(&sink.0, &mut scratch)?.count(), 4);
+//! assert_eq!(LogReader::new(&log, &mut scratch)?.count(), 4);
 //! # Ok::<(), tabletalk_core::records::Error>(())
 //! ```
 
 use crate::log::{LogWriter, MAX_WRITE_LEN};
-use crate::records::{Header, StoreEvent};
+use crate::records::{Error, Header, LoggedTurn, StoreEvent, Tick};
 use crate::time::SessionMs;
 use crate::turns::{Event, MarkerKind};
 
@@ -120,16 +112,33 @@ pub struct Checkpoint {
 struct Open {
     writer: LogWriter,
     id: u32,
+    /// Events the engine dropped during this session, as logged or due.
+    dropped: u32,
 }
 
+/// The output room of a recorder on the device: the header (the largest
+/// frame, written twice) of a device's session, or any other writer call.
+pub const DEVICE_OUT: usize = 2 * MAX_WRITE_LEN;
+
+/// The output room of a recorder on a laptop, where a header may carry a
+/// label for each of many seats: headers up to about 2 KiB are written
+/// twice, up to 4 KiB once.
+pub const LAPTOP_OUT: usize = 4096;
+
 /// Records one session at a time into a [`LogSink`]; see the
-/// [module docs](self).
-pub struct SessionRecorder {
+/// [module docs](self). `OUT` bytes of output room bound the header (see
+/// [`DEVICE_OUT`], [`LAPTOP_OUT`]); it is at least [`MAX_WRITE_LEN`].
+pub struct SessionRecorder<const OUT: usize = DEVICE_OUT> {
     session: Option<Open>,
     /// Added to event times: the session time at which the events' clock
     /// started (nonzero after a resume).
     offset_ms: SessionMs,
-    out: [u8; 2 * MAX_WRITE_LEN],
+    /// The engine's dropped-event count at the latest
+    /// [`dropped_events`](Self::dropped_events) call.
+    dropped_seen: u32,
+    /// Why the writer refused the latest call it refused.
+    refused: Option<Error>,
+    out: [u8; OUT],
 }
 
 impl Default for SessionRecorder {
@@ -139,18 +148,45 @@ impl Default for SessionRecorder {
 }
 
 impl SessionRecorder {
-    /// Not recording.
+    /// Not recording; room for a device's header.
     pub const fn new() -> Self {
+        Self::with_room()
+    }
+}
+
+impl<const OUT: usize> SessionRecorder<OUT> {
+    /// Room enough for every writer call but the header.
+    const ROOM: () = assert!(OUT >= MAX_WRITE_LEN, "a recorder needs MAX_WRITE_LEN bytes");
+
+    /// Not recording; `OUT` bytes of output room.
+    pub const fn with_room() -> Self {
+        #[allow(clippy::let_unit_value)]
+        let () = Self::ROOM;
         SessionRecorder {
             session: None,
             offset_ms: 0,
-            out: [0; 2 * MAX_WRITE_LEN],
+            dropped_seen: 0,
+            refused: None,
+            out: [0; OUT],
         }
     }
 
     /// The sink's id of the session being recorded.
     pub fn recording(&self) -> Option<u32> {
         self.session.as_ref().map(|s| s.id)
+    }
+
+    /// Why the log writer refused the latest call it refused (a call that
+    /// returned [`Stored::Failed`] without the sink failing): an invalid
+    /// header or turn, a header larger than the output room.
+    pub const fn refused(&self) -> Option<Error> {
+        self.refused
+    }
+
+    /// Turns written so far in the session being recorded (in batches, not
+    /// counting pending ones).
+    pub fn turns_written(&self) -> Option<u32> {
+        self.session.as_ref().map(|s| s.writer.turns_written())
     }
 
     /// Session time of `events_ms`, a time of the event clock (the engine's
@@ -178,12 +214,20 @@ impl SessionRecorder {
         };
         header.session.number = id;
         header.started_at_unix_ms = started_unix_ms;
-        let Ok((writer, n)) = LogWriter::start(header, &mut self.out) else {
-            let _ = sink.end();
-            return Stored::Failed;
+        let (writer, n) = match LogWriter::start(header, &mut self.out) {
+            Ok(started) => started,
+            Err(error) => {
+                self.refused = Some(error);
+                let _ = sink.end();
+                return Stored::Failed;
+            }
         };
         self.offset_ms = 0;
-        self.session = Some(Open { writer, id });
+        self.session = Some(Open {
+            writer,
+            id,
+            dropped: 0,
+        });
         let stored = self.append(sink, n, false);
         if let Some(bytes) = overwritten {
             self.notice(sink, 0, StoreEvent::Overwritten { bytes });
@@ -209,14 +253,19 @@ impl SessionRecorder {
         header.session.number = checkpoint.session;
         header.session.nonce = checkpoint.nonce;
         let paused_at = SessionMs::from(checkpoint.session_ms);
-        let Ok(writer) = LogWriter::resume(header, checkpoint.batches, checkpoint.turns, paused_at)
-        else {
-            let _ = sink.end();
-            return Stored::Failed;
-        };
+        let writer =
+            match LogWriter::resume(header, checkpoint.batches, checkpoint.turns, paused_at) {
+                Ok(writer) => writer,
+                Err(error) => {
+                    self.refused = Some(error);
+                    let _ = sink.end();
+                    return Stored::Failed;
+                }
+            };
         self.session = Some(Open {
             writer,
             id: checkpoint.session,
+            dropped: 0,
         });
         self.offset_ms = paused_at.saturating_add(gap_ms);
         let resumed_at = self.offset_ms;
@@ -259,6 +308,71 @@ impl SessionRecorder {
         self.record_at(sink, &event)
     }
 
+    /// Logs one whole turn given as the log keeps it (seat index, times in
+    /// ticks of the session): for turns that come from elsewhere than the
+    /// engine (imported annotations), of up to
+    /// [`MAX_LOG_SEATS`](crate::records::MAX_LOG_SEATS) seats.
+    pub fn record_turn<S: LogSink>(&mut self, sink: &mut S, turn: LoggedTurn) -> Stored {
+        let Some(open) = self.session.as_mut() else {
+            return Stored::Ok;
+        };
+        let by = open.writer.tick_of(self.offset_ms);
+        let turn = LoggedTurn {
+            start: turn.start.saturating_add(by),
+            end: turn.end.saturating_add(by),
+            ..turn
+        };
+        let written = open.writer.push_turn(turn, &mut self.out);
+        self.written(sink, written)
+    }
+
+    /// Logs a marker at tick `at` of the session (see
+    /// [`record_turn`](Self::record_turn)).
+    pub fn record_marker<S: LogSink>(
+        &mut self,
+        sink: &mut S,
+        at: Tick,
+        kind: MarkerKind,
+    ) -> Stored {
+        let Some(open) = self.session.as_mut() else {
+            return Stored::Ok;
+        };
+        let at = at.saturating_add(open.writer.tick_of(self.offset_ms));
+        let written = open.writer.push_marker(at, kind, &mut self.out);
+        self.written(sink, written)
+    }
+
+    /// Logs the events the engine dropped (its queue was full): give it the
+    /// engine's running count
+    /// ([`EngineStats::dropped_events`](crate::engine::EngineStats)) after
+    /// each drain, recording or not; what the count grew by since the
+    /// previous call goes into the session being recorded as a notice at
+    /// `now` (the event clock), or is forgotten between sessions. A count
+    /// lower than before is a new engine's.
+    pub fn dropped_events<S: LogSink>(
+        &mut self,
+        sink: &mut S,
+        dropped_total: u32,
+        now: SessionMs,
+    ) -> Stored {
+        let grew = if dropped_total < self.dropped_seen {
+            dropped_total
+        } else {
+            dropped_total - self.dropped_seen
+        };
+        self.dropped_seen = dropped_total;
+        let at = self.session_time(now);
+        let Some(open) = self.session.as_mut() else {
+            return Stored::Ok;
+        };
+        open.dropped = open.dropped.saturating_add(grew);
+        let tick = open.writer.tick_of(at);
+        let written = open
+            .writer
+            .push_dropped_events(open.dropped, tick, &mut self.out);
+        self.written(sink, written)
+    }
+
     /// Lets the writer flush turns that waited too long (`now`: the event
     /// clock).
     pub fn poll<S: LogSink>(&mut self, sink: &mut S, now: SessionMs) -> Stored {
@@ -266,10 +380,8 @@ impl SessionRecorder {
         let Some(open) = self.session.as_mut() else {
             return Stored::Ok;
         };
-        match open.writer.poll(open.writer.tick_of(now), &mut self.out) {
-            Ok(n) => self.append(sink, n, false),
-            Err(_) => Stored::Failed,
-        }
+        let written = open.writer.poll(open.writer.tick_of(now), &mut self.out);
+        self.written(sink, written)
     }
 
     /// Ends the session at `at` (the event clock): the log's end, then the
@@ -277,12 +389,25 @@ impl SessionRecorder {
     /// all the same.
     pub fn end<S: LogSink>(&mut self, sink: &mut S, at: SessionMs) -> Stored {
         let at = self.session_time(at);
+        let Some(open) = self.session.as_ref() else {
+            return Stored::Ok;
+        };
+        let tick = open.writer.tick_of(at);
+        self.end_at(sink, tick)
+    }
+
+    /// [`end`](Self::end) at tick `at` of the session (see
+    /// [`record_turn`](Self::record_turn)).
+    pub fn end_at<S: LogSink>(&mut self, sink: &mut S, at: Tick) -> Stored {
         let Some(open) = self.session.as_mut() else {
             return Stored::Ok;
         };
-        let finished = match open.writer.finish(open.writer.tick_of(at), &mut self.out) {
+        let finished = match open.writer.finish(at, &mut self.out) {
             Ok(n) => self.append(sink, n, true),
-            Err(_) => Stored::Failed,
+            Err(error) => {
+                self.refused = Some(error);
+                Stored::Failed
+            }
         };
         self.close(sink, finished)
     }
@@ -291,9 +416,18 @@ impl SessionRecorder {
         let Some(open) = self.session.as_mut() else {
             return Stored::Ok;
         };
-        match open.writer.push(event, &mut self.out) {
+        let written = open.writer.push(event, &mut self.out);
+        self.written(sink, written)
+    }
+
+    /// Appends what a writer call wrote, or notes why it refused.
+    fn written<S: LogSink>(&mut self, sink: &mut S, written: Result<usize, Error>) -> Stored {
+        match written {
             Ok(n) => self.append(sink, n, false),
-            Err(_) => Stored::Failed,
+            Err(error) => {
+                self.refused = Some(error);
+                Stored::Failed
+            }
         }
     }
 
@@ -364,6 +498,54 @@ impl SessionRecorder {
     /// The latest session time the writer has seen.
     fn latest(&self) -> SessionMs {
         self.session.as_ref().map_or(0, |open| open.writer.now_ms())
+    }
+}
+
+/// A sink that hands every frame to a function, as it comes (into a `Vec`,
+/// a file, a semihosting write): the host's way of recording. Sessions are
+/// numbered on from the first id given; nothing can be resumed.
+pub struct FrameSink<F> {
+    next_id: u32,
+    open: bool,
+    write: F,
+}
+
+impl<F: FnMut(&[u8])> FrameSink<F> {
+    /// Frames to `write`; the first session gets id `first_id`.
+    pub const fn new(first_id: u32, write: F) -> Self {
+        FrameSink {
+            next_id: first_id,
+            open: false,
+            write,
+        }
+    }
+}
+
+impl<F: FnMut(&[u8])> LogSink for FrameSink<F> {
+    type Error = core::convert::Infallible;
+
+    fn begin(&mut self, _: Option<u64>) -> Result<(u32, Option<u32>), SinkError<Self::Error>> {
+        if self.open {
+            return Err(SinkError::Refused);
+        }
+        self.open = true;
+        let id = self.next_id;
+        self.next_id = self.next_id.wrapping_add(1);
+        Ok((id, None))
+    }
+
+    fn append(&mut self, frame: &[u8], _last: bool) -> Result<Option<u32>, SinkError<Self::Error>> {
+        (self.write)(frame);
+        Ok(None)
+    }
+
+    fn end(&mut self) -> Result<(), SinkError<Self::Error>> {
+        self.open = false;
+        Ok(())
+    }
+
+    fn resume(&mut self, _: u32) -> Result<(), SinkError<Self::Error>> {
+        Err(SinkError::Refused)
     }
 }
 
@@ -438,5 +620,124 @@ fn sink_error<E>(error: crate::store::StoreError<E>) -> SinkError<crate::store::
             SinkError::Refused
         }
         other => SinkError::Failed(other),
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::panic)]
+mod tests {
+    extern crate std;
+
+    use std::vec::Vec;
+
+    use super::*;
+    use crate::engine::{Engine, SeatWiring};
+    use crate::log::{Item, LogReader};
+    use crate::params::DetectionParams;
+    use crate::records::{Record, Seats, SessionId};
+    use crate::seat::{ButtonMode, InputKind};
+    use crate::time::Instant;
+
+    /// The `EventsDropped` notices of `log`, as (tick, events).
+    fn dropped_notices(log: &[u8]) -> Vec<(Tick, u32)> {
+        let mut scratch = std::vec![0u8; log.len()];
+        LogReader::new(log, &mut scratch)
+            .unwrap()
+            .filter_map(|item| match item {
+                Item::Record {
+                    record: Record::Notice(notice),
+                    ..
+                } => match notice.what {
+                    StoreEvent::EventsDropped { events } => Some((notice.at, events)),
+                    _ => None,
+                },
+                Item::Record { .. } => None,
+                Item::Damaged(d) => panic!("damage in a fresh log: {d:?}"),
+            })
+            .collect()
+    }
+
+    /// Toggle presses every 200 ms, `polls` ms of them, never drained: the
+    /// engine's event queue overflows.
+    fn overflow(engine: &mut Engine<4>, from: u32, polls: u32) {
+        for t in from..from + polls {
+            engine.poll_buttons(Instant(t), u16::from(t % 200 < 50), false);
+        }
+    }
+
+    /// Drains `engine` into the recorder as a device's main loop does,
+    /// then hands it the engine's dropped count.
+    fn drain<S: LogSink>(engine: &mut Engine<4>, recorder: &mut SessionRecorder, sink: &mut S) {
+        while let Some(event) = engine.pop_event() {
+            assert_eq!(recorder.record(sink, &event), Stored::Ok);
+        }
+        let dropped = engine.stats().dropped_events;
+        let now = engine.session_ms();
+        assert_eq!(recorder.dropped_events(sink, dropped, now), Stored::Ok);
+    }
+
+    /// Issue 12 item 11: events the engine's bounded queue dropped are
+    /// counted in the log, once, in the session they were lost in; drops
+    /// between sessions are not charged to the next one.
+    #[test]
+    fn dropped_events_reach_the_log_as_a_notice() {
+        let seats = [SeatWiring::button(ButtonMode::Toggle)];
+        let mut engine = Engine::<4>::new(DetectionParams::default(), &seats, Instant(0)).unwrap();
+        let kinds = [InputKind::Button];
+        let mut header = Header::new(SessionId::default(), 1, Seats::new(&kinds).unwrap());
+        let mut log = Vec::new();
+        let mut sink = FrameSink::new(1, |frame: &[u8]| log.extend_from_slice(frame));
+        let mut recorder = SessionRecorder::new();
+
+        // Lost before any session: forgotten.
+        engine.start_session(Instant(0));
+        overflow(&mut engine, 0, 40_000);
+        let before = engine.stats().dropped_events;
+        assert!(before > 0, "{:?}", engine.stats());
+        drain(&mut engine, &mut recorder, &mut sink);
+        engine.stop_session(Instant(40_000));
+        while !engine.flush(Instant(40_000)) {
+            drain(&mut engine, &mut recorder, &mut sink);
+        }
+        drain(&mut engine, &mut recorder, &mut sink);
+
+        // Lost during the session: one notice with the number.
+        assert_eq!(recorder.begin(&mut sink, &mut header, None), Stored::Ok);
+        engine.start_session(Instant(50_000));
+        drain(&mut engine, &mut recorder, &mut sink);
+        overflow(&mut engine, 50_000, 40_000);
+        drain(&mut engine, &mut recorder, &mut sink);
+        engine.tick(Instant(90_000));
+        drain(&mut engine, &mut recorder, &mut sink);
+        drain(&mut engine, &mut recorder, &mut sink);
+        let during = engine.stats().dropped_events - before;
+        assert!(during > 0, "{:?}", engine.stats());
+        assert_eq!(recorder.end(&mut sink, engine.session_ms()), Stored::Ok);
+
+        let notices = dropped_notices(&log);
+        assert_eq!(notices.len(), 1, "{notices:?}");
+        assert_eq!(notices[0].1, during);
+        // At the drain after the loss, at the session time the engine had
+        // settled (the overflow lasted 40 s; 10 ms ticks).
+        assert!((3_000..=4_000).contains(&notices[0].0), "{notices:?}");
+    }
+
+    /// A new engine (a reconfiguration) counts from zero again: its drops
+    /// are its own, not a negative number.
+    #[test]
+    fn a_new_engines_count_starts_again() {
+        let kinds = [InputKind::Button];
+        let mut header = Header::new(SessionId::default(), 1, Seats::new(&kinds).unwrap());
+        let mut log = Vec::new();
+        let mut sink = FrameSink::new(1, |frame: &[u8]| log.extend_from_slice(frame));
+        let mut recorder = SessionRecorder::new();
+        assert_eq!(recorder.dropped_events(&mut sink, 10, 0), Stored::Ok);
+        assert_eq!(recorder.begin(&mut sink, &mut header, None), Stored::Ok);
+        assert_eq!(recorder.dropped_events(&mut sink, 10, 100), Stored::Ok);
+        assert_eq!(recorder.dropped_events(&mut sink, 3, 200), Stored::Ok);
+        assert_eq!(recorder.dropped_events(&mut sink, 5, 300), Stored::Ok);
+        assert_eq!(recorder.end(&mut sink, 400), Stored::Ok);
+        // Running totals of the session: 3, then 5.
+        assert_eq!(dropped_notices(&log), [(20, 3), (30, 2)]);
     }
 }

@@ -1,12 +1,12 @@
 //! The device's core on a laptop: ADC samples in, the engine's events out,
-//! and those events written as a log exactly as the device's writer does.
+//! and those events written as a log by the device's session recorder.
 //! `replay`, `simulate` and `evaluate` all go through here, so what they
 //! measure is the code and the parameters the device runs.
 
 use anyhow::anyhow;
 use tabletalk_core::engine::{Engine, SeatWiring};
-use tabletalk_core::log::{LogWriter, MAX_WRITE_LEN};
 use tabletalk_core::params::DetectionParams;
+use tabletalk_core::recorder::{FrameSink, SessionRecorder, Stored, LAPTOP_OUT};
 use tabletalk_core::records::{fit_label, Header, Seats, SessionId};
 use tabletalk_core::seat::{InputKind, SeatId, MAX_SEATS};
 use tabletalk_core::time::Instant;
@@ -175,8 +175,8 @@ impl SeatDetector for CorePipeline {
 }
 
 /// Writes `events` (one session, session ms) as a log with the device's
-/// writer: a header carrying `params` and the seat labels, the events, and
-/// the session end at `end_ms`.
+/// session recorder: a header carrying `params` and the seat labels, the
+/// events, and the session end at `end_ms`.
 pub fn write_log(
     events: &[Event],
     labels: &[String],
@@ -195,19 +195,23 @@ pub fn write_log(
     let mut header = Header::new(session, 0, seats);
     header.params = *params;
     let mut out = Vec::new();
-    let mut buf = vec![0u8; MAX_WRITE_LEN.max(4096)];
-    let (mut writer, n) =
-        LogWriter::start(&header, &mut buf).map_err(|e| anyhow!("log header: {e}"))?;
-    out.extend_from_slice(buf.get(..n).unwrap_or_default());
-    for e in events {
-        let n = writer
-            .push(e, &mut buf)
-            .map_err(|err| anyhow!("writing the log: {err}"))?;
-        out.extend_from_slice(buf.get(..n).unwrap_or_default());
+    let mut sink = FrameSink::new(session.number, |frame: &[u8]| out.extend_from_slice(frame));
+    let mut recorder = Box::new(SessionRecorder::<LAPTOP_OUT>::with_room());
+    let refused = |recorder: &SessionRecorder<LAPTOP_OUT>| {
+        recorder
+            .refused()
+            .map_or_else(|| "not stored".to_owned(), |e| e.to_string())
+    };
+    if recorder.begin(&mut sink, &mut header, None) != Stored::Ok {
+        return Err(anyhow!("log header: {}", refused(&recorder)));
     }
-    let n = writer
-        .finish(writer.tick_of(end_ms), &mut buf)
-        .map_err(|e| anyhow!("ending the log: {e}"))?;
-    out.extend_from_slice(buf.get(..n).unwrap_or_default());
+    for e in events {
+        if recorder.record(&mut sink, e) != Stored::Ok {
+            return Err(anyhow!("writing the log: {}", refused(&recorder)));
+        }
+    }
+    if recorder.end(&mut sink, end_ms) != Stored::Ok {
+        return Err(anyhow!("ending the log: {}", refused(&recorder)));
+    }
     Ok(out)
 }

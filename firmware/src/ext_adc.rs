@@ -106,9 +106,17 @@ pub async fn ext_adc_task(
     let mut blocks = [[0u16; BLOCK]; EXT_CHANNELS as usize];
     let mut filled = 0usize;
     let mut failures: u32 = 0;
+    // The channels sampled in this block: taken at the block's start only,
+    // so that every block sent is whole. (Taken at every burst, a channel
+    // switched on mid-block sent a block beginning with samples of 0, or
+    // of another configuration: a burst at the rail that upset its level
+    // path's bias and noise floor for seconds.)
+    let mut in_use = 0u32;
     loop {
         ticker.next().await;
-        let in_use = IN_USE.load(Ordering::Relaxed);
+        if filled == 0 {
+            in_use = IN_USE.load(Ordering::Relaxed);
+        }
         for (k, block) in blocks.iter_mut().enumerate() {
             if in_use & (1 << k) == 0 {
                 continue;

@@ -278,7 +278,8 @@ impl Recorder {
         }
     }
 
-    /// Handles every event the engine has ready.
+    /// Handles every event the engine has ready, and logs how many it
+    /// dropped since the last drain, if any.
     fn drain(&mut self, now: Instant) {
         while let Some(event) = self.engine.pop_event() {
             // The live view is best effort: a full queue drops the event and
@@ -321,6 +322,13 @@ impl Recorder {
                 _ => self.log(&event),
             }
         }
+        // Events the engine's queue had no room for: a notice in the log.
+        let mut sink = self.sink();
+        let dropped = self.engine.stats().dropped_events;
+        let stored = self
+            .sessions
+            .dropped_events(&mut sink, dropped, self.engine.session_ms());
+        self.after(stored);
     }
 
     fn sink(&self) -> FlashLog {
@@ -453,7 +461,11 @@ impl Recorder {
         if self.sessions.end(&mut sink, at) != Stored::Ok {
             warn!("session end not stored");
         }
-        info!("session {} ended", session.0);
+        info!(
+            "session {} ended; {} microphone blocks dropped since power-up",
+            session.0,
+            shared::MIC_BLOCKS_DROPPED.load(Ordering::Relaxed)
+        );
         fault::clear_checkpoint();
         // Idle now: erase the next sectors, so that the next session does
         // not stall the microphones with an erase.

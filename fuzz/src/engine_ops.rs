@@ -1,5 +1,6 @@
 //! The engine fed an arbitrary sequence of calls, its events written
-//! through the log writer and read back.
+//! through the device's session recorder (the firmware's
+//! `SessionRecorder`) and read back.
 //!
 //! The input is a program: a configuration (seat count and kinds, the
 //! starting counter value, which may sit just before the `u32` wrap), then
@@ -15,8 +16,9 @@
 //! the log decodes to exactly the turns, markers and conditions emitted.
 
 use tabletalk_core::engine::{Engine, SeatWiring, EVENT_QUEUE};
-use tabletalk_core::log::{LogWriter, SessionItem, SessionReader, MAX_WRITE_LEN};
+use tabletalk_core::log::{SessionItem, SessionReader};
 use tabletalk_core::params::DetectionParams;
+use tabletalk_core::recorder::{FrameSink, SessionRecorder, Stored, DEVICE_OUT};
 use tabletalk_core::records::{Header, LoggedTurn, Seats, SessionId};
 use tabletalk_core::seat::{ButtonMode, InputKind, SeatId, MAX_SEATS};
 use tabletalk_core::time::Instant;
@@ -42,7 +44,6 @@ struct Expected {
 
 /// A session being written.
 struct Open {
-    writer: LogWriter,
     last_at: u64,
     seat_ends: [u64; MAX_SEATS],
     expected: Expected,
@@ -54,7 +55,7 @@ struct Run {
     header_kinds: Vec<InputKind>,
     now: u32,
     log: Vec<u8>,
-    buf: Vec<u8>,
+    recorder: Box<SessionRecorder>,
     open: Option<Open>,
     sessions: u32,
     expected: Vec<Expected>,
@@ -132,6 +133,13 @@ impl Run {
             self.event(event);
         }
         let dropped = self.engine.stats().dropped_events;
+        // As the firmware does: what was dropped goes into the log.
+        let now = self.engine.session_ms();
+        let stored = {
+            let mut sink = Self::sink(&mut self.log, self.sessions);
+            self.recorder.dropped_events(&mut sink, dropped, now)
+        };
+        assert_eq!(stored, Stored::Ok, "{:?}", self.recorder.refused());
         if dropped > self.dropped_seen {
             self.dropped_seen = dropped;
             assert!(
@@ -150,9 +158,17 @@ impl Run {
         }
     }
 
-    fn write(&mut self, n: usize) {
-        assert!(n <= MAX_WRITE_LEN, "one writer call wrote {n} bytes");
-        self.log.extend_from_slice(&self.buf[..n]);
+    /// The recorder's sink: the log, one writer call at a time; a session
+    /// it opens is number `sessions`.
+    fn sink(log: &mut Vec<u8>, sessions: u32) -> FrameSink<impl FnMut(&[u8]) + '_> {
+        FrameSink::new(sessions, move |frame: &[u8]| {
+            assert!(
+                frame.len() <= DEVICE_OUT,
+                "one writer call wrote {} bytes",
+                frame.len()
+            );
+            log.extend_from_slice(frame);
+        })
     }
 
     fn event(&mut self, event: Event) {
@@ -206,11 +222,16 @@ impl Run {
             Event::Condition { .. } => open.expected.conditions += 1,
             Event::TurnStarted { .. } => {}
         }
-        let n = open
-            .writer
-            .push(&event, &mut self.buf)
-            .unwrap_or_else(|e| panic!("the writer refused {event:?}: {e:?}"));
-        self.write(n);
+        let stored = {
+            let mut sink = Self::sink(&mut self.log, self.sessions);
+            self.recorder.record(&mut sink, &event)
+        };
+        let refused = self.recorder.refused();
+        assert_eq!(
+            stored,
+            Stored::Ok,
+            "the writer refused {event:?}: {refused:?}"
+        );
         if let Event::Marker {
             at,
             kind: MarkerKind::Stop,
@@ -232,10 +253,12 @@ impl Run {
             seats,
         );
         header.params = *self.engine.params();
-        let (writer, n) = LogWriter::start(&header, &mut self.buf).expect("header");
-        self.write(n);
+        let begun = {
+            let mut sink = Self::sink(&mut self.log, self.sessions);
+            self.recorder.begin(&mut sink, &mut header, None)
+        };
+        assert_eq!(begun, Stored::Ok, "header: {:?}", self.recorder.refused());
         self.open = Some(Open {
-            writer,
             last_at: 0,
             seat_ends: [0; MAX_SEATS],
             expected: Expected::default(),
@@ -243,12 +266,12 @@ impl Run {
     }
 
     fn finish_writer(&mut self, at_ms: u64) {
-        if let Some(mut open) = self.open.take() {
-            let n = open
-                .writer
-                .finish(at_ms / 10, &mut self.buf)
-                .expect("finish");
-            self.write(n);
+        if let Some(open) = self.open.take() {
+            let ended = {
+                let mut sink = Self::sink(&mut self.log, self.sessions);
+                self.recorder.end(&mut sink, at_ms)
+            };
+            assert_eq!(ended, Stored::Ok, "finish: {:?}", self.recorder.refused());
             self.expected.push(open.expected);
         }
     }
@@ -309,7 +332,7 @@ fn execute_with(data: &[u8], strict: bool) -> Summary {
         header_kinds: configs.iter().map(|c| c.input).collect(),
         now: start,
         log: Vec::new(),
-        buf: vec![0; MAX_WRITE_LEN],
+        recorder: Box::new(SessionRecorder::new()),
         open: None,
         sessions: 0,
         expected: Vec::new(),

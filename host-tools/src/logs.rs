@@ -51,8 +51,9 @@ use std::io::Read;
 use std::ops::Range;
 use std::path::Path;
 
-use tabletalk_core::log::{Damage, Item, LogReader, LogWriter, MAX_WRITE_LEN};
+use tabletalk_core::log::{Damage, Item, LogReader};
 use tabletalk_core::params::DetectionParams;
+use tabletalk_core::recorder::{FrameSink, SessionRecorder, Stored, LAPTOP_OUT};
 use tabletalk_core::records::{
     ConditionRecord, Error as RecordError, FlushPolicy, Header, LoggedTurn, MarkerRecord, Record,
     Seats, SessionEnd, SessionEssentials, SessionId, StoreEvent, StoreNotice, Tick,
@@ -1293,10 +1294,22 @@ pub fn encode_session(
         max_age_ms: IMPORT_BATCH_AGE_MS,
     };
 
+    // The device's session recorder, over a sink that keeps the frames:
+    // the laptop writes its logs with the code the device runs.
     let mut out = Vec::new();
-    let mut buf = vec![0u8; MAX_WRITE_LEN.max(4096)];
-    let (mut writer, n) = LogWriter::start(&header, &mut buf)?;
-    out.extend_from_slice(buf.get(..n).unwrap_or_default());
+    let mut sink = FrameSink::new(spec.session.number, |frame: &[u8]| {
+        out.extend_from_slice(frame);
+    });
+    let mut recorder = Box::new(SessionRecorder::<LAPTOP_OUT>::with_room());
+    let stored = |recorder: &SessionRecorder<LAPTOP_OUT>, stored: Stored| match stored {
+        Stored::Ok => Ok(()),
+        // A frame sink never fails nor fills: the writer refused.
+        _ => Err(recorder
+            .refused()
+            .unwrap_or(tabletalk_core::records::Error::BufferTooSmall)),
+    };
+    let begun = recorder.begin(&mut sink, &mut header, spec.started_at_unix_ms);
+    stored(&recorder, begun)?;
 
     let mut ordered: Vec<(u8, Tick, Tick)> = turns.to_vec();
     ordered.sort_unstable_by_key(|&(seat, start, end)| (end, seat, start));
@@ -1308,8 +1321,8 @@ pub fn encode_session(
             if at > end {
                 break;
             }
-            let n = writer.push_marker(at, kind, &mut buf)?;
-            out.extend_from_slice(buf.get(..n).unwrap_or_default());
+            let marked = recorder.record_marker(&mut sink, at, kind);
+            stored(&recorder, marked)?;
             next_marker.next();
         }
         let turn = LoggedTurn {
@@ -1318,15 +1331,15 @@ pub fn encode_session(
             end,
             how: TurnEnd::Natural,
         };
-        let n = writer.push_turn(turn, &mut buf)?;
-        out.extend_from_slice(buf.get(..n).unwrap_or_default());
+        let recorded = recorder.record_turn(&mut sink, turn);
+        stored(&recorder, recorded)?;
     }
     for &(at, kind) in next_marker {
-        let n = writer.push_marker(at, kind, &mut buf)?;
-        out.extend_from_slice(buf.get(..n).unwrap_or_default());
+        let marked = recorder.record_marker(&mut sink, at, kind);
+        stored(&recorder, marked)?;
     }
-    let n = writer.finish(end_at, &mut buf)?;
-    out.extend_from_slice(buf.get(..n).unwrap_or_default());
+    let ended = recorder.end_at(&mut sink, end_at);
+    stored(&recorder, ended)?;
     Ok(out)
 }
 

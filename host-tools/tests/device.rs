@@ -14,18 +14,20 @@ use tabletalk::device::pipe::{duplex, PipeEnd};
 use tabletalk::device::simulator::{Faults, MemoryBackend, SimulatedDevice};
 use tabletalk::device::{DeviceClient, DeviceError, Transport};
 use tabletalk::error::CliError;
-use tabletalk_core::log::{Item, LogReader, LogWriter};
+use tabletalk_core::log::{Item, LogReader};
 use tabletalk_core::protocol::{
     frame, DeviceFrame, DeviceInfo, ErrorCode, LiveUpdate, ProtocolVersion, Response,
     StoredSessionId, MAX_FRAME, PROTOCOL_VERSION,
 };
+use tabletalk_core::recorder::{FrameSink, SessionRecorder, Stored};
 use tabletalk_core::records::{self, Header, Record, Seats};
 use tabletalk_core::seat::{InputKind, SeatId};
 use tabletalk_core::turns::{Event, MarkerKind, TurnEnd};
 
 const START: u64 = 1_714_555_812_345; // 2024-05-01T09:30:12Z
 
-/// A real session log of `turns` turns among 4 seats, made by the core.
+/// A real session log of `turns` turns among 4 seats, made by the core's
+/// session recorder.
 fn session_log(number: u32, turns: u32) -> Vec<u8> {
     let kinds = [InputKind::Button; 4];
     let mut header = Header::new(
@@ -36,11 +38,13 @@ fn session_log(number: u32, turns: u32) -> Vec<u8> {
         0xE660,
         Seats::new(&kinds).unwrap(),
     );
-    header.started_at_unix_ms = Some(START);
-    let mut log = vec![0u8; 1024];
-    let (mut writer, len) = LogWriter::start(&header, &mut log).unwrap();
-    log.truncate(len);
-    let mut out = vec![0u8; tabletalk_core::log::MAX_WRITE_LEN];
+    let mut log = Vec::new();
+    let mut sink = FrameSink::new(number, |frame: &[u8]| log.extend_from_slice(frame));
+    let mut recorder = SessionRecorder::new();
+    assert_eq!(
+        recorder.begin(&mut sink, &mut header, Some(START)),
+        Stored::Ok
+    );
     for i in 0..turns {
         let seat = SeatId::new((i * 7 % 4) as u8).unwrap();
         let start = u64::from(i) * 4_000;
@@ -50,13 +54,10 @@ fn session_log(number: u32, turns: u32) -> Vec<u8> {
             end: start + 1_000 + u64::from(i * 37 % 2_500),
             how: TurnEnd::Natural,
         };
-        let n = writer.push(&event, &mut out).unwrap();
-        log.extend_from_slice(&out[..n]);
+        assert_eq!(recorder.record(&mut sink, &event), Stored::Ok);
     }
-    let n = writer
-        .finish(u64::from(turns) * 400 + 100, &mut out)
-        .unwrap();
-    log.extend_from_slice(&out[..n]);
+    let end = u64::from(turns) * 4_000 + 1_000;
+    assert_eq!(recorder.end(&mut sink, end), Stored::Ok);
     log
 }
 

@@ -26,7 +26,7 @@ cargo test --release --locked -p tabletalk-core --features store \
 echo "-- 2. panic freedom: the core's device paths link with a panic handler that cannot exist"
 link_log=$(mktemp)
 if (cd tests/panic-never && cargo build --release --quiet 2>"$link_log"); then
-  echo "panic-never: linked: no panic is reachable from the engine, log writer, log/session readers, protocol handler, flash stores or clock"
+  echo "panic-never: linked: no panic is reachable from the engine, log writer, session recorder, log/session readers, protocol handler, flash stores or clock"
 else
   grep -E "undefined symbol|referenced by|^error" "$link_log" | head -10
   echo "panic-never: a panic is reachable: build tests/panic-never with --features diagnose and run scripts/panic-callers.py on it"

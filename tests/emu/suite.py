@@ -6,8 +6,9 @@
 
 Each check runs `run-scenario` (one or more runs sharing a flash image, for
 reboots and power cuts), then asserts on real outcomes: speaking times per
-seat in the pulled logs' reports (buttons to the 10 ms tick; microphones
-within MIC_TOLERANCE_MS), the device's session list, its status. Prints
+seat in the pulled logs' reports (buttons to the 10 ms tick; microphones,
+on the chip's ADC and the MCP3008, within MIC_TOLERANCE_MS), the device's
+session list, its status. Prints
 one line per check with its wall time; exits 1 if any failed.
 """
 import argparse
@@ -23,15 +24,15 @@ RUN = os.path.join(HERE, "run-scenario")
 
 # A button turn is exact to the engine's 10 ms tick. A microphone turn's
 # edges move with the speech detector's onset and hangover: within 100 ms
-# of the scenario's `for_ms`.
+# of the scenario's `for_ms`, on the RP2040's ADC and on the MCP3008 alike.
+# (The MCP3008's turns used to come out 80-220 ms long: after loud speech
+# the level path's bias tracker is a few counts off for a while, which on
+# the 10-bit converter's quiet room noise, 3 counts, read as speech. The
+# core's 250 Hz high-pass ahead of the level removes that offset; with
+# `highpass_hz = 0` the MCP3008 seats at level 2000 come out long again,
+# by 50-190 ms in two runs, tests/emu/README.md.)
 BUTTON_TOLERANCE_MS = 10
 MIC_TOLERANCE_MS = 100
-# The MCP3008 path (bursts of 8 samples per millisecond, 10 bits, five
-# channels keeping the CPU about 75% busy): its turns come out long, by
-# -80 to +220 ms in repeated runs, varying with when the configuration
-# command lands. Not yet explained; a real Pico has to show whether it is
-# the emulation's or the firmware's.
-EXT_MIC_TOLERANCE_MS = 300
 
 
 class Failed(Exception):
@@ -258,8 +259,7 @@ class Suite:
         sessions = self.listed(summary, out)
         report = self.pulled(out, sessions[1])
         want = {seat: 600 + 100 * seat for seat in range(8)}
-        tolerance = {seat: MIC_TOLERANCE_MS if seat < 3 else EXT_MIC_TOLERANCE_MS for seat in range(8)}
-        self.expect_speaking(report, want, tolerance)
+        self.expect_speaking(report, want, {seat: MIC_TOLERANCE_MS for seat in range(8)})
 
     def check_store_full(self):
         """The store fills during a session, under each policy."""

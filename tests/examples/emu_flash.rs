@@ -5,13 +5,14 @@
 //!
 //! The log partition (at `flash_map::LOG_OFFSET`) gets sessions of button
 //! turns, each a real log (header, turn batches, end) written through the
-//! same `LogWriter` and `SessionStore` the firmware uses, until fewer than
+//! same `SessionRecorder` and `SessionStore` the firmware uses, until fewer than
 //! FREE_BYTES (default 1700) remain. Everything else is erased flash: the
 //! device then boots with its default configuration.
 
 use std::process::ExitCode;
 
-use tabletalk_core::log::{LogWriter, MAX_WRITE_LEN};
+use tabletalk_core::log::MAX_WRITE_LEN;
+use tabletalk_core::recorder::{SessionRecorder, Stored};
 use tabletalk_core::records::{Header, Seats, SessionId};
 use tabletalk_core::seat::{InputKind, SeatId};
 use tabletalk_core::store::flash_map::{FLASH_SIZE, LOG_OFFSET, LOG_SIZE};
@@ -48,28 +49,27 @@ fn generate() -> ExitCode {
         .expect("an erased log mounts");
     let kinds = [InputKind::Button; 4];
     let seats = Seats::new(&kinds).expect("4 seats");
-    let mut out_buf = [0u8; 2 * MAX_WRITE_LEN];
     let room = |store: &SessionStore<LogFlash, 96>| {
         let usage = store.usage();
         usage.capacity - usage.used
     };
+    // The firmware's recorder over the firmware's store.
+    let mut recorder = SessionRecorder::new();
     let mut sessions = 0u32;
     let mut full = false;
     while !full && room(&store) > free {
-        let (id, _) = store
-            .begin_session(Some(1_700_000_000_000 + u64::from(sessions) * 3_600_000))
-            .expect("room for a session");
-        sessions += 1;
-        let header = Header::new(
+        let mut header = Header::new(
             SessionId {
-                number: id.0,
+                number: 0,
                 nonce: 0x5eed,
             },
             0xe661_3893_5f2c_3a2d,
             seats,
         );
-        let (mut writer, n) = LogWriter::start(&header, &mut out_buf).expect("header");
-        store.append(&out_buf[..n]).expect("room for the header");
+        let started = Some(1_700_000_000_000 + u64::from(sessions) * 3_600_000);
+        let begun = recorder.begin(&mut store, &mut header, started);
+        assert_eq!(begun, Stored::Ok, "room for a session");
+        sessions += 1;
         let mut at = 0u64;
         for turn in 0..TURNS_PER_SESSION {
             let seat = SeatId::new((turn % 4) as u8).expect("seat");
@@ -80,8 +80,7 @@ fn generate() -> ExitCode {
                 how: TurnEnd::Natural,
             };
             at += 1000;
-            let n = writer.push(&event, &mut out_buf).expect("turn");
-            if n > 0 && store.append(&out_buf[..n]).is_err() {
+            if recorder.record(&mut store, &event) != Stored::Ok {
                 break;
             }
             if room(&store) <= free + MAX_WRITE_LEN as u32 {
@@ -91,19 +90,17 @@ fn generate() -> ExitCode {
         }
         // The last bytes in small steps: agenda markers (each flushes the
         // pending turns first).
-        while full && room(&store) > free {
-            let n = writer
-                .push_marker(writer.tick_of(at), MarkerKind::Agenda, &mut out_buf)
-                .expect("marker");
-            if store.append(&out_buf[..n]).is_err() {
+        let agenda = Event::Marker {
+            at,
+            kind: MarkerKind::Agenda,
+        };
+        while full && room(&store) > free && recorder.recording().is_some() {
+            if recorder.record(&mut store, &agenda) != Stored::Ok {
                 break;
             }
         }
-        let n = writer
-            .finish(writer.tick_of(at), &mut out_buf)
-            .expect("end");
-        let _ = store.append_final(&out_buf[..n]);
-        store.end_session().expect("session end");
+        // Ends the session (if the store being full did not already).
+        let _ = recorder.end(&mut store, at);
     }
     let left = room(&store);
     let mut image = vec![0xFFu8; FLASH_SIZE];

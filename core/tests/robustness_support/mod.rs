@@ -1,13 +1,15 @@
-//! Shared by the `robustness_*` tests: a device's pipeline (engine → log
-//! writer) driven through realistic meetings, and the frames it writes.
+//! Shared by the `robustness_*` tests: a device's pipeline (engine → the
+//! firmware's session recorder → log frames) driven through realistic
+//! meetings, and the frames it writes.
 #![allow(dead_code)]
 
 use std::ops::Range;
 
 use tabletalk_core::engine::{Engine, SeatWiring};
 use tabletalk_core::frame::{self, cobs, max_wire_len, Emitter};
-use tabletalk_core::log::{Item, LogReader, LogWriter, MAX_WRITE_LEN};
+use tabletalk_core::log::{Item, LogReader};
 use tabletalk_core::params::DetectionParams;
+use tabletalk_core::recorder::{FrameSink, SessionRecorder, Stored, DEVICE_OUT};
 use tabletalk_core::records::{Header, LoggedTurn, Record, Seats, SessionId, SCHEMA_KEY};
 use tabletalk_core::seat::{ButtonMode, InputKind, SeatId, MAX_SEATS};
 use tabletalk_core::time::Instant;
@@ -97,14 +99,15 @@ pub struct SessionTruth {
     pub end: Option<u64>,
 }
 
-/// A device's pipeline: the engine, a log writer per session, the log.
+/// A device's pipeline: the engine, the session recorder, the log.
 pub struct Device<const N: usize = MAX_SEATS> {
     pub engine: Engine<N>,
     pub kinds: Vec<InputKind>,
     pub labels: Vec<String>,
     pub now: Instant,
-    writer: Option<LogWriter>,
-    buf: Vec<u8>,
+    recorder: Box<SessionRecorder>,
+    /// Tick length of the session being recorded (ms).
+    tick_ms: u64,
     /// Every writer call's output, in order (each a run of whole frames).
     pub writes: Vec<Vec<u8>>,
     pub sessions: Vec<SessionTruth>,
@@ -128,8 +131,8 @@ impl<const N: usize> Device<N> {
             kinds: seats.iter().map(|s| s.input).collect(),
             labels: Vec::new(),
             now: start,
-            writer: None,
-            buf: vec![0; MAX_WRITE_LEN],
+            recorder: Box::new(SessionRecorder::new()),
+            tick_ms: 1,
             writes: Vec::new(),
             sessions: Vec::new(),
             session_events: Vec::new(),
@@ -153,13 +156,6 @@ impl<const N: usize> Device<N> {
         self.writes.concat()
     }
 
-    fn emit(&mut self, n: usize) {
-        assert!(n <= MAX_WRITE_LEN);
-        if n > 0 {
-            self.writes.push(self.buf[..n].to_vec());
-        }
-    }
-
     /// Moves the counter by `ms` (wrapping, like the device's).
     pub fn advance(&mut self, ms: u32) {
         self.now = Instant(self.now.0.wrapping_add(ms));
@@ -172,12 +168,17 @@ impl<const N: usize> Device<N> {
             self.events += 1;
             self.on_event(event);
         }
-        // Also let the writer flush on age.
-        if let Some(writer) = self.writer.as_mut() {
-            let tick = writer.tick_of(self.engine.session_ms());
-            let n = writer.poll(tick, &mut self.buf).expect("poll");
-            self.emit(n);
-        }
+        // What the engine dropped, and let the writer flush on age.
+        let dropped = self.engine.stats().dropped_events;
+        let now = self.engine.session_ms();
+        let (noted, polled) = {
+            let mut sink = keep(&mut self.writes, self.next_session);
+            let recorder = &mut self.recorder;
+            let noted = recorder.dropped_events(&mut sink, dropped, now);
+            (noted, recorder.poll(&mut sink, now))
+        };
+        assert_eq!(noted, Stored::Ok);
+        assert_eq!(polled, Stored::Ok, "poll");
     }
 
     fn on_event(&mut self, event: Event) {
@@ -188,16 +189,24 @@ impl<const N: usize> Device<N> {
         {
             self.open_session();
         }
-        let Some(writer) = self.writer.as_mut() else {
+        if self.recorder.recording().is_none() {
             return; // conditions between sessions
-        };
+        }
         if let Some(events) = self.session_events.last_mut() {
             events.push(event);
         }
-        let n = writer
-            .push(&event, &mut self.buf)
-            .expect("the writer takes every event");
-        let tick_of = |ms| writer.tick_of(ms);
+        let stored = {
+            let mut sink = keep(&mut self.writes, self.next_session);
+            self.recorder.record(&mut sink, &event)
+        };
+        let refused = self.recorder.refused();
+        assert_eq!(
+            stored,
+            Stored::Ok,
+            "the writer takes every event: {refused:?}"
+        );
+        let tick_ms = self.tick_ms;
+        let tick_of = |ms: u64| ms / tick_ms;
         let truth = self.sessions.last_mut().expect("open");
         match event {
             Event::TurnEnded {
@@ -217,27 +226,29 @@ impl<const N: usize> Device<N> {
             }
             Event::TurnStarted { .. } => {}
         }
-        self.emit(n);
         if let Event::Marker {
             at,
             kind: MarkerKind::Stop,
         } = event
         {
-            let mut writer = self.writer.take().expect("open");
-            let end = writer.tick_of(at);
-            let n = writer.finish(end, &mut self.buf).expect("finish");
-            self.emit(n);
-            self.sessions.last_mut().expect("open").end = Some(end);
+            let ended = {
+                let mut sink = keep(&mut self.writes, self.next_session);
+                self.recorder.end(&mut sink, at)
+            };
+            assert_eq!(ended, Stored::Ok, "finish");
+            self.sessions.last_mut().expect("open").end = Some(tick_of(at));
         }
     }
 
     fn open_session(&mut self) {
-        assert!(self.writer.is_none(), "a session inside a session");
+        assert!(
+            self.recorder.recording().is_none(),
+            "a session inside a session"
+        );
         let id = SessionId {
             number: self.next_session,
             nonce: self.nonce.wrapping_add(self.next_session as u16),
         };
-        self.next_session += 1;
         let labels: Vec<&str> = self.labels.iter().map(String::as_str).collect();
         let mut seats = Seats::new(&self.kinds).unwrap();
         if !labels.is_empty() {
@@ -246,9 +257,14 @@ impl<const N: usize> Device<N> {
         let mut header = Header::new(id, self.device_id, seats);
         header.params = *self.engine.params();
         header.started_at_unix_ms = self.wall_clock;
-        let (writer, n) = LogWriter::start(&header, &mut self.buf).expect("header");
-        self.writer = Some(writer);
-        self.emit(n);
+        self.tick_ms = u64::from(header.tick_ms.max(1));
+        let started = self.wall_clock;
+        let begun = {
+            let mut sink = keep(&mut self.writes, self.next_session);
+            self.recorder.begin(&mut sink, &mut header, started)
+        };
+        assert_eq!(begun, Stored::Ok, "header");
+        self.next_session += 1;
         self.sessions.push(SessionTruth {
             id,
             ..SessionTruth::default()
@@ -302,6 +318,15 @@ impl<const N: usize> Device<N> {
         self.play_buttons(&plan, duration_ms, 10);
         self.stop();
     }
+}
+
+/// A sink that keeps each writer call's output in `writes`; a session it
+/// opens gets id `id`.
+fn keep(writes: &mut Vec<Vec<u8>>, id: u32) -> FrameSink<impl FnMut(&[u8]) + '_> {
+    FrameSink::new(id, move |frame: &[u8]| {
+        assert!(frame.len() <= DEVICE_OUT);
+        writes.push(frame.to_vec());
+    })
 }
 
 /// The frames of a log, as `(range, record)`; panics on any damage.

@@ -6,8 +6,10 @@
 //! and session readers, single-frame decoding, the device protocol (the
 //! handler with a backend, live updates, the laptop's frame decoder and
 //! message parsers), the flash stores (mounting flash of any content,
-//! recording, reading, erasing, the configuration slot) and the wall
-//! clock — with every input passed through
+//! recording, reading, erasing, the configuration slot), the session
+//! recorder over the store (begin, resume, every kind of record, dropped
+//! events, poll, end, checkpoint) and the wall clock — with every input
+//! passed through
 //! [`black_box`], so the optimiser must assume any value. The panic
 //! handler calls a function that exists nowhere: if any path to a panic
 //! survives optimisation, the link fails with
@@ -32,7 +34,8 @@ use tabletalk_core::protocol::{
     DeviceIdentity, EraseScope, ErrorCode, LiveUpdate, RecordingState, SessionInfo, SessionRead,
     Status, StoredSessionId, WallClock, MAX_FRAME,
 };
-use tabletalk_core::records::{Header, Record, Seats, SessionId, StoreEvent};
+use tabletalk_core::recorder::{Checkpoint, SessionRecorder};
+use tabletalk_core::records::{Header, LoggedTurn, Record, Seats, SessionId, StoreEvent};
 use tabletalk_core::seat::{ButtonMode, InputKind, SeatId, MAX_SEATS};
 use tabletalk_core::store::{ConfigStore, FullPolicy, SessionStore};
 use tabletalk_core::time::{Instant, SessionClock};
@@ -71,6 +74,7 @@ fn main() -> ! {
             1 => readers(),
             2 => protocol(),
             3 => stores(),
+            4 => recorder(),
             _ => clocks(),
         }
     }
@@ -516,5 +520,92 @@ fn stores() {
             }
             _ => return,
         }
+    }
+}
+
+/// The firmware's recorder over the flash store, fed events, turns and
+/// times the optimiser cannot see.
+fn recorder() {
+    let Ok((mut log, _)) = SessionStore::<OpaqueFlash, 96>::mount(OpaqueFlash, FullPolicy::Stop)
+    else {
+        return;
+    };
+    let kinds = [InputKind::Button; MAX_SEATS];
+    let count = usize::from(opaque(1u8)).clamp(1, MAX_SEATS);
+    let Ok(seats) = Seats::new(kinds.get(..count).unwrap_or(&kinds)) else {
+        return;
+    };
+    let mut recorder = SessionRecorder::new();
+    loop {
+        let mut header = Header::new(
+            SessionId {
+                number: opaque(0),
+                nonce: opaque(0),
+            },
+            opaque(0),
+            seats,
+        );
+        let Some(seat) = SeatId::new(opaque(0u8) % MAX_SEATS as u8) else {
+            return;
+        };
+        let at = opaque(0u64);
+        let event = match opaque(0u8) {
+            0 => tabletalk_core::turns::Event::TurnStarted { seat, at },
+            1 => tabletalk_core::turns::Event::TurnEnded {
+                seat,
+                start: at,
+                end: opaque(0),
+                how: TurnEnd::Natural,
+            },
+            2 => tabletalk_core::turns::Event::Marker {
+                at,
+                kind: MarkerKind::Agenda,
+            },
+            _ => tabletalk_core::turns::Event::Condition {
+                seat,
+                at,
+                what: Condition::MicSaturated,
+            },
+        };
+        let stored = match opaque(0u8) {
+            0 => recorder.begin(&mut log, &mut header, opaque(None)),
+            1 => {
+                let checkpoint = Checkpoint {
+                    session: opaque(0),
+                    nonce: opaque(0),
+                    session_ms: opaque(0),
+                    batches: opaque(0),
+                    turns: opaque(0),
+                };
+                recorder.resume(&mut log, &mut header, &checkpoint, opaque(0))
+            }
+            2 => recorder.record(&mut log, &event),
+            3 => recorder.record_turn(
+                &mut log,
+                LoggedTurn {
+                    seat: opaque(0),
+                    start: at,
+                    end: opaque(0),
+                    how: TurnEnd::Cut,
+                },
+            ),
+            4 => recorder.record_marker(&mut log, at, MarkerKind::Decision),
+            5 => recorder.dropped_events(&mut log, opaque(0), at),
+            6 => recorder.poll(&mut log, at),
+            7 => recorder.end(&mut log, at),
+            8 => recorder.end_at(&mut log, at),
+            9 => {
+                black_box((
+                    recorder.checkpoint(at),
+                    recorder.recording(),
+                    recorder.refused(),
+                    recorder.turns_written(),
+                    recorder.session_time(at),
+                ));
+                continue;
+            }
+            _ => return,
+        };
+        black_box(stored);
     }
 }

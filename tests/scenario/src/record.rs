@@ -1,18 +1,22 @@
 //! The device pipeline under test: a scripted meeting through
-//! tabletalk-core's [`Engine`] and [`LogWriter`] into log bytes.
+//! tabletalk-core's [`Engine`] and its session recorder
+//! ([`SessionRecorder`], the firmware's, over a [`FrameSink`]) into log
+//! bytes.
 //!
 //! This is the one code path that both the emulated Cortex-M0 image and its
 //! host twin run; only the byte sink differs (a semihosting file, a `Vec`).
 //! It does what a device's main loop does: samples arrive in DMA-sized
 //! blocks, buttons are polled every millisecond, events are drained after
-//! every call and written as log frames as they come.
+//! every call and written as log frames as they come, with a notice if the
+//! engine ever dropped any.
 
 use tabletalk_core::engine::{Engine, EngineError, EngineStats, SeatWiring};
-use tabletalk_core::log::{LogWriter, MAX_WRITE_LEN};
 use tabletalk_core::params::DetectionParams;
+use tabletalk_core::recorder::{FrameSink, SessionRecorder, Stored};
 use tabletalk_core::records::{Error as LogError, Header, Seats, SessionId};
 use tabletalk_core::seat::{ButtonMode, InputKind, SeatId};
 use tabletalk_core::time::Instant;
+use tabletalk_core::turns::Event;
 
 use crate::meeting::{Device, Script, Truth};
 use crate::seats::{SEATS, SEAT_COUNT};
@@ -77,8 +81,8 @@ pub fn seat_configs() -> [SeatWiring; SEAT_COUNT] {
     })
 }
 
-/// Plays `script` through the engine and the log writer, handing every
-/// piece of log to `sink` as soon as it is complete.
+/// Plays `script` through the engine and the session recorder, handing
+/// every piece of log to `sink` as soon as it is complete.
 pub fn record_meeting(
     script: &Script,
     sink: &mut impl FnMut(&[u8]),
@@ -94,30 +98,38 @@ pub fn record_meeting_observed(
     sink: &mut impl FnMut(&[u8]),
     ready: impl FnOnce(),
 ) -> Result<Summary, RecordError> {
-    let mut recorder = Recorder::new(script, sink)?;
+    let mut log_bytes = 0u32;
+    let mut counted = |frame: &[u8]| {
+        log_bytes = log_bytes.saturating_add(frame.len() as u32);
+        sink(frame);
+    };
+    let mut recorder = Recorder::new(script, FrameSink::new(SESSION.number, &mut counted))?;
     ready();
     let truth = script.play(&mut recorder);
-    recorder.finish(script.instant(script.duration_ms), truth)
+    let summary = recorder.finish(script.instant(script.duration_ms), truth);
+    summary.map(|summary| Summary {
+        log_bytes,
+        ..summary
+    })
 }
 
 /// A device main loop on top of the engine, fed by the script.
-struct Recorder<'k, S: FnMut(&[u8])> {
+struct Recorder<F: FnMut(&[u8])> {
     engine: Engine<SEAT_COUNT>,
-    writer: LogWriter,
-    out: [u8; MAX_WRITE_LEN],
-    sink: &'k mut S,
+    sessions: SessionRecorder,
+    sink: FrameSink<F>,
     pressed: u16,
     facilitator: bool,
     blocks: [[u16; BLOCK]; SEAT_COUNT],
     filled: [usize; SEAT_COUNT],
     since_poll_ms: u32,
-    log_bytes: u32,
     events: u32,
+    turns: u32,
     error: Option<RecordError>,
 }
 
-impl<'k, S: FnMut(&[u8])> Recorder<'k, S> {
-    fn new(script: &Script, sink: &'k mut S) -> Result<Self, RecordError> {
+impl<F: FnMut(&[u8])> Recorder<F> {
+    fn new(script: &Script, sink: FrameSink<F>) -> Result<Self, RecordError> {
         let params = DetectionParams {
             mic: tabletalk_core::params::MicParams {
                 sample_rate_hz: script.sample_rate_hz,
@@ -126,61 +138,65 @@ impl<'k, S: FnMut(&[u8])> Recorder<'k, S> {
             ..DetectionParams::default()
         };
         let configs = seat_configs();
-        let mut engine =
-            Engine::new(params, &configs, script.start).map_err(RecordError::Engine)?;
+        let engine = Engine::new(params, &configs, script.start).map_err(RecordError::Engine)?;
 
         let kinds = SEATS.map(|seat| seat.kind);
         let seats = Seats::new(&kinds)
             .and_then(|seats| seats.with_labels(&LABELS))
             .map_err(RecordError::Log)?;
         let mut header = Header::new(SESSION, DEVICE_ID, seats);
-        header.started_at_unix_ms = Some(STARTED_AT_UNIX_MS);
         header.params = *engine.params();
-
-        // The header is the largest frame: give it a buffer of its own.
-        let mut first = [0u8; 2 * MAX_WRITE_LEN];
-        let (writer, n) = LogWriter::start(&header, &mut first).map_err(RecordError::Log)?;
-        sink(first.get(..n).unwrap_or_default());
-        engine.start_session(script.start);
 
         let mut recorder = Recorder {
             engine,
-            writer,
-            out: [0; MAX_WRITE_LEN],
+            sessions: SessionRecorder::new(),
             sink,
             pressed: 0,
             facilitator: false,
             blocks: [[0; BLOCK]; SEAT_COUNT],
             filled: [0; SEAT_COUNT],
             since_poll_ms: 0,
-            log_bytes: n as u32,
             events: 0,
+            turns: 0,
             error: None,
         };
+        let begun =
+            recorder
+                .sessions
+                .begin(&mut recorder.sink, &mut header, Some(STARTED_AT_UNIX_MS));
+        recorder.check(begun);
+        if let Some(error) = recorder.error {
+            return Err(error);
+        }
+        recorder.engine.start_session(script.start);
         recorder.drain();
         Ok(recorder)
     }
 
-    /// Writes every event the engine has ready.
-    fn drain(&mut self) {
-        while let Some(event) = self.engine.pop_event() {
-            self.events += 1;
-            let result = self.writer.push(&event, &mut self.out);
-            self.emit(result);
+    /// Notes the first thing the recorder could not store.
+    fn check(&mut self, stored: Stored) {
+        if stored != Stored::Ok {
+            // A frame sink never fails nor fills: the writer refused.
+            let error = self.sessions.refused().unwrap_or(LogError::BufferTooSmall);
+            self.error.get_or_insert(RecordError::Log(error));
         }
     }
 
-    fn emit(&mut self, result: Result<usize, LogError>) {
-        match result {
-            Ok(0) => {}
-            Ok(n) => {
-                (self.sink)(self.out.get(..n).unwrap_or_default());
-                self.log_bytes += n as u32;
+    /// Writes every event the engine has ready, then what it dropped.
+    fn drain(&mut self) {
+        while let Some(event) = self.engine.pop_event() {
+            self.events += 1;
+            let stored = self.sessions.record(&mut self.sink, &event);
+            if stored == Stored::Ok && matches!(event, Event::TurnEnded { .. }) {
+                self.turns += 1;
             }
-            Err(e) => {
-                self.error.get_or_insert(RecordError::Log(e));
-            }
+            self.check(stored);
         }
+        let dropped = self.engine.stats().dropped_events;
+        let stored =
+            self.sessions
+                .dropped_events(&mut self.sink, dropped, self.engine.session_ms());
+        self.check(stored);
     }
 
     fn finish(mut self, end: Instant, truth: Truth) -> Result<Summary, RecordError> {
@@ -194,21 +210,19 @@ impl<'k, S: FnMut(&[u8])> Recorder<'k, S> {
             self.drain();
         }
         self.drain();
-        let at = self.writer.tick_of(self.engine.session_ms());
-        let result = self.writer.finish(at, &mut self.out);
-        self.emit(result);
+        let ended = self.sessions.end(&mut self.sink, self.engine.session_ms());
+        self.check(ended);
         if let Some(error) = self.error {
             return Err(error);
         }
         Ok(Summary {
             truth,
-            log_bytes: self.log_bytes,
+            log_bytes: 0,
             events: self.events,
-            turns: self.writer.turns_written(),
+            turns: self.turns,
             engine: self.engine.stats(),
         })
     }
-
     fn push_block(&mut self, seat: usize, now: Instant) {
         let (Some(id), Some(block), Some(filled)) = (
             u8::try_from(seat).ok().and_then(SeatId::new),
@@ -228,7 +242,7 @@ impl<'k, S: FnMut(&[u8])> Recorder<'k, S> {
     }
 }
 
-impl<S: FnMut(&[u8])> Device for Recorder<'_, S> {
+impl<F: FnMut(&[u8])> Device for Recorder<F> {
     fn button(&mut self, _now: Instant, seat: SeatId, pressed: bool) {
         let bit = 1u16 << seat.index();
         if pressed {
@@ -276,9 +290,8 @@ impl<S: FnMut(&[u8])> Device for Recorder<'_, S> {
         self.since_poll_ms += 1;
         if self.since_poll_ms >= WRITER_POLL_MS {
             self.since_poll_ms = 0;
-            let at = self.writer.tick_of(self.engine.session_ms());
-            let result = self.writer.poll(at, &mut self.out);
-            self.emit(result);
+            let stored = self.sessions.poll(&mut self.sink, self.engine.session_ms());
+            self.check(stored);
         }
     }
 }
