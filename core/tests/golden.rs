@@ -626,12 +626,15 @@ fn v1_example_essentials_is_the_example_with_its_essentials() {
     assert_eq!(reader.last_crc(), e.header_check);
     assert!(e.matches(&h));
     // Read as sessions: the essentials are not an item of their own.
-    let mut scratch = vec![0u8; log.len()];
-    let items: Vec<_> = SessionReader::new(&log, &mut scratch).unwrap().collect();
-    let mut scratch = vec![0u8; 1024];
     let old = load("v1-example-twice.ttlog", || unreachable!());
-    let old_items: Vec<_> = SessionReader::new(&old, &mut scratch).unwrap().collect();
-    assert_eq!(format!("{items:?}"), format!("{old_items:?}"));
+    assert_eq!(session_items(&log), session_items(&old));
+}
+
+/// What `SessionReader` yields from `log`, as text.
+fn session_items(log: &[u8]) -> String {
+    let mut scratch = vec![0u8; log.len()];
+    let items: Vec<_> = SessionReader::new(log, &mut scratch).unwrap().collect();
+    format!("{items:?}")
 }
 
 /// The example as the writer writes it today (`v1-example-copies.ttlog`):
@@ -664,18 +667,47 @@ fn v1_example_copies_is_the_example_with_its_batches_again() {
     // Between the end of batch 1 and the first copy: its essentials and two more.
     assert!(3 * frame_len(&before[3]) >= tabletalk_core::log::COPY_GAP);
     assert!(2 * frame_len(&before[3]) < tabletalk_core::log::COPY_GAP);
-    let mut scratch = vec![0u8; log.len()];
-    let items: Vec<_> = SessionReader::new(&log, &mut scratch).unwrap().collect();
-    let mut scratch = vec![0u8; 1024];
     let old = load("v1-example-essentials.ttlog", || unreachable!());
-    let old_items: Vec<_> = SessionReader::new(&old, &mut scratch).unwrap().collect();
-    assert_eq!(format!("{items:?}"), format!("{old_items:?}"));
+    assert_eq!(session_items(&log), session_items(&old));
 }
 
-/// A short session whose only batch is zeroed keeps its turns: the copy
-/// stands in, and counts once. Likewise with the copy zeroed.
+/// A short session keeps its turns when any one of its batch frames, an
+/// original or a copy, is zeroed: the other stands in, and counts once.
+/// A session of one batch too.
 #[test]
 fn a_short_session_keeps_its_turns_when_a_batch_is_zeroed() {
+    let header = example_header();
+    let turn = LoggedTurn {
+        seat: 1,
+        start: 5,
+        end: 40,
+        how: TurnEnd::Natural,
+    };
+    let mut one = Vec::new();
+    write_session(&header, &[Op::Turn(turn)], 50, &mut one);
+    let batches: Vec<std::ops::Range<usize>> = items(&one)
+        .into_iter()
+        .filter_map(|i| match i {
+            Item::Record {
+                range,
+                record: Record::Turns(_),
+                ..
+            } => Some(range),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(batches.len(), 2, "the only batch and its copy");
+    one[batches[0].start..batches[0].end - 1].fill(0);
+    let mut scratch = vec![0u8; one.len()];
+    let kept: Vec<_> = SessionReader::new(&one, &mut scratch)
+        .unwrap()
+        .filter_map(|i| match i {
+            SessionItem::Turn { turn, .. } => Some(turn),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(kept, [turn]);
+
     let log = load("v1-example-copies.ttlog", make_example);
     let frames: Vec<std::ops::Range<usize>> = items(&log)
         .into_iter()

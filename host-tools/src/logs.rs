@@ -1598,6 +1598,14 @@ mod tests {
         bytes.split_inclusive(|&b| b == 0).collect()
     }
 
+    /// Appends the frames of `a` and `b` in turns, one of each.
+    fn alternate(log: &mut Vec<u8>, a: &[&[u8]], b: &[&[u8]]) {
+        for i in 0..a.len().max(b.len()) {
+            log.extend(a.get(i).copied().unwrap_or_default());
+            log.extend(b.get(i).copied().unwrap_or_default());
+        }
+    }
+
     /// Records of two same-id sessions interleaved in one input (their
     /// headers differ): each session gets only records that are surely its
     /// own (batches by their sequence numbers, ends by their counts), what
@@ -1612,16 +1620,7 @@ mod tests {
         let batches_before = 1 + 1 + 1 + 6;
         let mut log: Vec<u8> = fa[..batches_before].concat();
         log.extend(fb[..3].concat());
-        let (mut ra, mut rb) = (fa[batches_before..].iter(), fb[3..].iter());
-        loop {
-            match (ra.next(), rb.next()) {
-                (None, None) => break,
-                (x, y) => {
-                    log.extend(x.copied().unwrap_or_default());
-                    log.extend(y.copied().unwrap_or_default());
-                }
-            }
-        }
+        alternate(&mut log, &fa[batches_before..], &fb[3..]);
         let whole = |bytes: &[u8]| decode(bytes, "t").unwrap().sessions.remove(0);
         let (sa, sb) = (whole(&a), whole(&b));
         let read = decode(&log, "t").unwrap();
@@ -1676,16 +1675,7 @@ mod tests {
         // turns (the batches' numbers never collide).
         let mut log: Vec<u8> = fa[..5].concat();
         log.extend(fb[..3].concat());
-        let (mut ra, mut rb) = (fa[5..].iter(), fb[3..].iter());
-        loop {
-            match (ra.next(), rb.next()) {
-                (None, None) => break,
-                (x, y) => {
-                    log.extend(x.copied().unwrap_or_default());
-                    log.extend(y.copied().unwrap_or_default());
-                }
-            }
-        }
+        alternate(&mut log, &fa[5..], &fb[3..]);
         let whole = |bytes: &[u8]| decode(bytes, "t").unwrap().sessions.remove(0);
         let (sa, sb) = (whole(&a), whole(&b));
         assert_eq!((sa.turns.len(), sb.turns.len()), (20, 20));
