@@ -32,7 +32,9 @@ pub enum SessionItem<'a> {
     End(SessionEnd),
     /// Turn batches of the current session that are not in the log: their
     /// sequence numbers. Seen from a gap in the numbers, or from the count
-    /// in the session's end record.
+    /// in the session's end record. In a short session a batch reported
+    /// missing from a gap may still come as the copy before the end (its
+    /// turns then follow, once).
     MissingBatches {
         /// The session.
         session: SessionId,
@@ -69,6 +71,8 @@ impl SessionItem<'_> {
 /// without gaps); records of another session (whose header was lost, or
 /// that are interleaved) are passed on unchecked, with their session id:
 /// use [`header`](Self::header) to see whether an item's session is known.
+/// A batch of a session and number already read (a short session's copy,
+/// see [`COPY_MAX_LEN`](crate::log::COPY_MAX_LEN)) is not yielded again.
 /// [`SessionEssentials`] records are not yielded: the latest one is kept,
 /// and [`essentials`](Self::essentials) gives a session's tick and seat
 /// count when its header was lost.
