@@ -469,7 +469,9 @@ impl LogWriter {
             apart += m;
         }
         let earlier = out.get_mut(n..n + kept).ok_or(Error::BufferTooSmall)?;
-        earlier.copy_from_slice(self.copy.get(..kept).unwrap_or(&[]));
+        for (to, from) in earlier.iter_mut().zip(&self.copy) {
+            *to = *from;
+        }
         // The last batch's frame, byte by byte (no panic path).
         for i in 0..batch_len {
             let byte = out.get(i).copied().ok_or(Error::BufferTooSmall)?;
