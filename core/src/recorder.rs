@@ -35,8 +35,10 @@
 //! assert_eq!(recorder.record(&mut sink, &turn), Stored::Ok);
 //! assert_eq!(recorder.end(&mut sink, 3_000), Stored::Ok);
 //! let mut scratch = [0u8; 512];
-//! // the header, the turns, their essentials (see `LogWriter::start`), end
-//! assert_eq!(LogReader::new(&log, &mut scratch)?.count(), 4);
+//! // the header, the turn's batch, its essentials (see `LogWriter::start`),
+//! // three more and the batch's copy (a short session, see
+//! // `log::COPY_MAX_LEN`), end
+//! assert_eq!(LogReader::new(&log, &mut scratch)?.count(), 8);
 //! # Ok::<(), tabletalk_core::records::Error>(())
 //! ```
 

@@ -12,7 +12,7 @@ mod common;
 use std::path::PathBuf;
 
 use common::{write_session, Op};
-use tabletalk_core::log::{Damage, Item, LogReader, SessionItem, SessionReader};
+use tabletalk_core::log::{encode_frame, Damage, Item, LogReader, SessionItem, SessionReader};
 use tabletalk_core::params::DetectionParams;
 use tabletalk_core::records::{
     ConditionRecord, Error, FlushPolicy, Header, LoggedTurn, MarkerRecord, Record, Seats,
@@ -581,15 +581,16 @@ fn v1_example_twice_is_the_example_with_the_header_repeated() {
     assert_eq!(headers, 1);
 }
 
-/// The example as the writer writes it since the session essentials
-/// (`v1-example-essentials.ttlog`): the header once, and after each of the
-/// two batches the essentials (record 6) naming it by its frame's CRC. The
-/// writer of today writes exactly this file; without the essentials it is
-/// the example of `v1-example-twice.ttlog` less the header's copy.
+/// The example as the writer wrote it with the session essentials and
+/// before the short sessions' copies (`v1-example-essentials.ttlog`): the
+/// header once, and after each of the two batches the essentials (record
+/// 6) naming it by its frame's CRC. Without the essentials it is the
+/// example of `v1-example-twice.ttlog` less the header's copy.
 #[test]
 fn v1_example_essentials_is_the_example_with_its_essentials() {
-    let log = load("v1-example-essentials.ttlog", make_example);
-    assert_eq!(make_example(), log, "the writer still writes these bytes");
+    let log = load("v1-example-essentials.ttlog", || {
+        unreachable!("written by the writer of its time")
+    });
     let twice = records(&load("v1-example-twice.ttlog", || unreachable!()));
     let now = records(&log);
     assert_eq!(now.len(), twice.len() + 1);
@@ -625,39 +626,152 @@ fn v1_example_essentials_is_the_example_with_its_essentials() {
     assert_eq!(reader.last_crc(), e.header_check);
     assert!(e.matches(&h));
     // Read as sessions: the essentials are not an item of their own.
-    let mut scratch = vec![0u8; log.len()];
-    let items: Vec<_> = SessionReader::new(&log, &mut scratch).unwrap().collect();
-    let mut scratch = vec![0u8; 1024];
     let old = load("v1-example-twice.ttlog", || unreachable!());
-    let old_items: Vec<_> = SessionReader::new(&old, &mut scratch).unwrap().collect();
-    assert_eq!(format!("{items:?}"), format!("{old_items:?}"));
+    assert_eq!(session_items(&log), session_items(&old));
+}
+
+/// What `SessionReader` yields from `log`, as text.
+fn session_items(log: &[u8]) -> String {
+    let mut scratch = vec![0u8; log.len()];
+    let items: Vec<_> = SessionReader::new(log, &mut scratch).unwrap().collect();
+    format!("{items:?}")
+}
+
+/// The example as the writer writes it today (`v1-example-copies.ttlog`):
+/// a short session, so after its last batch come essentials until 64
+/// bytes separate it from the copies, then both batches again, byte for
+/// byte, then the end. It reads as the same session as the three files
+/// above: a batch read twice counts once.
+#[test]
+fn v1_example_copies_is_the_example_with_its_batches_again() {
+    let log = load("v1-example-copies.ttlog", make_example);
+    assert_eq!(make_example(), log, "the writer still writes these bytes");
+    let before = records(&load("v1-example-essentials.ttlog", || unreachable!()));
+    let now = records(&log);
+    let (end, earlier) = now.split_last().unwrap();
+    assert_eq!(Some(end), before.last());
+    assert_eq!(earlier[..8], before[..8]);
+    let (Record::Turns(b0), Record::Turns(b1)) = (before[2], before[6]) else {
+        panic!()
+    };
+    // Essentials after batch 1 (its own, then two that keep the copies 64
+    // bytes away), then the copies.
+    assert_eq!(
+        earlier[8..],
+        [before[3], before[3], Record::Turns(b0), Record::Turns(b1)]
+    );
+    let frame_len = |r: &Record<'_>| {
+        let mut out = [0u8; 256];
+        encode_frame(r, &mut out).unwrap()
+    };
+    // Between the end of batch 1 and the first copy: its essentials and two more.
+    assert!(3 * frame_len(&before[3]) >= tabletalk_core::log::COPY_GAP);
+    assert!(2 * frame_len(&before[3]) < tabletalk_core::log::COPY_GAP);
+    let old = load("v1-example-essentials.ttlog", || unreachable!());
+    assert_eq!(session_items(&log), session_items(&old));
+}
+
+/// A short session keeps its turns when any one of its batch frames, an
+/// original or a copy, is zeroed: the other stands in, and counts once.
+/// A session of one batch too.
+#[test]
+fn a_short_session_keeps_its_turns_when_a_batch_is_zeroed() {
+    let header = example_header();
+    let turn = LoggedTurn {
+        seat: 1,
+        start: 5,
+        end: 40,
+        how: TurnEnd::Natural,
+    };
+    let mut one = Vec::new();
+    write_session(&header, &[Op::Turn(turn)], 50, &mut one);
+    let batches: Vec<std::ops::Range<usize>> = items(&one)
+        .into_iter()
+        .filter_map(|i| match i {
+            Item::Record {
+                range,
+                record: Record::Turns(_),
+                ..
+            } => Some(range),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(batches.len(), 2, "the only batch and its copy");
+    one[batches[0].start..batches[0].end - 1].fill(0);
+    let mut scratch = vec![0u8; one.len()];
+    let kept: Vec<_> = SessionReader::new(&one, &mut scratch)
+        .unwrap()
+        .filter_map(|i| match i {
+            SessionItem::Turn { turn, .. } => Some(turn),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(kept, [turn]);
+
+    let log = load("v1-example-copies.ttlog", make_example);
+    let frames: Vec<std::ops::Range<usize>> = items(&log)
+        .into_iter()
+        .filter_map(|i| match i {
+            Item::Record {
+                range,
+                record: Record::Turns(_),
+                ..
+            } => Some(range),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(frames.len(), 4, "two batches and their copies");
+    let turns_of = |log: &[u8]| {
+        let mut scratch = vec![0u8; log.len()];
+        SessionReader::new(log, &mut scratch)
+            .unwrap()
+            .filter_map(|i| match i {
+                SessionItem::Turn { turn, .. } => Some(turn),
+                _ => None,
+            })
+            .collect::<Vec<_>>()
+    };
+    let all = turns_of(&log);
+    assert_eq!(all.len(), 4);
+    for frame in &frames {
+        let mut damaged = log.clone();
+        damaged[frame.start..frame.end - 1].fill(0);
+        let mut kept = turns_of(&damaged);
+        kept.sort_by_key(|t| (t.end, t.seat));
+        let mut expected = all.clone();
+        expected.sort_by_key(|t| (t.end, t.seat));
+        assert_eq!(kept, expected, "zeroed {frame:?}");
+    }
 }
 
 /// Without its header, the session's essentials give its tick and seats.
 #[test]
 fn the_essentials_stand_in_for_a_lost_header() {
-    let log = load("v1-example-essentials.ttlog", make_example);
-    let header_end = log.iter().skip(1).position(|&b| b == 0).unwrap() + 2;
-    let headless = &log[header_end..];
-    let mut scratch = vec![0u8; headless.len()];
-    let mut reader = SessionReader::new(headless, &mut scratch).unwrap();
-    let mut turns = 0;
-    while let Some(item) = reader.next() {
-        assert!(!matches!(
-            item,
-            SessionItem::Header(_) | SessionItem::Damaged(_)
-        ));
-        if let SessionItem::Turn { session, .. } = item {
-            turns += 1;
-            if turns > 3 {
-                let e = reader
-                    .essentials(session)
-                    .expect("read after the first batch");
-                assert_eq!((e.tick_ms, e.seat_count), (10, 2));
+    // Today's layout too: without the header, the copies still count once.
+    for name in ["v1-example-essentials.ttlog", "v1-example-copies.ttlog"] {
+        let log = load(name, make_example);
+        let header_end = log.iter().skip(1).position(|&b| b == 0).unwrap() + 2;
+        let headless = &log[header_end..];
+        let mut scratch = vec![0u8; headless.len()];
+        let mut reader = SessionReader::new(headless, &mut scratch).unwrap();
+        let mut turns = 0;
+        while let Some(item) = reader.next() {
+            assert!(!matches!(
+                item,
+                SessionItem::Header(_) | SessionItem::Damaged(_)
+            ));
+            if let SessionItem::Turn { session, .. } = item {
+                turns += 1;
+                if turns > 3 {
+                    let e = reader
+                        .essentials(session)
+                        .expect("read after the first batch");
+                    assert_eq!((e.tick_ms, e.seat_count), (10, 2));
+                }
             }
         }
+        assert_eq!(turns, 4);
     }
-    assert_eq!(turns, 4);
 }
 
 /// The example bytes printed in `docs/log-format.md` are the golden files'.
@@ -666,6 +780,7 @@ fn the_documented_example_is_the_golden_example() {
     documented_bytes_are("v1-example.ttlog");
     documented_bytes_are("v1-example-twice.ttlog");
     documented_bytes_are("v1-example-essentials.ttlog");
+    documented_bytes_are("v1-example-copies.ttlog");
 }
 
 fn documented_bytes_are(name: &str) {

@@ -191,6 +191,30 @@ proptest! {
             .collect::<Result<_, _>>()?;
 
         prop_assert_eq!(records.first(), Some(&Record::Header(header)));
+        // A short session ends with a copy of every batch (the first batch
+        // whose number was seen is the first copy), after essentials that
+        // keep the copies 64 bytes away from the last batch.
+        let mut numbers = std::collections::HashSet::new();
+        let first_copy = records.iter().position(|r| match r {
+            Record::Turns(b) => !numbers.insert(b.seq()),
+            _ => false,
+        });
+        let fillers = first_copy.map_or(0..0, |copy| {
+            let mut start = copy;
+            while start > 1 && matches!(records[start - 1], Record::Essentials(_)) {
+                start -= 1;
+            }
+            // The essentials due after the last batch are not fillers.
+            if let Record::Turns(b) = records[start - 1] {
+                let seq = b.seq();
+                if seq < 2 || seq % tabletalk_core::log::ESSENTIALS_EVERY == 0 {
+                    start += 1;
+                }
+            }
+            start..copy
+        });
+        let mut originals = Vec::new();
+        let mut copies = Vec::new();
         let mut turns = Vec::new();
         let mut others = Vec::new();
         let mut seqs = Vec::new();
@@ -199,10 +223,21 @@ proptest! {
         let mut op_index = 0usize;
         let mut essentials_after = Vec::new();
         let mut previous: Option<Record<'_>> = None;
-        for record in &records[1..] {
+        for (i, record) in records.iter().enumerate().skip(1) {
             prop_assert_eq!(record.session(), spec.session);
+            if fillers.contains(&i) {
+                prop_assert!(matches!(record, Record::Essentials(e) if e.matches(&header)));
+                continue;
+            }
+            if first_copy.is_some_and(|c| i >= c) && !matches!(record, Record::End(_)) {
+                // The copies: every batch again, in order, byte for byte.
+                prop_assert_eq!(Some(record), originals.get(copies.len()));
+                copies.push(*record);
+                continue;
+            }
             match record {
                 Record::Turns(batch) => {
+                    originals.push(*record);
                     prop_assert!(batch.len() <= usize::from(spec.flush.max_turns));
                     seqs.push(batch.seq());
                     let batch_turns: Vec<_> = batch.turns().collect();
@@ -242,6 +277,9 @@ proptest! {
             }
             previous = Some(*record);
         }
+        let batch_bytes: usize = originals.iter().map(|r| common::frame_of(r).len()).sum();
+        let copied = batch_bytes <= tabletalk_core::log::COPY_MAX_LEN;
+        prop_assert_eq!(copies.len(), if copied { originals.len() } else { 0 });
         let expected: Vec<u32> = (0..seqs.len() as u32)
             .filter(|s| *s < 2 || s % tabletalk_core::log::ESSENTIALS_EVERY == 0)
             .collect();

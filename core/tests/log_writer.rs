@@ -99,6 +99,15 @@ fn flushes_every_max_turns() {
             "batch 1 x3",
             "essentials",
             "batch 2 x1",
+            // A short session: essentials until 64 bytes separate the last
+            // batch from the copies, then every batch again.
+            "essentials",
+            "essentials",
+            "essentials",
+            "essentials",
+            "batch 0 x3",
+            "batch 1 x3",
+            "batch 2 x1",
             "end 7/3"
         ]
     );
@@ -153,7 +162,7 @@ fn markers_and_the_end_flush_first_conditions_do_not() {
     put(w.push_turn(turn(0, 8, 9), &mut out).unwrap(), &out);
     put(w.finish(10, &mut out).unwrap(), &out);
     let got = records(&log);
-    assert_eq!(got.len(), 7);
+    assert_eq!(got.len(), 12);
     assert!(got[0].starts_with("Condition"));
     assert_eq!(
         got[1..],
@@ -163,6 +172,12 @@ fn markers_and_the_end_flush_first_conditions_do_not() {
             "marker Agenda",
             "batch 1 x1",
             "essentials",
+            // the short session's copies, 64 bytes after its last batch
+            "essentials",
+            "essentials",
+            "essentials",
+            "batch 0 x1",
+            "batch 1 x1",
             "end 2/2"
         ]
     );
@@ -309,7 +324,7 @@ fn documented_size_limits() {
             MAX_ESSENTIALS_FRAME_LEN,
             MAX_WRITE_LEN
         ),
-        (1160, 35, 44, 1239)
+        (1160, 35, 44, 1539)
     );
 }
 

@@ -34,9 +34,10 @@ fn rttm_below(dir: &Path, out: &mut Vec<PathBuf>) {
 
 fn report(name: &str, logs: &[Vec<u8>], per_log: usize) {
     for (what, layout) in [
-        ("essentials (now)", Layout::Essentials),
+        ("short-session copies (now)", Layout::Copies),
+        ("essentials, no copies (before)", Layout::Essentials),
         ("header twice (Dec 2026)", Layout::HeaderTwice),
-        ("header once (before)", Layout::HeaderOnce),
+        ("header once (first writers)", Layout::HeaderOnce),
     ] {
         let set: Vec<Vec<u8>> = logs.iter().map(|l| as_layout(l, layout)).collect();
         let bytes: usize = set.iter().map(Vec::len).sum();

@@ -212,7 +212,11 @@ pub fn logs_from_rttm(paths: &[std::path::PathBuf]) -> Result<Vec<Vec<u8>>, Stri
 /// baselines today's layout is measured against.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Layout {
-    /// The header once, its essentials after batches 0, 32, 64, … (today).
+    /// As written today: the header once, its essentials after batches 0,
+    /// 1, 32, 64, …, and a short session's batches again before its end.
+    Copies,
+    /// The header once and its essentials, no copies (before the short
+    /// sessions' copies, early December 2026).
     Essentials,
     /// The header frame twice in a row, no essentials (December 2026).
     HeaderTwice,
@@ -220,15 +224,59 @@ pub enum Layout {
     HeaderOnce,
 }
 
-/// `log` (as written today) laid out as `layout`: essentials frames
-/// removed, and for [`Layout::HeaderTwice`] every header frame repeated.
+/// `log` (as written today) laid out as `layout`: a short session's
+/// copies and the essentials before them removed; for the older layouts
+/// every essentials frame removed, and for [`Layout::HeaderTwice`] every
+/// header frame repeated.
 pub fn as_layout(log: &[u8], layout: Layout) -> Vec<u8> {
-    if layout == Layout::Essentials {
+    if layout == Layout::Copies {
         return log.to_vec();
     }
     let mut out = Vec::with_capacity(log.len() + 256);
     let mut scratch = Vec::new();
-    for frame in log.split_inclusive(|&b| b == 0) {
+    let frames: Vec<&[u8]> = log.split_inclusive(|&b| b == 0).collect();
+    // What each frame holds: 'E' essentials, 'C' a batch read before (a
+    // copy), a batch's sequence number, or another record.
+    let mut seen = HashSet::new();
+    let kinds: Vec<Kind> = frames
+        .iter()
+        .map(|frame| {
+            let body = frame.strip_suffix(&[0]).unwrap_or(frame);
+            scratch.resize(body.len(), 0);
+            match tabletalk_core::log::decode_frame(body, &mut scratch) {
+                Ok((_, Record::Essentials(_))) => Kind::Essentials,
+                Ok((_, Record::Turns(b))) if !seen.insert((b.session(), b.seq())) => Kind::Copy,
+                Ok((_, Record::Turns(b))) => Kind::Batch(b.seq()),
+                _ => Kind::Other,
+            }
+        })
+        .collect();
+    // The essentials that keep the copies apart: the run before a copy,
+    // but for the one due after the batch before it.
+    let mut extra = vec![false; frames.len()];
+    for (i, kind) in kinds.iter().enumerate() {
+        if *kind != Kind::Copy || kinds.get(i.wrapping_sub(1)) == Some(&Kind::Copy) {
+            continue;
+        }
+        let mut start = i;
+        while start > 0 && kinds[start - 1] == Kind::Essentials {
+            start -= 1;
+        }
+        if let Some(Kind::Batch(seq)) = start.checked_sub(1).map(|j| kinds[j]) {
+            if seq < 2 || seq % tabletalk_core::log::ESSENTIALS_EVERY == 0 {
+                start += 1;
+            }
+        }
+        extra[start.min(i)..i].fill(true);
+    }
+    for (i, frame) in frames.iter().enumerate() {
+        if kinds[i] == Kind::Copy || extra[i] {
+            continue;
+        }
+        if layout == Layout::Essentials {
+            out.extend_from_slice(frame);
+            continue;
+        }
         let body = frame.strip_suffix(&[0]).unwrap_or(frame);
         scratch.resize(body.len(), 0);
         match tabletalk_core::log::decode_frame(body, &mut scratch) {
@@ -241,4 +289,13 @@ pub fn as_layout(log: &[u8], layout: Layout) -> Vec<u8> {
         out.extend_from_slice(frame);
     }
     out
+}
+
+/// What a frame of a log holds, for [`as_layout`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Kind {
+    Essentials,
+    Copy,
+    Batch(u32),
+    Other,
 }

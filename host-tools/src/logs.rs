@@ -45,7 +45,7 @@
 //! assert_eq!(log.frames_lost, 0);
 //! ```
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::io::Read;
 use std::ops::Range;
@@ -583,7 +583,10 @@ struct Assembly {
     repeat: bool,
     tick_ms: u64,
     seat_count: usize,
-    batches_seen: BTreeSet<u32>,
+    /// The batches read, by sequence number, with a fingerprint of their
+    /// turns: a short session's copy of a batch counts once, and a copy is
+    /// told to be this session's by its content.
+    batches_seen: BTreeMap<u32, u64>,
     turns_seen: u64,
     end: Option<(Tick, u32, u32)>,
     out_of_range: usize,
@@ -921,6 +924,13 @@ impl Assembler<'_> {
 /// another), and to neither once something did.
 fn choose(contest: &Contest, later: &Assembly, owned: &Owned) -> Side {
     let (fits_earlier, fits_later) = match owned {
+        // A batch one of them already has, turn for turn: its copy (a
+        // short session's), which goes to that one (a no-op there).
+        Owned::Batch { seq, turns }
+            if contest.earlier.has(*seq, turns) != later.has(*seq, turns) =>
+        {
+            (contest.earlier.has(*seq, turns), later.has(*seq, turns))
+        }
         Owned::Batch { seq, .. } => (*seq == contest.earlier.next_seq(), *seq == later.next_seq()),
         Owned::End(e) => (
             e.batches == contest.earlier.next_seq(),
@@ -937,9 +947,16 @@ fn choose(contest: &Contest, later: &Assembly, owned: &Owned) -> Side {
 }
 
 impl Assembly {
+    /// True when batch `seq` with these turns was read.
+    fn has(&self, seq: u32, turns: &[LoggedTurn]) -> bool {
+        self.batches_seen.get(&seq) == Some(&turns_fingerprint(turns))
+    }
+
     /// The sequence number of the batch expected next.
     fn next_seq(&self) -> u32 {
-        self.batches_seen.last().map_or(0, |&s| s.saturating_add(1))
+        self.batches_seen
+            .last_key_value()
+            .map_or(0, |(&s, _)| s.saturating_add(1))
     }
 
     fn apply(&mut self, owned: Owned) {
@@ -969,8 +986,14 @@ impl Assembly {
     }
 
     fn batch(&mut self, seq: u32, turns: &[LoggedTurn]) {
-        if !self.batches_seen.insert(seq) {
-            return; // the same batch twice (a repeated write)
+        if self
+            .batches_seen
+            .insert(seq, turns_fingerprint(turns))
+            .is_some()
+        {
+            // The same batch twice: a short session's copy (or a repeated
+            // write). The first read counts.
+            return;
         }
         for turn in turns {
             self.turns_seen += 1;
@@ -1004,7 +1027,7 @@ impl Assembly {
             None => {
                 // Without an end record, gaps in the sequence numbers still
                 // show lost batches.
-                let highest = self.batches_seen.last().map_or(0, |&s| s.saturating_add(1));
+                let highest = self.next_seq();
                 if seen < highest {
                     self.builder.note(Note::BatchesLost {
                         lost: highest - seen,
@@ -1022,6 +1045,14 @@ impl Assembly {
         }
         self.builder.finish()
     }
+}
+
+/// A fingerprint of a batch's turns (the same turns, the same value).
+fn turns_fingerprint(turns: &[LoggedTurn]) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    turns.hash(&mut h);
+    h.finish()
 }
 
 /// FNV-1a (64 bits) of a log's bytes.
@@ -1153,7 +1184,7 @@ impl Assembly {
             repeat: false,
             tick_ms: u64::from(tick_ms.max(1)),
             seat_count,
-            batches_seen: BTreeSet::new(),
+            batches_seen: BTreeMap::new(),
             turns_seen: 0,
             end: None,
             out_of_range: 0,
@@ -1449,12 +1480,14 @@ mod tests {
         assert!(s.notes.contains(&Note::HeaderLost), "{:?}", s.notes);
         assert!(log.warning().is_some());
         assert_eq!(log.orphan_records, 0);
-        // Batch 0 and the essentials after it lost too: the copy after
-        // batch 1 opens the session, with batch 1 that came before it.
+        // Batch 0 and the essentials after it lost too: the essentials after
+        // batch 1 open the session, with batch 1 that came before them,
+        // and the copy of batch 0 that ends this short session fills it.
         let log = decode(after_frame(&bytes, 4), "t").unwrap();
-        assert_eq!(log.sessions[0].turns[..], intact.turns[16..]);
-        // Every copy lost: the rest has no key.
-        let err = decode(after_frame(&bytes, 6), "t").unwrap_err();
+        assert_eq!(log.sessions[0].turns, intact.turns);
+        // Every copy of the essentials lost: the rest has no key.
+        let last = frames(&bytes).iter().rposition(|f| f.get(2) == Some(&6));
+        let err = decode(after_frame(&bytes, last.unwrap()), "t").unwrap_err();
         assert!(matches!(err, ReadError::NoSession { .. }), "{err:?}");
     }
 
@@ -1529,7 +1562,9 @@ mod tests {
         let mut bytes = intact.clone();
         bytes[5] ^= 0x01;
         let log = decode(&bytes, "t").unwrap();
-        assert_eq!((log.frames_lost, log.records), (0, 4), "repaired");
+        // header, batch, essentials and three more (64 bytes before the
+        // copy), the batch's copy, end
+        assert_eq!((log.frames_lost, log.records), (0, 8), "repaired");
         assert_eq!(log.sessions, decode(&intact, "t").unwrap().sessions);
         bytes[6] ^= 0x11;
         let log = decode(&bytes, "t").unwrap();
@@ -1563,6 +1598,14 @@ mod tests {
         bytes.split_inclusive(|&b| b == 0).collect()
     }
 
+    /// Appends the frames of `a` and `b` in turns, one of each.
+    fn alternate(log: &mut Vec<u8>, a: &[&[u8]], b: &[&[u8]]) {
+        for i in 0..a.len().max(b.len()) {
+            log.extend(a.get(i).copied().unwrap_or_default());
+            log.extend(b.get(i).copied().unwrap_or_default());
+        }
+    }
+
     /// Records of two same-id sessions interleaved in one input (their
     /// headers differ): each session gets only records that are surely its
     /// own (batches by their sequence numbers, ends by their counts), what
@@ -1577,16 +1620,7 @@ mod tests {
         let batches_before = 1 + 1 + 1 + 6;
         let mut log: Vec<u8> = fa[..batches_before].concat();
         log.extend(fb[..3].concat());
-        let (mut ra, mut rb) = (fa[batches_before..].iter(), fb[3..].iter());
-        loop {
-            match (ra.next(), rb.next()) {
-                (None, None) => break,
-                (x, y) => {
-                    log.extend(x.copied().unwrap_or_default());
-                    log.extend(y.copied().unwrap_or_default());
-                }
-            }
-        }
+        alternate(&mut log, &fa[batches_before..], &fb[3..]);
         let whole = |bytes: &[u8]| decode(bytes, "t").unwrap().sessions.remove(0);
         let (sa, sb) = (whole(&a), whole(&b));
         let read = decode(&log, "t").unwrap();
@@ -1608,6 +1642,60 @@ mod tests {
         assert_eq!(read.interleaved_sessions, 2);
         let warning = read.warning().unwrap();
         assert_eq!(warning.matches("interleaved").count(), 1, "{warning}");
+    }
+
+    /// Two short same-id sessions (20 turns, two batches each, so both end
+    /// with a copy of their batches), interleaved frame by frame after the
+    /// second header: each copy goes to the session that has that batch
+    /// turn for turn, never to the other, and no turn counts twice.
+    #[test]
+    fn copies_of_short_sessions_with_one_id_go_to_their_own() {
+        let spec = |device_id| SessionSpec {
+            session: SessionId {
+                number: 0,
+                nonce: 7,
+            },
+            device_id,
+            ..two_seats()
+        };
+        let turns = |seat: u8| -> Vec<(u8, Tick, Tick)> {
+            (0..20).map(|i| (seat, i * 100, i * 100 + 40)).collect()
+        };
+        let a = encode_session(&spec(1), &turns(0), &[], 3_000).unwrap();
+        let b = encode_session(&spec(2), &turns(1), &[], 3_000).unwrap();
+        let (fa, fb) = (frames(&a), frames(&b));
+        let copies = |f: &[&[u8]]| {
+            let batches: Vec<&&[u8]> = f.iter().filter(|x| x.get(2) == Some(&1)).collect();
+            batches.len()
+        };
+        // 0x00, header, batch 0, essentials, batch 1, essentials, fillers,
+        // the two copies, end: the copies are there.
+        assert_eq!((copies(&fa), copies(&fb)), (4, 4));
+        // A's 0x00, header, both batches; then B's start; then the rest in
+        // turns (the batches' numbers never collide).
+        let mut log: Vec<u8> = fa[..5].concat();
+        log.extend(fb[..3].concat());
+        alternate(&mut log, &fa[5..], &fb[3..]);
+        let whole = |bytes: &[u8]| decode(bytes, "t").unwrap().sessions.remove(0);
+        let (sa, sb) = (whole(&a), whole(&b));
+        assert_eq!((sa.turns.len(), sb.turns.len()), (20, 20));
+        let read = decode(&log, "t").unwrap();
+        assert_eq!(read.sessions.len(), 2);
+        let (ga, gb) = (&read.sessions[0], &read.sessions[1]);
+        assert_eq!((ga.device_id, gb.device_id), (Some(1), Some(2)));
+        assert_eq!(ga.turns, sa.turns);
+        assert_eq!(gb.turns, sb.turns);
+        // A session's own copy of a batch lost: the copy fills it.
+        let batch0 = fa[2];
+        let mut zeroed = a.clone();
+        let at = a.len() - fa[2..].concat().len();
+        zeroed[at..at + batch0.len() - 1].fill(0);
+        let got = decode(&zeroed, "t").unwrap();
+        assert_eq!(got.sessions[0].turns, sa.turns);
+        assert!(!got.sessions[0]
+            .notes
+            .iter()
+            .any(|n| matches!(n, Note::BatchesLost { .. })));
     }
 
     /// The same pair, the first cut short (no end record) before the second

@@ -33,6 +33,8 @@ pub use frame::{
 };
 pub use reader::{Damage, Item, LogReader};
 pub use sessions::{SessionItem, SessionReader};
-pub use writer::{LogWriter, ESSENTIALS_EVERY, MAX_ESSENTIALS_FRAME_LEN, MAX_WRITE_LEN};
+pub use writer::{
+    LogWriter, COPY_GAP, COPY_MAX_LEN, ESSENTIALS_EVERY, MAX_ESSENTIALS_FRAME_LEN, MAX_WRITE_LEN,
+};
 
 pub use crate::records::Error;

@@ -32,7 +32,9 @@ pub enum SessionItem<'a> {
     End(SessionEnd),
     /// Turn batches of the current session that are not in the log: their
     /// sequence numbers. Seen from a gap in the numbers, or from the count
-    /// in the session's end record.
+    /// in the session's end record. In a short session a batch reported
+    /// missing from a gap may still come as the copy before the end (its
+    /// turns then follow, once).
     MissingBatches {
         /// The session.
         session: SessionId,
@@ -69,6 +71,8 @@ impl SessionItem<'_> {
 /// without gaps); records of another session (whose header was lost, or
 /// that are interleaved) are passed on unchecked, with their session id:
 /// use [`header`](Self::header) to see whether an item's session is known.
+/// A batch of a session and number already read (a short session's copy,
+/// see [`COPY_MAX_LEN`](crate::log::COPY_MAX_LEN)) is not yielded again.
 /// [`SessionEssentials`] records are not yielded: the latest one is kept,
 /// and [`essentials`](Self::essentials) gives a session's tick and seat
 /// count when its header was lost.
@@ -115,6 +119,10 @@ pub struct SessionReader<'a> {
     turns: Option<(SessionId, BatchTurns<'a>)>,
     /// An item held back while a `MissingBatches` goes first.
     queued: Option<SessionItem<'a>>,
+    /// The session whose batches `seen` tracks, and which of its batch
+    /// numbers below 64 were read: a short session's batches are written
+    /// twice (see [`COPY_MAX_LEN`](crate::log::COPY_MAX_LEN)) and count once.
+    seen: Option<(SessionId, u64)>,
 }
 
 impl<'a> SessionReader<'a> {
@@ -133,6 +141,7 @@ impl<'a> SessionReader<'a> {
             next_seq: 0,
             turns: None,
             queued: None,
+            seen: None,
         }
     }
 
@@ -156,34 +165,58 @@ impl<'a> SessionReader<'a> {
         self.header.is_some_and(|h| h.session == session)
     }
 
+    /// True when `batch` was read before in its session (the copy a
+    /// short session ends with, or its original): it counts once. Marks it
+    /// read.
+    fn seen_before(&mut self, batch: &TurnBatch<'a>) -> bool {
+        let session = batch.session();
+        let mask = match &mut self.seen {
+            Some((s, mask)) if *s == session => mask,
+            seen => &mut seen.insert((session, 0)).1,
+        };
+        let Some(bit) = 1u64.checked_shl(batch.seq()) else {
+            return false;
+        };
+        let before = *mask & bit != 0;
+        *mask |= bit;
+        before
+    }
+
     /// Items for one batch: checked against the header, gap first if any.
-    fn batch(&mut self, range: Range<usize>, batch: TurnBatch<'a>) -> SessionItem<'a> {
+    /// `None` for a batch already read.
+    fn batch(&mut self, range: Range<usize>, batch: TurnBatch<'a>) -> Option<SessionItem<'a>> {
         let session = batch.session();
         if let Some(h) = self.header.filter(|h| h.session == session) {
             let seats = h.seats.count();
             if batch.turns().any(|t| t.seat >= seats) {
-                return SessionItem::Damaged(Damage {
+                return Some(SessionItem::Damaged(Damage {
                     range,
                     error: Error::SeatOutOfRange,
-                });
+                }));
+            }
+            if self.seen_before(&batch) {
+                return None;
             }
             let expected = self.next_seq;
             self.next_seq = self.next_seq.max(batch.seq().saturating_add(1));
             self.turns = Some((session, batch.turns()));
             if batch.seq() > expected {
-                return SessionItem::MissingBatches {
+                return Some(SessionItem::MissingBatches {
                     session,
                     seqs: expected..batch.seq(),
-                };
+                });
             }
         } else {
+            if self.seen_before(&batch) {
+                return None;
+            }
             self.turns = Some((session, batch.turns()));
         }
         // A parsed batch holds at least one turn.
-        self.next_turn().unwrap_or(SessionItem::Damaged(Damage {
+        Some(self.next_turn().unwrap_or(SessionItem::Damaged(Damage {
             range,
             error: Error::BatchSize,
-        }))
+        })))
     }
 
     fn next_turn(&mut self) -> Option<SessionItem<'a>> {
@@ -221,6 +254,11 @@ impl<'a> Iterator for SessionReader<'a> {
                 } if self.header == Some(h) => {}
                 Item::Record { range, record, .. } => match record {
                     Record::Essentials(e) => self.essentials = Some(e),
+                    Record::Turns(batch) => {
+                        if let Some(item) = self.batch(range, batch) {
+                            return Some(item);
+                        }
+                    }
                     _ => break (range, record),
                 },
             }
@@ -229,9 +267,14 @@ impl<'a> Iterator for SessionReader<'a> {
             Record::Header(h) => {
                 self.header = Some(h);
                 self.next_seq = 0;
+                self.seen = Some((h.session, 0));
                 SessionItem::Header(h)
             }
-            Record::Turns(batch) => self.batch(range, batch),
+            // Taken in the loop above: never here.
+            Record::Turns(batch) => SessionItem::MissingBatches {
+                session: batch.session(),
+                seqs: 0..0,
+            },
             Record::Marker(m) => SessionItem::Marker(m),
             Record::Condition(c) => match self.header.filter(|h| h.session == c.session) {
                 Some(h) if c.seat >= h.seats.count() => SessionItem::Damaged(Damage {

@@ -25,12 +25,34 @@ pub const MAX_ESSENTIALS_FRAME_LEN: usize = max_frame_len(1 + 7 + 10 + 3 + 11 + 
 /// whole from 0.4 % to 0 % for 0.04 bytes per turn on AMI meetings.
 pub const ESSENTIALS_EVERY: u32 = 32;
 
+/// A short session's batches are written twice: when every batch frame of
+/// a session together takes at most this many bytes, [`LogWriter::finish`]
+/// writes a copy of each before the End record (same frames, byte for
+/// byte; a reader counts a batch once: see docs/log-format.md, "Short
+/// sessions"). In a short session one batch is most of the turns and one
+/// burst of damage a large part of the log; in a long one a lost batch is a
+/// small share and the copy would cost density. The writer keeps the
+/// frames in a buffer of this size (RAM). Chosen by measurement
+/// (`cargo bench -p tabletalk --bench damage` and `--bench density`,
+/// docs/reliability.md): it covers sessions of up to about 50 turns and no
+/// AMI meeting.
+pub const COPY_MAX_LEN: usize = 192;
+
+/// At least this many bytes lie between the end of a short session's last
+/// batch and the start of the copies (filled with the session essentials),
+/// so no burst of up to 64 damaged bytes covers a batch and its copy.
+pub const COPY_GAP: usize = 64;
+
 /// The most bytes any single call of [`LogWriter`] other than
 /// [`LogWriter::start`] writes: a flushed batch, the session essentials
-/// after it, and one small record. An `out` buffer this long never gets
-/// [`Error::BufferTooSmall`].
-pub const MAX_WRITE_LEN: usize =
-    MAX_BATCH_FRAME_LEN + MAX_ESSENTIALS_FRAME_LEN + MAX_SMALL_FRAME_LEN;
+/// after it, and one small record; or, at [`LogWriter::finish`] of a short
+/// session, also the essentials that keep the copies apart and the copies.
+/// An `out` buffer this long never gets [`Error::BufferTooSmall`].
+pub const MAX_WRITE_LEN: usize = MAX_BATCH_FRAME_LEN
+    + MAX_ESSENTIALS_FRAME_LEN
+    + (COPY_GAP + MAX_ESSENTIALS_FRAME_LEN)
+    + COPY_MAX_LEN
+    + MAX_SMALL_FRAME_LEN;
 
 /// Writes one session: takes its [`Header`] and then its [`Event`]s, and
 /// puts complete frames into the caller's buffer, ready to be appended to
@@ -54,14 +76,14 @@ pub const MAX_WRITE_LEN: usize =
 ///
 /// let kinds = [InputKind::Button; 2];
 /// let header = Header::new(SessionId { number: 1, nonce: 0x1234 }, 42, Seats::new(&kinds)?);
-/// let mut log = [0u8; 512];
+/// let mut log = [0u8; 2048];
 /// let (mut writer, mut len) = LogWriter::start(&header, &mut log)?;
 /// let seat = SeatId::new(1).unwrap();
 /// let turn = Event::TurnEnded { seat, start: 1_000, end: 2_500, how: TurnEnd::Natural };
 /// len += writer.push(&turn, &mut log[len..])?;
 /// len += writer.finish(300, &mut log[len..])?;
 ///
-/// let mut scratch = [0u8; 512];
+/// let mut scratch = [0u8; 2048];
 /// let records: Vec<_> = LogReader::new(&log[..len], &mut scratch)?
 ///     .filter_map(|item| match item { Item::Record { record, .. } => Some(record), _ => None })
 ///     .collect();
@@ -72,7 +94,10 @@ pub const MAX_WRITE_LEN: usize =
 /// // After the first batch, what a reader needs if the header is lost.
 /// let Record::Essentials(e) = records[2] else { panic!() };
 /// assert!(e.matches(&h));
-/// assert!(matches!(records[3], Record::End(_)));
+/// // A short session: the batch again, at least 64 bytes later, then the end.
+/// let (end, rest) = records.split_last().unwrap();
+/// assert!(matches!(end, Record::End(_)));
+/// assert_eq!(rest.last(), Some(&records[1]));
 /// # Ok::<(), tabletalk_core::records::Error>(())
 /// ```
 #[derive(Clone, Debug)]
@@ -91,6 +116,12 @@ pub struct LogWriter {
     finished: bool,
     /// The engine's dropped-event count already logged.
     dropped_logged: u32,
+    /// The frames of every batch written, while they fit ([`COPY_MAX_LEN`]):
+    /// written again at [`finish`](Self::finish).
+    copy: [u8; COPY_MAX_LEN],
+    /// Bytes of `copy` in use; `None` once the batches did not fit (or the
+    /// writer resumed a session whose earlier batches it does not have).
+    copy_len: Option<usize>,
 }
 
 /// A batch record serialized straight from the pending turns.
@@ -133,6 +164,8 @@ impl LogWriter {
             turns_written,
             finished: false,
             dropped_logged: 0,
+            copy: [0; COPY_MAX_LEN],
+            copy_len: if next_seq == 0 { Some(0) } else { None },
         })
     }
 
@@ -381,7 +414,10 @@ impl LogWriter {
 
     /// Ends the session at `at` (ticks; never earlier than the latest time
     /// any call brought): flushes pending turns and writes the session-end
-    /// record. Later calls return [`Error::Finished`].
+    /// record; in a short session (batch frames of at most
+    /// [`COPY_MAX_LEN`] bytes in all) first essentials until [`COPY_GAP`]
+    /// bytes follow the last batch, then every batch frame again. Later
+    /// calls return [`Error::Finished`].
     pub fn finish(&mut self, at: Tick, out: &mut [u8]) -> Result<usize, Error> {
         self.check_open()?;
         let batch_turns = self.pending.len() as u32;
@@ -392,9 +428,56 @@ impl LogWriter {
             turns: self.turns_written.saturating_add(batch_turns),
             batches,
         });
-        let n = self.flush_then(&record, out)?;
+        let (batch_len, mut n) = self.encode_batch_parts(out)?;
+        n += self.write_copies(batch_len, n, out)?;
+        n += encode_value(&record, out.get_mut(n..).ok_or(Error::BufferTooSmall)?)?;
+        self.commit_batch();
         self.finished = true;
         Ok(n)
+    }
+
+    /// In a short session, after its last batch (`out[..batch_len]`, just
+    /// encoded, of `written` bytes with what followed it): the essentials
+    /// until [`COPY_GAP`] bytes follow the last batch, then a copy of
+    /// every batch frame, in order. Returns the bytes written after
+    /// `written`.
+    fn write_copies(
+        &self,
+        batch_len: usize,
+        written: usize,
+        out: &mut [u8],
+    ) -> Result<usize, Error> {
+        let Some(kept) = self.copy_len else {
+            return Ok(0);
+        };
+        let total = kept.saturating_add(batch_len);
+        if total == 0 || total > COPY_MAX_LEN {
+            return Ok(0);
+        }
+        // Bytes since the last batch: what this call wrote after it, or,
+        // when the last batch was written earlier, nothing known.
+        let mut apart = if batch_len > 0 {
+            written.saturating_sub(batch_len)
+        } else {
+            0
+        };
+        let mut n = written;
+        while apart < COPY_GAP {
+            let rest = out.get_mut(n..).ok_or(Error::BufferTooSmall)?;
+            let m = encode_value(&Record::Essentials(self.essentials), rest)?;
+            n += m;
+            apart += m;
+        }
+        let earlier = out.get_mut(n..n + kept).ok_or(Error::BufferTooSmall)?;
+        for (to, from) in earlier.iter_mut().zip(&self.copy) {
+            *to = *from;
+        }
+        // The last batch's frame, byte by byte (no panic path).
+        for i in 0..batch_len {
+            let byte = out.get(i).copied().ok_or(Error::BufferTooSmall)?;
+            *out.get_mut(n + kept + i).ok_or(Error::BufferTooSmall)? = byte;
+        }
+        Ok(n + total - written)
     }
 
     fn check_open(&self) -> Result<(), Error> {
@@ -420,8 +503,14 @@ impl LogWriter {
     /// 0 and 1 and when the batch's number is a multiple of
     /// [`ESSENTIALS_EVERY`], without committing.
     fn encode_batch(&mut self, out: &mut [u8]) -> Result<usize, Error> {
+        Ok(self.encode_batch_parts(out)?.1)
+    }
+
+    /// [`encode_batch`](Self::encode_batch), returning the batch frame's
+    /// length and the bytes written in all.
+    fn encode_batch_parts(&mut self, out: &mut [u8]) -> Result<(usize, usize), Error> {
         if self.pending.is_empty() {
-            return Ok(0);
+            return Ok((0, 0));
         }
         sort_batch(&mut self.pending);
         let batch = TurnsRecord(BatchEncoder {
@@ -432,14 +521,35 @@ impl LogWriter {
         });
         let n = encode_value(&batch, out)?;
         if self.next_seq > 1 && self.next_seq % ESSENTIALS_EVERY != 0 {
-            return Ok(n);
+            return Ok((n, n));
         }
         let rest = out.get_mut(n..).ok_or(Error::BufferTooSmall)?;
-        Ok(n + encode_value(&Record::Essentials(self.essentials), rest)?)
+        Ok((
+            n,
+            n + encode_value(&Record::Essentials(self.essentials), rest)?,
+        ))
+    }
+
+    /// Keeps the pending batch's frame for the short session's copy (the
+    /// pending turns are sorted by the encoding just done), or gives the
+    /// copy up when it does not fit.
+    fn keep_copy(&mut self) {
+        let Some(kept) = self.copy_len else {
+            return;
+        };
+        let batch = TurnsRecord(BatchEncoder {
+            session: self.session,
+            seq: self.next_seq,
+            turns: &self.pending,
+            seat_bits: seat_bits(self.seat_count),
+        });
+        let room = self.copy.get_mut(kept..).unwrap_or(&mut []);
+        self.copy_len = encode_value(&batch, room).ok().map(|n| kept + n);
     }
 
     fn commit_batch(&mut self) {
         if !self.pending.is_empty() {
+            self.keep_copy();
             self.turns_written = self.turns_written.saturating_add(self.pending.len() as u32);
             self.next_seq = self.next_seq.saturating_add(1);
             self.pending.clear();
