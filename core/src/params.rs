@@ -151,6 +151,26 @@ pub struct MicParams {
     /// seat's floor up or its turn on; speech keeps its loudness above.
     /// Logs written before this parameter existed read it as `0`.
     pub highpass_hz: u16,
+    /// Arrival order between microphones (µs; `0`: off; needs the
+    /// high-pass): a seat that speaks but whose sound reached the loudest
+    /// seat's microphone first, at a lag of at most this, is hearing that
+    /// seat, whatever the levels say. About the largest extra path between
+    /// two seats' microphones over the speed of sound. See
+    /// [`arrival`](crate::activity::arrival). Logs written before this
+    /// parameter existed read it as `0`.
+    pub arrival_lag_us: u16,
+    /// One side's best correlation must beat the other side's by this much
+    /// for an arrival order to count (per mille).
+    pub arrival_margin_per_mille: u16,
+    /// The winning correlation must reach this much of the two windows'
+    /// energies (a normalised correlation, per mille): unrelated sounds
+    /// give no order.
+    pub arrival_coherence_per_mille: u16,
+    /// Each seat's arrival evidence is the count of frames its sound
+    /// reached its own microphone first minus those it reached another's
+    /// first, kept within ±this: a seat whose count is below zero is
+    /// hearing another (frames). See [`arrival`](crate::activity::arrival).
+    pub arrival_votes_max: u8,
 }
 
 impl Default for MicParams {
@@ -178,6 +198,10 @@ impl Default for MicParams {
             crosstalk_tail_db_per_s: 60,
             coupling_mode_frames: 300,
             highpass_hz: 250,
+            arrival_lag_us: 3000,
+            arrival_margin_per_mille: 100,
+            arrival_coherence_per_mille: 400,
+            arrival_votes_max: 3,
         }
     }
 }

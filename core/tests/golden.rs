@@ -101,11 +101,12 @@ fn v1_params() -> DetectionParams {
     p.turns.max_turn_ms = 600_000;
     p.turns.backchannel_max_ms = 1000;
     p.mic.floor_steady_db10 = 60;
-    // Parameters 26 and 27 came later: these logs end before them, and a
+    // Parameters 26 to 30 came later: these logs end before them, and a
     // decoder reads them as the values that reproduce how they were made
     // (off).
     p.mic.coupling_mode_frames = 0;
     p.mic.highpass_hz = 0;
+    p.mic.arrival_lag_us = 0;
     p
 }
 

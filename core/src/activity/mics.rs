@@ -72,6 +72,7 @@
 
 use heapless::Deque;
 
+use crate::activity::arrival::{count_round, Settings as ArrivalSettings, Votes};
 use crate::activity::crosstalk::{Crosstalk, SeatLevels};
 use crate::activity::db::{frame_level_db10, log2_q12};
 use crate::activity::envelope::{Envelope, FrameStats};
@@ -153,6 +154,8 @@ pub struct MicArray<const SEATS: usize> {
     seats: [MicSeat; SEATS],
     crosstalk: Crosstalk<SEATS>,
     leak_modes: LeakModes<SEATS>,
+    arrival: ArrivalSettings,
+    votes: Votes<SEATS>,
 }
 
 impl<const SEATS: usize> MicArray<SEATS> {
@@ -187,6 +190,8 @@ impl<const SEATS: usize> MicArray<SEATS> {
             seats,
             crosstalk: Crosstalk::new(params.coupling_initial_db10),
             leak_modes: LeakModes::new(),
+            arrival: ArrivalSettings::of(params),
+            votes: Votes::new(),
         }
     }
 
@@ -305,7 +310,7 @@ impl<const SEATS: usize> MicArray<SEATS> {
     /// Decides one frame for every microphone seat, one phase after the
     /// other (the numbers of the module documentation).
     fn round(&mut self, out: &mut impl FnMut(usize, Edge)) {
-        let Some((frames, round_end)) = self.take_round_frames() else {
+        let Some((frames, round_end, aligned)) = self.take_round_frames() else {
             return;
         };
         let levels = self.levels_and_floors(&frames, out);
@@ -328,17 +333,22 @@ impl<const SEATS: usize> MicArray<SEATS> {
             trusted: &trusted,
             in_turn: &in_turn,
         };
-        let explained = self
+        let mut explained = self
             .crosstalk
             .explained(&frame, self.params.crosstalk_margin_db10);
+        if aligned {
+            self.add_arrival(&frame, &mut explained);
+        }
         self.learn_couplings(&frame);
         self.decide_activity(&frames, round_end, &levels.snr, &explained, out);
     }
 
     /// The earliest pending frame and every other seat's frame that ended
     /// within half a frame of it (seats are sampled together, so their
-    /// frames line up), and the latest end among them.
-    fn take_round_frames(&mut self) -> Option<([Option<FrameStats>; SEATS], u64)> {
+    /// frames line up), the latest end among them, and whether the seats
+    /// are in step (every delivering seat's frame is its latest, so their
+    /// sample trails end together).
+    fn take_round_frames(&mut self) -> Option<([Option<FrameStats>; SEATS], u64, bool)> {
         let first_end = self
             .seats
             .iter()
@@ -360,7 +370,71 @@ impl<const SEATS: usize> MicArray<SEATS> {
             }
         }
         let round_end = frames.iter().flatten().map(|f| f.end_ms).max().unwrap_or(0);
-        Some((frames, round_end))
+        let aligned = self
+            .seats
+            .iter()
+            .zip(frames.iter())
+            .filter(|(s, _)| s.enabled && s.delivering)
+            .all(|(s, f)| f.is_some() && s.queue.is_empty());
+        Some((frames, round_end, aligned))
+    }
+
+    /// Phase 3b, [arrival order](super::arrival): each seat whose levels
+    /// leave it speaking is compared with the seat furthest above its
+    /// floor, and the verdicts are added up per seat. A seat whose sound has
+    /// more often reached another microphone first is hearing that seat.
+    /// Seats the levels already explain cost nothing.
+    fn add_arrival(&mut self, frame: &SeatLevels<'_, SEATS>, explained: &mut [bool; SEATS]) {
+        let settings = self.arrival;
+        if !settings.on() {
+            return;
+        }
+        // The last round's tallies that got no vote fade.
+        self.votes.end_frame();
+        let Some((top, _)) = frame.dominant() else {
+            return;
+        };
+        let speaking = |i: usize| frame.speaking.get(i).copied().unwrap_or(false);
+        if !speaking(top) {
+            return;
+        }
+        let mut candidates = [false; SEATS];
+        for (i, c) in candidates.iter_mut().enumerate() {
+            *c = speaking(i) && !explained.get(i).copied().unwrap_or(true);
+        }
+        let seats = &self.seats;
+        count_round(
+            &mut self.votes,
+            top,
+            &candidates,
+            |i| seats.get(i).and_then(|s| s.envelope.trail()),
+            &settings,
+        );
+        // Only ever adds crosstalk: letting an arrival order overrule the
+        // levels (a seat heard first counts even when explained)
+        // quadrupled the error on the tuning rooms. Someone speaking always
+        // remains: the seat with the best evidence.
+        let mut kept: Option<(i16, usize)> = None;
+        let mut any_left = false;
+        for (i, (e, &c)) in explained.iter_mut().zip(candidates.iter()).enumerate() {
+            if !c {
+                continue;
+            }
+            let tally = self.votes.tally(i);
+            if kept.is_none_or(|(best, _)| tally > best) {
+                kept = Some((tally, i));
+            }
+            if self.votes.hearing_another(i) {
+                *e = true;
+            } else {
+                any_left = true;
+            }
+        }
+        if !any_left {
+            if let Some(e) = kept.and_then(|(_, i)| explained.get_mut(i)) {
+                *e = false;
+            }
+        }
     }
 
     /// Phases 1-2: levels, faults, floors, recent peaks.

@@ -49,6 +49,7 @@
 //! independent of microphone gains and ADC resolution; the same defaults
 //! serve a 10-bit SPI ADC and the RP2040's 12-bit one.
 
+pub mod arrival;
 pub mod crosstalk;
 pub mod db;
 pub mod envelope;

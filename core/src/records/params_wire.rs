@@ -131,6 +131,10 @@ param_table! {
     25 => mic.crosstalk_tail_db_per_s;
     26 => mic.coupling_mode_frames = 0;
     27 => mic.highpass_hz = 0;
+    28 => mic.arrival_lag_us = 0;
+    29 => mic.arrival_margin_per_mille;
+    30 => mic.arrival_coherence_per_mille;
+    31 => mic.arrival_votes_max;
 }
 
 fn varint_len(mut v: u64) -> u32 {
