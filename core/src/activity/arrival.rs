@@ -148,7 +148,14 @@ pub fn order(
     margin_per_mille: u16,
     coherence_per_mille: u16,
 ) -> Order {
-    order_linear(&a.linear(), &b.linear(), max_lag, margin_per_mille, coherence_per_mille).0
+    order_linear(
+        &a.linear(),
+        &b.linear(),
+        max_lag,
+        margin_per_mille,
+        coherence_per_mille,
+    )
+    .0
 }
 
 /// [`order`] on trails already laid out oldest first.
@@ -219,7 +226,11 @@ pub struct Votes<const SEATS: usize> {
     /// Per seat, its last clear frame: the other seat, the winning shift,
     /// and the frames since.
     last: [Option<(u8, u8, u8)>; SEATS],
+    frames: u8,
 }
+
+/// A tally without votes steps back toward zero once per this many frames.
+pub const FADE_FRAMES: u8 = 4;
 
 /// What one clear frame adds to or takes from a tally.
 pub const VOTE: i16 = 4;
@@ -237,6 +248,7 @@ impl<const SEATS: usize> Votes<SEATS> {
             tally: [0; SEATS],
             voted: [false; SEATS],
             last: [None; SEATS],
+            frames: 0,
         }
     }
 
@@ -263,7 +275,7 @@ impl<const SEATS: usize> Votes<SEATS> {
             return;
         };
         let consistent = last.is_some_and(|(o, s, age)| {
-            o == here.0 && s.abs_diff(here.1) <= 1 && i16::from(age) <= VOTE
+            o == here.0 && s.abs_diff(here.1) <= 1 && age <= 2 * FADE_FRAMES
         });
         *last = Some((here.0, here.1, 0));
         if !consistent {
@@ -281,11 +293,12 @@ impl<const SEATS: usize> Votes<SEATS> {
     /// Ends a frame: every tally that got no vote in it steps back toward
     /// zero.
     pub fn end_frame(&mut self) {
+        self.frames = self.frames.wrapping_add(1);
         for l in self.last.iter_mut().flatten() {
             l.2 = l.2.saturating_add(1);
         }
         for (t, v) in self.tally.iter_mut().zip(self.voted.iter_mut()) {
-            if !*v {
+            if !*v && self.frames % FADE_FRAMES == 0 {
                 *t -= t.signum();
             }
             *v = false;
@@ -432,10 +445,7 @@ mod tests {
         let _ = order(&a, &b, usize::MAX, u16::MAX, u16::MAX);
         // The worst window: every sample at the bound, at every lag.
         let full = [TRAIL_MAX as i16; WINDOW];
-        assert_eq!(
-            dot(&full, &full),
-            TRAIL_MAX * TRAIL_MAX * WINDOW as i32
-        );
+        assert_eq!(dot(&full, &full), TRAIL_MAX * TRAIL_MAX * WINDOW as i32);
     }
 
     #[test]
