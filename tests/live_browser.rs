@@ -18,7 +18,7 @@ use tabletalk::device::pipe::duplex;
 use tabletalk::device::serve::LiveServer;
 use tabletalk::device::simulator::{MemoryDevice, SimulatedDevice};
 use tabletalk::device::DeviceClient;
-use tabletalk_core::protocol::{LiveUpdate, SeatConfig, SessionId};
+use tabletalk_core::protocol::{LiveUpdate, SeatSettings, StoredSessionId};
 use tabletalk_core::seat::SeatId;
 use tabletalk_core::turns::{Event, TurnEnd};
 use tabletalk_tests::browser::{chromium, headless};
@@ -57,7 +57,7 @@ fn the_live_page_shows_the_devices_figures_in_chromium() {
         device
             .config
             .seats
-            .push(SeatConfig::button(SeatId::new(seat).unwrap()))
+            .push(SeatSettings::button(SeatId::new(seat).unwrap()))
             .unwrap();
     }
     let (host, dev) = duplex();
@@ -112,7 +112,7 @@ fn the_live_page_shows_the_devices_figures_in_chromium() {
                 at: 31_000,
             }),
             LiveUpdate::Tick {
-                session: Some(SessionId(4)),
+                session: Some(StoredSessionId(4)),
                 now: 41_000,
                 speaking: 0b010,
             },

@@ -11,7 +11,7 @@ use tabletalk::device::client::LiveFrame;
 use tabletalk::device::live::LiveBoard;
 use tabletalk::logs::decode;
 use tabletalk::metrics::{analyse, Options};
-use tabletalk_core::engine::{Engine, SeatConfig};
+use tabletalk_core::engine::{Engine, SeatWiring};
 use tabletalk_core::log::{LogWriter, MAX_WRITE_LEN};
 use tabletalk_core::params::DetectionParams;
 use tabletalk_core::protocol::LiveUpdate;
@@ -71,7 +71,7 @@ fn generated(count: usize) -> Turns {
 /// Runs `turns` through the engine (external seats), pausing the
 /// recording over `pause`; returns its events and the engine.
 fn run_engine(turns: &Turns, pause: Option<(u32, u32)>) -> (Vec<Event>, Engine<SEATS>) {
-    let seats = [SeatConfig::external(); SEATS];
+    let seats = [SeatWiring::external(); SEATS];
     let mut engine = Engine::<SEATS>::new(DetectionParams::default(), &seats, Instant(0)).unwrap();
     engine.start_session(Instant(0));
     let mut edges: Vec<(u32, bool, u8)> = turns

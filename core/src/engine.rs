@@ -42,16 +42,16 @@
 //! it returns `false`, call it again).
 //!
 //! ```
-//! use tabletalk_core::engine::{Engine, SeatConfig};
+//! use tabletalk_core::engine::{Engine, SeatWiring};
 //! use tabletalk_core::params::DetectionParams;
 //! use tabletalk_core::seat::{ButtonMode, SeatId};
 //! use tabletalk_core::time::Instant;
 //! use tabletalk_core::turns::event::{Event, MarkerKind, TurnEnd};
 //!
 //! let seats = [
-//!     SeatConfig::button(ButtonMode::HoldToTalk),
-//!     SeatConfig::button(ButtonMode::HoldToTalk),
-//!     SeatConfig::microphone(4095),
+//!     SeatWiring::button(ButtonMode::HoldToTalk),
+//!     SeatWiring::button(ButtonMode::HoldToTalk),
+//!     SeatWiring::microphone(4095),
 //! ];
 //! let mut engine = Engine::<4>::new(DetectionParams::default(), &seats, Instant(0)).unwrap();
 //! engine.start_session(Instant(0));
@@ -132,7 +132,7 @@ use crate::turns::edge::{Control, Edge, EdgeKind, SourceKind};
 use crate::turns::event::{Event, TurnEnd};
 use crate::turns::floor::FloorTracker;
 use crate::turns::live::LiveFigures;
-use crate::turns::tracker::{SessionState, TurnTracker};
+use crate::turns::tracker::{SessionPhase, TurnTracker};
 
 /// Events the engine buffers between two drains.
 pub const EVENT_QUEUE: usize = 64;
@@ -147,7 +147,7 @@ const STALL_SLACK_MS: u64 = 250;
 /// How one seat's speech reaches the engine.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
-pub struct SeatConfig {
+pub struct SeatWiring {
     /// Button, microphone, both, or external.
     pub input: InputKind,
     /// How the button maps to speaking (ignored without a button).
@@ -157,10 +157,10 @@ pub struct SeatConfig {
     pub mic_full_scale: u16,
 }
 
-impl SeatConfig {
+impl SeatWiring {
     /// A push-button seat.
     pub const fn button(mode: ButtonMode) -> Self {
-        SeatConfig {
+        SeatWiring {
             input: InputKind::Button,
             button_mode: mode,
             mic_full_scale: 0,
@@ -169,7 +169,7 @@ impl SeatConfig {
 
     /// A microphone seat whose ADC reads 0..=`full_scale`.
     pub const fn microphone(full_scale: u16) -> Self {
-        SeatConfig {
+        SeatWiring {
             input: InputKind::Microphone,
             button_mode: ButtonMode::HoldToTalk,
             mic_full_scale: full_scale,
@@ -179,7 +179,7 @@ impl SeatConfig {
     /// A seat with both: the button forces it active, the microphone
     /// detects speech.
     pub const fn button_and_microphone(mode: ButtonMode, full_scale: u16) -> Self {
-        SeatConfig {
+        SeatWiring {
             input: InputKind::ButtonAndMicrophone,
             button_mode: mode,
             mic_full_scale: full_scale,
@@ -188,7 +188,7 @@ impl SeatConfig {
 
     /// A seat whose activity is set by the caller ([`Engine::set_activity`]).
     pub const fn external() -> Self {
-        SeatConfig {
+        SeatWiring {
             input: InputKind::External,
             button_mode: ButtonMode::HoldToTalk,
             mic_full_scale: 0,
@@ -462,7 +462,7 @@ struct External {
 #[derive(Clone, Debug)]
 pub struct Engine<const SEATS: usize> {
     params: DetectionParams,
-    seats: Vec<SeatConfig, SEATS>,
+    seats: Vec<SeatWiring, SEATS>,
     clock: SessionClock,
     now: u64,
     max_lag_ms: u64,
@@ -478,7 +478,7 @@ impl<const SEATS: usize> Engine<SEATS> {
     /// with no session running.
     pub fn new(
         params: DetectionParams,
-        seats: &[SeatConfig],
+        seats: &[SeatWiring],
         now: Instant,
     ) -> Result<Self, EngineError> {
         params.validate().map_err(EngineError::Params)?;
@@ -488,7 +488,7 @@ impl<const SEATS: usize> Engine<SEATS> {
         if seats.len() > SEATS || seats.len() > crate::seat::MAX_SEATS {
             return Err(EngineError::TooManySeats);
         }
-        let mut configs: Vec<SeatConfig, SEATS> = Vec::new();
+        let mut configs: Vec<SeatWiring, SEATS> = Vec::new();
         let mut full_scale = [None; SEATS];
         for (i, (seat, fs)) in seats.iter().zip(full_scale.iter_mut()).enumerate() {
             if seat.has_mic() {
@@ -541,7 +541,7 @@ impl<const SEATS: usize> Engine<SEATS> {
     }
 
     /// The configured seats.
-    pub fn seats(&self) -> &[SeatConfig] {
+    pub fn seats(&self) -> &[SeatWiring] {
         &self.seats
     }
 
@@ -556,7 +556,7 @@ impl<const SEATS: usize> Engine<SEATS> {
     }
 
     /// The session state.
-    pub const fn session(&self) -> SessionState {
+    pub const fn session(&self) -> SessionPhase {
         self.back.tracker.session()
     }
 

@@ -31,6 +31,7 @@
 
 pub mod activity;
 pub mod engine;
+pub mod frame;
 pub mod inputs;
 pub mod log;
 pub mod params;

@@ -425,7 +425,7 @@ impl<F: embedded_storage::nor_flash::NorFlash, const INDEX: usize> LogSink
     }
 
     fn resume(&mut self, id: u32) -> Result<(), SinkError<Self::Error>> {
-        self.resume_session(crate::store::SessionId(id))
+        self.resume_session(crate::store::StoredSessionId(id))
             .map_err(sink_error)
     }
 }

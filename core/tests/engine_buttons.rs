@@ -7,18 +7,18 @@
     clippy::panic
 )]
 
-use tabletalk_core::engine::{Engine, InputError, SeatConfig, EDGE_QUEUE, EVENT_QUEUE};
+use tabletalk_core::engine::{Engine, InputError, SeatWiring, EDGE_QUEUE, EVENT_QUEUE};
 use tabletalk_core::params::DetectionParams;
 use tabletalk_core::seat::{ButtonMode, SeatId};
 use tabletalk_core::time::Instant;
 use tabletalk_core::turns::event::{Condition, Event, MarkerKind, TurnEnd};
-use tabletalk_core::turns::tracker::SessionState;
+use tabletalk_core::turns::tracker::SessionPhase;
 
 fn seat(i: u8) -> SeatId {
     SeatId::new(i).unwrap()
 }
 
-fn engine(seats: &[SeatConfig], start: u32) -> Engine<4> {
+fn engine(seats: &[SeatWiring], start: u32) -> Engine<4> {
     Engine::<4>::new(DetectionParams::default(), seats, Instant(start)).unwrap()
 }
 
@@ -55,7 +55,7 @@ fn poll(
 
 #[test]
 fn a_bouncy_hold_to_talk_press_is_one_turn_at_the_right_times() {
-    let mut e = engine(&[SeatConfig::button(ButtonMode::HoldToTalk); 2], 0);
+    let mut e = engine(&[SeatWiring::button(ButtonMode::HoldToTalk); 2], 0);
     e.start_session(Instant(0));
     let mut events = Vec::new();
     let bouncy = |t: u64| -> u16 {
@@ -86,7 +86,7 @@ fn a_bouncy_hold_to_talk_press_is_one_turn_at_the_right_times() {
 
 #[test]
 fn toggle_seats_start_and_end_on_presses() {
-    let mut e = engine(&[SeatConfig::button(ButtonMode::Toggle)], 0);
+    let mut e = engine(&[SeatWiring::button(ButtonMode::Toggle)], 0);
     e.start_session(Instant(0));
     let mut events = Vec::new();
     let presses = |t: u64| u16::from((500..600).contains(&t) || (2500..2600).contains(&t));
@@ -110,7 +110,7 @@ fn toggle_seats_start_and_end_on_presses() {
 
 #[test]
 fn a_stuck_button_is_cut_at_exactly_the_maximum_turn_and_reported() {
-    let mut e = engine(&[SeatConfig::button(ButtonMode::HoldToTalk); 2], 0);
+    let mut e = engine(&[SeatWiring::button(ButtonMode::HoldToTalk); 2], 0);
     e.start_session(Instant(0));
     let mut events = Vec::new();
     // Seat 0 pressed from 1 s to 12 min, then a normal press at 13 min.
@@ -156,7 +156,7 @@ fn a_stuck_button_is_cut_at_exactly_the_maximum_turn_and_reported() {
 
 #[test]
 fn chatter_is_reported_and_cleared() {
-    let mut e = engine(&[SeatConfig::button(ButtonMode::HoldToTalk)], 0);
+    let mut e = engine(&[SeatWiring::button(ButtonMode::HoldToTalk)], 0);
     e.start_session(Instant(0));
     let mut events = Vec::new();
     let chattering = |t: u64| u16::from((1000..3000).contains(&t) && t % 6 < 3);
@@ -180,7 +180,7 @@ fn chatter_is_reported_and_cleared() {
 
 #[test]
 fn the_facilitator_starts_marks_and_stops_the_session() {
-    let mut e = engine(&[SeatConfig::button(ButtonMode::HoldToTalk)], 50_000);
+    let mut e = engine(&[SeatWiring::button(ButtonMode::HoldToTalk)], 50_000);
     let mut events = Vec::new();
     let facilitator = |t: u64| {
         (1000..3000).contains(&t)      // long: start at 2500
@@ -240,12 +240,12 @@ fn the_facilitator_starts_marks_and_stops_the_session() {
             },
         ]
     );
-    assert_eq!(e.session(), SessionState::Stopped);
+    assert_eq!(e.session(), SessionPhase::Stopped);
 }
 
 #[test]
 fn pause_ends_turns_and_resume_restarts_held_buttons() {
-    let mut e = engine(&[SeatConfig::button(ButtonMode::HoldToTalk)], 0);
+    let mut e = engine(&[SeatWiring::button(ButtonMode::HoldToTalk)], 0);
     e.start_session(Instant(0));
     let mut events = Vec::new();
     for t in (0..6000u32).step_by(10) {
@@ -303,7 +303,7 @@ fn pause_ends_turns_and_resume_restarts_held_buttons() {
 
 #[test]
 fn conditions_standing_at_the_start_are_repeated_at_time_zero() {
-    let mut e = engine(&[SeatConfig::button(ButtonMode::HoldToTalk); 2], 0);
+    let mut e = engine(&[SeatWiring::button(ButtonMode::HoldToTalk); 2], 0);
     let mut events = Vec::new();
     // Seat 1's button is stuck before any session.
     poll(&mut e, 0, 0, 700_000, 100, |_| 0b10, |_| false, &mut events);
@@ -330,8 +330,8 @@ fn conditions_standing_at_the_start_are_repeated_at_time_zero() {
 fn an_external_seat_is_cut_at_the_maximum_turn_and_must_fall_before_the_next() {
     let mut e = engine(
         &[
-            SeatConfig::external(),
-            SeatConfig::button(ButtonMode::Toggle),
+            SeatWiring::external(),
+            SeatWiring::button(ButtonMode::Toggle),
         ],
         0,
     );
@@ -387,7 +387,7 @@ fn an_external_seat_is_cut_at_the_maximum_turn_and_must_fall_before_the_next() {
 #[test]
 fn a_turn_across_the_u32_wrap_has_its_true_length() {
     let start = u32::MAX - 5000;
-    let mut e = engine(&[SeatConfig::button(ButtonMode::HoldToTalk)], start);
+    let mut e = engine(&[SeatWiring::button(ButtonMode::HoldToTalk)], start);
     e.start_session(Instant(start));
     let mut events = Vec::new();
     poll(
@@ -419,7 +419,7 @@ fn a_turn_across_the_u32_wrap_has_its_true_length() {
 
 #[test]
 fn an_undrained_queue_drops_and_counts_but_never_panics() {
-    let mut e = engine(&[SeatConfig::button(ButtonMode::Toggle)], 0);
+    let mut e = engine(&[SeatWiring::button(ButtonMode::Toggle)], 0);
     e.start_session(Instant(0));
     // 200 presses, never drained: 400 turn events.
     for t in 0..40_000u32 {
@@ -452,7 +452,7 @@ fn an_undrained_queue_drops_and_counts_but_never_panics() {
 
 #[test]
 fn a_button_forces_a_button_and_microphone_seat_active() {
-    let seats = [SeatConfig::button_and_microphone(
+    let seats = [SeatWiring::button_and_microphone(
         ButtonMode::HoldToTalk,
         4095,
     )];
@@ -484,7 +484,7 @@ fn a_button_forces_a_button_and_microphone_seat_active() {
 
 #[test]
 fn live_figures_follow_turns_and_balance() {
-    let mut e = engine(&[SeatConfig::button(ButtonMode::HoldToTalk); 2], 0);
+    let mut e = engine(&[SeatWiring::button(ButtonMode::HoldToTalk); 2], 0);
     e.start_session(Instant(0));
     let mut events = Vec::new();
     // Seat 0 speaks 3 s, seat 1 speaks 1 s.
@@ -508,7 +508,7 @@ fn dropped_events_are_logged_as_a_notice() {
     use tabletalk_core::records::{Header, Record, Seats, SessionId, StoreEvent};
     use tabletalk_core::seat::InputKind;
 
-    let mut e = engine(&[SeatConfig::button(ButtonMode::Toggle)], 0);
+    let mut e = engine(&[SeatWiring::button(ButtonMode::Toggle)], 0);
     let kinds = [InputKind::Button];
     let header = Header::new(SessionId::default(), 1, Seats::new(&kinds).unwrap());
     let mut log = vec![0u8; 2 * MAX_WRITE_LEN];

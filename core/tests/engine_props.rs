@@ -12,7 +12,7 @@
 use std::collections::HashMap;
 
 use proptest::prelude::*;
-use tabletalk_core::engine::{Engine, SeatConfig};
+use tabletalk_core::engine::{Engine, SeatWiring};
 use tabletalk_core::params::{DetectionParams, TurnParams};
 use tabletalk_core::seat::{ButtonMode, SeatId};
 use tabletalk_core::time::Instant;
@@ -166,12 +166,12 @@ impl Checker {
     }
 }
 
-const SEATS: [SeatConfig; 5] = [
-    SeatConfig::button(ButtonMode::HoldToTalk),
-    SeatConfig::button(ButtonMode::Toggle),
-    SeatConfig::microphone(4095),
-    SeatConfig::button_and_microphone(ButtonMode::Toggle, 1023),
-    SeatConfig::external(),
+const SEATS: [SeatWiring; 5] = [
+    SeatWiring::button(ButtonMode::HoldToTalk),
+    SeatWiring::button(ButtonMode::Toggle),
+    SeatWiring::microphone(4095),
+    SeatWiring::button_and_microphone(ButtonMode::Toggle, 1023),
+    SeatWiring::external(),
 ];
 
 fn run(start: u32, ops: &[Op], params: DetectionParams) -> HashMap<u8, u64> {

@@ -15,7 +15,7 @@
 mod robustness_support;
 
 use robustness_support::{cuts, seat, Device, Rng, SessionTruth};
-use tabletalk_core::engine::{SeatConfig, EVENT_QUEUE};
+use tabletalk_core::engine::{SeatWiring, EVENT_QUEUE};
 use tabletalk_core::log::{SessionItem, SessionReader};
 use tabletalk_core::params::DetectionParams;
 use tabletalk_core::seat::ButtonMode;
@@ -145,9 +145,9 @@ fn chatter_at_the_highest_polling_rate_is_reported_not_logged_as_turns() {
 fn a_button_held_for_hours_is_cut_and_reported_stuck() {
     let hours = if RELEASE { 5 } else { 1 };
     let configs = [
-        SeatConfig::button(ButtonMode::HoldToTalk),
-        SeatConfig::button(ButtonMode::Toggle),
-        SeatConfig::button(ButtonMode::HoldToTalk),
+        SeatWiring::button(ButtonMode::HoldToTalk),
+        SeatWiring::button(ButtonMode::Toggle),
+        SeatWiring::button(ButtonMode::HoldToTalk),
     ];
     let mut device = Device::<4>::new(&configs, DetectionParams::default(), Instant(u32::MAX - 7));
     let max_turn = u64::from(device.engine.params().turns.max_turn_ms);
@@ -235,7 +235,7 @@ fn speech(rng: &mut Rng, full_scale: u16, t_ms: u64) -> Vec<u16> {
 #[test]
 fn saturated_and_disconnected_microphones_are_reported_and_invent_no_turns() {
     let fs = 4095u16;
-    let configs = [SeatConfig::microphone(fs); 4];
+    let configs = [SeatWiring::microphone(fs); 4];
     let mut device = Device::<4>::new(&configs, DetectionParams::default(), Instant(1));
     let mut rng = Rng::new(9);
     device.start();
@@ -304,8 +304,8 @@ fn everyone_talking_at_once_for_an_hour_stays_bounded_and_is_cut_in_the_log() {
     // Twelve buttons held down and four microphones with speech, all the
     // time: the engine's worst case (every lane busy, every turn cut).
     let fs = 4095u16;
-    let mut configs = vec![SeatConfig::button(ButtonMode::HoldToTalk); 12];
-    configs.extend([SeatConfig::microphone(fs); 4]);
+    let mut configs = vec![SeatWiring::button(ButtonMode::HoldToTalk); 12];
+    configs.extend([SeatWiring::microphone(fs); 4]);
     let mut device = Device::<16>::new(
         &configs,
         DetectionParams::default(),
@@ -389,8 +389,8 @@ fn sixteen_seats_all_talking_in_bursts_for_an_hour() {
     // microphone. Every burst is a turn; the engine must keep up.
     let duration = if RELEASE { 60 * MINUTE } else { 6 * MINUTE };
     let fs = 4095u16;
-    let mut configs = vec![SeatConfig::button(ButtonMode::HoldToTalk); 12];
-    configs.extend([SeatConfig::microphone(fs); 4]);
+    let mut configs = vec![SeatWiring::button(ButtonMode::HoldToTalk); 12];
+    configs.extend([SeatWiring::microphone(fs); 4]);
     let mut device = Device::<16>::new(
         &configs,
         DetectionParams::default(),

@@ -33,8 +33,8 @@ use tabletalk_core::recorder::{LogSink, SessionRecorder, SinkError, Stored};
 use tabletalk_core::records::{Header, Record, Seats, SessionId as LogSessionId, StoreEvent};
 use tabletalk_core::seat::InputKind;
 use tabletalk_core::store::{
-    CutStyle, FullPolicy, RamFlash, RamFlashError, SessionId, SessionState, SessionStore,
-    StoreError,
+    CutStyle, FullPolicy, RamFlash, RamFlashError, SessionStore, StoreError, StoredSessionId,
+    StoredSessionState,
 };
 use tabletalk_core::time::Instant;
 use tabletalk_core::turns::{Event, MarkerKind};
@@ -78,7 +78,7 @@ fn recordings(minutes: &[u64]) -> Vec<Recording> {
 #[derive(Clone, Debug, Default)]
 struct Model {
     /// Per session of the workload: its store id, committed bytes, ended.
-    sessions: Vec<(Option<SessionId>, Vec<u8>, bool)>,
+    sessions: Vec<(Option<StoredSessionId>, Vec<u8>, bool)>,
     /// The append under way when the power went: its session and bytes.
     in_flight: Option<(usize, Vec<u8>)>,
     /// Sessions the store reported dropped to make room.
@@ -118,7 +118,7 @@ impl<F: embedded_storage::nor_flash::NorFlash<Error = RamFlashError>> LogSink
 
     fn begin(&mut self, started: Option<u64>) -> Result<(u32, Option<u32>), SinkError<Error>> {
         let (id, overwritten) = LogSink::begin(self.recorder.store, started)?;
-        self.recorder.model.sessions[self.session].0 = Some(SessionId(id));
+        self.recorder.model.sessions[self.session].0 = Some(StoredSessionId(id));
         Ok((id, overwritten))
     }
 
@@ -217,7 +217,7 @@ fn mount<F: embedded_storage::nor_flash::NorFlash<Error = RamFlashError>>(
 
 fn read_all<F: embedded_storage::nor_flash::NorFlash<Error = RamFlashError>>(
     store: &mut SessionStore<F>,
-    id: SessionId,
+    id: StoredSessionId,
 ) -> Vec<u8> {
     let mut out = Vec::new();
     let mut buf = [0u8; 512];
@@ -260,12 +260,12 @@ fn black_box_record(record: &Record<'_>) {
 fn check<F: embedded_storage::nor_flash::NorFlash<Error = RamFlashError>>(
     store: &mut SessionStore<F>,
     model: &Model,
-    older: &[(SessionId, Vec<u8>)],
+    older: &[(StoredSessionId, Vec<u8>)],
     what: &str,
 ) {
     // Older sessions: gone (overwritten, oldest first) or intact.
-    let listed: Vec<SessionId> = store.sessions().map(|s| s.id).collect();
-    let kept: Vec<&(SessionId, Vec<u8>)> =
+    let listed: Vec<StoredSessionId> = store.sessions().map(|s| s.id).collect();
+    let kept: Vec<&(StoredSessionId, Vec<u8>)> =
         older.iter().filter(|(id, _)| listed.contains(id)).collect();
     let n = kept.len();
     assert!(
@@ -300,7 +300,7 @@ fn check<F: embedded_storage::nor_flash::NorFlash<Error = RamFlashError>>(
             _ => assert_eq!(&bytes, committed, "{what}: session {i}"),
         }
         if *ended {
-            assert_eq!(info.state, SessionState::Ended, "{what}");
+            assert_eq!(info.state, StoredSessionState::Ended, "{what}");
         }
         decode_clean(&bytes, what);
     }
@@ -317,7 +317,7 @@ fn cut_and_recover<F>(
     cut: u64,
     workload: &[Recording],
     after: &Recording,
-    older: &[(SessionId, Vec<u8>)],
+    older: &[(StoredSessionId, Vec<u8>)],
 ) -> bool
 where
     F: embedded_storage::nor_flash::NorFlash<Error = RamFlashError> + Clone + Cuttable,

@@ -13,13 +13,13 @@
 mod robustness_support;
 
 use robustness_support::{sorted, speaking_plan, Device, SessionTruth};
-use tabletalk_core::engine::SeatConfig;
+use tabletalk_core::engine::SeatWiring;
 use tabletalk_core::log::{SessionItem, SessionReader};
 use tabletalk_core::params::DetectionParams;
 use tabletalk_core::protocol::{
     frame, ClockSet, DeviceBackend, DeviceConfig, DeviceFrame, DeviceHandler, DeviceIdentity,
-    EraseScope, ErrorCode, Request, RequestFrame, Response, SessionId, SessionInfo, SessionRead,
-    Status, WallClock, MAX_FRAME,
+    EraseScope, ErrorCode, Request, RequestFrame, Response, SessionInfo, SessionRead, Status,
+    StoredSessionId, WallClock, MAX_FRAME,
 };
 use tabletalk_core::records::LoggedTurn;
 use tabletalk_core::seat::SeatId;
@@ -69,9 +69,9 @@ fn the_counter_wrap_changes_nothing_in_the_log() {
 /// session ms.
 fn long_session(start: u32, duration: u64, tick_ms: u32) -> (Device<4>, Vec<(u8, u64, u64)>) {
     let configs = [
-        SeatConfig::external(),
-        SeatConfig::external(),
-        SeatConfig::button(Default::default()),
+        SeatWiring::external(),
+        SeatWiring::external(),
+        SeatWiring::button(Default::default()),
     ];
     let mut device = Device::<4>::new(&configs, DetectionParams::default(), Instant(start));
     let mut given = Vec::new();
@@ -237,12 +237,15 @@ impl DeviceBackend for ClockDevice {
             storage_errors: 0,
         }
     }
-    fn next_session(&mut self, _: Option<SessionId>) -> Result<Option<SessionInfo>, ErrorCode> {
+    fn next_session(
+        &mut self,
+        _: Option<StoredSessionId>,
+    ) -> Result<Option<SessionInfo>, ErrorCode> {
         Ok(None)
     }
     fn read_session(
         &mut self,
-        _: SessionId,
+        _: StoredSessionId,
         _: u32,
         _: &mut [u8],
     ) -> Result<SessionRead, ErrorCode> {

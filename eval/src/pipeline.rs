@@ -4,7 +4,7 @@
 //! measure is the code and the parameters the device runs.
 
 use anyhow::anyhow;
-use tabletalk_core::engine::{Engine, SeatConfig};
+use tabletalk_core::engine::{Engine, SeatWiring};
 use tabletalk_core::log::{LogWriter, MAX_WRITE_LEN};
 use tabletalk_core::params::DetectionParams;
 use tabletalk_core::records::{fit_label, Header, Seats, SessionId};
@@ -41,7 +41,7 @@ impl CorePipeline {
             ))
             .into());
         }
-        let configs = vec![SeatConfig::microphone(full_scale); seats];
+        let configs = vec![SeatWiring::microphone(full_scale); seats];
         let mut engine = Box::new(
             Engine::<MAX_SEATS>::new(*params, &configs, Instant(0)).map_err(|e| {
                 anyhow!(BadInput::new(format!(

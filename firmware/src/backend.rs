@@ -5,9 +5,9 @@
 use heapless::String;
 use tabletalk_core::protocol::{
     ClockSet, DeviceBackend, DeviceConfig, DeviceIdentity, EraseScope, ErrorCode, Mark,
-    RecordingState, SessionId, SessionInfo, SessionRead, Status,
+    RecordingState, SessionInfo, SessionRead, Status, StoredSessionId,
 };
-use tabletalk_core::store::{SessionState, StoreError, StoredSession};
+use tabletalk_core::store::{StoreError, StoredSession, StoredSessionState};
 
 use crate::settings;
 use crate::shared::{self, CLOCK, CONFIG, CONFIG_CHANGED, DEVICE_ID, MARK_REQUESTED};
@@ -25,7 +25,7 @@ fn store_error<E>(error: StoreError<E>) -> ErrorCode {
     }
 }
 
-fn session_info(session: &StoredSession, recording: Option<SessionId>) -> SessionInfo {
+fn session_info(session: &StoredSession, recording: Option<StoredSessionId>) -> SessionInfo {
     SessionInfo {
         id: session.id,
         start_unix_ms: session.started_unix_ms,
@@ -33,14 +33,14 @@ fn session_info(session: &StoredSession, recording: Option<SessionId>) -> Sessio
         recording: recording == Some(session.id),
         // The store drops whole sessions to make room, never their start.
         truncated: false,
-        interrupted: session.state == SessionState::Interrupted,
+        interrupted: session.state == StoredSessionState::Interrupted,
     }
 }
 
 impl DeviceBackend for Backend {
     /// Hands the marker to the recorder, which sets it at its next tick
     /// (within 10 ms), as if the facilitator had pressed.
-    fn mark(&mut self, mark: Mark) -> Result<SessionId, ErrorCode> {
+    fn mark(&mut self, mark: Mark) -> Result<StoredSessionId, ErrorCode> {
         match shared::state() {
             RecordingState::Recording { session, .. } => {
                 MARK_REQUESTED.signal(mark);
@@ -89,7 +89,10 @@ impl DeviceBackend for Backend {
         }
     }
 
-    fn next_session(&mut self, after: Option<SessionId>) -> Result<Option<SessionInfo>, ErrorCode> {
+    fn next_session(
+        &mut self,
+        after: Option<StoredSessionId>,
+    ) -> Result<Option<SessionInfo>, ErrorCode> {
         storage::with(|s| {
             let recording = s.log.recording();
             s.log
@@ -101,7 +104,7 @@ impl DeviceBackend for Backend {
 
     fn read_session(
         &mut self,
-        session: SessionId,
+        session: StoredSessionId,
         offset: u32,
         buf: &mut [u8],
     ) -> Result<SessionRead, ErrorCode> {

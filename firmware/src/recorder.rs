@@ -329,8 +329,8 @@ impl Recorder {
         }
     }
 
-    fn recording(&self) -> Option<protocol::SessionId> {
-        self.sessions.recording().map(protocol::SessionId)
+    fn recording(&self) -> Option<protocol::StoredSessionId> {
+        self.sessions.recording().map(protocol::StoredSessionId)
     }
 
     /// Session time now: the engine's, after a resumed part.
@@ -404,8 +404,15 @@ impl Recorder {
         let mut sink = self.sink();
         // The gap: from the checkpoint to now, this boot's uptime.
         let gap_ms = u64::from(now.0);
-        if self.sessions.resume(&mut sink, &mut header, checkpoint, gap_ms) != Stored::Ok {
-            warn!("session {} cannot be resumed: it stays cut", checkpoint.session);
+        if self
+            .sessions
+            .resume(&mut sink, &mut header, checkpoint, gap_ms)
+            != Stored::Ok
+        {
+            warn!(
+                "session {} cannot be resumed: it stays cut",
+                checkpoint.session
+            );
             return;
         }
         self.resumed = true;

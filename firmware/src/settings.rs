@@ -2,9 +2,9 @@
 //! do with it, and how it maps onto the engine's seats and the board's pins.
 
 use heapless::Vec;
-use tabletalk_core::engine::SeatConfig as EngineSeat;
+use tabletalk_core::engine::SeatWiring;
 use tabletalk_core::params::DetectionParams;
-use tabletalk_core::protocol::{DeviceConfig, ErrorCode, SeatConfig};
+use tabletalk_core::protocol::{DeviceConfig, ErrorCode, SeatSettings};
 use tabletalk_core::seat::{InputKind, SeatId, MAX_SEATS};
 
 use crate::board;
@@ -23,7 +23,7 @@ pub fn default_config() -> DeviceConfig {
     let mut config = DeviceConfig::default();
     for index in 0..4 {
         if let Some(seat) = SeatId::new(index) {
-            let _ = config.seats.push(SeatConfig::button(seat));
+            let _ = config.seats.push(SeatSettings::button(seat));
         }
     }
     config
@@ -73,7 +73,7 @@ pub fn check(config: &DeviceConfig) -> Result<(), ErrorCode> {
 pub struct SeatMap {
     /// Engine seat `i` is `engine_seats[i]`; unconfigured seats between
     /// configured ones are external seats that never speak.
-    pub engine_seats: Vec<EngineSeat, MAX_SEATS>,
+    pub engine_seats: Vec<SeatWiring, MAX_SEATS>,
     /// The seat each microphone channel feeds, if any.
     pub channel_seat: [Option<SeatId>; board::MIC_CHANNELS as usize],
     /// Seats with a button wired: bit `i` for seat `i`.
@@ -117,7 +117,7 @@ impl SeatMap {
                 break;
             };
             let engine_seat = match config.seat(seat) {
-                None => EngineSeat::external(),
+                None => SeatWiring::external(),
                 Some(found) => {
                     map.used_seats |= 1 << index;
                     let has_mic = matches!(
@@ -146,14 +146,14 @@ impl SeatMap {
                     match found.input {
                         InputKind::Button => {
                             map.button_seats |= 1 << index;
-                            EngineSeat::button(found.button_mode)
+                            SeatWiring::button(found.button_mode)
                         }
-                        InputKind::Microphone => EngineSeat::microphone(full_scale),
+                        InputKind::Microphone => SeatWiring::microphone(full_scale),
                         InputKind::ButtonAndMicrophone => {
                             map.button_seats |= 1 << index;
-                            EngineSeat::button_and_microphone(found.button_mode, full_scale)
+                            SeatWiring::button_and_microphone(found.button_mode, full_scale)
                         }
-                        InputKind::External => EngineSeat::external(),
+                        InputKind::External => SeatWiring::external(),
                     }
                 }
             };

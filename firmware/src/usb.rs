@@ -84,7 +84,12 @@ pub async fn link_task(class: CdcAcmClass<'static, UsbDriver>) -> ! {
                 control.control_changed().await;
             }
         };
-        match select(serve(&mut tx, &mut rx, handler, reply, &mut backend), closed).await {
+        match select(
+            serve(&mut tx, &mut rx, handler, reply, &mut backend),
+            closed,
+        )
+        .await
+        {
             Either::First(_) => info!("laptop disconnected"),
             Either::Second(()) => info!("port closed"),
         }

@@ -14,7 +14,7 @@
 //! queue is drained after every call; the writer accepts every event; and
 //! the log decodes to exactly the turns, markers and conditions emitted.
 
-use tabletalk_core::engine::{Engine, SeatConfig, EVENT_QUEUE};
+use tabletalk_core::engine::{Engine, SeatWiring, EVENT_QUEUE};
 use tabletalk_core::log::{LogWriter, SessionItem, SessionReader, MAX_WRITE_LEN};
 use tabletalk_core::params::DetectionParams;
 use tabletalk_core::records::{Header, LoggedTurn, Seats, SessionId};
@@ -65,7 +65,7 @@ struct Run {
     dropped_seen: u32,
 }
 
-fn seat_config(code: u8) -> SeatConfig {
+fn seat_config(code: u8) -> SeatWiring {
     let mode = if code & 4 == 0 {
         ButtonMode::HoldToTalk
     } else {
@@ -73,10 +73,10 @@ fn seat_config(code: u8) -> SeatConfig {
     };
     let full_scale = [4095, 1023, 255, 65535][usize::from(code >> 3) & 3];
     match code & 3 {
-        0 => SeatConfig::button(mode),
-        1 => SeatConfig::microphone(full_scale),
-        2 => SeatConfig::button_and_microphone(mode, full_scale),
-        _ => SeatConfig::external(),
+        0 => SeatWiring::button(mode),
+        1 => SeatWiring::microphone(full_scale),
+        2 => SeatWiring::button_and_microphone(mode, full_scale),
+        _ => SeatWiring::external(),
     }
 }
 
@@ -293,7 +293,7 @@ pub fn execute(data: &[u8]) -> Summary {
 fn execute_with(data: &[u8], strict: bool) -> Summary {
     let mut input = Bytes::new(data);
     let seat_count = input.u8() % MAX_SEATS as u8 + 1;
-    let configs: Vec<SeatConfig> = (0..seat_count).map(|_| seat_config(input.u8())).collect();
+    let configs: Vec<SeatWiring> = (0..seat_count).map(|_| seat_config(input.u8())).collect();
     let start = input.u32();
     let mut params = DetectionParams::default();
     // Sometimes a short maximum turn, so cuts happen within a short run.

@@ -10,58 +10,31 @@
 //! | 2 | length (1 byte), bytes | the bytes as they are: garbage, a `0x00`, erased `0xFF` |
 //! | 3 | version (1 byte), length (1 byte), payload | a log frame of another format version (protocol: a frame with a wrong CRC) |
 
-use crc::{Crc, CRC_32_ISCSI};
+use tabletalk_core::frame::{self, cobs, max_wire_len, Emitter};
 use tabletalk_core::records::SCHEMA_KEY;
 
 use crate::bytes::Bytes;
 
-static CRC32C: Crc<u32> = Crc::<u32>::new(&CRC_32_ISCSI);
-
-/// COBS-encodes `body` and appends the `0x00` delimiter.
-pub fn cobs(body: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(body.len() + body.len() / 254 + 2);
-    let mut code_at = out.len();
-    out.push(0);
-    let mut code = 1u8;
-    for &b in body {
-        if b == 0 {
-            out[code_at] = code;
-            code_at = out.len();
-            out.push(0);
-            code = 1;
-        } else {
-            out.push(b);
-            code += 1;
-            if code == 0xFF {
-                out[code_at] = code;
-                code_at = out.len();
-                out.push(0);
-                code = 1;
-            }
-        }
-    }
-    out[code_at] = code;
-    out.push(0);
+/// One frame of `lead ++ body` with its CRC seeded by `key`, by the core's
+/// own framing (the fuzzer aims past the CRC check, not at the encoder).
+fn frame_of(key: &[u8], lead: &[u8], body: &[u8]) -> Vec<u8> {
+    let mut out = vec![0u8; max_wire_len(lead.len() + body.len())];
+    let mut emitter = Emitter::new(&mut out, key);
+    emitter.extend(lead).expect("sized by max_wire_len");
+    emitter.extend(body).expect("sized by max_wire_len");
+    let n = emitter.finish().expect("sized by max_wire_len");
+    out.truncate(n);
     out
 }
 
 /// A log frame: `COBS(version ++ payload ++ CRC-32C(SCHEMA_KEY ++ version ++ payload)) ++ 0x00`.
 pub fn log_frame(version: u8, payload: &[u8]) -> Vec<u8> {
-    let mut body = Vec::with_capacity(payload.len() + 5);
-    body.push(version);
-    body.extend_from_slice(payload);
-    let mut digest = CRC32C.digest();
-    digest.update(&SCHEMA_KEY);
-    digest.update(&body);
-    body.extend_from_slice(&digest.finalize().to_le_bytes());
-    cobs(&body)
+    frame_of(&SCHEMA_KEY, &[version], payload)
 }
 
 /// A device-protocol frame: `COBS(message ++ CRC-32C(message)) ++ 0x00`.
 pub fn protocol_frame(message: &[u8]) -> Vec<u8> {
-    let mut body = message.to_vec();
-    body.extend_from_slice(&CRC32C.checksum(message).to_le_bytes());
-    cobs(&body)
+    frame_of(&[], &[], message)
 }
 
 /// The frame kinds a framed program can produce.
@@ -137,21 +110,11 @@ pub fn program(frames: &[(u8, Vec<u8>)]) -> Vec<u8> {
     out
 }
 
-/// Undoes [`cobs`] for one frame (without its delimiter); `None` if invalid.
+/// Undoes COBS for one frame (without its delimiter); `None` if invalid.
 pub fn uncobs(frame: &[u8]) -> Option<Vec<u8>> {
-    let mut out = Vec::with_capacity(frame.len());
-    let mut rest = frame;
-    while let Some((&code, after)) = rest.split_first() {
-        if code == 0 || usize::from(code) - 1 > after.len() {
-            return None;
-        }
-        let (data, after) = after.split_at(usize::from(code) - 1);
-        out.extend_from_slice(data);
-        rest = after;
-        if code != 0xFF && !rest.is_empty() {
-            out.push(0);
-        }
-    }
+    let mut out = vec![0u8; frame.len()];
+    let n = cobs::decode(frame, &mut out).ok()?;
+    out.truncate(n);
     Some(out)
 }
 
@@ -160,13 +123,10 @@ pub fn uncobs(frame: &[u8]) -> Option<Vec<u8>> {
 pub fn log_payloads(log: &[u8]) -> Vec<(u8, Vec<u8>)> {
     log.split(|&b| b == 0)
         .filter_map(uncobs)
-        .filter(|body| body.len() >= 5)
-        .filter_map(|body| {
-            let (inner, crc) = body.split_at(body.len() - 4);
-            let mut digest = CRC32C.digest();
-            digest.update(&SCHEMA_KEY);
-            digest.update(inner);
-            (digest.finalize().to_le_bytes() == crc).then(|| (inner[0], inner[1..].to_vec()))
+        .filter_map(|decoded| {
+            let body = frame::parse(&decoded, &SCHEMA_KEY).ok()?;
+            let (&version, payload) = body.split_first()?;
+            Some((version, payload.to_vec()))
         })
         .collect()
 }

@@ -18,8 +18,8 @@
 use tabletalk_core::protocol::frame::{self, FrameDecoder};
 use tabletalk_core::protocol::{
     decode_device_frame, decode_request, ClockSet, DeviceBackend, DeviceConfig, DeviceFrame,
-    DeviceHandler, DeviceIdentity, EraseScope, ErrorCode, LiveUpdate, RecordingState, SessionId,
-    SessionInfo, SessionRead, Status, WallClock, MAX_FRAME, MAX_FRAME_PAYLOAD,
+    DeviceHandler, DeviceIdentity, EraseScope, ErrorCode, LiveUpdate, RecordingState, SessionInfo,
+    SessionRead, Status, StoredSessionId, WallClock, MAX_FRAME, MAX_FRAME_PAYLOAD,
 };
 use tabletalk_core::time::Instant;
 
@@ -40,7 +40,7 @@ impl FakeDevice {
             .map(|id| {
                 let bytes: Vec<u8> = (0..id * 97).map(|i| (i * 31 + id) as u8).collect();
                 let info = SessionInfo {
-                    id: SessionId(id),
+                    id: StoredSessionId(id),
                     start_unix_ms: (id % 3 != 0).then_some(1_700_000_000_000 + u64::from(id)),
                     len: bytes.len() as u32,
                     recording: id == 20,
@@ -80,7 +80,7 @@ impl DeviceBackend for FakeDevice {
             device_ms: now,
             unix_ms: self.clock.unix_ms(now),
             state: RecordingState::Recording {
-                session: SessionId(20),
+                session: StoredSessionId(20),
                 elapsed_ms: 1234,
             },
             sessions: self.sessions.len() as u16,
@@ -91,7 +91,10 @@ impl DeviceBackend for FakeDevice {
         }
     }
 
-    fn next_session(&mut self, after: Option<SessionId>) -> Result<Option<SessionInfo>, ErrorCode> {
+    fn next_session(
+        &mut self,
+        after: Option<StoredSessionId>,
+    ) -> Result<Option<SessionInfo>, ErrorCode> {
         Ok(self
             .sessions
             .iter()
@@ -101,7 +104,7 @@ impl DeviceBackend for FakeDevice {
 
     fn read_session(
         &mut self,
-        session: SessionId,
+        session: StoredSessionId,
         offset: u32,
         buf: &mut [u8],
     ) -> Result<SessionRead, ErrorCode> {
@@ -220,7 +223,7 @@ fn device_side(stream: &[u8], piece: usize) {
         }
         assert!(input.is_empty(), "receive returned None with input left");
         let update = LiveUpdate::Tick {
-            session: Some(SessionId(20)),
+            session: Some(StoredSessionId(20)),
             now: n as u64,
             speaking: n as u16,
         };

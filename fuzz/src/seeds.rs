@@ -6,7 +6,7 @@ use tabletalk::logs::{encode_session, SessionSpec};
 use tabletalk_core::protocol::frame;
 use tabletalk_core::protocol::{
     DeviceConfig, DeviceFrame, EraseScope, ErrorCode, LiveUpdate, ProtocolVersion, Request,
-    RequestFrame, Response, SessionData, SessionId, PROTOCOL_VERSION,
+    RequestFrame, Response, SessionData, StoredSessionId, PROTOCOL_VERSION,
 };
 use tabletalk_core::seat::{InputKind, SeatId};
 use tabletalk_core::turns::{Event, MarkerKind, TurnEnd};
@@ -110,18 +110,18 @@ pub fn seeds() -> Vec<Seed> {
         Request::Status,
         Request::ListSessions { after: None },
         Request::ListSessions {
-            after: Some(SessionId(3)),
+            after: Some(StoredSessionId(3)),
         },
         Request::ReadSession {
-            session: SessionId(5),
+            session: StoredSessionId(5),
             offset: 100,
             max_len: 512,
         },
         Request::SessionChecksum {
-            session: SessionId(7),
+            session: StoredSessionId(7),
         },
         Request::Erase {
-            scope: EraseScope::Through(SessionId(2)),
+            scope: EraseScope::Through(StoredSessionId(2)),
         },
         Request::SetClock {
             unix_ms: 1_700_000_000_000,
@@ -153,7 +153,7 @@ pub fn seeds() -> Vec<Seed> {
         DeviceFrame::Reply {
             id: 3,
             response: Response::Data(SessionData {
-                session: SessionId(1),
+                session: StoredSessionId(1),
                 offset: 0,
                 session_len: 300,
                 data: &data,

@@ -16,8 +16,8 @@ use tabletalk::device::{DeviceClient, DeviceError, Transport};
 use tabletalk::error::CliError;
 use tabletalk_core::log::{Item, LogReader, LogWriter};
 use tabletalk_core::protocol::{
-    frame, DeviceFrame, DeviceInfo, ErrorCode, LiveUpdate, ProtocolVersion, Response, SessionId,
-    MAX_FRAME, PROTOCOL_VERSION,
+    frame, DeviceFrame, DeviceInfo, ErrorCode, LiveUpdate, ProtocolVersion, Response,
+    StoredSessionId, MAX_FRAME, PROTOCOL_VERSION,
 };
 use tabletalk_core::records::{self, Header, Record, Seats};
 use tabletalk_core::seat::{InputKind, SeatId};
@@ -297,7 +297,7 @@ fn pull_resumes_a_partial_file_and_restarts_a_bad_one() {
         &mut client,
         &tabletalk::device::pull::PullOptions {
             out_dir: dir.clone(),
-            only: vec![SessionId(2)],
+            only: vec![StoredSessionId(2)],
             erase_after: false,
         },
         &mut |_| {},
@@ -448,7 +448,7 @@ fn live_stream_reaches_the_terminal() {
         device
             .config
             .seats
-            .push(tabletalk_core::protocol::SeatConfig::button(
+            .push(tabletalk_core::protocol::SeatSettings::button(
                 SeatId::new(seat).unwrap(),
             ))
             .unwrap();
@@ -475,7 +475,7 @@ fn live_stream_reaches_the_terminal() {
             at: 21_000,
         }),
         LiveUpdate::Tick {
-            session: Some(SessionId(5)),
+            session: Some(StoredSessionId(5)),
             now: 31_000,
             speaking: 0b100,
         },
@@ -510,7 +510,7 @@ fn live_on_a_terminal_redraws_in_place() {
     device
         .config
         .seats
-        .push(tabletalk_core::protocol::SeatConfig::button(
+        .push(tabletalk_core::protocol::SeatSettings::button(
             SeatId::new(0).unwrap(),
         ))
         .unwrap();
@@ -662,7 +662,7 @@ fn an_unplugged_device_is_an_io_error() {
 #[test]
 fn device_errors_are_reported() {
     let (_sim, mut client) = start(device_with_sessions());
-    let err = client.read(SessionId(99), 0, 512).unwrap_err();
+    let err = client.read(StoredSessionId(99), 0, 512).unwrap_err();
     assert!(
         matches!(
             err,
@@ -797,7 +797,7 @@ fn a_device_that_always_lists_more_is_bounded() {
                         let mut sessions = heapless::Vec::new();
                         while sessions
                             .push(SessionInfo {
-                                id: SessionId(next_id),
+                                id: StoredSessionId(next_id),
                                 start_unix_ms: None,
                                 len: 100,
                                 recording: false,
@@ -885,7 +885,7 @@ fn mark_decision_goes_into_the_recording_session_once() {
         err.to_string().contains("no meeting is being recorded"),
         "{err}"
     );
-    sim.with_device(|d| d.set_recording(SessionId(3), true));
+    sim.with_device(|d| d.set_recording(StoredSessionId(3), true));
     let text = run(&mut client, mark(), None).unwrap();
     assert_eq!(text, "marked a decision in session 3\n");
     // A lost reply is not repeated: a repeat would mark a second decision.
@@ -898,8 +898,8 @@ fn mark_decision_goes_into_the_recording_session_once() {
     assert_eq!(
         sim.with_device(|d| d.marks.clone()),
         [
-            (SessionId(3), Mark::Decision),
-            (SessionId(3), Mark::Decision)
+            (StoredSessionId(3), Mark::Decision),
+            (StoredSessionId(3), Mark::Decision)
         ]
     );
 }

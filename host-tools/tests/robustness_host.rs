@@ -297,7 +297,7 @@ fn a_lost_resume_marker_never_makes_speech_longer_than_the_session() {
 fn frame(payload: &[u8]) -> Vec<u8> {
     let mut body = vec![1u8];
     body.extend_from_slice(payload);
-    let mut digest = tabletalk_core::protocol::frame::CRC32C.digest();
+    let mut digest = tabletalk_core::frame::CRC32C.digest();
     digest.update(b"TTLG");
     digest.update(&body);
     body.extend_from_slice(&digest.finalize().to_le_bytes());
@@ -772,7 +772,7 @@ fn frames_of_a_newer_format_version_are_reported_not_misread() {
     // A valid header's payload as version 2: correct CRC, newer version.
     let mut body = vec![2u8];
     body.extend_from_slice(&header_payload());
-    let mut digest = tabletalk_core::protocol::frame::CRC32C.digest();
+    let mut digest = tabletalk_core::frame::CRC32C.digest();
     digest.update(b"TTLG");
     digest.update(&body);
     body.extend_from_slice(&digest.finalize().to_le_bytes());

@@ -22,14 +22,13 @@
 //! damaged ranges; [`SessionReader`] groups them into sessions and expands
 //! turn batches into turns. `docs/log-format.md` is the full specification.
 
-mod cobs;
 mod frame;
 mod reader;
 mod sessions;
 mod writer;
 
 pub use frame::{
-    decode_frame, encode_frame, max_batch_payload, max_frame_len, CRC_LEN, MAX_BATCH_FRAME_LEN,
+    decode_frame, encode_frame, max_batch_payload, max_frame_len, MAX_BATCH_FRAME_LEN,
     MAX_SMALL_FRAME_LEN,
 };
 pub use reader::{Damage, Item, LogReader};

@@ -2,8 +2,8 @@
 
 use core::ops::Range;
 
-use super::cobs;
 use super::frame::parse_decoded;
+use crate::frame::cobs;
 use crate::records::{Error, Record};
 
 /// A stretch of the log that did not yield a record, and why.

@@ -25,7 +25,7 @@ pub enum FullPolicy {
 
 /// One seat: how its speech reaches the device.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub struct SeatConfig {
+pub struct SeatSettings {
     /// Which seat.
     pub seat: SeatId,
     /// Button, microphone or both.
@@ -38,10 +38,10 @@ pub struct SeatConfig {
     pub mic_channel: Option<u8>,
 }
 
-impl SeatConfig {
+impl SeatSettings {
     /// A hold-to-talk button seat.
     pub const fn button(seat: SeatId) -> Self {
-        SeatConfig {
+        SeatSettings {
             seat,
             input: InputKind::Button,
             button_mode: ButtonMode::HoldToTalk,
@@ -60,7 +60,7 @@ pub struct DeviceConfig {
     /// A name for the device, used e.g. to name pulled log files. May be empty.
     pub name: String<MAX_NAME_LEN>,
     /// The seats in use, each at most once.
-    pub seats: Vec<SeatConfig, MAX_SEATS>,
+    pub seats: Vec<SeatSettings, MAX_SEATS>,
     /// Detection parameters (thresholds, debounce, turn limits).
     pub params: DetectionParams,
     /// Show each seat's share on its LED.
@@ -113,13 +113,13 @@ impl DeviceConfig {
     /// (e.g. a channel its board does not have).
     ///
     /// ```
-    /// use tabletalk_core::protocol::{DeviceConfig, SeatConfig, ConfigProblem};
+    /// use tabletalk_core::protocol::{DeviceConfig, SeatSettings, ConfigProblem};
     /// use tabletalk_core::seat::SeatId;
     /// let seat = SeatId::new(2).unwrap();
     /// let mut config = DeviceConfig::default();
-    /// config.seats.push(SeatConfig::button(seat)).unwrap();
+    /// config.seats.push(SeatSettings::button(seat)).unwrap();
     /// assert_eq!(config.validate(), Ok(()));
-    /// config.seats.push(SeatConfig::button(seat)).unwrap();
+    /// config.seats.push(SeatSettings::button(seat)).unwrap();
     /// assert_eq!(config.validate(), Err(ConfigProblem::DuplicateSeat(seat)));
     /// ```
     pub fn validate(&self) -> Result<(), ConfigProblem> {
@@ -145,7 +145,7 @@ impl DeviceConfig {
     }
 
     /// The configuration of `seat`, if it is in use.
-    pub fn seat(&self, seat: SeatId) -> Option<&SeatConfig> {
+    pub fn seat(&self, seat: SeatId) -> Option<&SeatSettings> {
         self.seats.iter().find(|s| s.seat == seat)
     }
 }

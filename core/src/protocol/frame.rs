@@ -15,21 +15,14 @@
 //! sender may put a `0x00` *before* a frame to flush whatever partial frame
 //! the receiver was holding.
 //!
-//! Encoding is streaming (no scratch buffer): postcard writes through a
-//! [`postcard::ser_flavors::Flavor`] that updates the CRC and COBS-encodes
-//! byte by byte straight into the output.
+//! Both directions use the crate's one framing ([`crate::frame`]) with no
+//! CRC key; encoding is streaming (no scratch buffer).
 
-use crc::{Crc, Digest, CRC_32_ISCSI};
 use serde::Serialize;
 
 use super::{Error, MAX_FRAME_PAYLOAD, MAX_MESSAGE};
-
-/// CRC-32C (Castagnoli, the iSCSI polynomial), used for frames and for
-/// whole-session checksums.
-pub static CRC32C: Crc<u32> = Crc::<u32>::new(&CRC_32_ISCSI);
-
-/// Bytes the CRC adds to a message.
-pub const CRC_LEN: usize = 4;
+use crate::frame::cobs::{CobsDecoder, CobsError};
+use crate::frame::{self, EmitError, Emitter, FrameError};
 
 /// Frames `message` into `out`: postcard, CRC-32C, COBS and the trailing
 /// `0x00`. Returns the frame (a prefix of `out`).
@@ -56,116 +49,11 @@ pub fn encode<'o, T: Serialize + ?Sized>(
 
 /// Like [`encode`], but returns the frame's length.
 pub fn encoded_len<T: Serialize + ?Sized>(message: &T, out: &mut [u8]) -> Result<usize, Error> {
-    let mut failure = None;
-    let flavor = FrameWriter::new(out, &mut failure);
-    match postcard::serialize_with_flavor(message, flavor) {
-        Ok(result) => result,
-        // The flavor reports its own failure to postcard as
-        // SerializeBufferFull after noting the real reason.
-        Err(_) => Err(failure.unwrap_or(Error::BufferTooSmall)),
-    }
-}
-
-/// A postcard flavor that CRCs and COBS-encodes as it goes.
-struct FrameWriter<'o, 'f> {
-    out: &'o mut [u8],
-    digest: Digest<'static, u32>,
-    /// Where the code byte of the current COBS block goes.
-    code_at: usize,
-    /// Where the next byte goes.
-    pos: usize,
-    /// The current block's code: 1 + data bytes in it so far.
-    code: u8,
-    /// Message bytes so far (without the CRC).
-    message_len: usize,
-    /// Why writing stopped, if it did.
-    failed: &'f mut Option<Error>,
-}
-
-impl<'o, 'f> FrameWriter<'o, 'f> {
-    fn new(out: &'o mut [u8], failed: &'f mut Option<Error>) -> Self {
-        FrameWriter {
-            out,
-            digest: CRC32C.digest(),
-            code_at: 0,
-            pos: 1,
-            code: 1,
-            message_len: 0,
-            failed,
-        }
-    }
-
-    fn put(&mut self, at: usize, byte: u8) -> Result<(), Error> {
-        match self.out.get_mut(at) {
-            Some(slot) => {
-                *slot = byte;
-                Ok(())
-            }
-            None => Err(Error::BufferTooSmall),
-        }
-    }
-
-    /// COBS-encodes one body byte.
-    fn cobs_push(&mut self, byte: u8) -> Result<(), Error> {
-        if byte == 0 {
-            self.put(self.code_at, self.code)?;
-            self.code_at = self.pos;
-            self.pos = self.pos.saturating_add(1);
-            self.code = 1;
-        } else {
-            self.put(self.pos, byte)?;
-            self.pos = self.pos.saturating_add(1);
-            self.code = self.code.saturating_add(1);
-            if self.code == 0xFF {
-                // A full block of 254 data bytes has no implied zero.
-                self.put(self.code_at, 0xFF)?;
-                self.code_at = self.pos;
-                self.pos = self.pos.saturating_add(1);
-                self.code = 1;
-            }
-        }
-        Ok(())
-    }
-
-    fn push_message_byte(&mut self, byte: u8) -> Result<(), Error> {
-        self.message_len = self.message_len.saturating_add(1);
-        if self.message_len > MAX_MESSAGE {
-            return Err(Error::MessageTooLarge);
-        }
-        self.digest.update(&[byte]);
-        self.cobs_push(byte)
-    }
-
-    fn finish(mut self) -> Result<usize, Error> {
-        let crc = core::mem::replace(&mut self.digest, CRC32C.digest()).finalize();
-        for byte in crc.to_le_bytes() {
-            self.cobs_push(byte)?;
-        }
-        self.put(self.code_at, self.code)?;
-        self.put(self.pos, 0)?;
-        Ok(self.pos.saturating_add(1))
-    }
-}
-
-impl postcard::ser_flavors::Flavor for FrameWriter<'_, '_> {
-    type Output = Result<usize, Error>;
-
-    fn try_push(&mut self, data: u8) -> postcard::Result<()> {
-        if self.failed.is_some() {
-            return Err(postcard::Error::SerializeBufferFull);
-        }
-        self.push_message_byte(data).map_err(|err| {
-            *self.failed = Some(err);
-            postcard::Error::SerializeBufferFull
-        })
-    }
-
-    fn finalize(self) -> postcard::Result<Self::Output> {
-        Ok(match *self.failed {
-            Some(err) => Err(err),
-            None => self.finish(),
-        })
-    }
+    let emitter = Emitter::new(out, &[]).with_limit(MAX_MESSAGE);
+    frame::emit(message, emitter).map_err(|e| match e {
+        EmitError::TooLarge => Error::MessageTooLarge,
+        EmitError::BufferTooSmall | EmitError::Serialize(_) => Error::BufferTooSmall,
+    })
 }
 
 /// Reassembles frames from bytes that arrive in pieces of any size.
@@ -192,13 +80,7 @@ impl postcard::ser_flavors::Flavor for FrameWriter<'_, '_> {
 #[derive(Clone, Debug)]
 pub struct FrameDecoder<const N: usize> {
     buf: [u8; N],
-    len: usize,
-    /// Data bytes still to come in the current COBS block.
-    remaining: u8,
-    /// The current block's code byte (0: no block started in this frame).
-    code: u8,
-    /// The frame outgrew the buffer; skip to the next delimiter.
-    overflow: bool,
+    cobs: CobsDecoder,
 }
 
 impl<const N: usize> Default for FrameDecoder<N> {
@@ -212,24 +94,18 @@ impl<const N: usize> FrameDecoder<N> {
     pub const fn new() -> Self {
         FrameDecoder {
             buf: [0; N],
-            len: 0,
-            remaining: 0,
-            code: 0,
-            overflow: false,
+            cobs: CobsDecoder::new(),
         }
     }
 
     /// Forgets any partial frame (e.g. when the line was reset).
     pub fn reset(&mut self) {
-        self.len = 0;
-        self.remaining = 0;
-        self.code = 0;
-        self.overflow = false;
+        self.cobs.reset();
     }
 
     /// True while a frame has started but not ended.
     pub fn in_frame(&self) -> bool {
-        self.code != 0 || self.overflow
+        self.cobs.in_frame()
     }
 
     /// Consumes bytes from the front of `input` up to and including the end
@@ -238,15 +114,21 @@ impl<const N: usize> FrameDecoder<N> {
     /// once `input` is used up without a frame ending; the partial frame is
     /// kept for the next call.
     pub fn feed<'s>(&'s mut self, input: &mut &[u8]) -> Option<Result<&'s [u8], Error>> {
-        while let Some((&byte, rest)) = input.split_first() {
+        while !input.is_empty() {
+            let bytes = *input;
+            let (part, rest, ended) = match bytes.iter().position(|&b| b == 0) {
+                Some(end) => match (bytes.get(..end), bytes.get(end + 1..)) {
+                    (Some(part), Some(rest)) => (part, rest, true),
+                    _ => (bytes, &[][..], false),
+                },
+                None => (bytes, &[][..], false),
+            };
             *input = rest;
-            if byte == 0 {
-                if !self.in_frame() {
-                    continue; // an empty frame: a flush, not an error
-                }
+            self.cobs.push_slice(part, &mut self.buf);
+            if ended && self.cobs.in_frame() {
                 return Some(self.finish_frame());
             }
-            self.push_encoded(byte);
+            // An empty frame (a `0x00` outside a frame) is a flush, not an error.
         }
         None
     }
@@ -257,62 +139,16 @@ impl<const N: usize> FrameDecoder<N> {
         self.feed(&mut input)
     }
 
-    fn push_encoded(&mut self, byte: u8) {
-        if self.remaining > 0 {
-            self.remaining -= 1;
-            self.push_decoded(byte);
-        } else {
-            // A code byte. The previous block, unless it was a full one,
-            // ended with an implied zero (not for the last block of a
-            // frame, which is why it is only added here, when another block
-            // follows).
-            if self.code != 0 && self.code != 0xFF {
-                self.push_decoded(0);
-            }
-            self.code = byte;
-            self.remaining = byte - 1;
-        }
-    }
-
-    fn push_decoded(&mut self, byte: u8) {
-        match self.buf.get_mut(self.len) {
-            Some(slot) if !self.overflow => {
-                *slot = byte;
-                self.len += 1;
-            }
-            _ => self.overflow = true,
-        }
-    }
-
     fn finish_frame(&mut self) -> Result<&[u8], Error> {
-        let len = self.len;
-        let result = if self.overflow {
-            Err(Error::FrameTooLong)
-        } else if self.remaining > 0 {
-            Err(Error::FrameTruncated)
-        } else {
-            Ok(())
-        };
-        self.reset();
-        result?;
-        let frame = self.buf.get(..len).ok_or(Error::FrameTooLong)?;
-        check_crc(frame)
-    }
-}
-
-/// Splits off and checks the trailing CRC of a decoded frame body.
-fn check_crc(frame: &[u8]) -> Result<&[u8], Error> {
-    let split = frame
-        .len()
-        .checked_sub(CRC_LEN)
-        .ok_or(Error::FrameTooShort)?;
-    let (message, crc) = frame.split_at(split);
-    let mut expected = [0u8; CRC_LEN];
-    expected.copy_from_slice(crc);
-    if CRC32C.checksum(message) == u32::from_le_bytes(expected) {
-        Ok(message)
-    } else {
-        Err(Error::BadChecksum)
+        let len = self.cobs.finish().map_err(|e| match e {
+            CobsError::OutputFull => Error::FrameTooLong,
+            CobsError::Truncated | CobsError::Invalid => Error::FrameTruncated,
+        })?;
+        let decoded = self.buf.get(..len).ok_or(Error::FrameTooLong)?;
+        frame::parse(decoded, &[]).map_err(|e| match e {
+            FrameError::TooShort => Error::FrameTooShort,
+            FrameError::BadCrc => Error::BadChecksum,
+        })
     }
 }
 

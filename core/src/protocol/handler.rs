@@ -11,8 +11,8 @@
 //! # impl DeviceBackend for Backend {
 //! #     fn identity(&mut self) -> DeviceIdentity { DeviceIdentity::default() }
 //! #     fn status(&mut self) -> Status { unimplemented!() }
-//! #     fn next_session(&mut self, _: Option<SessionId>) -> Result<Option<SessionInfo>, ErrorCode> { Ok(None) }
-//! #     fn read_session(&mut self, _: SessionId, _: u32, _: &mut [u8]) -> Result<SessionRead, ErrorCode> { Err(ErrorCode::NoSuchSession) }
+//! #     fn next_session(&mut self, _: Option<StoredSessionId>) -> Result<Option<SessionInfo>, ErrorCode> { Ok(None) }
+//! #     fn read_session(&mut self, _: StoredSessionId, _: u32, _: &mut [u8]) -> Result<SessionRead, ErrorCode> { Err(ErrorCode::NoSuchSession) }
 //! #     fn erase(&mut self, _: EraseScope) -> Result<u16, ErrorCode> { Ok(0) }
 //! #     fn config(&mut self) -> Result<DeviceConfig, ErrorCode> { Ok(DeviceConfig::default()) }
 //! #     fn set_config(&mut self, _: &DeviceConfig) -> Result<(), ErrorCode> { Ok(()) }
@@ -36,13 +36,14 @@ use heapless::String;
 
 use super::config::{DeviceConfig, MAX_NAME_LEN};
 use super::error::ErrorCode;
-use super::frame::{self, MessageDecoder, CRC32C};
+use super::frame::{self, MessageDecoder};
 use super::message::{
     decode_request, ClockSet, DeviceFrame, DeviceInfo, EraseScope, LiveUpdate, Mark, Request,
-    Response, SessionChecksum, SessionData, SessionId, SessionInfo, SessionPage, Status,
+    Response, SessionChecksum, SessionData, SessionInfo, SessionPage, Status, StoredSessionId,
     SESSIONS_PER_PAGE,
 };
 use super::{MAX_CHUNK, MAX_FRAME, PROTOCOL_VERSION};
+use crate::frame::CRC32C;
 
 /// Who the device is, for [`Request::Hello`].
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -79,7 +80,10 @@ pub trait DeviceBackend {
 
     /// The stored session with the smallest id greater than `after` (the
     /// oldest, if `after` is `None`), or `None` if there is none.
-    fn next_session(&mut self, after: Option<SessionId>) -> Result<Option<SessionInfo>, ErrorCode>;
+    fn next_session(
+        &mut self,
+        after: Option<StoredSessionId>,
+    ) -> Result<Option<SessionInfo>, ErrorCode>;
 
     /// Copies the bytes of `session`'s log from `offset` into `buf`, as many
     /// as fit or remain. An `offset` equal to the length copies nothing; one
@@ -87,7 +91,7 @@ pub trait DeviceBackend {
     /// [`ErrorCode::NoSuchSession`].
     fn read_session(
         &mut self,
-        session: SessionId,
+        session: StoredSessionId,
         offset: u32,
         buf: &mut [u8],
     ) -> Result<SessionRead, ErrorCode>;
@@ -112,7 +116,7 @@ pub trait DeviceBackend {
     /// Sets `mark` in the session being recorded, now, and says which
     /// session that is; [`ErrorCode::Busy`] when none is. A backend that
     /// cannot mark answers [`ErrorCode::Unsupported`] (the default).
-    fn mark(&mut self, mark: Mark) -> Result<SessionId, ErrorCode> {
+    fn mark(&mut self, mark: Mark) -> Result<StoredSessionId, ErrorCode> {
         let _ = mark;
         Err(ErrorCode::Unsupported)
     }
@@ -287,7 +291,7 @@ impl DeviceHandler {
     /// CRC-32C of a whole session, read through the backend in chunks.
     fn checksum<B: DeviceBackend>(
         &mut self,
-        session: SessionId,
+        session: StoredSessionId,
         backend: &mut B,
     ) -> Result<SessionChecksum, ErrorCode> {
         let mut digest = CRC32C.digest();
@@ -340,7 +344,7 @@ impl DeviceHandler {
 
 fn list_page<B: DeviceBackend>(
     backend: &mut B,
-    mut after: Option<SessionId>,
+    mut after: Option<StoredSessionId>,
 ) -> Result<SessionPage, ErrorCode> {
     let mut page = SessionPage {
         sessions: heapless::Vec::new(),

@@ -43,7 +43,7 @@ impl core::fmt::Display for ProtocolVersion {
 /// never reused until the store is erased completely.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
-pub struct SessionId(pub u32);
+pub struct StoredSessionId(pub u32);
 
 /// A request from the laptop, with the id its reply will carry.
 ///
@@ -72,12 +72,12 @@ pub enum Request {
     /// than `after` (all, from the oldest, if `None`).
     ListSessions {
         /// The last id of the previous page.
-        after: Option<SessionId>,
+        after: Option<StoredSessionId>,
     },
     /// 3: up to `max_len` bytes of a session's log from byte `offset`.
     ReadSession {
         /// Which session.
-        session: SessionId,
+        session: StoredSessionId,
         /// First byte to read.
         offset: u32,
         /// At most this many bytes (the device may send fewer; never more
@@ -88,7 +88,7 @@ pub enum Request {
     /// recognise a session pulled before.
     SessionChecksum {
         /// Which session.
-        session: SessionId,
+        session: StoredSessionId,
     },
     /// 5: erase sessions.
     Erase {
@@ -166,7 +166,7 @@ pub enum EraseScope {
     /// 0: every stored session (not one being recorded).
     All,
     /// 1: every session with an id up to and including this one.
-    Through(SessionId),
+    Through(StoredSessionId),
 }
 
 /// Everything the device sends: replies to requests, and live updates.
@@ -232,7 +232,7 @@ pub enum Response<'a> {
     /// facilitator's would).
     Marked {
         /// The session being recorded.
-        session: SessionId,
+        session: StoredSessionId,
     },
 }
 
@@ -266,14 +266,14 @@ pub enum RecordingState {
     /// 1: recording a session.
     Recording {
         /// Which.
-        session: SessionId,
+        session: StoredSessionId,
         /// Session time so far.
         elapsed_ms: SessionMs,
     },
     /// 2: a session is open but paused.
     Paused {
         /// Which.
-        session: SessionId,
+        session: StoredSessionId,
     },
     /// 3: recording stopped because the store is full (policy `Stop`).
     StoreFull,
@@ -309,7 +309,7 @@ pub struct Status {
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct SessionInfo {
     /// Its number.
-    pub id: SessionId,
+    pub id: StoredSessionId,
     /// When it started (Unix ms), if the clock was set by then.
     pub start_unix_ms: Option<u64>,
     /// Its log's length in bytes so far.
@@ -340,7 +340,7 @@ pub struct SessionPage {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SessionData<'a> {
     /// Which session.
-    pub session: SessionId,
+    pub session: StoredSessionId,
     /// Where `data` starts in the session's log.
     pub offset: u32,
     /// The session's length now (it grows while recording).
@@ -354,10 +354,10 @@ pub struct SessionData<'a> {
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct SessionChecksum {
     /// Which session.
-    pub session: SessionId,
+    pub session: StoredSessionId,
     /// How many bytes were summed (the whole session).
     pub len: u32,
-    /// CRC-32C of those bytes (see [`frame::CRC32C`](super::frame::CRC32C)).
+    /// CRC-32C of those bytes (see [`CRC32C`](crate::frame::CRC32C)).
     pub crc32c: u32,
 }
 
@@ -382,7 +382,7 @@ pub enum LiveUpdate {
     /// turns and notice lost events.
     Tick {
         /// The session being recorded, if any.
-        session: Option<SessionId>,
+        session: Option<StoredSessionId>,
         /// Session time now.
         now: SessionMs,
         /// Seats in a turn now: bit `i` for seat `i`.

@@ -54,13 +54,13 @@ pub mod message;
 mod tests;
 
 pub use clock::WallClock;
-pub use config::{ConfigProblem, DeviceConfig, FullPolicy, SeatConfig};
+pub use config::{ConfigProblem, DeviceConfig, FullPolicy, SeatSettings};
 pub use error::{Error, ErrorCode};
 pub use handler::{DeviceBackend, DeviceHandler, DeviceIdentity, SessionRead};
 pub use message::{
     decode_device_frame, decode_request, ClockSet, DeviceFrame, DeviceInfo, EraseScope, LiveUpdate,
     Mark, ProtocolVersion, RecordingState, Request, RequestFrame, Response, SessionChecksum,
-    SessionData, SessionId, SessionInfo, SessionPage, Status, SESSIONS_PER_PAGE,
+    SessionData, SessionInfo, SessionPage, Status, StoredSessionId, SESSIONS_PER_PAGE,
 };
 
 /// The protocol version this code speaks.
@@ -73,11 +73,11 @@ pub const MAX_CHUNK: usize = 512;
 pub const MAX_MESSAGE: usize = 600;
 
 /// The longest decoded frame body: a message and its CRC.
-pub const MAX_FRAME_PAYLOAD: usize = MAX_MESSAGE + frame::CRC_LEN;
+pub const MAX_FRAME_PAYLOAD: usize = MAX_MESSAGE + crate::frame::CRC_LEN;
 
 /// The longest frame on the wire: COBS adds one byte per 254 and one more,
 /// then the `0x00` delimiter.
-pub const MAX_FRAME: usize = MAX_FRAME_PAYLOAD + MAX_FRAME_PAYLOAD / 254 + 2;
+pub const MAX_FRAME: usize = crate::frame::max_wire_len(MAX_MESSAGE);
 
 /// How a tabletalk device shows itself on USB, so the laptop can find it.
 pub mod usb {

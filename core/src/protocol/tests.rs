@@ -42,7 +42,7 @@ impl MemoryBackend {
 
     fn add(&mut self, id: u32, data: Vec<u8>, recording: bool) {
         let info = SessionInfo {
-            id: SessionId(id),
+            id: StoredSessionId(id),
             start_unix_ms: Some(1_700_000_000_000 + u64::from(id) * 3_600_000),
             len: data.len() as u32,
             recording,
@@ -75,7 +75,10 @@ impl DeviceBackend for MemoryBackend {
         }
     }
 
-    fn next_session(&mut self, after: Option<SessionId>) -> Result<Option<SessionInfo>, ErrorCode> {
+    fn next_session(
+        &mut self,
+        after: Option<StoredSessionId>,
+    ) -> Result<Option<SessionInfo>, ErrorCode> {
         Ok(self
             .sessions
             .iter()
@@ -85,7 +88,7 @@ impl DeviceBackend for MemoryBackend {
 
     fn read_session(
         &mut self,
-        session: SessionId,
+        session: StoredSessionId,
         offset: u32,
         buf: &mut [u8],
     ) -> Result<SessionRead, ErrorCode> {
@@ -243,7 +246,7 @@ fn reads_resume_at_any_offset_and_checksum_matches() {
             &mut handler,
             &mut backend,
             Request::ReadSession {
-                session: SessionId(2),
+                session: StoredSessionId(2),
                 offset,
                 max_len: u16::MAX,
             },
@@ -266,14 +269,14 @@ fn reads_resume_at_any_offset_and_checksum_matches() {
         &mut handler,
         &mut backend,
         Request::SessionChecksum {
-            session: SessionId(2),
+            session: StoredSessionId(2),
         },
     );
     let Response::Checksum(sum) = response_of(77, &message) else {
         panic!()
     };
     assert_eq!(sum.len, 1300);
-    assert_eq!(sum.crc32c, frame::CRC32C.checksum(&expected));
+    assert_eq!(sum.crc32c, crate::frame::CRC32C.checksum(&expected));
 }
 
 #[test]
@@ -284,7 +287,7 @@ fn read_errors_are_answered() {
         &mut handler,
         &mut backend,
         Request::ReadSession {
-            session: SessionId(1),
+            session: StoredSessionId(1),
             offset: 11,
             max_len: 8,
         },
@@ -297,7 +300,7 @@ fn read_errors_are_answered() {
         &mut handler,
         &mut backend,
         Request::ReadSession {
-            session: SessionId(9),
+            session: StoredSessionId(9),
             offset: 0,
             max_len: 8,
         },
@@ -317,7 +320,7 @@ fn erase_through_and_all() {
         &mut handler,
         &mut backend,
         Request::Erase {
-            scope: EraseScope::Through(SessionId(2)),
+            scope: EraseScope::Through(StoredSessionId(2)),
         },
     );
     assert_eq!(response_of(77, &message), Response::Erased { sessions: 2 });
@@ -325,7 +328,7 @@ fn erase_through_and_all() {
         &mut handler,
         &mut backend,
         Request::Erase {
-            scope: EraseScope::Through(SessionId(6)),
+            scope: EraseScope::Through(StoredSessionId(6)),
         },
     );
     assert_eq!(response_of(77, &message), Response::Error(ErrorCode::Busy));
@@ -360,7 +363,7 @@ fn config_is_validated_stored_and_echoed() {
     {
         config
             .seats
-            .push(SeatConfig {
+            .push(SeatSettings {
                 seat: SeatId::new(i as u8).unwrap(),
                 input,
                 button_mode: ButtonMode::Toggle,
@@ -444,7 +447,7 @@ fn a_mark_is_request_10_and_a_backend_without_marks_refuses_it() {
     let reply = DeviceFrame::Reply {
         id: 1,
         response: Response::Marked {
-            session: SessionId(7),
+            session: StoredSessionId(7),
         },
     };
     assert_eq!(
@@ -590,7 +593,7 @@ fn largest_messages_fit() {
     for id in 0..SESSIONS_PER_PAGE as u32 {
         sessions
             .push(SessionInfo {
-                id: SessionId(u32::MAX - id),
+                id: StoredSessionId(u32::MAX - id),
                 start_unix_ms: Some(u64::MAX),
                 len: u32::MAX,
                 recording: true,
@@ -611,7 +614,7 @@ fn largest_messages_fit() {
     for seat in 0..crate::seat::MAX_SEATS as u8 {
         config
             .seats
-            .push(SeatConfig {
+            .push(SeatSettings {
                 seat: SeatId::new(seat).unwrap(),
                 input: InputKind::ButtonAndMicrophone,
                 button_mode: ButtonMode::Toggle,
@@ -631,7 +634,7 @@ fn largest_messages_fit() {
     let chunk = DeviceFrame::Reply {
         id: u16::MAX,
         response: Response::Data(SessionData {
-            session: SessionId(u32::MAX),
+            session: StoredSessionId(u32::MAX),
             offset: u32::MAX,
             session_len: u32::MAX,
             data: &data,
@@ -650,8 +653,8 @@ fn seat() -> impl Strategy<Value = SeatId> {
     (0u8..16).prop_map(|i| SeatId::new(i).unwrap())
 }
 
-fn session_id() -> impl Strategy<Value = SessionId> {
-    any::<u32>().prop_map(SessionId)
+fn session_id() -> impl Strategy<Value = StoredSessionId> {
+    any::<u32>().prop_map(StoredSessionId)
 }
 
 fn event() -> impl Strategy<Value = Event> {
@@ -701,7 +704,7 @@ fn device_config() -> impl Strategy<Value = DeviceConfig> {
                 };
                 config
                     .seats
-                    .push(SeatConfig {
+                    .push(SeatSettings {
                         seat,
                         input,
                         button_mode,
@@ -795,7 +798,7 @@ proptest! {
         let frames = [
             DeviceFrame::Live { seq, update },
             DeviceFrame::Reply { id: seq as u16, response: Response::Data(SessionData {
-                session: SessionId(seq), offset, session_len: offset, data: &data,
+                session: StoredSessionId(seq), offset, session_len: offset, data: &data,
             }) },
             DeviceFrame::Reply { id: 1, response: Response::Config(config) },
             DeviceFrame::Reply { id: 2, response: Response::Error(ErrorCode::from(seq as u8)) },
@@ -877,7 +880,7 @@ proptest! {
 /// Frames `raw` as if it were a postcard message: COBS(raw ‖ crc) ‖ 0.
 fn frame_raw<'o>(raw: &[u8], out: &'o mut [u8]) -> &'o [u8] {
     let mut body = raw.to_vec();
-    body.extend_from_slice(&frame::CRC32C.checksum(raw).to_le_bytes());
+    body.extend_from_slice(&crate::frame::CRC32C.checksum(raw).to_le_bytes());
     let mut pos = 0;
     for block in body.split(|&b| b == 0) {
         for piece in chunks_or_empty(block, 254) {
@@ -956,7 +959,7 @@ fn documented_example_bytes() {
         hex("01 06 02 02 c0 c4 07 01 08 03 80 c0 02 80 80 60 01 05 b7 86 f5 01 00")
     );
     let read = Request::ReadSession {
-        session: SessionId(12),
+        session: StoredSessionId(12),
         offset: 512,
         max_len: 512,
     };
@@ -965,7 +968,7 @@ fn documented_example_bytes() {
         hex("0c 03 03 0c 80 04 80 04 0d 61 82 e2 00")
     );
     let data = SessionData {
-        session: SessionId(12),
+        session: StoredSessionId(12),
         offset: 512,
         session_len: 515,
         data: &[0xAA, 0, 1],
@@ -991,7 +994,7 @@ fn documented_example_bytes() {
         wire(&request(
             6,
             Request::Erase {
-                scope: EraseScope::Through(SessionId(12))
+                scope: EraseScope::Through(StoredSessionId(12))
             }
         )),
         hex("09 06 05 01 0c 76 38 5c e9 00")
@@ -1010,7 +1013,7 @@ fn documented_example_bytes() {
         hex("03 01 07 09 01 02 c8 dc 03 fa f5 03 05 8d 3a ba 43 00")
     );
     let tick = LiveUpdate::Tick {
-        session: Some(SessionId(12)),
+        session: Some(StoredSessionId(12)),
         now: 65_000,
         speaking: 0b0100,
     };

@@ -40,10 +40,7 @@
 //! whole entry, so an entry cut short by power loss reads as *torn*, never as
 //! a different valid entry.
 
-use crc::{Crc, CRC_32_ISCSI};
-
-/// CRC-32C (Castagnoli), the same as the device protocol's frames.
-pub(crate) const CRC32C: Crc<u32> = Crc::<u32>::new(&CRC_32_ISCSI);
+use crate::frame::CRC32C;
 
 /// Magic of a session-log sector: "TTL1".
 pub(crate) const MAGIC_LOG: u32 = u32::from_le_bytes(*b"TTL1");

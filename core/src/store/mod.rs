@@ -30,11 +30,11 @@ mod session_store;
 mod tests;
 mod walk;
 
-pub use crate::protocol::{FullPolicy, SessionId};
+pub use crate::protocol::{FullPolicy, StoredSessionId};
 pub use config_store::ConfigStore;
 pub use ram_flash::{CutStyle, FlashStats, RamFlash, RamFlashError, ERASE_UNITS};
 pub use session_store::{
-    Appended, Dropped, MountReport, SessionState, SessionStore, StoredSession, Usage,
+    Appended, Dropped, MountReport, SessionStore, StoredSession, StoredSessionState, Usage,
     DEFAULT_INDEX, FINAL_RESERVE,
 };
 

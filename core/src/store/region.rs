@@ -4,10 +4,11 @@
 use embedded_storage::nor_flash::NorFlash;
 
 use super::layout::{
-    align_up, EntryHeader, EntryKind, SectorHeader, CRC32C, ENTRY_HEADER_LEN, MAX_ALIGN,
-    RETIRE_LEN, SECTOR_HEADER_LEN,
+    align_up, EntryHeader, EntryKind, SectorHeader, ENTRY_HEADER_LEN, MAX_ALIGN, RETIRE_LEN,
+    SECTOR_HEADER_LEN,
 };
 use super::StoreError;
+use crate::frame::CRC32C;
 
 /// Bytes read at once when checking or copying; on the stack.
 const CHUNK: usize = 64;

@@ -7,7 +7,7 @@ use heapless::Vec;
 use super::layout::{BeginPayload, EntryKind, MAGIC_LOG};
 use super::region::{Region, SectorState};
 use super::walk::{next_live_after, Anomalies, Pos, Walk, Walked};
-use super::{FullPolicy, SessionId, StoreError};
+use super::{FullPolicy, StoreError, StoredSessionId};
 
 /// Entry bytes kept free by default for [`SessionStore::append_final`] and
 /// [`SessionStore::end_session`] when no more room can be made, so that a
@@ -25,7 +25,7 @@ const FIRST_SESSION: u32 = 1;
 /// What became of a stored session.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
-pub enum SessionState {
+pub enum StoredSessionState {
     /// Ended by [`SessionStore::end_session`].
     Ended,
     /// Being recorded now.
@@ -40,7 +40,7 @@ pub enum SessionState {
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct StoredSession {
     /// Its number: increasing, never reused on one device.
-    pub id: SessionId,
+    pub id: StoredSessionId,
     /// When it began (Unix ms), if the device clock was set.
     pub started_unix_ms: Option<u64>,
     /// Its log's length: the sum of its records' lengths.
@@ -48,7 +48,7 @@ pub struct StoredSession {
     /// Its records.
     pub records: u32,
     /// Ended, recording or interrupted.
-    pub state: SessionState,
+    pub state: StoredSessionState,
     begin: Pos,
 }
 
@@ -58,9 +58,9 @@ pub struct StoredSession {
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct Dropped {
     /// The oldest dropped session.
-    pub first: SessionId,
+    pub first: StoredSessionId,
     /// The newest dropped session.
-    pub last: SessionId,
+    pub last: StoredSessionId,
     /// How many.
     pub count: u16,
     /// Their bytes (log lengths) together.
@@ -156,7 +156,7 @@ struct Head {
 /// Where a sequential reader stopped, so the next chunk continues there.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 struct ReadCursor {
-    id: SessionId,
+    id: StoredSessionId,
     /// Session bytes before the cursor.
     offset: u32,
     /// The entry the cursor is in.
@@ -202,7 +202,7 @@ pub struct SessionStore<F: NorFlash, const INDEX: usize = DEFAULT_INDEX> {
     next_seq: u32,
     next_session: u32,
     index: Vec<StoredSession, INDEX>,
-    recording: Option<SessionId>,
+    recording: Option<StoredSessionId>,
     cursor: Option<ReadCursor>,
     overwritten: u32,
     final_reserve: u32,
@@ -258,7 +258,7 @@ impl<F: NorFlash, const INDEX: usize> SessionStore<F, INDEX> {
     }
 
     /// The session being recorded, if any.
-    pub fn recording(&self) -> Option<SessionId> {
+    pub fn recording(&self) -> Option<StoredSessionId> {
         self.recording
     }
 
@@ -268,13 +268,13 @@ impl<F: NorFlash, const INDEX: usize> SessionStore<F, INDEX> {
     }
 
     /// The stored session `id`.
-    pub fn session(&self, id: SessionId) -> Option<&StoredSession> {
+    pub fn session(&self, id: StoredSessionId) -> Option<&StoredSession> {
         self.index.iter().find(|s| s.id == id)
     }
 
     /// The stored session with the smallest id above `after` (the oldest
     /// if `None`).
-    pub fn next_session(&self, after: Option<SessionId>) -> Option<&StoredSession> {
+    pub fn next_session(&self, after: Option<StoredSessionId>) -> Option<&StoredSession> {
         self.index
             .iter()
             .find(|s| after.is_none_or(|after| s.id > after))
@@ -310,7 +310,7 @@ impl<F: NorFlash, const INDEX: usize> SessionStore<F, INDEX> {
     pub fn begin_session(
         &mut self,
         started_unix_ms: Option<u64>,
-    ) -> Result<(SessionId, Appended), StoreError<F::Error>> {
+    ) -> Result<(StoredSessionId, Appended), StoreError<F::Error>> {
         if self.recording.is_some() {
             return Err(StoreError::SessionOpen);
         }
@@ -333,7 +333,7 @@ impl<F: NorFlash, const INDEX: usize> SessionStore<F, INDEX> {
             };
             dropped = Dropped::merge(dropped, self.overwrite_sector(sector)?);
         }
-        let id = SessionId(self.next_session);
+        let id = StoredSessionId(self.next_session);
         let payload = BeginPayload {
             id: id.0,
             started_unix_ms: started_unix_ms.unwrap_or(0),
@@ -346,7 +346,7 @@ impl<F: NorFlash, const INDEX: usize> SessionStore<F, INDEX> {
             started_unix_ms: started_unix_ms.filter(|&ms| ms != 0),
             len: 0,
             records: 0,
-            state: SessionState::Recording,
+            state: StoredSessionState::Recording,
             begin: pos,
         };
         self.index.push(session).map_err(|_| StoreError::Internal)?;
@@ -364,13 +364,15 @@ impl<F: NorFlash, const INDEX: usize> SessionStore<F, INDEX> {
     /// and never ended. What is appended next belongs to it, as if it had
     /// never stopped. [`StoreError::SessionOpen`] while one is recorded,
     /// [`StoreError::UnknownSession`] if `id` is not that session.
-    pub fn resume_session(&mut self, id: SessionId) -> Result<(), StoreError<F::Error>> {
+    pub fn resume_session(&mut self, id: StoredSessionId) -> Result<(), StoreError<F::Error>> {
         if self.recording.is_some() {
             return Err(StoreError::SessionOpen);
         }
         match self.index.last_mut() {
-            Some(session) if session.id == id && session.state == SessionState::Interrupted => {
-                session.state = SessionState::Recording;
+            Some(session)
+                if session.id == id && session.state == StoredSessionState::Interrupted =>
+            {
+                session.state = StoredSessionState::Recording;
                 self.recording = Some(id);
                 Ok(())
             }
@@ -420,8 +422,8 @@ impl<F: NorFlash, const INDEX: usize> SessionStore<F, INDEX> {
         let result = self.append_entry(EntryKind::SessionEnd, &id.0.to_le_bytes(), true);
         if let Some(session) = self.index.iter_mut().rfind(|s| s.id == id) {
             session.state = match result {
-                Ok(_) => SessionState::Ended,
-                Err(_) => SessionState::Interrupted,
+                Ok(_) => StoredSessionState::Ended,
+                Err(_) => StoredSessionState::Interrupted,
             };
         }
         result.map(|_| ())
@@ -436,7 +438,7 @@ impl<F: NorFlash, const INDEX: usize> SessionStore<F, INDEX> {
     /// [`StoreError::OffsetOutOfRange`] if `offset` is beyond its length.
     pub fn read(
         &mut self,
-        id: SessionId,
+        id: StoredSessionId,
         offset: u32,
         buf: &mut [u8],
     ) -> Result<usize, StoreError<F::Error>> {
@@ -568,7 +570,7 @@ impl<F: NorFlash, const INDEX: usize> SessionStore<F, INDEX> {
             None => self.next_session.checked_sub(1),
         };
         match last {
-            Some(last) if last >= FIRST_SESSION => self.erase_through(SessionId(last)),
+            Some(last) if last >= FIRST_SESSION => self.erase_through(StoredSessionId(last)),
             _ => Ok(0),
         }
     }
@@ -580,7 +582,7 @@ impl<F: NorFlash, const INDEX: usize> SessionStore<F, INDEX> {
     /// Sectors holding nothing newer are retired at once; sessions sharing
     /// a sector with newer ones are hidden by an erase mark and their bytes
     /// go when that sector is reused.
-    pub fn erase_through(&mut self, last: SessionId) -> Result<u16, StoreError<F::Error>> {
+    pub fn erase_through(&mut self, last: StoredSessionId) -> Result<u16, StoreError<F::Error>> {
         if self.recording.is_some_and(|r| r <= last) {
             return Err(StoreError::SessionOpen);
         }
@@ -618,7 +620,7 @@ impl<F: NorFlash, const INDEX: usize> SessionStore<F, INDEX> {
     fn sector_holds_newer(
         &mut self,
         sector: u16,
-        last: SessionId,
+        last: StoredSessionId,
         current: &mut Option<u32>,
     ) -> Result<bool, StoreError<F::Error>> {
         let SectorState::Live(header) = self.region.sector_state(sector)? else {
@@ -872,11 +874,11 @@ impl<F: NorFlash, const INDEX: usize> SessionStore<F, INDEX> {
                     };
                     max_next_session = max_next_session.max(begin.id.saturating_add(1));
                     let session = StoredSession {
-                        id: SessionId(begin.id),
+                        id: StoredSessionId(begin.id),
                         started_unix_ms: Some(begin.started_unix_ms).filter(|&ms| ms != 0),
                         len: 0,
                         records: 0,
-                        state: SessionState::Interrupted,
+                        state: StoredSessionState::Interrupted,
                         begin: entry.pos,
                     };
                     if let Some(previous) = pending.replace(session) {
@@ -894,7 +896,7 @@ impl<F: NorFlash, const INDEX: usize> SessionStore<F, INDEX> {
                     let id = self.u32_payload(&entry)?;
                     if let Some(mut session) = pending.take() {
                         if id == Some(session.id.0) {
-                            session.state = SessionState::Ended;
+                            session.state = StoredSessionState::Ended;
                         }
                         self.index_at_mount(session, erased_through, &mut report);
                     }
@@ -939,7 +941,7 @@ impl<F: NorFlash, const INDEX: usize> SessionStore<F, INDEX> {
         report.interrupted_sessions = self
             .index
             .iter()
-            .filter(|s| s.state == SessionState::Interrupted)
+            .filter(|s| s.state == StoredSessionState::Interrupted)
             .count() as u16;
         report.torn_writes = anomalies.torn;
         report.corrupt_entries = anomalies.corrupt;

@@ -45,7 +45,10 @@ where
 }
 
 /// A whole session's bytes, read in 7-byte chunks (exercising the cursor).
-fn read_all<F: NorFlash, const N: usize>(store: &mut SessionStore<F, N>, id: SessionId) -> Vec<u8>
+fn read_all<F: NorFlash, const N: usize>(
+    store: &mut SessionStore<F, N>,
+    id: StoredSessionId,
+) -> Vec<u8>
 where
     F::Error: core::fmt::Debug,
 {
@@ -95,9 +98,21 @@ fn sessions_round_trip_across_sectors_and_remounts() {
     assert_eq!(
         listed,
         [
-            (SessionId(1), SessionState::Ended, Some(1_700_000_000_000)),
-            (SessionId(2), SessionState::Ended, Some(1_700_000_000_001)),
-            (SessionId(3), SessionState::Ended, Some(1_700_000_000_002)),
+            (
+                StoredSessionId(1),
+                StoredSessionState::Ended,
+                Some(1_700_000_000_000)
+            ),
+            (
+                StoredSessionId(2),
+                StoredSessionState::Ended,
+                Some(1_700_000_000_001)
+            ),
+            (
+                StoredSessionId(3),
+                StoredSessionState::Ended,
+                Some(1_700_000_000_002)
+            ),
         ]
     );
     for (id, bytes) in &expected {
@@ -115,12 +130,12 @@ fn sessions_round_trip_across_sectors_and_remounts() {
         Err(StoreError::OffsetOutOfRange)
     );
     assert_eq!(
-        store.read(SessionId(9), 0, &mut buf),
+        store.read(StoredSessionId(9), 0, &mut buf),
         Err(StoreError::UnknownSession)
     );
     // A new session continues the numbering.
     let (id, _) = store.begin_session(None).unwrap();
-    assert_eq!(id, SessionId(4));
+    assert_eq!(id, StoredSessionId(4));
     assert_eq!(store.release().stats().reprogrammed, 0);
 }
 
@@ -135,7 +150,7 @@ fn refuses_misuse_without_writing() {
     assert_eq!(store.append(&too_big), Err(StoreError::TooLarge));
     assert!(store.append(&too_big[..store.max_frame()]).is_ok());
     assert_eq!(
-        store.erase_through(SessionId(1)),
+        store.erase_through(StoredSessionId(1)),
         Err(StoreError::SessionOpen)
     );
     assert_eq!(
@@ -173,7 +188,7 @@ fn stop_policy_keeps_room_for_the_notice_and_the_end() {
 
     let (mut store, report) = mount(store.release(), FullPolicy::Stop);
     assert!(report.is_clean());
-    assert_eq!(store.session(id).unwrap().state, SessionState::Ended);
+    assert_eq!(store.session(id).unwrap().state, StoredSessionState::Ended);
     assert_eq!(read_all(&mut store, id), bytes);
     // Erasing makes room again, and ids are not reused.
     assert_eq!(store.erase_all().unwrap(), 1);
@@ -181,7 +196,7 @@ fn stop_policy_keeps_room_for_the_notice_and_the_end() {
     let (mut store, report) = mount(store.release(), FullPolicy::Stop);
     assert_eq!(report.sessions, 0);
     let (next, _) = store.begin_session(None).unwrap();
-    assert_eq!(next, SessionId(2));
+    assert_eq!(next, StoredSessionId(2));
 }
 
 /// Under OverwriteOldest, old sessions go whole, oldest first, and every
@@ -189,7 +204,7 @@ fn stop_policy_keeps_room_for_the_notice_and_the_end() {
 #[test]
 fn overwrite_policy_drops_whole_oldest_sessions() {
     let (mut store, _) = mount(Small::new(), FullPolicy::OverwriteOldest);
-    let mut kept: Vec<(SessionId, Vec<u8>)> = Vec::new();
+    let mut kept: Vec<(StoredSessionId, Vec<u8>)> = Vec::new();
     let mut dropped_total = 0;
     for s in 0..12u32 {
         let (id, appended) = store.begin_session(None).unwrap();
@@ -277,7 +292,7 @@ fn the_index_bound_counts_as_full() {
             SessionStore::<_, 3>::mount(&mut flash, FullPolicy::OverwriteOldest).unwrap();
         for s in 0..5u32 {
             let (id, appended) = store.begin_session(None).unwrap();
-            assert_eq!(id, SessionId(s + 1));
+            assert_eq!(id, StoredSessionId(s + 1));
             if s >= 3 {
                 assert!(appended.dropped.is_some(), "session {s} dropped nothing");
             }
@@ -351,7 +366,7 @@ fn a_session_resumes_after_a_reset() {
     assert!(report.is_clean());
     assert_eq!(report.interrupted_sessions, 0);
     let session = *store.session(id).unwrap();
-    assert_eq!(session.state, SessionState::Ended);
+    assert_eq!(session.state, StoredSessionState::Ended);
     assert_eq!(session.started_unix_ms, Some(1_700_000_000_000));
     assert_eq!(read_all(&mut store, id), b"before after");
     assert_eq!(store.resume_session(id), Err(StoreError::UnknownSession));
@@ -369,7 +384,7 @@ fn erase_keeps_the_recording_session_and_hides_shared_sectors() {
     let (recording, _) = store.begin_session(None).unwrap();
     store.append(b"live").unwrap();
     assert_eq!(store.erase_through(recording), Err(StoreError::SessionOpen));
-    assert_eq!(store.erase_through(SessionId(2)).unwrap(), 2);
+    assert_eq!(store.erase_through(StoredSessionId(2)).unwrap(), 2);
     assert_eq!(
         store.sessions().map(|s| s.id.0).collect::<Vec<_>>(),
         [3, 4, 5]
@@ -392,7 +407,7 @@ fn erase_keeps_the_recording_session_and_hides_shared_sectors() {
     assert_eq!(store.erase_all().unwrap(), 1);
     let (mut store, _) = mount(store.release(), FullPolicy::Stop);
     assert_eq!(store.sessions().count(), 0);
-    assert_eq!(store.begin_session(None).unwrap().0, SessionId(6));
+    assert_eq!(store.begin_session(None).unwrap().0, StoredSessionId(6));
 }
 
 #[test]
@@ -420,14 +435,14 @@ fn damage_is_reported_and_confined_to_the_damaged_entry() {
         .flat_map(|(_, f)| f.iter().copied())
         .collect();
     assert_eq!(read_all(&mut store, id), expected);
-    assert_eq!(store.session(id).unwrap().state, SessionState::Ended);
+    assert_eq!(store.session(id).unwrap().state, StoredSessionState::Ended);
 }
 
 /// What the workload below has committed: per session, its frames, and
 /// whether its end was written.
 #[derive(Clone, Debug, Default)]
 struct Model {
-    sessions: Vec<(SessionId, Vec<u8>, bool)>,
+    sessions: Vec<(StoredSessionId, Vec<u8>, bool)>,
     /// Sessions the store dropped to make room.
     dropped: u32,
     /// The operation under way when the power went.
@@ -437,8 +452,8 @@ struct Model {
 #[derive(Clone, Debug)]
 enum InFlight {
     Begin,
-    Append(SessionId, Vec<u8>),
-    End(SessionId),
+    Append(StoredSessionId, Vec<u8>),
+    End(StoredSessionId),
 }
 
 /// Records sessions until the flash fails (a power cut) or `sessions`
@@ -483,14 +498,14 @@ fn check_after_cut<F: NorFlash>(
     store: &mut SessionStore<F>,
     model: &Model,
     report: &MountReport,
-    older: &[SessionId],
+    older: &[StoredSessionId],
     cut: u64,
 ) where
     F::Error: core::fmt::Debug,
 {
     assert!(report.is_clean(), "cut at {cut}: {report:?}");
-    let listed: Vec<SessionId> = store.sessions().map(|s| s.id).collect();
-    let (old_listed, new_listed): (Vec<SessionId>, Vec<SessionId>) =
+    let listed: Vec<StoredSessionId> = store.sessions().map(|s| s.id).collect();
+    let (old_listed, new_listed): (Vec<StoredSessionId>, Vec<StoredSessionId>) =
         listed.iter().partition(|id| older.contains(id));
     // Older sessions: only ever dropped oldest first.
     assert!(
@@ -499,7 +514,7 @@ fn check_after_cut<F: NorFlash>(
     );
     // The workload's: the model's, possibly without some of the oldest (an
     // overwrite under way), possibly with the one being begun.
-    let model_ids: Vec<SessionId> = model.sessions.iter().map(|(id, _, _)| *id).collect();
+    let model_ids: Vec<StoredSessionId> = model.sessions.iter().map(|(id, _, _)| *id).collect();
     let beginning = matches!(model.in_flight, Some(InFlight::Begin));
     let extra = beginning && new_listed.last().is_some_and(|id| !model_ids.contains(id));
     let known = &new_listed[..new_listed.len() - usize::from(extra)];
@@ -521,7 +536,7 @@ fn check_after_cut<F: NorFlash>(
                 bytes.is_empty(),
                 "cut at {cut}: a session being begun has data"
             );
-            assert_eq!(state, SessionState::Interrupted);
+            assert_eq!(state, StoredSessionState::Interrupted);
             continue;
         };
         match &model.in_flight {
@@ -537,15 +552,15 @@ fn check_after_cut<F: NorFlash>(
                 assert_eq!(&bytes, committed, "cut at {cut}");
                 assert!(matches!(
                     state,
-                    SessionState::Ended | SessionState::Interrupted
+                    StoredSessionState::Ended | StoredSessionState::Interrupted
                 ));
             }
             _ => {
                 assert_eq!(&bytes, committed, "cut at {cut}: session {id:?}");
                 let want = if *ended {
-                    SessionState::Ended
+                    StoredSessionState::Ended
                 } else {
-                    SessionState::Interrupted
+                    StoredSessionState::Interrupted
                 };
                 assert_eq!(state, want, "cut at {cut}: session {id:?}");
             }
@@ -594,7 +609,7 @@ fn cut_and_recover<F: Cuttable>(
     let mut flash = base.clone();
     flash.arm(cut, style);
     let (mut store, _) = mount(flash, policy);
-    let older: Vec<SessionId> = store.sessions().map(|s| s.id).collect();
+    let older: Vec<StoredSessionId> = store.sessions().map(|s| s.id).collect();
     let mut model = Model::default();
     let finished = workload(&mut store, &mut model, 7, sessions).is_ok();
     let mut flash = store.release();
@@ -881,7 +896,7 @@ fn repeated_cuts_while_recovering() {
                 flash.cut_power_after(next(1500));
                 let (mut store, report) = mount(flash, policy);
                 assert!(report.is_clean(), "{policy:?} round {round}: {report:?}");
-                let older: Vec<SessionId> = store.sessions().map(|s| s.id).collect();
+                let older: Vec<StoredSessionId> = store.sessions().map(|s| s.id).collect();
                 let mut model = Model::default();
                 let _ = workload(&mut store, &mut model, round, 6);
                 flash = store.release();
@@ -964,8 +979,8 @@ fn a_cut_while_preparing_loses_nothing() {
     let (mut store, _) = mount(Small::new(), FullPolicy::OverwriteOldest);
     workload(&mut store, &mut Model::default(), 5, 12).unwrap();
     let newest = store.sessions().last().unwrap().id;
-    store.erase_through(SessionId(newest.0 - 1)).unwrap();
-    let kept: Vec<(SessionId, Vec<u8>)> = store
+    store.erase_through(StoredSessionId(newest.0 - 1)).unwrap();
+    let kept: Vec<(StoredSessionId, Vec<u8>)> = store
         .sessions()
         .map(|s| s.id)
         .collect::<Vec<_>>()

@@ -60,7 +60,7 @@ pub const BALANCE_EVERY_MS: u64 = 10;
 /// Figures of one seat.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
-pub struct SeatFigures {
+pub struct LiveSeatFigures {
     /// Speaking time of completed turns (ms).
     pub completed_ms: u64,
     /// Turns started (including one in progress).
@@ -87,7 +87,7 @@ pub struct SeatFigures {
 /// Live figures of up to `SEATS` seats.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LiveFigures<const SEATS: usize> {
-    seats: [SeatFigures; SEATS],
+    seats: [LiveSeatFigures; SEATS],
     counted: usize,
     now: SessionMs,
     order: [u8; SEATS],
@@ -109,7 +109,7 @@ impl<const SEATS: usize> LiveFigures<SEATS> {
     /// balance.
     pub fn new(counted: usize) -> Self {
         LiveFigures {
-            seats: [SeatFigures::default(); SEATS],
+            seats: [LiveSeatFigures::default(); SEATS],
             counted: counted.min(SEATS),
             now: 0,
             order: core::array::from_fn(|i| i as u8),
@@ -133,11 +133,11 @@ impl<const SEATS: usize> LiveFigures<SEATS> {
     }
 
     /// The raw figures of `seat`.
-    pub fn seat(&self, seat: SeatId) -> Option<&SeatFigures> {
+    pub fn seat(&self, seat: SeatId) -> Option<&LiveSeatFigures> {
         self.seats.get(seat.index())
     }
 
-    pub(crate) fn seat_mut(&mut self, seat: SeatId) -> Option<&mut SeatFigures> {
+    pub(crate) fn seat_mut(&mut self, seat: SeatId) -> Option<&mut LiveSeatFigures> {
         self.seats.get_mut(seat.index())
     }
 
@@ -248,7 +248,7 @@ impl<const SEATS: usize> LiveFigures<SEATS> {
         self.seats.get(seat.index()).map_or(0, |s| self.total_of(s))
     }
 
-    fn total_of(&self, s: &SeatFigures) -> u64 {
+    fn total_of(&self, s: &LiveSeatFigures) -> u64 {
         let ongoing = s
             .speaking_since
             .map_or(0, |since| self.now.saturating_sub(since));

@@ -24,5 +24,5 @@ pub mod tracker;
 
 pub use event::{Condition, Event, MarkerKind, TurnEnd};
 pub use floor::{FloorEvent, FloorTracker, Take};
-pub use live::{LiveFigures, SeatFigures, Q16_ONE};
-pub use tracker::{SessionState, TurnTracker};
+pub use live::{LiveFigures, LiveSeatFigures, Q16_ONE};
+pub use tracker::{SessionPhase, TurnTracker};

@@ -59,7 +59,7 @@ use crate::turns::live::LiveFigures;
 /// Where the session stands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
-pub enum SessionState {
+pub enum SessionPhase {
     /// No session: inputs are watched, nothing is recorded.
     Stopped,
     /// Recording turns.
@@ -85,7 +85,7 @@ struct SeatTrack {
 pub struct TurnTracker<const SEATS: usize> {
     params: TurnParams,
     seat_count: usize,
-    state: SessionState,
+    state: SessionPhase,
     /// Engine time of the session's start marker.
     origin: u64,
     /// Engine time of the last edge or advance.
@@ -104,7 +104,7 @@ impl<const SEATS: usize> TurnTracker<SEATS> {
         TurnTracker {
             params,
             seat_count,
-            state: SessionState::Stopped,
+            state: SessionPhase::Stopped,
             origin: 0,
             now: 0,
             late_edges: 0,
@@ -115,7 +115,7 @@ impl<const SEATS: usize> TurnTracker<SEATS> {
     }
 
     /// The session state.
-    pub const fn session(&self) -> SessionState {
+    pub const fn session(&self) -> SessionPhase {
         self.state
     }
 
@@ -178,7 +178,7 @@ impl<const SEATS: usize> TurnTracker<SEATS> {
             EdgeKind::Rise | EdgeKind::Condition(_) => 1,
             EdgeKind::Fall(_) => 0,
             EdgeKind::Control(control) => match (control, self.state) {
-                (Control::Start | Control::ToggleSession, SessionState::Stopped) => 1 + 3 * seats,
+                (Control::Start | Control::ToggleSession, SessionPhase::Stopped) => 1 + 3 * seats,
                 (Control::Resume, _) => 1 + seats,
                 _ => 1,
             },
@@ -229,7 +229,7 @@ impl<const SEATS: usize> TurnTracker<SEATS> {
         }
         let at = self.clamp(edge.at);
         self.advance_quiet(at, out);
-        let running = self.state == SessionState::Running;
+        let running = self.state == SessionPhase::Running;
         let Some(track) = self.seats.get_mut(seat.index()) else {
             return;
         };
@@ -262,7 +262,7 @@ impl<const SEATS: usize> TurnTracker<SEATS> {
                 let standing = !matches!(what, Condition::MicOk | Condition::ButtonOk);
                 let changed = *slot != standing.then_some(what);
                 *slot = standing.then_some(what);
-                if changed && self.state != SessionState::Stopped {
+                if changed && self.state != SessionPhase::Stopped {
                     out(Event::Condition {
                         seat,
                         at: self.session_time(at),
@@ -283,14 +283,14 @@ impl<const SEATS: usize> TurnTracker<SEATS> {
         let at = self.clamp(edge.at);
         self.advance_quiet(at, out);
         let control = match (control, self.state) {
-            (Control::ToggleSession, SessionState::Stopped) => Control::Start,
+            (Control::ToggleSession, SessionPhase::Stopped) => Control::Start,
             (Control::ToggleSession, _) => Control::Stop,
             (other, _) => other,
         };
         match (control, self.state) {
-            (Control::Start, SessionState::Stopped) => {
+            (Control::Start, SessionPhase::Stopped) => {
                 self.origin = at;
-                self.state = SessionState::Running;
+                self.state = SessionPhase::Running;
                 self.floor.reset();
                 self.live.reset();
                 out(Event::Marker {
@@ -311,26 +311,26 @@ impl<const SEATS: usize> TurnTracker<SEATS> {
                 }
                 self.begin_active_turns(at, out);
             }
-            (Control::Stop, SessionState::Running | SessionState::Paused) => {
+            (Control::Stop, SessionPhase::Running | SessionPhase::Paused) => {
                 self.end_all_turns(at, out);
-                self.state = SessionState::Stopped;
+                self.state = SessionPhase::Stopped;
                 out(Event::Marker {
                     at: self.session_time(at),
                     kind: MarkerKind::Stop,
                 });
                 self.floor.reset();
             }
-            (Control::Pause, SessionState::Running) => {
+            (Control::Pause, SessionPhase::Running) => {
                 self.end_all_turns(at, out);
-                self.state = SessionState::Paused;
+                self.state = SessionPhase::Paused;
                 out(Event::Marker {
                     at: self.session_time(at),
                     kind: MarkerKind::Pause,
                 });
                 self.floor.reset();
             }
-            (Control::Resume, SessionState::Paused) => {
-                self.state = SessionState::Running;
+            (Control::Resume, SessionPhase::Paused) => {
+                self.state = SessionPhase::Running;
                 out(Event::Marker {
                     at: self.session_time(at),
                     kind: MarkerKind::Resume,
@@ -339,7 +339,7 @@ impl<const SEATS: usize> TurnTracker<SEATS> {
             }
             (
                 kind @ (Control::Agenda | Control::Decision),
-                SessionState::Running | SessionState::Paused,
+                SessionPhase::Running | SessionPhase::Paused,
             ) => {
                 out(Event::Marker {
                     at: self.session_time(at),

@@ -13,7 +13,7 @@
     clippy::panic
 )]
 
-use tabletalk_core::engine::{Engine, SeatConfig};
+use tabletalk_core::engine::{Engine, SeatWiring};
 use tabletalk_core::params::DetectionParams;
 use tabletalk_core::seat::SeatId;
 use tabletalk_core::time::Instant;
@@ -209,9 +209,9 @@ impl Run {
 /// Runs microphone signals (one per seat, all microphone seats) through an
 /// engine in 10 ms blocks, session from 0 to the end.
 pub fn run_mics(signals: &[Vec<u16>], params: DetectionParams) -> Run {
-    let seats: Vec<SeatConfig> = signals
+    let seats: Vec<SeatWiring> = signals
         .iter()
-        .map(|_| SeatConfig::microphone(FULL_SCALE))
+        .map(|_| SeatWiring::microphone(FULL_SCALE))
         .collect();
     let start = Instant(123_456);
     let mut engine = Engine::<8>::new(params, &seats, start).unwrap();

@@ -10,7 +10,7 @@
 
 use std::ops::Range;
 
-use tabletalk_core::engine::{Engine, SeatConfig};
+use tabletalk_core::engine::{Engine, SeatWiring};
 use tabletalk_core::log::{Item, LogReader, LogWriter, MAX_WRITE_LEN};
 use tabletalk_core::params::DetectionParams;
 use tabletalk_core::records::{Header, LoggedTurn, Record, Seats, SessionId};
@@ -127,7 +127,7 @@ pub struct Device<const N: usize = MAX_SEATS> {
 }
 
 impl<const N: usize> Device<N> {
-    pub fn new(seats: &[SeatConfig], params: DetectionParams, start: Instant) -> Self {
+    pub fn new(seats: &[SeatWiring], params: DetectionParams, start: Instant) -> Self {
         Device {
             engine: Engine::new(params, seats, start).expect("a valid engine"),
             kinds: seats.iter().map(|s| s.input).collect(),
@@ -149,7 +149,7 @@ impl<const N: usize> Device<N> {
 
     /// Buttons-only seats, hold to talk.
     pub fn buttons(seats: usize, start: Instant) -> Self {
-        let configs = vec![SeatConfig::button(ButtonMode::HoldToTalk); seats];
+        let configs = vec![SeatWiring::button(ButtonMode::HoldToTalk); seats];
         Self::new(&configs, DetectionParams::default(), start)
     }
 

@@ -11,7 +11,8 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use anyhow::Context;
 use clap::Subcommand;
 use tabletalk_core::protocol::{
-    DeviceConfig, EraseScope, ErrorCode, FullPolicy, Mark, RecordingState, SessionId, SessionInfo,
+    DeviceConfig, EraseScope, ErrorCode, FullPolicy, Mark, RecordingState, SessionInfo,
+    StoredSessionId,
 };
 use tabletalk_core::seat::{SeatId, MAX_SEATS};
 
@@ -128,7 +129,7 @@ pub enum DeviceCommand {
         /// button+mic, MODE hold or toggle (repeatable), e.g. --seat 0:button
         /// --seat 4:mic@1.
         #[arg(long = "seat", value_name = "SPEC", value_parser = config_file::parse_seat)]
-        seats: Vec<tabletalk_core::protocol::SeatConfig>,
+        seats: Vec<tabletalk_core::protocol::SeatSettings>,
         /// Remove a seat (repeatable).
         #[arg(long = "remove-seat", value_name = "N")]
         remove_seats: Vec<u8>,
@@ -287,14 +288,14 @@ pub fn execute<T: Transport>(
         } => {
             let options = PullOptions {
                 out_dir: out_dir.clone(),
-                only: sessions.iter().copied().map(SessionId).collect(),
+                only: sessions.iter().copied().map(StoredSessionId).collect(),
                 erase_after: *erase_after,
             };
             pull(client, &options, console)
         }
         DeviceCommand::Erase { all, through, yes } => {
             let scope = match (all, through) {
-                (_, Some(id)) => EraseScope::Through(SessionId(*id)),
+                (_, Some(id)) => EraseScope::Through(StoredSessionId(*id)),
                 _ => EraseScope::All,
             };
             erase(client, scope, *yes, console)

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use tabletalk_core::protocol::{
     decode_device_frame, frame, ClockSet, DeviceConfig, DeviceFrame, DeviceInfo, EraseScope,
     ErrorCode, LiveUpdate, Mark, ProtocolVersion, Request, RequestFrame, Response, SessionChecksum,
-    SessionId, SessionInfo, Status, MAX_CHUNK, MAX_FRAME, PROTOCOL_VERSION,
+    SessionInfo, Status, StoredSessionId, MAX_CHUNK, MAX_FRAME, PROTOCOL_VERSION,
 };
 
 use super::transport::Transport;
@@ -301,7 +301,7 @@ impl<T: Transport> DeviceClient<T> {
     /// session's current length.
     pub fn read(
         &mut self,
-        session: SessionId,
+        session: StoredSessionId,
         offset: u32,
         max_len: usize,
     ) -> Result<(u32, Vec<u8>), DeviceError> {
@@ -324,7 +324,7 @@ impl<T: Transport> DeviceClient<T> {
     }
 
     /// The length and CRC-32C of a whole session.
-    pub fn checksum(&mut self, session: SessionId) -> Result<SessionChecksum, DeviceError> {
+    pub fn checksum(&mut self, session: StoredSessionId) -> Result<SessionChecksum, DeviceError> {
         self.call(&Request::SessionChecksum { session }, |r| match r {
             Response::Checksum(sum) if sum.session == session => Some(sum),
             _ => None,
@@ -369,7 +369,7 @@ impl<T: Transport> DeviceClient<T> {
     /// Sets a marker in the session being recorded; returns that session.
     /// Sent once, never repeated (a repeat would set a second marker): when
     /// no reply comes, the marker may or may not have been set.
-    pub fn mark(&mut self, mark: Mark) -> Result<SessionId, DeviceError> {
+    pub fn mark(&mut self, mark: Mark) -> Result<StoredSessionId, DeviceError> {
         if self.info().protocol.minor < 1 {
             return Err(DeviceError::TooOld {
                 request: "mark",

@@ -22,7 +22,7 @@
 use std::path::Path;
 
 use anyhow::Context;
-use tabletalk_core::protocol::{DeviceConfig, FullPolicy, SeatConfig};
+use tabletalk_core::protocol::{DeviceConfig, FullPolicy, SeatSettings};
 use tabletalk_core::seat::{ButtonMode, InputKind, SeatId, MAX_SEATS};
 
 /// Reads a configuration file.
@@ -58,7 +58,7 @@ pub fn to_toml(config: &DeviceConfig) -> anyhow::Result<String> {
 /// assert_eq!(seat.button_mode, ButtonMode::Toggle);
 /// assert_eq!(seat.mic_channel, Some(1));
 /// ```
-pub fn parse_seat(spec: &str) -> Result<SeatConfig, String> {
+pub fn parse_seat(spec: &str) -> Result<SeatSettings, String> {
     let usage = || {
         format!(
             "`{spec}`: a seat is N:KIND[:MODE][@CHANNEL], KIND one of button, mic, button+mic, \
@@ -90,7 +90,7 @@ pub fn parse_seat(spec: &str) -> Result<SeatConfig, String> {
     if parts.next().is_some() {
         return Err(usage());
     }
-    Ok(SeatConfig {
+    Ok(SeatSettings {
         seat,
         input,
         button_mode,
@@ -108,7 +108,7 @@ pub struct ConfigEdits {
     /// Full-store policy.
     pub when_full: Option<FullPolicy>,
     /// Seats to add or replace.
-    pub seats: Vec<SeatConfig>,
+    pub seats: Vec<SeatSettings>,
     /// Seats to remove.
     pub remove_seats: Vec<SeatId>,
 }
@@ -139,7 +139,7 @@ impl ConfigEdits {
         if let Some(policy) = self.when_full {
             config.when_full = policy;
         }
-        let mut seats: Vec<SeatConfig> = config
+        let mut seats: Vec<SeatSettings> = config
             .seats
             .iter()
             .filter(|s| !self.remove_seats.contains(&s.seat))

@@ -7,7 +7,7 @@
 //! Rendering is a pure function of the board, so it is tested as text.
 
 use tabletalk_core::params::DetectionParams;
-use tabletalk_core::protocol::{DeviceConfig, LiveUpdate, SessionId};
+use tabletalk_core::protocol::{DeviceConfig, LiveUpdate, StoredSessionId};
 use tabletalk_core::seat::{SeatId, MAX_SEATS};
 use tabletalk_core::turns::floor::FloorTracker;
 use tabletalk_core::turns::live::{LiveFigures, Q16_ONE};
@@ -61,7 +61,7 @@ pub struct LiveBoard {
     /// The seat that held the floor last (it may be free now).
     last_holder: Option<SeatId>,
     /// The session being recorded, from the latest heartbeat.
-    pub session: Option<SessionId>,
+    pub session: Option<StoredSessionId>,
     /// Live frames lost on the way (sequence gaps).
     pub lost_frames: u64,
     last_seq: Option<u32>,
@@ -414,7 +414,7 @@ mod tests {
                 at: 31_000,
             }),
             LiveUpdate::Tick {
-                session: Some(SessionId(4)),
+                session: Some(StoredSessionId(4)),
                 now: 41_000,
                 speaking: 0b010,
             },
@@ -450,7 +450,7 @@ mod tests {
         board.apply(&LiveFrame {
             seq: 3,
             update: LiveUpdate::Tick {
-                session: Some(SessionId(1)),
+                session: Some(StoredSessionId(1)),
                 now: 9_000,
                 speaking: 1 << 5,
             },

@@ -104,7 +104,7 @@ pub(crate) fn civil(unix_ms: u64) -> (i64, u32, u32, u64, u64, u64) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use tabletalk_core::protocol::{SessionId, PROTOCOL_VERSION};
+    use tabletalk_core::protocol::{StoredSessionId, PROTOCOL_VERSION};
 
     #[test]
     fn civil_dates() {
@@ -124,7 +124,7 @@ mod tests {
             max_chunk: 512,
         };
         let mut session = SessionInfo {
-            id: SessionId(12),
+            id: StoredSessionId(12),
             start_unix_ms: Some(1_714_555_812_345),
             len: 0,
             recording: false,

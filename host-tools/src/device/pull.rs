@@ -17,8 +17,10 @@ use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
-use tabletalk_core::protocol::frame::CRC32C;
-use tabletalk_core::protocol::{EraseScope, SessionChecksum, SessionId, SessionInfo, MAX_CHUNK};
+use tabletalk_core::frame::CRC32C;
+use tabletalk_core::protocol::{
+    EraseScope, SessionChecksum, SessionInfo, StoredSessionId, MAX_CHUNK,
+};
 
 use super::client::DeviceClient;
 use super::naming::{session_file_name, LOG_EXTENSION};
@@ -30,7 +32,7 @@ pub struct PullOptions {
     /// Where to put the files (created if missing).
     pub out_dir: PathBuf,
     /// Only these sessions (all if empty).
-    pub only: Vec<SessionId>,
+    pub only: Vec<StoredSessionId>,
     /// Erase the pulled sessions from the device once verified on disk.
     pub erase_after: bool,
 }
@@ -41,7 +43,7 @@ pub enum PullOutcome {
     /// Written and verified.
     Pulled {
         /// Which.
-        session: SessionId,
+        session: StoredSessionId,
         /// Where.
         path: PathBuf,
         /// Its size.
@@ -52,19 +54,19 @@ pub enum PullOutcome {
     /// An identical file is already there.
     AlreadyPulled {
         /// Which.
-        session: SessionId,
+        session: StoredSessionId,
         /// The existing file.
         path: PathBuf,
     },
     /// Still being recorded: pulled once it is closed.
     StillRecording {
         /// Which.
-        session: SessionId,
+        session: StoredSessionId,
     },
     /// What was received did not match the device's checksum, twice.
     Failed {
         /// Which.
-        session: SessionId,
+        session: StoredSessionId,
         /// Why.
         reason: String,
     },
@@ -72,7 +74,7 @@ pub enum PullOutcome {
 
 impl PullOutcome {
     /// The session this is about.
-    pub fn session(&self) -> SessionId {
+    pub fn session(&self) -> StoredSessionId {
         match self {
             PullOutcome::Pulled { session, .. }
             | PullOutcome::AlreadyPulled { session, .. }
@@ -246,7 +248,7 @@ fn free_or_identical(
 /// (which is cut to `start` bytes first).
 fn download<T: Transport>(
     client: &mut DeviceClient<T>,
-    session: SessionId,
+    session: StoredSessionId,
     partial: &Path,
     start: u64,
 ) -> anyhow::Result<()> {

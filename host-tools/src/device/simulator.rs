@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use tabletalk_core::protocol::{
     ClockSet, DeviceBackend, DeviceConfig, DeviceHandler, DeviceIdentity, EraseScope, ErrorCode,
-    LiveUpdate, Mark, RecordingState, SessionId, SessionInfo, SessionRead, Status, WallClock,
+    LiveUpdate, Mark, RecordingState, SessionInfo, SessionRead, Status, StoredSessionId, WallClock,
     MAX_FRAME,
 };
 use tabletalk_core::time;
@@ -44,7 +44,7 @@ pub struct MemoryDevice {
     /// Sessions erased so far (for tests).
     pub erased: u32,
     /// Markers the laptop set, in order, with the session they went into.
-    pub marks: Vec<(SessionId, Mark)>,
+    pub marks: Vec<(StoredSessionId, Mark)>,
     started: Instant,
     next_id: u32,
 }
@@ -66,8 +66,8 @@ impl MemoryDevice {
     }
 
     /// Stores a session; returns its id.
-    pub fn add_session(&mut self, start_unix_ms: Option<u64>, bytes: Vec<u8>) -> SessionId {
-        let id = SessionId(self.next_id);
+    pub fn add_session(&mut self, start_unix_ms: Option<u64>, bytes: Vec<u8>) -> StoredSessionId {
+        let id = StoredSessionId(self.next_id);
         self.next_id += 1;
         self.sessions.push(StoredSession {
             info: SessionInfo {
@@ -84,7 +84,7 @@ impl MemoryDevice {
     }
 
     /// Marks a session as being recorded (or not).
-    pub fn set_recording(&mut self, id: SessionId, recording: bool) {
+    pub fn set_recording(&mut self, id: StoredSessionId, recording: bool) {
         if let Some(s) = self.sessions.iter_mut().find(|s| s.info.id == id) {
             s.info.recording = recording;
         }
@@ -95,7 +95,7 @@ impl MemoryDevice {
         time::Instant(self.started.elapsed().as_millis() as u32)
     }
 
-    fn session(&self, id: SessionId) -> Result<&StoredSession, ErrorCode> {
+    fn session(&self, id: StoredSessionId) -> Result<&StoredSession, ErrorCode> {
         self.sessions
             .iter()
             .find(|s| s.info.id == id)
@@ -104,7 +104,7 @@ impl MemoryDevice {
 }
 
 impl DeviceBackend for MemoryDevice {
-    fn mark(&mut self, mark: Mark) -> Result<SessionId, ErrorCode> {
+    fn mark(&mut self, mark: Mark) -> Result<StoredSessionId, ErrorCode> {
         let session = self
             .sessions
             .iter()
@@ -144,7 +144,10 @@ impl DeviceBackend for MemoryDevice {
         }
     }
 
-    fn next_session(&mut self, after: Option<SessionId>) -> Result<Option<SessionInfo>, ErrorCode> {
+    fn next_session(
+        &mut self,
+        after: Option<StoredSessionId>,
+    ) -> Result<Option<SessionInfo>, ErrorCode> {
         Ok(self
             .sessions
             .iter()
@@ -154,7 +157,7 @@ impl DeviceBackend for MemoryDevice {
 
     fn read_session(
         &mut self,
-        session: SessionId,
+        session: StoredSessionId,
         offset: u32,
         buf: &mut [u8],
     ) -> Result<SessionRead, ErrorCode> {

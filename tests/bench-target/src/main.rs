@@ -28,7 +28,7 @@ mod marks;
 
 use cortex_m_rt::entry;
 use tabletalk_core::activity::envelope::Envelope;
-use tabletalk_core::engine::{Engine, SeatConfig};
+use tabletalk_core::engine::{Engine, SeatWiring};
 use tabletalk_core::params::DetectionParams;
 use tabletalk_core::seat::{ButtonMode, InputKind, SeatId};
 use tabletalk_core::time::Instant;
@@ -99,7 +99,7 @@ fn seat(index: usize) -> SeatId {
 
 fn level_path<const N: usize>(label: &str) -> u32 {
     let params = DetectionParams::default();
-    let configs = [SeatConfig::microphone(4095); SEATS];
+    let configs = [SeatWiring::microphone(4095); SEATS];
     let Ok(mut engine) = Engine::<SEATS>::new(params, &configs, Instant(0)) else {
         return 1;
     };
@@ -193,7 +193,7 @@ fn envelope_only() {
 
 fn tracker() -> u32 {
     let params = DetectionParams::default();
-    let configs = [SeatConfig::external(); SEATS];
+    let configs = [SeatWiring::external(); SEATS];
     let Ok(mut engine) = Engine::<SEATS>::new(params, &configs, Instant(0)) else {
         return 1;
     };
@@ -225,7 +225,7 @@ fn tracker() -> u32 {
 
 fn buttons() -> u32 {
     let params = DetectionParams::default();
-    let configs = [SeatConfig::button(ButtonMode::HoldToTalk); SEATS];
+    let configs = [SeatWiring::button(ButtonMode::HoldToTalk); SEATS];
     let Ok(mut engine) = Engine::<SEATS>::new(params, &configs, Instant(0)) else {
         return 1;
     };

@@ -21,7 +21,7 @@
 use core::hint::black_box;
 
 use cortex_m_rt::entry;
-use tabletalk_core::engine::{Engine, SeatConfig};
+use tabletalk_core::engine::{Engine, SeatWiring};
 use tabletalk_core::log::{
     decode_frame, encode_frame, Item, LogReader, LogWriter, SessionReader, MAX_WRITE_LEN,
 };
@@ -29,8 +29,8 @@ use tabletalk_core::params::DetectionParams;
 use tabletalk_core::protocol::frame::{self, MessageDecoder};
 use tabletalk_core::protocol::{
     decode_device_frame, decode_request, ClockSet, DeviceBackend, DeviceConfig, DeviceHandler,
-    DeviceIdentity, EraseScope, ErrorCode, LiveUpdate, RecordingState, SessionId as StoreSessionId,
-    SessionInfo, SessionRead, Status, WallClock, MAX_FRAME,
+    DeviceIdentity, EraseScope, ErrorCode, LiveUpdate, RecordingState, SessionInfo, SessionRead,
+    Status, StoredSessionId, WallClock, MAX_FRAME,
 };
 use tabletalk_core::records::{Header, Record, Seats, SessionId, StoreEvent};
 use tabletalk_core::seat::{ButtonMode, InputKind, SeatId, MAX_SEATS};
@@ -76,17 +76,17 @@ fn main() -> ! {
     }
 }
 
-fn seat_config(code: u8) -> SeatConfig {
+fn seat_config(code: u8) -> SeatWiring {
     let mode = if code & 4 == 0 {
         ButtonMode::HoldToTalk
     } else {
         ButtonMode::Toggle
     };
     match code & 3 {
-        0 => SeatConfig::button(mode),
-        1 => SeatConfig::microphone(opaque(4095)),
-        2 => SeatConfig::button_and_microphone(mode, opaque(4095)),
-        _ => SeatConfig::external(),
+        0 => SeatWiring::button(mode),
+        1 => SeatWiring::microphone(opaque(4095)),
+        2 => SeatWiring::button_and_microphone(mode, opaque(4095)),
+        _ => SeatWiring::external(),
     }
 }
 
@@ -300,14 +300,14 @@ impl DeviceBackend for Backend {
     }
     fn next_session(
         &mut self,
-        after: Option<StoreSessionId>,
+        after: Option<StoredSessionId>,
     ) -> Result<Option<SessionInfo>, ErrorCode> {
         black_box(after);
         opaque(Ok(None))
     }
     fn read_session(
         &mut self,
-        session: StoreSessionId,
+        session: StoredSessionId,
         offset: u32,
         buf: &mut [u8],
     ) -> Result<SessionRead, ErrorCode> {
@@ -468,7 +468,7 @@ fn stores() {
     loop {
         black_box(&mut frame);
         let frame = frame.get(..opaque(0usize)).unwrap_or(&[]);
-        let id = StoreSessionId(opaque(0));
+        let id = StoredSessionId(opaque(0));
         match opaque(0u8) {
             0 => {
                 let _ = black_box(log.begin_session(opaque(None)));

@@ -7,7 +7,7 @@
 //! blocks, buttons are polled every millisecond, events are drained after
 //! every call and written as log frames as they come.
 
-use tabletalk_core::engine::{Engine, EngineError, EngineStats, SeatConfig};
+use tabletalk_core::engine::{Engine, EngineError, EngineStats, SeatWiring};
 use tabletalk_core::log::{LogWriter, MAX_WRITE_LEN};
 use tabletalk_core::params::DetectionParams;
 use tabletalk_core::records::{Error as LogError, Header, Seats, SessionId};
@@ -66,14 +66,14 @@ pub struct Summary {
 }
 
 /// The engine's view of the scripted seats.
-pub fn seat_configs() -> [SeatConfig; SEAT_COUNT] {
+pub fn seat_configs() -> [SeatWiring; SEAT_COUNT] {
     SEATS.map(|seat| match seat.kind {
-        InputKind::Button => SeatConfig::button(ButtonMode::HoldToTalk),
-        InputKind::Microphone => SeatConfig::microphone(ADC_MAX),
+        InputKind::Button => SeatWiring::button(ButtonMode::HoldToTalk),
+        InputKind::Microphone => SeatWiring::microphone(ADC_MAX),
         InputKind::ButtonAndMicrophone => {
-            SeatConfig::button_and_microphone(ButtonMode::HoldToTalk, ADC_MAX)
+            SeatWiring::button_and_microphone(ButtonMode::HoldToTalk, ADC_MAX)
         }
-        InputKind::External => SeatConfig::external(),
+        InputKind::External => SeatWiring::external(),
     })
 }
 
