@@ -564,7 +564,8 @@ fn v1_example_twice_is_the_example_with_the_header_repeated() {
     let log = load("v1-example-twice.ttlog", make_example);
     assert_eq!(make_example(), log, "the writer still writes these bytes");
     // The header differs from v1-example's only in the parameters added
-    // since (26 `mic.coupling_mode_frames`, 27 `mic.highpass_hz`); every
+    // since (26 `mic.coupling_mode_frames`, 27 `mic.highpass_hz`, 28 to 31
+    // `mic.arrival_*`); every
     // other record is the same.
     let once = records(&load("v1-example.ttlog", || unreachable!("made above")));
     let twice = records(&log);

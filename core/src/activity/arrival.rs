@@ -470,7 +470,8 @@ mod tests {
         assert!(!v.hearing_another(0));
         assert!(!v.hearing_another(2));
         // Without further evidence it fades, within a bounded time.
-        for _ in 0..3 * VOTE {
+        let bound = 3 * VOTE * i16::from(FADE_FRAMES) + i16::from(FADE_FRAMES);
+        for _ in 0..bound {
             v.end_frame();
         }
         assert_eq!((v.tally(0), v.tally(1)), (0, 0));
@@ -480,15 +481,17 @@ mod tests {
             v.end_frame();
             assert_eq!(v.tally(1), 0);
         }
-        // The same lag twice does, and lasts VOTE frames.
+        // The same lag twice does, and lasts at least VOTE frames, at most
+        // VOTE fades.
         v.count(1, 0, (Order::Second, 11), 3);
         assert!(v.hearing_another(1));
-        v.end_frame();
-        for _ in 0..VOTE - 1 {
+        for _ in 0..VOTE {
             v.end_frame();
             assert!(v.hearing_another(1));
         }
-        v.end_frame();
+        for _ in 0..VOTE * i16::from(FADE_FRAMES) {
+            v.end_frame();
+        }
         assert!(!v.hearing_another(1));
     }
 }
