@@ -321,3 +321,35 @@ fn a_seat_running_ahead_is_held_back_and_a_missing_one_can_be_dropped() {
     assert_eq!(sp.push(1, &[0; 116]), 116);
     assert_eq!(sp.frame(&mut |_, _| {}).map(|f| f.index), Some(1));
 }
+
+/// Runs the detector (default settings) on raw i16 files `$SPECTRAL_ROOM/0.i16` ..
+/// and writes every frame's leads (Q14) to `$SPECTRAL_ROOM/leads.csv`; driven by
+/// `core/tests/spectral_compare.py`, which compares them with research's float
+/// reference.
+#[test]
+#[ignore = "needs a room written by core/tests/spectral_compare.py"]
+fn spectral_room_leads() {
+    let dir = std::path::PathBuf::from(std::env::var("SPECTRAL_ROOM").unwrap());
+    let seats: usize = std::env::var("SPECTRAL_SEATS").unwrap().parse().unwrap();
+    assert!(seats <= 8);
+    let mut mics: Vec<Vec<i16>> = (0..seats)
+        .map(|s| {
+            let bytes = std::fs::read(dir.join(format!("{s}.i16"))).unwrap();
+            bytes
+                .chunks_exact(2)
+                .map(|b| i16::from_le_bytes([b[0], b[1]]))
+                .collect()
+        })
+        .collect();
+    // Pad to 8 silent-free seats is not possible: run with the room's count.
+    mics.truncate(seats);
+    let lines: Vec<String> = match seats {
+        4 => run::<4>(&mics, &Settings::default())
+            .reports
+            .iter()
+            .map(|f| f.lead_q14.map(|v| v.to_string()).join(","))
+            .collect(),
+        n => panic!("rooms with {n} seats: add a case"),
+    };
+    std::fs::write(dir.join("leads.csv"), lines.join("\n") + "\n").unwrap();
+}

@@ -298,7 +298,7 @@ fn spectral(label: &str, talkers: usize) -> u32 {
             }
             n += 1;
         }
-        let mut work = |detector: &mut Spectral<SEATS>| {
+        let work = |detector: &mut Spectral<SEATS>| {
             for (s, samples) in frame.iter().enumerate() {
                 detector.push(s, samples);
             }

@@ -44,12 +44,16 @@ const HANN_Q15: [u16; 128] = [
     31997, 32115, 32223, 32321, 32410, 32489, 32558, 32618, 32667, 32707, 32737, 32757, 32767,
 ];
 
-/// A value with at least the bits of `|v|` (`v ^ (v >> 31)` is `|v|` or
-/// `|v| − 1`).
+/// `over(v)` is at least [`LIMIT`] exactly when `v` is outside
+/// `−2^14 .. 2^14`; OR-ed over a stage's outputs, it says whether the next
+/// stage must halve.
 #[inline(always)]
-fn magnitude_bits(v: i32) -> u32 {
-    (v ^ (v >> 31)) as u32
+fn over(v: i32) -> u32 {
+    v.wrapping_add(1 << 14) as u32
 }
+
+/// See [`over`].
+const LIMIT: u32 = 1 << 15;
 
 /// `i` with its 7 bits reversed.
 const fn reverse7(i: usize) -> usize {
@@ -124,88 +128,102 @@ impl Workspace {
                 *im = b;
             }
         }
-        // Block floating point: the largest value gets 15 bits (so every
-        // complex magnitude is below 2^15.5 and the stages cannot overflow).
+        // Block floating point: the largest value gets 14 bits (so every
+        // complex magnitude is below 2^14.5 and the stages cannot overflow).
         let bits = 32 - bits_or.leading_zeros() as i32;
-        let shift = bits - 15;
-        if shift > 0 {
-            for v in self.re.iter_mut().chain(self.im.iter_mut()) {
-                *v >>= shift;
-            }
-        } else if shift < 0 {
-            for v in self.re.iter_mut().chain(self.im.iter_mut()) {
-                *v <<= -shift;
-            }
-        }
-        let halvings = self.butterflies();
+        let shift = bits - 14;
+        let halvings = self.butterflies(shift);
         // X_returned = X_true(windowed) · 2^(shift − 15 − halvings): the
         // window is Q15.
         shift - 15 + halvings
     }
 
-    /// The radix-2 stages. A stage halves its outputs only when its inputs
-    /// could make them outgrow 15.5 bits of magnitude (block floating point
-    /// per stage: a component of 2^14 or more going in); returns how many
-    /// stages halved.
-    fn butterflies(&mut self) -> i32 {
+    /// The radix-2 stages, after scaling the input by `2^−shift`. A stage
+    /// halves its outputs only when an input component has reached 2^14
+    /// (block floating point per stage), so that magnitudes stay below
+    /// 2^15.5 between stages; returns how many stages halved.
+    // Every index is masked to the arrays' length (`& MASK`) or below it by
+    // construction, so no index can be out of range (and tests/panic-never
+    // proves that no panic path is left).
+    #[allow(clippy::indexing_slicing)]
+    fn butterflies(&mut self, shift: i32) -> i32 {
+        const MASK: usize = HALF - 1;
         let (re, im) = (&mut self.re, &mut self.im);
-        // The inputs are below 2^15: stage 1 halves.
-        let mut halvings = 1;
+        // Stage 1 (twiddle 1) on adjacent pairs, with the input scaling; no
+        // halving (inputs below 2^14).
         let mut bits = 0u32;
-        // Stage 1 (twiddle 1) on adjacent pairs.
-        for (r, i) in re.chunks_exact_mut(2).zip(im.chunks_exact_mut(2)) {
-            if let ([ar, br], [ai, bi]) = (r, i) {
-                let (xr, xi) = (*ar, *ai);
-                *ar = (xr + *br) >> 1;
-                *ai = (xi + *bi) >> 1;
-                *br = (xr - *br) >> 1;
-                *bi = (xi - *bi) >> 1;
-                bits |= magnitude_bits(*ar)
-                    | magnitude_bits(*ai)
-                    | magnitude_bits(*br)
-                    | magnitude_bits(*bi);
-            }
+        let (right, left) = (shift.clamp(0, 31) as u32, (-shift).clamp(0, 31) as u32);
+        for a in (0..HALF).step_by(2) {
+            let (a, b) = (a & MASK, (a + 1) & MASK);
+            let (xr, xi) = ((re[a] >> right) << left, (im[a] >> right) << left);
+            let (yr, yi) = ((re[b] >> right) << left, (im[b] >> right) << left);
+            re[a] = xr + yr;
+            im[a] = xi + yi;
+            re[b] = xr - yr;
+            im[b] = xi - yi;
+            bits |= over(re[a]) | over(im[a]) | over(re[b]) | over(im[b]);
         }
-        // Stages 2..=7: groups of `len`, twiddle step 256/len phase units.
-        for stage in 2..=STAGES {
-            let sh = u32::from(bits >= 1 << 14);
+        let mut halvings = 0;
+        // Stage 2: twiddles 1 and −i.
+        let sh = u32::from(bits >= LIMIT);
+        halvings += sh as i32;
+        bits = 0;
+        for g in (0..HALF).step_by(4) {
+            let (a0, a1, b0, b1) = (g & MASK, (g + 1) & MASK, (g + 2) & MASK, (g + 3) & MASK);
+            // j = 0: t = b.
+            let (xr, xi, tr, ti) = (re[a0], im[a0], re[b0], im[b0]);
+            re[a0] = (xr + tr) >> sh;
+            im[a0] = (xi + ti) >> sh;
+            re[b0] = (xr - tr) >> sh;
+            im[b0] = (xi - ti) >> sh;
+            // j = 1: t = b · (−i) = (bi, −br).
+            let (xr, xi, tr, ti) = (re[a1], im[a1], im[b1], -re[b1]);
+            re[a1] = (xr + tr) >> sh;
+            im[a1] = (xi + ti) >> sh;
+            re[b1] = (xr - tr) >> sh;
+            im[b1] = (xi - ti) >> sh;
+            bits |= over(re[a0]) | over(im[a0]) | over(re[b0]) | over(im[b0]);
+            bits |= over(re[a1]) | over(im[a1]) | over(re[b1]) | over(im[b1]);
+        }
+        // Stages 3..=7: each twiddle once, for every group.
+        for stage in 3..=STAGES {
+            let sh = u32::from(bits >= LIMIT);
             halvings += sh as i32;
             bits = 0;
             let len = 1usize << stage;
             let half = len / 2;
             let step = (N / len) as u8;
-            for (gr, gi) in re.chunks_exact_mut(len).zip(im.chunks_exact_mut(len)) {
-                let (ar, br) = gr.split_at_mut(half);
-                let (ai, bi) = gi.split_at_mut(half);
-                let mut theta = 0u8;
-                for (((ar, br), ai), bi) in ar
-                    .iter_mut()
-                    .zip(br.iter_mut())
-                    .zip(ai.iter_mut())
-                    .zip(bi.iter_mut())
-                {
-                    let (c, s) = (cos_q14(theta), sin_q14(theta));
-                    theta = theta.wrapping_add(step);
+            for j in 0..half {
+                let theta = step.wrapping_mul(j as u8);
+                let (c, s) = (cos_q14(theta), sin_q14(theta));
+                let mut a = j;
+                while a < HALF {
+                    let (ia, ib) = (a & MASK, (a + half) & MASK);
+                    let (br, bi) = (re[ib], im[ib]);
                     // t = b · e^{−iθ} = (br·c + bi·s) + i(bi·c − br·s);
-                    // |b| < 2^15.5 · 2: each sum below 2^30.5.
-                    let tr = (*br * c + *bi * s) >> 14;
-                    let ti = (*bi * c - *br * s) >> 14;
-                    let (xr, xi) = (*ar, *ai);
-                    *ar = (xr + tr) >> sh;
-                    *ai = (xi + ti) >> sh;
-                    *br = (xr - tr) >> sh;
-                    *bi = (xi - ti) >> sh;
-                    bits |= magnitude_bits(*ar)
-                        | magnitude_bits(*ai)
-                        | magnitude_bits(*br)
-                        | magnitude_bits(*bi);
+                    // |b| < 2^15.5: each sum below 2^29.5.
+                    let tr = (br * c + bi * s) >> 14;
+                    let ti = (bi * c - br * s) >> 14;
+                    let (xr, xi) = (re[ia], im[ia]);
+                    let (ar, ai, br, bi) = (
+                        (xr + tr) >> sh,
+                        (xi + ti) >> sh,
+                        (xr - tr) >> sh,
+                        (xi - ti) >> sh,
+                    );
+                    re[ia] = ar;
+                    im[ia] = ai;
+                    re[ib] = br;
+                    im[ib] = bi;
+                    bits |= over(ar) | over(ai) | over(br) | over(bi);
+                    a += len;
                 }
             }
         }
         // The split (Workspace::bin) forms 2E and 2O, and (2E + W·2O)/2:
         // when an output has reached 2^14 it halves 2E and 2O first (and
         // so the result).
-        self.split_shift = 1 + u32::from(bits >= 1 << 14);
+        self.split_shift = 1 + u32::from(bits >= LIMIT);
         halvings + self.split_shift as i32 - 1
     }
 

@@ -521,11 +521,10 @@ impl<const SEATS: usize> Spectral<SEATS> {
                 continue;
             }
             let ring = &s.ring;
-            let exponent = self.workspace.transform(|n| {
-                ring.get(((start + n as u64) % RING as u64) as usize)
-                    .copied()
-                    .unwrap_or(0)
-            });
+            let base = (start % RING as u64) as usize;
+            let exponent = self
+                .workspace
+                .transform(|n| ring.get((base + n) & (RING - 1)).copied().unwrap_or(0));
             // Power is |bin|^2 · 2^(2·exponent): log2 Q12.
             let offset = exponent.saturating_mul(2 * 4096);
             let started = s.floor_started;
@@ -581,8 +580,10 @@ impl<const SEATS: usize> Spectral<SEATS> {
             }
             for (acc, &mic_k) in row.iter_mut().zip(mics.iter()) {
                 if mic_k {
-                    for v in acc.iter_mut().take(lags) {
-                        *v -= *v >> plan.shift;
+                    if let Some(acc) = acc.get_mut(..lags) {
+                        for v in acc {
+                            *v -= *v >> plan.shift;
+                        }
                     }
                 }
             }
@@ -595,14 +596,19 @@ impl<const SEATS: usize> Spectral<SEATS> {
             let f = plan.lo_bin.wrapping_add(i as u8);
             let pj = seat_j.phase.get(i).copied().unwrap_or(0);
             let first = pj.wrapping_sub(f.wrapping_mul(plan.lag_min));
+            let step = u32::from(f) << 24;
             for (k, (acc, seat_k)) in row.iter_mut().zip(self.seats.iter()).enumerate() {
                 if k == j || !seat_k.mic {
                     continue;
                 }
-                let mut theta = first.wrapping_sub(seat_k.phase.get(i).copied().unwrap_or(0));
-                for v in acc.iter_mut().take(lags) {
-                    *v += phase::cos_q14(theta);
-                    theta = theta.wrapping_sub(f);
+                // The angle in the top byte: it wraps by itself.
+                let pk = seat_k.phase.get(i).copied().unwrap_or(0);
+                let mut theta = u32::from(first.wrapping_sub(pk)) << 24;
+                if let Some(acc) = acc.get_mut(..lags) {
+                    for v in acc {
+                        *v += phase::cos_q14_top(theta);
+                        theta = theta.wrapping_sub(step);
+                    }
                 }
             }
         }

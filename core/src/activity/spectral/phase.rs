@@ -94,10 +94,45 @@ const RECIP_Q20: [u16; 512] = [
     1040, 1039, 1038, 1037, 1036, 1035, 1034, 1033, 1032, 1031, 1030, 1029, 1028, 1027, 1026, 1025,
 ];
 
+/// Significant bits of `x` (0 for 0), by table: Cortex-M0+ has no CLZ.
+#[inline(always)]
+fn bit_length(x: u32) -> u32 {
+    let len = |v: u32| u32::from(BIT_LENGTH.get(v as usize).copied().unwrap_or(8));
+    if x < 1 << 8 {
+        len(x)
+    } else if x < 1 << 16 {
+        8 + len(x >> 8)
+    } else if x < 1 << 24 {
+        16 + len(x >> 16)
+    } else {
+        24 + len(x >> 24)
+    }
+}
+
+/// Significant bits of `0..256` (evaluated at compile time: an index out
+/// of range would not compile).
+#[allow(clippy::indexing_slicing)]
+const BIT_LENGTH: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut i = 1;
+    while i < 256 {
+        t[i] = (8 - (i as u8).leading_zeros()) as u8;
+        i += 1;
+    }
+    t
+};
+
 /// `cos θ` in Q14 for an angle in phase units (1/256 turn).
 #[inline(always)]
 pub fn cos_q14(theta: u8) -> i32 {
     i32::from(COS_Q14.get(usize::from(theta)).copied().unwrap_or(0))
+}
+
+/// `cos θ` in Q14 for an angle in the top byte of `theta` (phase units
+/// × 2^24, so that angle arithmetic wraps in 32 bits).
+#[inline(always)]
+pub fn cos_q14_top(theta: u32) -> i32 {
+    i32::from(COS_Q14.get((theta >> 24) as usize).copied().unwrap_or(0))
 }
 
 /// `sin θ` in Q14 for an angle in phase units (1/256 turn).
@@ -116,7 +151,7 @@ pub fn phase(re: i32, im: i32) -> u8 {
         return 0;
     }
     // Scale so that `big` has exactly 10 significant bits (512..1024).
-    let bits = 32 - big.leading_zeros();
+    let bits = bit_length(big);
     let (b, s) = if bits > 10 {
         let sh = bits - 10;
         (big >> sh, small >> sh)
