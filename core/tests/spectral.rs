@@ -341,10 +341,13 @@ fn spectral_room_leads() {
                 .collect()
         })
         .collect();
-    // Pad to 8 silent-free seats is not possible: run with the room's count.
     mics.truncate(seats);
+    let settings = Settings {
+        min_snr_db10: std::env::var("SPECTRAL_MIN_SNR_DB10").map_or(0, |v| v.parse().unwrap()),
+        ..Settings::default()
+    };
     let lines: Vec<String> = match seats {
-        4 => run::<4>(&mics, &Settings::default())
+        4 => run::<4>(&mics, &settings)
             .reports
             .iter()
             .map(|f| f.lead_q14.map(|v| v.to_string()).join(","))

@@ -8,6 +8,7 @@ lead with research's float v2 (notes/research/rr.py, `lead_dom3(..., smooth=0.75
 and the integer emulation research validated (`lead_int`, 8-bit phases):
 
     python3 core/tests/spectral_compare.py /work/rooms-cache/<room> [SECONDS]
+    SPECTRAL_MIN_SNR_DB10=60 python3 core/tests/spectral_compare.py ...   # with the bin gate
 
 Prints the correlation and the mean / p95 absolute difference of the leads, and how often each
 side is above lo (0.10) and hi (0.14).

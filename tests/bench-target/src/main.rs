@@ -66,6 +66,8 @@ const BUTTONS: &str = "buttons: poll_buttons (8 seats), per poll";
 const SPECTRAL_SILENT: &str = "spectral: push+frame (8 seats), nobody talking, per frame";
 const SPECTRAL_ONE: &str = "spectral: push+frame (8 seats), one talker, per frame";
 const SPECTRAL_ALL: &str = "spectral: push+frame (8 seats), all 8 talking, per frame";
+const SPECTRAL_SILENT_GATED: &str = "spectral, bins gated at 15 dB: nobody talking, per frame";
+const SPECTRAL_ONE_GATED: &str = "spectral, bins gated at 15 dB: one talker, per frame";
 
 #[entry]
 fn main() -> ! {
@@ -76,9 +78,11 @@ fn main() -> ! {
     envelope_only();
     failures += tracker();
     failures += buttons();
-    failures += spectral(SPECTRAL_SILENT, 0);
-    failures += spectral(SPECTRAL_ONE, 1);
-    failures += spectral(SPECTRAL_ALL, SEATS);
+    failures += spectral(SPECTRAL_SILENT, 0, 0);
+    failures += spectral(SPECTRAL_ONE, 1, 0);
+    failures += spectral(SPECTRAL_ALL, SEATS, 0);
+    failures += spectral(SPECTRAL_SILENT_GATED, 0, 150);
+    failures += spectral(SPECTRAL_ONE_GATED, 1, 150);
     marks::exit(failures)
 }
 
@@ -267,11 +271,14 @@ fn delay(s: usize, m: usize) -> usize {
 /// syllables; every microphone hears each talker delayed and weaker, plus
 /// its own hiss. Measured: pushing one frame of every seat and deciding
 /// it. Returns 1 if a talker's seat was never on or a silent seat was.
-fn spectral(label: &str, talkers: usize) -> u32 {
+fn spectral(label: &str, talkers: usize, min_snr_db10: u16) -> u32 {
     const HISTORY: usize = 32; // > the longest delay (24)
     const WARM_UP: u32 = 25;
     const MEASURED: u32 = 40;
-    let settings = core::hint::black_box(Settings::default());
+    let settings = core::hint::black_box(Settings {
+        min_snr_db10,
+        ..Settings::default()
+    });
     let mut detector = Spectral::<SEATS>::new(&settings, [true; SEATS]);
     let mut rng = Rng::new(0x5EC7);
     let mut history = [[0i32; HISTORY]; SEATS];
@@ -321,10 +328,12 @@ fn spectral(label: &str, talkers: usize) -> u32 {
         .filter(|&(s, &on)| on != (s < talkers))
         .count();
     marks::figure(
-        match talkers {
-            0 => "spectral (nobody): seats wrongly on/off",
-            1 => "spectral (one talker): seats wrongly on/off",
-            _ => "spectral (all talking): seats wrongly on/off",
+        match (talkers, min_snr_db10) {
+            (0, 0) => "spectral (nobody): seats wrongly on/off",
+            (1, 0) => "spectral (one talker): seats wrongly on/off",
+            (_, 0) => "spectral (all talking): seats wrongly on/off",
+            (0, _) => "spectral gated (nobody): seats wrongly on/off",
+            _ => "spectral gated (one talker): seats wrongly on/off",
         },
         wrong as u32,
     );

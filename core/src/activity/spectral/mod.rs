@@ -156,6 +156,13 @@ pub struct Settings {
     /// Highest frequency of the band used (Hz), below 4000; at most 120 bins
     /// of 31.25 Hz.
     pub band_hi_hz: u16,
+    /// A bin counts only if its dominant microphone hears it at least this
+    /// far above its noise floor (tenths of a dB); `0`: every bin counts,
+    /// as in research's v2. A bin no microphone hears above its floor holds
+    /// only noise phases; skipping it saves the lag work of that bin (most of
+    /// it in silence) but lowers the background lead the thresholds were
+    /// tuned with: not validated on rooms yet.
+    pub min_snr_db10: u16,
 }
 
 impl Default for Settings {
@@ -170,6 +177,7 @@ impl Default for Settings {
             lag_max_samples: 40,
             band_lo_hz: 250,
             band_hi_hz: 3500,
+            min_snr_db10: 0,
         }
     }
 }
@@ -217,6 +225,8 @@ struct Plan {
     min_run_frames: u32,
     lo: i32,
     hi: i32,
+    /// Least signal-to-floor ratio of a counted bin (log2 of power, Q12).
+    gate: i32,
 }
 
 impl Settings {
@@ -274,6 +284,12 @@ impl Settings {
             min_run_frames: frames(self.min_run_ms).max(1),
             lo: i32::from(self.lead_lo_q14),
             hi: i32::from(self.lead_hi_q14.max(self.lead_lo_q14)),
+            // dB of power to octaves of power: / 3.0103; Q12.
+            gate: if self.min_snr_db10 == 0 {
+                i32::MIN
+            } else {
+                i32::from(self.min_snr_db10) * 4096 * 10 / 301
+            },
         }
     }
 }
@@ -556,6 +572,11 @@ impl<const SEATS: usize> Spectral<SEATS> {
                     *dominant = index as u8;
                 }
                 *phase = phase::phase(re, im);
+            }
+        }
+        for (d, &b) in dominant.iter_mut().zip(best.iter()) {
+            if b < plan.gate {
+                *d = u8::MAX;
             }
         }
         let mut counts = [0u8; SEATS];
