@@ -269,10 +269,15 @@ impl Settings {
     fn plan(&self) -> Plan {
         let (lo_bin, hi_bin) = Self::band_bins(self.band_lo_hz, self.band_hi_hz);
         let lo_bin = lo_bin.clamp(1, fft::N / 2 - 1);
-        let hi_bin = hi_bin.clamp(lo_bin, (lo_bin + MAX_BINS - 1).min(fft::N / 2 - 1));
+        // max/min, not clamp: clamp panics when its bounds cross.
+        let hi_bin = hi_bin
+            .min(lo_bin + MAX_BINS - 1)
+            .min(fft::N / 2 - 1)
+            .max(lo_bin);
         let lag_min = self.lag_min_samples.max(1);
         let lags = (usize::from(self.lag_max_samples.max(lag_min)) + 1 - usize::from(lag_min))
-            .clamp(1, MAX_LAGS);
+            .min(MAX_LAGS)
+            .max(1);
         let frames = |ms: u16| (u32::from(ms) + FRAME_MS / 2) / FRAME_MS;
         Plan {
             lo_bin: lo_bin as u8,
