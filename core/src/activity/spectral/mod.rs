@@ -276,8 +276,7 @@ impl Settings {
             .max(lo_bin);
         let lag_min = self.lag_min_samples.max(1);
         let lags = (usize::from(self.lag_max_samples.max(lag_min)) + 1 - usize::from(lag_min))
-            .min(MAX_LAGS)
-            .max(1);
+            .clamp(1, MAX_LAGS);
         let frames = |ms: u16| (u32::from(ms) + FRAME_MS / 2) / FRAME_MS;
         Plan {
             lo_bin: lo_bin as u8,
