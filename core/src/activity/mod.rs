@@ -57,6 +57,7 @@ pub mod health;
 pub mod leak_modes;
 pub mod mics;
 pub mod noise_floor;
+pub mod spectral;
 pub mod vad;
 
 pub use mics::{MicArray, MicStatus};
