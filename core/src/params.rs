@@ -171,6 +171,15 @@ pub struct MicParams {
     /// first, kept within ±this: a seat whose count is below zero is
     /// hearing another (frames). See [`arrival`](crate::activity::arrival).
     pub arrival_votes_max: u8,
+    /// Attribute speech with the [spectral](crate::activity::spectral)
+    /// detector instead of the levels: a seat speaks while its microphone
+    /// hears the dominant sound of enough band bins first, ahead of every
+    /// other microphone (needs `sample_rate_hz` 8000 and the high-pass).
+    /// The level path still reports faults. Off by default. Logs written
+    /// before this parameter existed read it as `false`.
+    pub spectral_on: bool,
+    /// The spectral detector's settings (used while `spectral_on`).
+    pub spectral: crate::activity::spectral::Settings,
 }
 
 impl Default for MicParams {
@@ -202,6 +211,8 @@ impl Default for MicParams {
             arrival_margin_per_mille: 100,
             arrival_coherence_per_mille: 400,
             arrival_votes_max: 3,
+            spectral_on: false,
+            spectral: crate::activity::spectral::Settings::default(),
         }
     }
 }
@@ -258,6 +269,10 @@ pub enum ParamError {
     Clipping,
     /// `max_turn_ms` is 0.
     MaxTurn,
+    /// `spectral_on` without `sample_rate_hz` 8000 and a high-pass.
+    SpectralInput,
+    /// `spectral_on` with settings the spectral detector cannot run.
+    Spectral(crate::activity::spectral::SettingsError),
 }
 
 impl core::fmt::Display for ParamError {
@@ -275,6 +290,10 @@ impl core::fmt::Display for ParamError {
                 "mic.rail_band_per_mille must be below 500 and mic.clip_fraction_per_mille at most 1000"
             }
             ParamError::MaxTurn => "turns.max_turn_ms must not be 0",
+            ParamError::SpectralInput => {
+                "mic.spectral_on needs mic.sample_rate_hz = 8000 and mic.highpass_hz above 0"
+            }
+            ParamError::Spectral(e) => return write!(f, "mic.{e}"),
         })
     }
 }
@@ -310,6 +329,14 @@ impl DetectionParams {
         }
         if self.turns.max_turn_ms == 0 {
             return Err(ParamError::MaxTurn);
+        }
+        if mic.spectral_on {
+            if mic.sample_rate_hz != crate::activity::spectral::SAMPLE_RATE_HZ
+                || mic.highpass_hz == 0
+            {
+                return Err(ParamError::SpectralInput);
+            }
+            mic.spectral.validate().map_err(ParamError::Spectral)?;
         }
         Ok(())
     }

@@ -101,7 +101,7 @@ fn v1_params() -> DetectionParams {
     p.turns.max_turn_ms = 600_000;
     p.turns.backchannel_max_ms = 1000;
     p.mic.floor_steady_db10 = 60;
-    // Parameters 26 to 30 came later: these logs end before them, and a
+    // Parameters 26 to 42 came later: these logs end before them, and a
     // decoder reads them as the values that reproduce how they were made
     // (off).
     p.mic.coupling_mode_frames = 0;
@@ -565,7 +565,7 @@ fn v1_example_twice_is_the_example_with_the_header_repeated() {
     assert_eq!(make_example(), log, "the writer still writes these bytes");
     // The header differs from v1-example's only in the parameters added
     // since (26 `mic.coupling_mode_frames`, 27 `mic.highpass_hz`, 28 to 31
-    // `mic.arrival_*`); every
+    // `mic.arrival_*`, 32 to 42 `mic.spectral*`); every
     // other record is the same.
     let once = records(&load("v1-example.ttlog", || unreachable!("made above")));
     let twice = records(&log);

@@ -356,3 +356,54 @@ fn spectral_room_leads() {
     };
     std::fs::write(dir.join("leads.csv"), lines.join("\n") + "\n").unwrap();
 }
+
+/// The microphone path with `mic.spectral_on`: raw ADC samples in 10 ms
+/// blocks through [`MicArray`](tabletalk_core::activity::mics::MicArray)
+/// (envelope high-pass → spectral detector); its edges are the spectral
+/// turns in caller ms (the others hear the talker only 1 dB weaker), and
+/// the level path decides none.
+#[test]
+fn with_spectral_on_the_microphone_path_reports_the_spectral_turns() {
+    use tabletalk_core::activity::mics::MicArray;
+    use tabletalk_core::params::MicParams;
+    use tabletalk_core::turns::edge::EdgeKind;
+    let src = talker(5, 4.0, 0.3, |t| (1.0..3.0).contains(&t));
+    let gains = vec![vec![200.0, 180.0, 180.0, 180.0]];
+    let mics = mix(&[src], &[DELAYS[0].to_vec()], &gains, 2.0, 11);
+    let run = || {
+        let params = MicParams {
+            spectral_on: true,
+            ..MicParams::default()
+        };
+        let mut array = MicArray::<4>::new(&params, &[Some(4095); 4]);
+        let mut edges = Vec::new();
+        let start_ms = 5000u64;
+        for block in 0..mics[0].len() / 80 {
+            let now = start_ms + (block as u64 + 1) * 10 - 1;
+            for (m, x) in mics.iter().enumerate() {
+                let raw: Vec<u16> = x[block * 80..(block + 1) * 80]
+                    .iter()
+                    .map(|&v| (2048 + i32::from(v)).clamp(0, 4095) as u16)
+                    .collect();
+                array.push_samples(m, &raw, now, &mut |s, e| {
+                    edges.push((s, e.at - start_ms, e.kind))
+                });
+            }
+        }
+        array.flush(&mut |s, e| edges.push((s, e.at - start_ms, e.kind)));
+        edges
+    };
+    let edges = run();
+    let turns: Vec<_> = edges
+        .iter()
+        .filter(|(_, _, k)| matches!(k, EdgeKind::Rise | EdgeKind::Fall(_)))
+        .collect();
+    assert_eq!(turns.len(), 2, "{edges:?}");
+    assert!(turns.iter().all(|(s, _, _)| *s == 0), "{edges:?}");
+    let (on, off) = (turns[0].1, turns[1].1);
+    assert!(matches!(turns[0].2, EdgeKind::Rise), "{edges:?}");
+    assert!(
+        (900..1100).contains(&on) && (2950..3900).contains(&off),
+        "{on}..{off}"
+    );
+}

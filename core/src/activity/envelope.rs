@@ -202,6 +202,20 @@ impl Envelope {
     /// taken at `now_ms`) up to the end of the current frame. Returns how
     /// many were used and the frame, if it completed.
     pub fn push_frame(&mut self, samples: &[u16], now_ms: u64) -> (usize, Option<FrameStats>) {
+        self.push_frame_with(samples, now_ms, &mut |_| {})
+    }
+
+    /// [`push_frame`](Self::push_frame), also handing each used sample's
+    /// high-passed value to `filtered` (bias removed, full scale about
+    /// ±2^15, clamped to `i16`), for the
+    /// [spectral](super::spectral) detector. Without a high-pass
+    /// (`highpass_hz` 0) `filtered` is not called.
+    pub fn push_frame_with(
+        &mut self,
+        samples: &[u16],
+        now_ms: u64,
+        filtered: &mut impl FnMut(i16),
+    ) -> (usize, Option<FrameStats>) {
         if !self.started {
             if let Some(&first) = samples.first() {
                 self.bias_q12 = i32::from(first) << 12;
@@ -210,7 +224,7 @@ impl Envelope {
         }
         let room = self.frame_len.saturating_sub(self.count).max(1) as usize;
         let (chunk, rest) = samples.split_at_checked(room).unwrap_or((samples, &[]));
-        self.accumulate(chunk);
+        self.accumulate(chunk, filtered);
         if self.count < self.frame_len {
             return (chunk.len(), None);
         }
@@ -232,7 +246,7 @@ impl Envelope {
     /// The hot loop: bias, (high-pass,) rectify, accumulate, count rail
     /// hits.
     #[inline]
-    fn accumulate(&mut self, chunk: &[u16]) {
+    fn accumulate(&mut self, chunk: &[u16], filtered: &mut impl FnMut(i16)) {
         let mut bias = self.bias_q12;
         let mut sum = self.sum_q4;
         let mut rail = self.rail;
@@ -257,6 +271,8 @@ impl Envelope {
                 let y = hp.filter(deviation >> to_frac);
                 sum = sum.wrapping_add(y.unsigned_abs() >> to_q4);
                 rail += u32::from(sample.wrapping_sub(lo1) >= span);
+                // Full scale is 2^20 (`frac` = 20 − ADC bits): ±2^15.
+                filtered((y >> 4).clamp(i32::from(i16::MIN), i32::from(i16::MAX)) as i16);
                 if let Some(trail) = self.trail.as_mut() {
                     // Half steps.
                     let v = y >> to_trail;

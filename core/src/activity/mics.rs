@@ -79,9 +79,11 @@ use crate::activity::envelope::{Envelope, FrameStats};
 use crate::activity::health::{FrameClass, MicHealth};
 use crate::activity::leak_modes::LeakModes;
 use crate::activity::noise_floor::NoiseFloor;
+use crate::activity::spectral::{Change, Spectral};
 use crate::activity::vad::{Vad, VadTiming};
 use crate::params::MicParams;
 use crate::turns::edge::{Edge, EdgeKind, SourceKind};
+use crate::turns::event::TurnEnd;
 
 /// Completed frames a seat may be ahead of the slowest microphone.
 pub const FRAME_QUEUE: usize = 8;
@@ -156,6 +158,65 @@ pub struct MicArray<const SEATS: usize> {
     leak_modes: LeakModes<SEATS>,
     arrival: ArrivalSettings,
     votes: Votes<SEATS>,
+    /// The [spectral](super::spectral) detector, deciding the turns while
+    /// `params.spectral_on` (the level path then reports faults only).
+    spectral: Spectral<SEATS>,
+    /// Caller time of the first sample of the spectral detector's streams.
+    origin_ms: Option<u64>,
+}
+
+/// A spectral [`Change`] as an edge, dated in caller ms.
+fn spectral_edge(change: Change, origin_ms: u64, rate: u32) -> Edge {
+    let (at_sample, kind) = match change {
+        Change::Rise { at_sample } => (at_sample, EdgeKind::Rise),
+        Change::Fall { at_sample } => (at_sample, EdgeKind::Fall(TurnEnd::Natural)),
+    };
+    Edge {
+        at: origin_ms.saturating_add(at_sample.saturating_mul(1000) / u64::from(rate.max(1))),
+        source: SourceKind::Microphone,
+        kind,
+    }
+}
+
+/// Decides every spectral frame whose samples are all in.
+fn spectral_frames<const SEATS: usize>(
+    spectral: &mut Spectral<SEATS>,
+    origin_ms: u64,
+    rate: u32,
+    out: &mut impl FnMut(usize, Edge),
+) {
+    let mut emit = |seat: usize, c: Change| out(seat, spectral_edge(c, origin_ms, rate));
+    while spectral.frame(&mut emit).is_some() {}
+}
+
+/// Hands one of `seat`'s high-passed samples to the spectral detector. A
+/// seat whose ring is full is a frame ahead of a microphone that stopped
+/// delivering: the frames are decided without the seats that are behind
+/// (they rejoin when they deliver again).
+fn spectral_sample<const SEATS: usize>(
+    spectral: &mut Spectral<SEATS>,
+    seat: usize,
+    y: i16,
+    origin_ms: u64,
+    rate: u32,
+    out: &mut impl FnMut(usize, Edge),
+) {
+    if spectral.push(seat, &[y]) > 0 {
+        return;
+    }
+    spectral_frames(spectral, origin_ms, rate, out);
+    if spectral.push(seat, &[y]) > 0 {
+        return;
+    }
+    for other in 0..SEATS {
+        if other != seat && spectral.behind(other) {
+            spectral.set_mic(other, false, &mut |s, c| {
+                out(s, spectral_edge(c, origin_ms, rate));
+            });
+        }
+    }
+    spectral_frames(spectral, origin_ms, rate, out);
+    let _ = spectral.push(seat, &[y]);
 }
 
 impl<const SEATS: usize> MicArray<SEATS> {
@@ -192,6 +253,11 @@ impl<const SEATS: usize> MicArray<SEATS> {
             leak_modes: LeakModes::new(),
             arrival: ArrivalSettings::of(params),
             votes: Votes::new(),
+            spectral: Spectral::new(
+                &params.spectral,
+                core::array::from_fn(|i| full_scale.get(i).copied().flatten().is_some()),
+            ),
+            origin_ms: None,
         }
     }
 
@@ -225,7 +291,11 @@ impl<const SEATS: usize> MicArray<SEATS> {
             peak_db10: s.peak,
             crosstalk: s.last_crosstalk,
             speech: s.last_speech,
-            active: s.vad.active(),
+            active: if self.params.spectral_on {
+                self.spectral.active(seat)
+            } else {
+                s.vad.active()
+            },
             fault: s.health.fault(),
             bias: s.envelope.bias(),
         })
@@ -236,7 +306,16 @@ impl<const SEATS: usize> MicArray<SEATS> {
     /// or not delivering samples).
     pub fn horizon(&self, seat: usize) -> Option<u64> {
         let s = self.seats.get(seat).filter(|s| s.enabled && s.delivering)?;
-        Some(s.vad.horizon(&self.timing))
+        let level = s.vad.horizon(&self.timing);
+        if !self.params.spectral_on {
+            return Some(level);
+        }
+        let origin = self.origin_ms.unwrap_or(0);
+        let rate = self.params.sample_rate_hz;
+        Some(self.spectral.horizon(seat).map_or(level, |at| {
+            let at = origin.saturating_add(at.saturating_mul(1000) / u64::from(rate.max(1)));
+            level.min(at)
+        }))
     }
 
     /// Adds a block of `seat`'s samples, the last taken at `now_ms`. Calls
@@ -257,17 +336,39 @@ impl<const SEATS: usize> MicArray<SEATS> {
         if !samples.is_empty() {
             s.delivering = true;
         }
+        let spectral_on = self.params.spectral_on;
+        let rate = self.params.sample_rate_hz;
+        if spectral_on && !samples.is_empty() {
+            let before = (samples.len() as u64 - 1).saturating_mul(1000) / u64::from(rate.max(1));
+            let origin = *self.origin_ms.get_or_insert(now_ms.saturating_sub(before));
+            if !self.spectral.has_mic(seat) {
+                self.spectral.set_mic(seat, true, &mut |s, c| {
+                    out(s, spectral_edge(c, origin, rate));
+                });
+            }
+        }
+        let origin = self.origin_ms.unwrap_or(0);
         let mut rest = samples;
         while !rest.is_empty() {
             let Some(s) = self.seats.get_mut(seat) else {
                 return;
             };
-            let (used, frame) = s.envelope.push_frame(rest, now_ms);
+            let spectral = &mut self.spectral;
+            let (used, frame) = if spectral_on {
+                s.envelope.push_frame_with(rest, now_ms, &mut |y| {
+                    spectral_sample(spectral, seat, y, origin, rate, out);
+                })
+            } else {
+                s.envelope.push_frame(rest, now_ms)
+            };
             rest = rest.get(used.max(1)..).unwrap_or(&[]);
             if let Some(frame) = frame {
                 self.enqueue(seat, frame, out);
                 self.run_rounds(false, out);
             }
+        }
+        if spectral_on {
+            spectral_frames(&mut self.spectral, origin, rate, out);
         }
     }
 
@@ -522,6 +623,8 @@ impl<const SEATS: usize> MicArray<SEATS> {
     ) {
         let on = i32::from(self.params.on_threshold_db10);
         let off = i32::from(self.params.off_threshold_db10);
+        // With the spectral detector the levels decide no turns.
+        let turns = !self.params.spectral_on;
         for (i, s) in self.seats.iter_mut().enumerate() {
             if !s.enabled {
                 continue;
@@ -539,7 +642,9 @@ impl<const SEATS: usize> MicArray<SEATS> {
                 .map_or(round_end, |f| f.end_ms);
             let start = end.saturating_sub(self.frame_ms);
             if let Some(edge) = s.vad.frame(start, end, above_off, above_on, &self.timing) {
-                out(i, edge);
+                if turns {
+                    out(i, edge);
+                }
             }
         }
     }
@@ -550,10 +655,19 @@ impl<const SEATS: usize> MicArray<SEATS> {
         while self.seats.iter().any(|s| s.enabled && !s.queue.is_empty()) {
             self.round(out);
         }
+        let turns = !self.params.spectral_on;
         for (i, s) in self.seats.iter_mut().enumerate() {
             if let Some(edge) = s.vad.flush() {
-                out(i, edge);
+                if turns {
+                    out(i, edge);
+                }
             }
+        }
+        if !turns {
+            let (origin, rate) = (self.origin_ms.unwrap_or(0), self.params.sample_rate_hz);
+            spectral_frames(&mut self.spectral, origin, rate, out);
+            self.spectral
+                .flush(&mut |s, c| out(s, spectral_edge(c, origin, rate)));
         }
     }
 }

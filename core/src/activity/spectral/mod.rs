@@ -401,6 +401,48 @@ impl<const SEATS: usize> Spectral<SEATS> {
         self.frame
     }
 
+    /// Whether `seat` has a microphone here (see [`set_mic`](Self::set_mic)).
+    pub fn has_mic(&self, seat: usize) -> bool {
+        self.seats.get(seat).is_some_and(|s| s.mic)
+    }
+
+    /// Whether `seat` is a microphone that still lacks samples of the next
+    /// frame (it holds the others back).
+    pub fn behind(&self, seat: usize) -> bool {
+        let end = frame_start(self.frame) + FRAME_LEN as u64;
+        self.seats
+            .get(seat)
+            .is_some_and(|s| s.mic && s.written < end)
+    }
+
+    /// Whether `seat` is in a reported turn.
+    pub fn active(&self, seat: usize) -> bool {
+        self.seats
+            .get(seat)
+            .is_some_and(|s| matches!(s.segment, Segment::Open { risen: true, .. }))
+    }
+
+    /// The sample index before which `seat` will report no more
+    /// [`Change`]: the start of its open candidate, the end of its reported
+    /// turn's last frame above `lead_lo_q14`, or the next frame's decided
+    /// 20 ms. `None` for seats without a microphone.
+    pub fn horizon(&self, seat: usize) -> Option<u64> {
+        let s = self.seats.get(seat).filter(|s| s.mic)?;
+        Some(
+            match s.segment {
+                Segment::Idle => frame_start(self.frame),
+                Segment::Open {
+                    start,
+                    risen: false,
+                    ..
+                } => frame_start(start),
+                Segment::Open {
+                    last, risen: true, ..
+                } => frame_start(last.saturating_add(1)),
+            } + CENTRE_OFFSET,
+        )
+    }
+
     /// Adds or removes `seat`'s microphone (a microphone that stops
     /// delivering must stop holding frames back). A removed seat's open
     /// turn ends (reported through `out`); an added seat starts afresh at
