@@ -269,7 +269,8 @@ pub enum ParamError {
     Clipping,
     /// `max_turn_ms` is 0.
     MaxTurn,
-    /// `spectral_on` without `sample_rate_hz` 8000 and a high-pass.
+    /// `spectral_on` without `sample_rate_hz` 8000 and a high-pass, or in a
+    /// build without the `spectral` feature.
     SpectralInput,
     /// `spectral_on` with settings the spectral detector cannot run.
     Spectral(crate::activity::spectral::SettingsError),
@@ -291,7 +292,7 @@ impl core::fmt::Display for ParamError {
             }
             ParamError::MaxTurn => "turns.max_turn_ms must not be 0",
             ParamError::SpectralInput => {
-                "mic.spectral_on needs mic.sample_rate_hz = 8000 and mic.highpass_hz above 0"
+                "mic.spectral_on needs mic.sample_rate_hz = 8000, mic.highpass_hz above 0 and a core built with the spectral feature"
             }
             ParamError::Spectral(e) => return write!(f, "mic.{e}"),
         })
@@ -331,7 +332,8 @@ impl DetectionParams {
             return Err(ParamError::MaxTurn);
         }
         if mic.spectral_on {
-            if mic.sample_rate_hz != crate::activity::spectral::SAMPLE_RATE_HZ
+            if !cfg!(feature = "spectral")
+                || mic.sample_rate_hz != crate::activity::spectral::SAMPLE_RATE_HZ
                 || mic.highpass_hz == 0
             {
                 return Err(ParamError::SpectralInput);

@@ -361,7 +361,9 @@ fn spectral_room_leads() {
 /// blocks through [`MicArray`](tabletalk_core::activity::mics::MicArray)
 /// (envelope high-pass → spectral detector); its edges are the spectral
 /// turns in caller ms (the others hear the talker only 1 dB weaker), and
-/// the level path decides none.
+/// the level path decides none. (Built with the `spectral` feature, as
+/// the workspace's laptop tools build the core.)
+#[cfg(feature = "spectral")]
 #[test]
 fn with_spectral_on_the_microphone_path_reports_the_spectral_turns() {
     use tabletalk_core::activity::mics::MicArray;

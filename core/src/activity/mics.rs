@@ -79,10 +79,12 @@ use crate::activity::envelope::{Envelope, FrameStats};
 use crate::activity::health::{FrameClass, MicHealth};
 use crate::activity::leak_modes::LeakModes;
 use crate::activity::noise_floor::NoiseFloor;
+#[cfg(feature = "spectral")]
 use crate::activity::spectral::{Change, Spectral};
 use crate::activity::vad::{Vad, VadTiming};
 use crate::params::MicParams;
 use crate::turns::edge::{Edge, EdgeKind, SourceKind};
+#[cfg(feature = "spectral")]
 use crate::turns::event::TurnEnd;
 
 /// Completed frames a seat may be ahead of the slowest microphone.
@@ -160,12 +162,17 @@ pub struct MicArray<const SEATS: usize> {
     votes: Votes<SEATS>,
     /// The [spectral](super::spectral) detector, deciding the turns while
     /// `params.spectral_on` (the level path then reports faults only).
+    /// Only in builds with the `spectral` feature: its state (~26 KiB for
+    /// 8 seats) would not fit the firmware's RAM next to the rest.
+    #[cfg(feature = "spectral")]
     spectral: Spectral<SEATS>,
     /// Caller time of the first sample of the spectral detector's streams.
+    #[cfg(feature = "spectral")]
     origin_ms: Option<u64>,
 }
 
 /// A spectral [`Change`] as an edge, dated in caller ms.
+#[cfg(feature = "spectral")]
 fn spectral_edge(change: Change, origin_ms: u64, rate: u32) -> Edge {
     let (at_sample, kind) = match change {
         Change::Rise { at_sample } => (at_sample, EdgeKind::Rise),
@@ -179,6 +186,7 @@ fn spectral_edge(change: Change, origin_ms: u64, rate: u32) -> Edge {
 }
 
 /// Decides every spectral frame whose samples are all in.
+#[cfg(feature = "spectral")]
 fn spectral_frames<const SEATS: usize>(
     spectral: &mut Spectral<SEATS>,
     origin_ms: u64,
@@ -193,6 +201,7 @@ fn spectral_frames<const SEATS: usize>(
 /// seat whose ring is full is a frame ahead of a microphone that stopped
 /// delivering: the frames are decided without the seats that are behind
 /// (they rejoin when they deliver again).
+#[cfg(feature = "spectral")]
 fn spectral_sample<const SEATS: usize>(
     spectral: &mut Spectral<SEATS>,
     seat: usize,
@@ -253,10 +262,12 @@ impl<const SEATS: usize> MicArray<SEATS> {
             leak_modes: LeakModes::new(),
             arrival: ArrivalSettings::of(params),
             votes: Votes::new(),
+            #[cfg(feature = "spectral")]
             spectral: Spectral::new(
                 &params.spectral,
                 core::array::from_fn(|i| full_scale.get(i).copied().flatten().is_some()),
             ),
+            #[cfg(feature = "spectral")]
             origin_ms: None,
         }
     }
@@ -291,11 +302,7 @@ impl<const SEATS: usize> MicArray<SEATS> {
             peak_db10: s.peak,
             crosstalk: s.last_crosstalk,
             speech: s.last_speech,
-            active: if self.params.spectral_on {
-                self.spectral.active(seat)
-            } else {
-                s.vad.active()
-            },
+            active: self.spectral_active(seat).unwrap_or_else(|| s.vad.active()),
             fault: s.health.fault(),
             bias: s.envelope.bias(),
         })
@@ -307,15 +314,27 @@ impl<const SEATS: usize> MicArray<SEATS> {
     pub fn horizon(&self, seat: usize) -> Option<u64> {
         let s = self.seats.get(seat).filter(|s| s.enabled && s.delivering)?;
         let level = s.vad.horizon(&self.timing);
-        if !self.params.spectral_on {
-            return Some(level);
+        #[cfg(feature = "spectral")]
+        if self.params.spectral_on {
+            let origin = self.origin_ms.unwrap_or(0);
+            let rate = self.params.sample_rate_hz;
+            return Some(self.spectral.horizon(seat).map_or(level, |at| {
+                let at = origin.saturating_add(at.saturating_mul(1000) / u64::from(rate.max(1)));
+                level.min(at)
+            }));
         }
-        let origin = self.origin_ms.unwrap_or(0);
-        let rate = self.params.sample_rate_hz;
-        Some(self.spectral.horizon(seat).map_or(level, |at| {
-            let at = origin.saturating_add(at.saturating_mul(1000) / u64::from(rate.max(1)));
-            level.min(at)
-        }))
+        Some(level)
+    }
+
+    /// Whether the spectral detector has `seat` in a turn (`None`: it does
+    /// not decide the turns).
+    fn spectral_active(&self, seat: usize) -> Option<bool> {
+        #[cfg(feature = "spectral")]
+        if self.params.spectral_on {
+            return Some(self.spectral.active(seat));
+        }
+        let _ = seat;
+        None
     }
 
     /// Adds a block of `seat`'s samples, the last taken at `now_ms`. Calls
@@ -336,8 +355,9 @@ impl<const SEATS: usize> MicArray<SEATS> {
         if !samples.is_empty() {
             s.delivering = true;
         }
-        let spectral_on = self.params.spectral_on;
-        let rate = self.params.sample_rate_hz;
+        #[cfg(feature = "spectral")]
+        let (spectral_on, rate) = (self.params.spectral_on, self.params.sample_rate_hz);
+        #[cfg(feature = "spectral")]
         if spectral_on && !samples.is_empty() {
             let before = (samples.len() as u64 - 1).saturating_mul(1000) / u64::from(rate.max(1));
             let origin = *self.origin_ms.get_or_insert(now_ms.saturating_sub(before));
@@ -347,26 +367,31 @@ impl<const SEATS: usize> MicArray<SEATS> {
                 });
             }
         }
+        #[cfg(feature = "spectral")]
         let origin = self.origin_ms.unwrap_or(0);
         let mut rest = samples;
         while !rest.is_empty() {
             let Some(s) = self.seats.get_mut(seat) else {
                 return;
             };
-            let spectral = &mut self.spectral;
+            #[cfg(feature = "spectral")]
             let (used, frame) = if spectral_on {
+                let spectral = &mut self.spectral;
                 s.envelope.push_frame_with(rest, now_ms, &mut |y| {
                     spectral_sample(spectral, seat, y, origin, rate, out);
                 })
             } else {
                 s.envelope.push_frame(rest, now_ms)
             };
+            #[cfg(not(feature = "spectral"))]
+            let (used, frame) = s.envelope.push_frame(rest, now_ms);
             rest = rest.get(used.max(1)..).unwrap_or(&[]);
             if let Some(frame) = frame {
                 self.enqueue(seat, frame, out);
                 self.run_rounds(false, out);
             }
         }
+        #[cfg(feature = "spectral")]
         if spectral_on {
             spectral_frames(&mut self.spectral, origin, rate, out);
         }
@@ -624,7 +649,7 @@ impl<const SEATS: usize> MicArray<SEATS> {
         let on = i32::from(self.params.on_threshold_db10);
         let off = i32::from(self.params.off_threshold_db10);
         // With the spectral detector the levels decide no turns.
-        let turns = !self.params.spectral_on;
+        let turns = !(cfg!(feature = "spectral") && self.params.spectral_on);
         for (i, s) in self.seats.iter_mut().enumerate() {
             if !s.enabled {
                 continue;
@@ -655,7 +680,7 @@ impl<const SEATS: usize> MicArray<SEATS> {
         while self.seats.iter().any(|s| s.enabled && !s.queue.is_empty()) {
             self.round(out);
         }
-        let turns = !self.params.spectral_on;
+        let turns = !(cfg!(feature = "spectral") && self.params.spectral_on);
         for (i, s) in self.seats.iter_mut().enumerate() {
             if let Some(edge) = s.vad.flush() {
                 if turns {
@@ -663,6 +688,7 @@ impl<const SEATS: usize> MicArray<SEATS> {
                 }
             }
         }
+        #[cfg(feature = "spectral")]
         if !turns {
             let (origin, rate) = (self.origin_ms.unwrap_or(0), self.params.sample_rate_hz);
             spectral_frames(&mut self.spectral, origin, rate, out);
