@@ -143,6 +143,10 @@ pub const EDGE_QUEUE: usize = 8;
 /// Slack added to the longest legitimate decision delay before a source
 /// that holds the merge back is overruled (ms).
 const STALL_SLACK_MS: u64 = 250;
+/// How far back the spectral detector's turn starts may reach (a
+/// candidate's first frame, before it was confirmed) while the merge waits
+/// for them; older starts are moved to the tracker's clock.
+const SPECTRAL_BACKDATE_MS: u64 = 1000;
 
 /// How one seat's speech reaches the engine.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -513,7 +517,14 @@ impl<const SEATS: usize> Engine<SEATS> {
             + (FRAME_QUEUE as u64 + 2) * frame_ms
             + u64::from(params.button.debounce_ms)
             + 2 * DOUBLE_PRESS_MS
-            + STALL_SLACK_MS;
+            + STALL_SLACK_MS
+            // The spectral detector ends a turn `fill_ms` after its last
+            // frame and back-dates a start to its candidate's first frame.
+            + if mic.spectral_on {
+                u64::from(mic.spectral.fill_ms) + SPECTRAL_BACKDATE_MS
+            } else {
+                0
+            };
         Ok(Engine {
             params,
             seats: configs,

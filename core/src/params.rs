@@ -151,6 +151,35 @@ pub struct MicParams {
     /// seat's floor up or its turn on; speech keeps its loudness above.
     /// Logs written before this parameter existed read it as `0`.
     pub highpass_hz: u16,
+    /// Arrival order between microphones (µs; `0`: off; needs the
+    /// high-pass): a seat that speaks but whose sound reached the loudest
+    /// seat's microphone first, at a lag of at most this, is hearing that
+    /// seat, whatever the levels say. About the largest extra path between
+    /// two seats' microphones over the speed of sound. See
+    /// [`arrival`](crate::activity::arrival). Logs written before this
+    /// parameter existed read it as `0`.
+    pub arrival_lag_us: u16,
+    /// One side's best correlation must beat the other side's by this much
+    /// for an arrival order to count (per mille).
+    pub arrival_margin_per_mille: u16,
+    /// The winning correlation must reach this much of the two windows'
+    /// energies (a normalised correlation, per mille): unrelated sounds
+    /// give no order.
+    pub arrival_coherence_per_mille: u16,
+    /// Each seat's arrival evidence is the count of frames its sound
+    /// reached its own microphone first minus those it reached another's
+    /// first, kept within ±this: a seat whose count is below zero is
+    /// hearing another (frames). See [`arrival`](crate::activity::arrival).
+    pub arrival_votes_max: u8,
+    /// Attribute speech with the [spectral](crate::activity::spectral)
+    /// detector instead of the levels: a seat speaks while its microphone
+    /// hears the dominant sound of enough band bins first, ahead of every
+    /// other microphone (needs `sample_rate_hz` 8000 and the high-pass).
+    /// The level path still reports faults. Off by default. Logs written
+    /// before this parameter existed read it as `false`.
+    pub spectral_on: bool,
+    /// The spectral detector's settings (used while `spectral_on`).
+    pub spectral: crate::activity::spectral::Settings,
 }
 
 impl Default for MicParams {
@@ -178,6 +207,12 @@ impl Default for MicParams {
             crosstalk_tail_db_per_s: 60,
             coupling_mode_frames: 300,
             highpass_hz: 250,
+            arrival_lag_us: 3000,
+            arrival_margin_per_mille: 100,
+            arrival_coherence_per_mille: 400,
+            arrival_votes_max: 3,
+            spectral_on: false,
+            spectral: crate::activity::spectral::Settings::default(),
         }
     }
 }
@@ -234,6 +269,11 @@ pub enum ParamError {
     Clipping,
     /// `max_turn_ms` is 0.
     MaxTurn,
+    /// `spectral_on` without `sample_rate_hz` 8000 and a high-pass, or in a
+    /// build without the `spectral` feature.
+    SpectralInput,
+    /// `spectral_on` with settings the spectral detector cannot run.
+    Spectral(crate::activity::spectral::SettingsError),
 }
 
 impl core::fmt::Display for ParamError {
@@ -251,6 +291,10 @@ impl core::fmt::Display for ParamError {
                 "mic.rail_band_per_mille must be below 500 and mic.clip_fraction_per_mille at most 1000"
             }
             ParamError::MaxTurn => "turns.max_turn_ms must not be 0",
+            ParamError::SpectralInput => {
+                "mic.spectral_on needs mic.sample_rate_hz = 8000, mic.highpass_hz above 0 and a core built with the spectral feature"
+            }
+            ParamError::Spectral(e) => return write!(f, "mic.{e}"),
         })
     }
 }
@@ -286,6 +330,15 @@ impl DetectionParams {
         }
         if self.turns.max_turn_ms == 0 {
             return Err(ParamError::MaxTurn);
+        }
+        if mic.spectral_on {
+            if !cfg!(feature = "spectral")
+                || mic.sample_rate_hz != crate::activity::spectral::SAMPLE_RATE_HZ
+                || mic.highpass_hz == 0
+            {
+                return Err(ParamError::SpectralInput);
+            }
+            mic.spectral.validate().map_err(ParamError::Spectral)?;
         }
         Ok(())
     }

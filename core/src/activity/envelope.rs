@@ -42,6 +42,7 @@
 //! assert_eq!(frames[0].rail, 0);
 //! ```
 
+use crate::activity::arrival::Trail;
 use crate::params::MicParams;
 
 /// One completed frame of one microphone.
@@ -76,6 +77,11 @@ pub struct Envelope {
     span: u16,
     ms_per_sample_q16: u32,
     high_pass: HighPass,
+    /// The filtered samples, for [`arrival`](super::arrival) order (kept
+    /// only when `mic.arrival_lag_us` is set and the high-pass is on).
+    trail: Option<Trail>,
+    /// The first of a pair of filtered samples, waiting for its second.
+    half: Option<i32>,
 }
 
 /// Two first-order high-pass sections in a row (12 dB per octave below the
@@ -102,6 +108,19 @@ struct HighPass {
 }
 
 impl HighPass {
+    /// One sample through both sections.
+    #[inline(always)]
+    fn filter(&mut self, x: i32) -> i32 {
+        let k = self.k_q8;
+        let d1 = x - self.x1;
+        self.x1 = x;
+        let y1 = self.y1 + d1 - ((k * (2 * self.y1 + d1)) >> 9);
+        let d2 = y1 - self.y1;
+        self.y1 = y1;
+        self.y2 = self.y2 + d2 - ((k * (2 * self.y2 + d2)) >> 9);
+        self.y2
+    }
+
     fn new(corner_hz: u16, sample_rate_hz: u32, full_scale: u16) -> Self {
         // k = 1 − a = 2w / (1 + w), w = tan(π·corner / rate) ≈ π·corner /
         // rate, in Q8 (rounded).
@@ -146,7 +165,14 @@ impl Envelope {
             span: hi.saturating_sub(lo1),
             ms_per_sample_q16: ((1000u64 << 16) / u64::from(rate)).min(u64::from(u32::MAX)) as u32,
             high_pass: HighPass::new(params.highpass_hz, rate, full_scale),
+            trail: (params.arrival_lag_us > 0 && params.highpass_hz > 0).then(Trail::new),
+            half: None,
         }
+    }
+
+    /// The last filtered samples at 4 kHz, when arrival order is on.
+    pub const fn trail(&self) -> Option<&Trail> {
+        self.trail.as_ref()
     }
 
     /// Samples per frame.
@@ -176,6 +202,20 @@ impl Envelope {
     /// taken at `now_ms`) up to the end of the current frame. Returns how
     /// many were used and the frame, if it completed.
     pub fn push_frame(&mut self, samples: &[u16], now_ms: u64) -> (usize, Option<FrameStats>) {
+        self.push_frame_with(samples, now_ms, &mut |_| {})
+    }
+
+    /// [`push_frame`](Self::push_frame), also handing each used sample's
+    /// high-passed value to `filtered` (bias removed, full scale about
+    /// ±2^15, clamped to `i16`), for the
+    /// [spectral](super::spectral) detector. Without a high-pass
+    /// (`highpass_hz` 0) `filtered` is not called.
+    pub fn push_frame_with(
+        &mut self,
+        samples: &[u16],
+        now_ms: u64,
+        filtered: &mut impl FnMut(i16),
+    ) -> (usize, Option<FrameStats>) {
         if !self.started {
             if let Some(&first) = samples.first() {
                 self.bias_q12 = i32::from(first) << 12;
@@ -184,7 +224,7 @@ impl Envelope {
         }
         let room = self.frame_len.saturating_sub(self.count).max(1) as usize;
         let (chunk, rest) = samples.split_at_checked(room).unwrap_or((samples, &[]));
-        self.accumulate(chunk);
+        self.accumulate(chunk, filtered);
         if self.count < self.frame_len {
             return (chunk.len(), None);
         }
@@ -206,7 +246,7 @@ impl Envelope {
     /// The hot loop: bias, (high-pass,) rectify, accumulate, count rail
     /// hits.
     #[inline]
-    fn accumulate(&mut self, chunk: &[u16]) {
+    fn accumulate(&mut self, chunk: &[u16], filtered: &mut impl FnMut(i16)) {
         let mut bias = self.bias_q12;
         let mut sum = self.sum_q4;
         let mut rail = self.rail;
@@ -222,25 +262,28 @@ impl Envelope {
                 rail += u32::from(sample.wrapping_sub(lo1) >= span);
             }
         } else {
-            let (k, frac) = (hp.k_q8, hp.frac);
-            let (to_frac, to_q4) = (12 - frac, frac - 4);
-            let (mut x1, mut y1, mut y2) = (hp.x1, hp.y1, hp.y2);
+            let mut hp = hp;
+            let (to_frac, to_q4, to_trail) = (12 - hp.frac, hp.frac - 4, hp.frac - 1);
+            let mut half = self.half;
             for &sample in chunk {
                 let deviation = (i32::from(sample) << 12) - bias;
                 bias += deviation >> shift;
-                let x = deviation >> to_frac;
-                let d1 = x - x1;
-                x1 = x;
-                let y1_next = y1 + d1 - ((k * (2 * y1 + d1)) >> 9);
-                let d2 = y1_next - y1;
-                y1 = y1_next;
-                y2 = y2 + d2 - ((k * (2 * y2 + d2)) >> 9);
-                sum = sum.wrapping_add(y2.unsigned_abs() >> to_q4);
+                let y = hp.filter(deviation >> to_frac);
+                sum = sum.wrapping_add(y.unsigned_abs() >> to_q4);
                 rail += u32::from(sample.wrapping_sub(lo1) >= span);
+                // Full scale is 2^20 (`frac` = 20 − ADC bits): ±2^15.
+                filtered((y >> 4).clamp(i32::from(i16::MIN), i32::from(i16::MAX)) as i16);
+                if let Some(trail) = self.trail.as_mut() {
+                    // Half steps.
+                    let v = y >> to_trail;
+                    match half.take() {
+                        Some(first) => trail.push_pair(first, v),
+                        None => half = Some(v),
+                    }
+                }
             }
-            self.high_pass.x1 = x1;
-            self.high_pass.y1 = y1;
-            self.high_pass.y2 = y2;
+            self.high_pass = hp;
+            self.half = half;
         }
         self.bias_q12 = bias;
         self.sum_q4 = sum;

@@ -72,15 +72,20 @@
 
 use heapless::Deque;
 
+use crate::activity::arrival::{count_round, Settings as ArrivalSettings, Votes};
 use crate::activity::crosstalk::{Crosstalk, SeatLevels};
 use crate::activity::db::{frame_level_db10, log2_q12};
 use crate::activity::envelope::{Envelope, FrameStats};
 use crate::activity::health::{FrameClass, MicHealth};
 use crate::activity::leak_modes::LeakModes;
 use crate::activity::noise_floor::NoiseFloor;
+#[cfg(feature = "spectral")]
+use crate::activity::spectral::{Change, Spectral};
 use crate::activity::vad::{Vad, VadTiming};
 use crate::params::MicParams;
 use crate::turns::edge::{Edge, EdgeKind, SourceKind};
+#[cfg(feature = "spectral")]
+use crate::turns::event::TurnEnd;
 
 /// Completed frames a seat may be ahead of the slowest microphone.
 pub const FRAME_QUEUE: usize = 8;
@@ -153,6 +158,74 @@ pub struct MicArray<const SEATS: usize> {
     seats: [MicSeat; SEATS],
     crosstalk: Crosstalk<SEATS>,
     leak_modes: LeakModes<SEATS>,
+    arrival: ArrivalSettings,
+    votes: Votes<SEATS>,
+    /// The [spectral](super::spectral) detector, deciding the turns while
+    /// `params.spectral_on` (the level path then reports faults only).
+    /// Only in builds with the `spectral` feature: its state (~26 KiB for
+    /// 8 seats) would not fit the firmware's RAM next to the rest.
+    #[cfg(feature = "spectral")]
+    spectral: Spectral<SEATS>,
+    /// Caller time of the first sample of the spectral detector's streams.
+    #[cfg(feature = "spectral")]
+    origin_ms: Option<u64>,
+}
+
+/// A spectral [`Change`] as an edge, dated in caller ms.
+#[cfg(feature = "spectral")]
+fn spectral_edge(change: Change, origin_ms: u64, rate: u32) -> Edge {
+    let (at_sample, kind) = match change {
+        Change::Rise { at_sample } => (at_sample, EdgeKind::Rise),
+        Change::Fall { at_sample } => (at_sample, EdgeKind::Fall(TurnEnd::Natural)),
+    };
+    Edge {
+        at: origin_ms.saturating_add(at_sample.saturating_mul(1000) / u64::from(rate.max(1))),
+        source: SourceKind::Microphone,
+        kind,
+    }
+}
+
+/// Decides every spectral frame whose samples are all in.
+#[cfg(feature = "spectral")]
+fn spectral_frames<const SEATS: usize>(
+    spectral: &mut Spectral<SEATS>,
+    origin_ms: u64,
+    rate: u32,
+    out: &mut impl FnMut(usize, Edge),
+) {
+    let mut emit = |seat: usize, c: Change| out(seat, spectral_edge(c, origin_ms, rate));
+    while spectral.frame(&mut emit).is_some() {}
+}
+
+/// Hands one of `seat`'s high-passed samples to the spectral detector. A
+/// seat whose ring is full is a frame ahead of a microphone that stopped
+/// delivering: the frames are decided without the seats that are behind
+/// (they rejoin when they deliver again).
+#[cfg(feature = "spectral")]
+fn spectral_sample<const SEATS: usize>(
+    spectral: &mut Spectral<SEATS>,
+    seat: usize,
+    y: i16,
+    origin_ms: u64,
+    rate: u32,
+    out: &mut impl FnMut(usize, Edge),
+) {
+    if spectral.push(seat, &[y]) > 0 {
+        return;
+    }
+    spectral_frames(spectral, origin_ms, rate, out);
+    if spectral.push(seat, &[y]) > 0 {
+        return;
+    }
+    for other in 0..SEATS {
+        if other != seat && spectral.behind(other) {
+            spectral.set_mic(other, false, &mut |s, c| {
+                out(s, spectral_edge(c, origin_ms, rate));
+            });
+        }
+    }
+    spectral_frames(spectral, origin_ms, rate, out);
+    let _ = spectral.push(seat, &[y]);
 }
 
 impl<const SEATS: usize> MicArray<SEATS> {
@@ -187,6 +260,15 @@ impl<const SEATS: usize> MicArray<SEATS> {
             seats,
             crosstalk: Crosstalk::new(params.coupling_initial_db10),
             leak_modes: LeakModes::new(),
+            arrival: ArrivalSettings::of(params),
+            votes: Votes::new(),
+            #[cfg(feature = "spectral")]
+            spectral: Spectral::new(
+                &params.spectral,
+                core::array::from_fn(|i| full_scale.get(i).copied().flatten().is_some()),
+            ),
+            #[cfg(feature = "spectral")]
+            origin_ms: None,
         }
     }
 
@@ -220,7 +302,7 @@ impl<const SEATS: usize> MicArray<SEATS> {
             peak_db10: s.peak,
             crosstalk: s.last_crosstalk,
             speech: s.last_speech,
-            active: s.vad.active(),
+            active: self.spectral_active(seat).unwrap_or_else(|| s.vad.active()),
             fault: s.health.fault(),
             bias: s.envelope.bias(),
         })
@@ -231,7 +313,28 @@ impl<const SEATS: usize> MicArray<SEATS> {
     /// or not delivering samples).
     pub fn horizon(&self, seat: usize) -> Option<u64> {
         let s = self.seats.get(seat).filter(|s| s.enabled && s.delivering)?;
-        Some(s.vad.horizon(&self.timing))
+        let level = s.vad.horizon(&self.timing);
+        #[cfg(feature = "spectral")]
+        if self.params.spectral_on {
+            let origin = self.origin_ms.unwrap_or(0);
+            let rate = self.params.sample_rate_hz;
+            return Some(self.spectral.horizon(seat).map_or(level, |at| {
+                let at = origin.saturating_add(at.saturating_mul(1000) / u64::from(rate.max(1)));
+                level.min(at)
+            }));
+        }
+        Some(level)
+    }
+
+    /// Whether the spectral detector has `seat` in a turn (`None`: it does
+    /// not decide the turns).
+    fn spectral_active(&self, seat: usize) -> Option<bool> {
+        #[cfg(feature = "spectral")]
+        if self.params.spectral_on {
+            return Some(self.spectral.active(seat));
+        }
+        let _ = seat;
+        None
     }
 
     /// Adds a block of `seat`'s samples, the last taken at `now_ms`. Calls
@@ -252,17 +355,45 @@ impl<const SEATS: usize> MicArray<SEATS> {
         if !samples.is_empty() {
             s.delivering = true;
         }
+        #[cfg(feature = "spectral")]
+        let (spectral_on, rate) = (self.params.spectral_on, self.params.sample_rate_hz);
+        #[cfg(feature = "spectral")]
+        if spectral_on && !samples.is_empty() {
+            let before = (samples.len() as u64 - 1).saturating_mul(1000) / u64::from(rate.max(1));
+            let origin = *self.origin_ms.get_or_insert(now_ms.saturating_sub(before));
+            if !self.spectral.has_mic(seat) {
+                self.spectral.set_mic(seat, true, &mut |s, c| {
+                    out(s, spectral_edge(c, origin, rate));
+                });
+            }
+        }
+        #[cfg(feature = "spectral")]
+        let origin = self.origin_ms.unwrap_or(0);
         let mut rest = samples;
         while !rest.is_empty() {
             let Some(s) = self.seats.get_mut(seat) else {
                 return;
             };
+            #[cfg(feature = "spectral")]
+            let (used, frame) = if spectral_on {
+                let spectral = &mut self.spectral;
+                s.envelope.push_frame_with(rest, now_ms, &mut |y| {
+                    spectral_sample(spectral, seat, y, origin, rate, out);
+                })
+            } else {
+                s.envelope.push_frame(rest, now_ms)
+            };
+            #[cfg(not(feature = "spectral"))]
             let (used, frame) = s.envelope.push_frame(rest, now_ms);
             rest = rest.get(used.max(1)..).unwrap_or(&[]);
             if let Some(frame) = frame {
                 self.enqueue(seat, frame, out);
                 self.run_rounds(false, out);
             }
+        }
+        #[cfg(feature = "spectral")]
+        if spectral_on {
+            spectral_frames(&mut self.spectral, origin, rate, out);
         }
     }
 
@@ -305,7 +436,7 @@ impl<const SEATS: usize> MicArray<SEATS> {
     /// Decides one frame for every microphone seat, one phase after the
     /// other (the numbers of the module documentation).
     fn round(&mut self, out: &mut impl FnMut(usize, Edge)) {
-        let Some((frames, round_end)) = self.take_round_frames() else {
+        let Some((frames, round_end, aligned)) = self.take_round_frames() else {
             return;
         };
         let levels = self.levels_and_floors(&frames, out);
@@ -328,17 +459,22 @@ impl<const SEATS: usize> MicArray<SEATS> {
             trusted: &trusted,
             in_turn: &in_turn,
         };
-        let explained = self
+        let mut explained = self
             .crosstalk
             .explained(&frame, self.params.crosstalk_margin_db10);
+        if aligned {
+            self.add_arrival(&frame, &mut explained);
+        }
         self.learn_couplings(&frame);
         self.decide_activity(&frames, round_end, &levels.snr, &explained, out);
     }
 
     /// The earliest pending frame and every other seat's frame that ended
     /// within half a frame of it (seats are sampled together, so their
-    /// frames line up), and the latest end among them.
-    fn take_round_frames(&mut self) -> Option<([Option<FrameStats>; SEATS], u64)> {
+    /// frames line up), the latest end among them, and whether the seats
+    /// are in step (every delivering seat's frame is its latest, so their
+    /// sample trails end together).
+    fn take_round_frames(&mut self) -> Option<([Option<FrameStats>; SEATS], u64, bool)> {
         let first_end = self
             .seats
             .iter()
@@ -360,7 +496,71 @@ impl<const SEATS: usize> MicArray<SEATS> {
             }
         }
         let round_end = frames.iter().flatten().map(|f| f.end_ms).max().unwrap_or(0);
-        Some((frames, round_end))
+        let aligned = self
+            .seats
+            .iter()
+            .zip(frames.iter())
+            .filter(|(s, _)| s.enabled && s.delivering)
+            .all(|(s, f)| f.is_some() && s.queue.is_empty());
+        Some((frames, round_end, aligned))
+    }
+
+    /// Phase 3b, [arrival order](super::arrival): each seat whose levels
+    /// leave it speaking is compared with the seat furthest above its
+    /// floor, and the verdicts are added up per seat. A seat whose sound has
+    /// more often reached another microphone first is hearing that seat.
+    /// Seats the levels already explain cost nothing.
+    fn add_arrival(&mut self, frame: &SeatLevels<'_, SEATS>, explained: &mut [bool; SEATS]) {
+        let settings = self.arrival;
+        if !settings.on() {
+            return;
+        }
+        // The last round's tallies that got no vote fade.
+        self.votes.end_frame();
+        let Some((top, _)) = frame.dominant() else {
+            return;
+        };
+        let speaking = |i: usize| frame.speaking.get(i).copied().unwrap_or(false);
+        if !speaking(top) {
+            return;
+        }
+        let mut candidates = [false; SEATS];
+        for (i, c) in candidates.iter_mut().enumerate() {
+            *c = speaking(i) && !explained.get(i).copied().unwrap_or(true);
+        }
+        let seats = &self.seats;
+        count_round(
+            &mut self.votes,
+            top,
+            &candidates,
+            |i| seats.get(i).and_then(|s| s.envelope.trail()),
+            &settings,
+        );
+        // Only ever adds crosstalk: letting an arrival order overrule the
+        // levels (a seat heard first counts even when explained)
+        // quadrupled the error on the tuning rooms. Someone speaking always
+        // remains: the seat with the best evidence.
+        let mut kept: Option<(i16, usize)> = None;
+        let mut any_left = false;
+        for (i, (e, &c)) in explained.iter_mut().zip(candidates.iter()).enumerate() {
+            if !c {
+                continue;
+            }
+            let tally = self.votes.tally(i);
+            if kept.is_none_or(|(best, _)| tally > best) {
+                kept = Some((tally, i));
+            }
+            if self.votes.hearing_another(i) {
+                *e = true;
+            } else {
+                any_left = true;
+            }
+        }
+        if !any_left {
+            if let Some(e) = kept.and_then(|(_, i)| explained.get_mut(i)) {
+                *e = false;
+            }
+        }
     }
 
     /// Phases 1-2: levels, faults, floors, recent peaks.
@@ -448,6 +648,8 @@ impl<const SEATS: usize> MicArray<SEATS> {
     ) {
         let on = i32::from(self.params.on_threshold_db10);
         let off = i32::from(self.params.off_threshold_db10);
+        // With the spectral detector the levels decide no turns.
+        let turns = !(cfg!(feature = "spectral") && self.params.spectral_on);
         for (i, s) in self.seats.iter_mut().enumerate() {
             if !s.enabled {
                 continue;
@@ -465,7 +667,9 @@ impl<const SEATS: usize> MicArray<SEATS> {
                 .map_or(round_end, |f| f.end_ms);
             let start = end.saturating_sub(self.frame_ms);
             if let Some(edge) = s.vad.frame(start, end, above_off, above_on, &self.timing) {
-                out(i, edge);
+                if turns {
+                    out(i, edge);
+                }
             }
         }
     }
@@ -476,10 +680,20 @@ impl<const SEATS: usize> MicArray<SEATS> {
         while self.seats.iter().any(|s| s.enabled && !s.queue.is_empty()) {
             self.round(out);
         }
+        let turns = !(cfg!(feature = "spectral") && self.params.spectral_on);
         for (i, s) in self.seats.iter_mut().enumerate() {
             if let Some(edge) = s.vad.flush() {
-                out(i, edge);
+                if turns {
+                    out(i, edge);
+                }
             }
+        }
+        #[cfg(feature = "spectral")]
+        if !turns {
+            let (origin, rate) = (self.origin_ms.unwrap_or(0), self.params.sample_rate_hz);
+            spectral_frames(&mut self.spectral, origin, rate, out);
+            self.spectral
+                .flush(&mut |s, c| out(s, spectral_edge(c, origin, rate)));
         }
     }
 }

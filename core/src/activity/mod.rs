@@ -49,6 +49,7 @@
 //! independent of microphone gains and ADC resolution; the same defaults
 //! serve a 10-bit SPI ADC and the RP2040's 12-bit one.
 
+pub mod arrival;
 pub mod crosstalk;
 pub mod db;
 pub mod envelope;
@@ -56,6 +57,7 @@ pub mod health;
 pub mod leak_modes;
 pub mod mics;
 pub mod noise_floor;
+pub mod spectral;
 pub mod vad;
 
 pub use mics::{MicArray, MicStatus};

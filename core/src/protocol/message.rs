@@ -59,6 +59,9 @@ pub struct RequestFrame {
 /// What the laptop can ask. Every request is safe to repeat (a retry after a
 /// lost reply does no harm).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+// No allocator to box `SetConfig`'s configuration, and a request is decoded
+// one at a time (never stored in bulk): its size costs one stack slot.
+#[allow(clippy::large_enum_variant)]
 pub enum Request {
     /// 0 (frozen): which protocol, which device? Also ends a live
     /// subscription left over from an earlier connection.

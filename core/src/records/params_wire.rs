@@ -131,6 +131,21 @@ param_table! {
     25 => mic.crosstalk_tail_db_per_s;
     26 => mic.coupling_mode_frames = 0;
     27 => mic.highpass_hz = 0;
+    28 => mic.arrival_lag_us = 0;
+    29 => mic.arrival_margin_per_mille;
+    30 => mic.arrival_coherence_per_mille;
+    31 => mic.arrival_votes_max;
+    32 => mic.spectral_on = 0;
+    33 => mic.spectral.lead_lo_q14;
+    34 => mic.spectral.lead_hi_q14;
+    35 => mic.spectral.fill_ms;
+    36 => mic.spectral.min_run_ms;
+    37 => mic.spectral.pole_shift;
+    38 => mic.spectral.lag_min_samples;
+    39 => mic.spectral.lag_max_samples;
+    40 => mic.spectral.band_lo_hz;
+    41 => mic.spectral.band_hi_hz;
+    42 => mic.spectral.min_snr_db10;
 }
 
 fn varint_len(mut v: u64) -> u32 {

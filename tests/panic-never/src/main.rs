@@ -75,7 +75,34 @@ fn main() -> ! {
             2 => protocol(),
             3 => stores(),
             4 => recorder(),
+            5 => spectral(),
             _ => clocks(),
+        }
+    }
+}
+
+/// The spectral detector (issue 10) with any settings, seats and samples.
+fn spectral() {
+    use tabletalk_core::activity::spectral::{Settings, Spectral};
+    let mut settings = Settings::default();
+    black_box(&mut settings);
+    let _ = black_box(settings.validate());
+    let mut detector = Spectral::<8>::new(&settings, opaque([true; 8]));
+    let mut samples = [0i16; 200];
+    loop {
+        black_box(&mut samples);
+        let seat = opaque(0usize);
+        let _ = black_box(detector.push(seat, &samples[..opaque(200usize).min(200)]));
+        let mut out = |seat: usize, change| {
+            black_box((seat, change));
+        };
+        if opaque(false) {
+            detector.set_mic(seat, opaque(true), &mut out);
+        }
+        let _ = black_box(detector.frame(&mut out));
+        if opaque(false) {
+            detector.flush(&mut out);
+            return;
         }
     }
 }
