@@ -4,10 +4,10 @@
 Writes each seat's high-passed signal (research's 250 Hz Butterworth, scaled to i16) of the first
 SECONDS of a cached room as raw little-endian i16, runs the core's ignored test
 `spectral_room_leads` on them (the integer module, default settings), and compares its per-frame
-lead with research's float v2 (notes/research/rr.py, `lead_dom3(..., smooth=0.75)` min over k)
+lead with research's float v2 (tests/rooms/spectral_reference.py, `lead_dom3(..., smooth=0.75)` min over k)
 and the integer emulation research validated (`lead_int`, 8-bit phases):
 
-    python3 core/tests/spectral_compare.py /work/rooms-cache/<room> [SECONDS]
+    python3 core/tests/spectral_compare.py target/rooms/<room> [SECONDS]
     SPECTRAL_MIN_SNR_DB10=60 python3 core/tests/spectral_compare.py ...   # with the bin gate
 
 Prints the correlation and the mean / p95 absolute difference of the leads, and how often each
@@ -21,8 +21,8 @@ from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, "/work/notes/research")
-import rr  # noqa: E402
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tests" / "rooms"))
+import spectral_reference as rr  # noqa: E402
 
 
 def main():
