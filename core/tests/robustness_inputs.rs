@@ -127,9 +127,12 @@ fn chatter_at_the_highest_polling_rate_is_reported_not_logged_as_turns() {
     assert_eq!(real.len(), 1, "{turns:?}");
     assert_eq!(real[0].duration(), 300);
     assert!(turns.len() <= 3, "chatter became turns: {turns:?}");
+    // Chatter logged as turns would take megabytes; what is left is the
+    // header (103 B), its essentials, a short session's copies of its
+    // batches, a few conditions and the end: 316 B in release today.
     let log = device.log();
     assert!(
-        log.len() < 300,
+        log.len() < 400,
         "{minutes} min of chatter took {} log bytes",
         log.len()
     );

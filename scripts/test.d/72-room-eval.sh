@@ -5,12 +5,13 @@
 # three held-out fixture meetings (AMI dev) x 3 minutes, in both room
 # families (ism, hybrid), with the hardware docs/hardware.md recommends
 # (generate.py's Hardware defaults: cardioid capsules 15-30 cm), through the
-# real core and the baselines. On main's detector of 2026-12-04 that gives a
-# held-out mean error of 9.0 % (ism) and 6.2 % (hybrid), floor 10.9 % and
-# 12.7 %. Fails if the held-out figures (of each family) fall
-# below the regression thresholds (the targets themselves are printed, not
-# enforced): held-out mean error <= 36 % and shares within 3 pp >= 45 %
-# (the detector with arrival order: 32.0 % and 50.0 %), and the clean-speech
+# real core and the baselines. The device's detector (high-pass + arrival
+# order) gives a held-out mean error of 9.6 % (ism) and 6.3 % (hybrid), 80 %
+# and 100 % of seat-meetings within 3 pp, floors 10.9 % and 12.7 %. Fails if
+# the held-out figures (of each family) fall below the regression
+# thresholds just outside those (the targets themselves are printed, not
+# enforced): held-out mean error <= 14 % and shares within 3 pp >= 70 %
+# (one seat-meeting more off than today), and the clean-speech
 # floor <= 15 % (10.9 %), which checks the rooms themselves.
 # Cost (measured on a 2-core machine shared with other builds): a release
 # build of `tabletalk` (shared with other steps), then 44 s of CPU (7 min
@@ -26,4 +27,4 @@ command -v espeak-ng >/dev/null && command -v flite >/dev/null \
 cargo build --release --locked -q -p tabletalk
 python3 tests/rooms/test_rooms.py
 python3 tests/rooms/evaluate.py --data tests/fixtures/mic --split dev --minutes 3 --per-room \
-  --max-mean-error 36 --min-within 45 --max-floor-error 15
+  --max-mean-error 14 --min-within 70 --max-floor-error 15
