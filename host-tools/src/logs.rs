@@ -1574,19 +1574,24 @@ mod tests {
         assert!(log.sessions[0].notes.contains(&Note::HeaderLost));
     }
 
-    /// Two sessions with one id (device 1 and device 2), 10 batches each.
-    fn same_id_pair() -> (Vec<u8>, Vec<u8>) {
-        let spec = |device_id| SessionSpec {
-            session: SessionId {
-                number: 0,
-                nonce: 48266,
-            },
+    /// Session 0 with `nonce` on `device_id`: devices that share an id.
+    fn one_id_on(nonce: u16, device_id: u64) -> SessionSpec {
+        SessionSpec {
+            session: SessionId { number: 0, nonce },
             device_id,
             ..two_seats()
-        };
-        let turns = |seat: u8| -> Vec<(u8, Tick, Tick)> {
-            (0..160).map(|i| (seat, i * 100, i * 100 + 40)).collect()
-        };
+        }
+    }
+
+    /// `n` turns of 40 ticks at `seat`, one every 100 ticks.
+    fn regular_turns(seat: u8, n: Tick) -> Vec<(u8, Tick, Tick)> {
+        (0..n).map(|i| (seat, i * 100, i * 100 + 40)).collect()
+    }
+
+    /// Two sessions with one id (device 1 and device 2), 10 batches each.
+    fn same_id_pair() -> (Vec<u8>, Vec<u8>) {
+        let spec = |device_id| one_id_on(48266, device_id);
+        let turns = |seat| regular_turns(seat, 160);
         let markers = [(0, MarkerKind::Start), (8_000, MarkerKind::Agenda)];
         (
             encode_session(&spec(1), &turns(0), &markers, 20_000).unwrap(),
@@ -1650,17 +1655,8 @@ mod tests {
     /// turn for turn, never to the other, and no turn counts twice.
     #[test]
     fn copies_of_short_sessions_with_one_id_go_to_their_own() {
-        let spec = |device_id| SessionSpec {
-            session: SessionId {
-                number: 0,
-                nonce: 7,
-            },
-            device_id,
-            ..two_seats()
-        };
-        let turns = |seat: u8| -> Vec<(u8, Tick, Tick)> {
-            (0..20).map(|i| (seat, i * 100, i * 100 + 40)).collect()
-        };
+        let spec = |device_id| one_id_on(7, device_id);
+        let turns = |seat| regular_turns(seat, 20);
         let a = encode_session(&spec(1), &turns(0), &[], 3_000).unwrap();
         let b = encode_session(&spec(2), &turns(1), &[], 3_000).unwrap();
         let (fa, fb) = (frames(&a), frames(&b));

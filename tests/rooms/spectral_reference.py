@@ -1,43 +1,19 @@
-# The float reference of the spectral detector (core/src/activity/spectral/),
-# written during the offline study that chose it (issue 10): what
-# core/tests/spectral_compare.py checks the integer module against.
-"""research (issue 10): shared loader, features and scoring for the offline mic-detector study.
+"""The float reference of the spectral detector (core/src/activity/spectral/).
 
-Scoring is imported from tests/rooms/evaluate.py."""
-import json
+Written during the offline study that chose it (issue 10); what
+core/tests/spectral_compare.py checks the integer module against. Scoring is
+imported from tests/rooms/evaluate.py."""
 import sys
 from pathlib import Path
 
 import numpy as np
-import soundfile
 from scipy.signal import butter, sosfilt
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import evaluate as ev  # noqa: E402
-import generate  # noqa: E402
 
-CACHE = Path("/work/rooms-cache")
 FS = 8000
 STEP = ev.STEP
-
-
-def rooms(split=None, mic="omni", dmin=None):
-    out = []
-    for d in sorted(CACHE.iterdir()):
-        j = d / "room.json"
-        if not j.exists():
-            continue
-        r = json.loads(j.read_text())
-        if split and r["split"] != split:
-            continue
-        if r["hardware"]["mic"] != mic:
-            continue
-        if dmin is not None and abs(r["hardware"]["distance_min"] - dmin) > 1e-6:
-            continue
-        if r["duration_s"] < 590:
-            continue
-        out.append((d, r))
-    return out
 
 
 def load(d, r, seconds=None):
@@ -77,63 +53,12 @@ def score(ref, hyp):
     return ev.score(ref, hyp)
 
 
-def summary(results):
-    s = ev.summarise(results)
-    return s
-
-
-def fmt(s):
-    return (f"mean {s['mean_error']:5.1f}% med {s['median_error']:5.1f}% miss {s['missed']:4.1f} "
-            f"FAxt {s['fa_crosstalk']:4.1f} FAsil {s['fa_silence']:4.1f} conf {s['confusion']:4.1f} "
-            f"ovl-m {s['missed_overlap']:4.1f} <=3pp {s['within_3pp']:5.1f}%")
-
-
-def geometry_lags(r):
-    """L[j, k]: extra delay (samples) of talker j's direct sound at mic k over mic j."""
-    M = np.array([s["mouth_m"] for s in r["seats"]])
-    P = np.array([s["mic_m"] for s in r["seats"]])
-    D = np.linalg.norm(M[:, None] - P[None], axis=2)
-    return (D - np.diag(D)[:, None]) / 343.0 * FS
-
-
 BAND = None
 
 
 def band_mask(n=256, lo=250, hi=3500):
     f = np.fft.rfftfreq(n, 1 / FS)
     return (f >= lo) & (f <= hi)
-
-
-def gcc(X, pairs, maxlag=40, smooth=0.0, band=None, interp=1, beta=1.0):
-    """PHAT cross-correlation R[p, t, lag] (lags -maxlag..maxlag, positive = b later
-    than a), cross-spectra recursively averaged over frames (smooth = pole)."""
-    S, T, F = X.shape
-    n = 2 * (F - 1)
-    band = band_mask(n) if band is None else band
-    out = np.zeros((len(pairs), T, 2 * maxlag * interp + 1), np.float32)
-    for p, (a, b) in enumerate(pairs):
-        C = X[a] * np.conj(X[b])
-        if smooth > 0:
-            from scipy.signal import lfilter
-            C = lfilter([1 - smooth], [1, -smooth], C, axis=0)
-        C = C / (np.abs(C) + 1e-9) ** beta
-        C[:, ~band] = 0
-        if beta != 1.0:
-            C = C / (np.abs(C).sum(axis=1, keepdims=True) + 1e-9) * band.sum()
-        R = np.fft.irfft(C, n=n * interp, axis=1) * (n * interp) / band.sum()
-        m = maxlag * interp
-        out[p] = np.concatenate([R[:, -m:], R[:, : m + 1]], axis=1)[:, ::-1]  # index m+l: b later by l
-    return out
-
-
-def lead(R, pairs, S, lmin=4, maxlag=40):
-    """lead[j, k, t]: best PHAT correlation at lags where mic k hears later than mic j by >= lmin."""
-    m = (R.shape[2] - 1) // 2
-    out = np.full((S, S, R.shape[1]), np.inf, np.float32)
-    for p, (a, b) in enumerate(pairs):
-        out[a, b] = R[p, :, m + lmin : m + maxlag + 1].max(1)
-        out[b, a] = R[p, :, m - maxlag : m - lmin + 1].max(1)
-    return out
 
 
 def smooth_mask(act, fill=0, min_on=0):
@@ -196,92 +121,12 @@ def noise_floor(P, up=1.002, down=0.9):
     return fl
 
 
-def lead_masked(X, smooth=0.8, maxlag=40, lmin=2, mode="norm-first", mask=None, band=None):
-    """lead[j, k, t] with seat j's cross-spectra accumulated only over bins in mask[j]
-    (None: all bins). mode: 'norm-first' (PHAT per frame, then average: magnitude = coherence)
-    or 'norm-after' (average then PHAT)."""
-    from scipy.signal import lfilter
-    S, T, F = X.shape
-    n = 2 * (F - 1)
-    band = band_mask(n) if band is None else band
-    Xn = X / (np.abs(X) + 1e-9)
-    out = np.full((S, S, T), np.inf, np.float32)
-    for j in range(S):
-        for k in range(S):
-            if k == j:
-                continue
-            if mode == "norm-first":
-                C = Xn[j] * np.conj(Xn[k])
-            else:
-                C = X[j] * np.conj(X[k])
-            if mask is not None:
-                C = C * mask[j]
-            C = lfilter([1 - smooth], [1, -smooth], C, axis=0)
-            if mode != "norm-first":
-                C = C / (np.abs(C) + 1e-9)
-            C[:, ~band] = 0
-            R = np.fft.irfft(C, n=n, axis=1) * n / band.sum()
-            out[j, k] = R[:, n - maxlag : n - lmin + 1].max(1)  # irfft(Xj Xk*) peaks at n-l when k hears later by l
-    return out
-
-
 def dominance(X, how="snr"):
     """mask[j, t, f]: mic j has the highest (noise-floor-normalised) power in the bin."""
     P = np.abs(X) ** 2
     if how == "snr":
         P = P / (noise_floor(P) + 1e-9)
     return P >= P.max(axis=0, keepdims=True)
-
-
-def lead_dom(X, mask, smooth=0.9, maxlag=40, lmin=2, fdec=1, band=None):
-    """Fast 'norm-first, dominant bins' lead[j, k, t]. fdec=2 sums bin pairs (128-point IFFT)."""
-    from scipy.signal import lfilter
-    S, T, F = X.shape
-    n = 2 * (F - 1)
-    band = band_mask(n) if band is None else band
-    Xn = X / (np.abs(X) + 1e-9)
-    Xn[:, :, ~band] = 0
-    out = np.full((S, S, T), np.inf, np.float32)
-    for j in range(S):
-        C = (Xn[j][None] * np.conj(Xn)) * mask[j][None]     # [S, T, F]
-        C = lfilter([1 - smooth], [1, -smooth], C, axis=1)
-        if fdec == 2:
-            C = C[:, :, : 2 * (F // 2)].reshape(S, T, F // 2, 2).sum(axis=3)
-            m = 2 * (F // 2 - 1) + 2 * 0
-            nn = n // 2
-            C = C[:, :, : nn // 2 + 1]
-            R = np.fft.irfft(C, n=nn, axis=2) * n / band.sum()
-        else:
-            nn = n
-            R = np.fft.irfft(C, n=nn, axis=2) * n / band.sum()
-        for k in range(S):
-            if k != j:
-                out[j, k] = R[k, :, nn - maxlag : nn - lmin + 1].max(1)
-    return out
-
-
-def lead_dom2(X, mask, smooth=0.85, ranges=((2, 40),), occ_norm=False, band=None, occ_floor=0.05):
-    """As lead_dom, returns {(lmin, maxlag): lead[j, k, t]}. occ_norm: divide by seat j's smoothed
-    share of dominated band bins (max with occ_floor)."""
-    from scipy.signal import lfilter
-    S, T, F = X.shape
-    n = 2 * (F - 1)
-    band = band_mask(n) if band is None else band
-    Xn = X / (np.abs(X) + 1e-9)
-    Xn[:, :, ~band] = 0
-    out = {rg: np.full((S, S, T), np.inf, np.float32) for rg in ranges}
-    for j in range(S):
-        C = (Xn[j][None] * np.conj(Xn)) * mask[j][None]
-        C = lfilter([1 - smooth], [1, -smooth], C, axis=1)
-        R = np.fft.irfft(C, n=n, axis=2) * n / band.sum()
-        if occ_norm:
-            occ = lfilter([1 - smooth], [1, -smooth], (mask[j][:, band]).mean(axis=1))
-            R = R / np.maximum(occ, occ_floor)[None, :, None]
-        for (lmin, maxlag) in ranges:
-            for k in range(S):
-                if k != j:
-                    out[(lmin, maxlag)][j, k] = R[k, :, n - maxlag : n - lmin + 1].max(1)
-    return out
 
 
 def lead_dom3(X, mask, smooth=0.75, lmin=2, maxlag=40, band=None):
@@ -304,45 +149,6 @@ def lead_dom3(X, mask, smooth=0.75, lmin=2, maxlag=40, band=None):
                 pos[j, k] = R[k, :, n - maxlag : n - lmin + 1].max(1)
                 neg[j, k] = R[k, :, lmin : maxlag + 1].max(1)
     return pos, neg
-
-
-def lead_dom4(X, mask, smooth=0.75, lmin=2, maxlag=40, null=(64, 112), band=None):
-    """pos, neg as lead_dom3 plus nullmax / nullrms[j, k, t]: max / rms of |R_jk| over lags null[0]..null[1]
-    on both sides (no direct path can be that late on a meeting table: a per-frame noise reference)."""
-    from scipy.signal import lfilter
-    S, T, F = X.shape
-    n = 2 * (F - 1)
-    band = band_mask(n) if band is None else band
-    Xn = X / (np.abs(X) + 1e-9)
-    Xn[:, :, ~band] = 0
-    pos = np.full((S, S, T), np.inf, np.float32)
-    neg = np.full((S, S, T), -np.inf, np.float32)
-    nmax = np.full((S, S, T), np.inf, np.float32)
-    nrms = np.full((S, S, T), np.inf, np.float32)
-    a, b = null
-    for j in range(S):
-        C = (Xn[j][None] * np.conj(Xn)) * mask[j][None]
-        C = lfilter([1 - smooth], [1, -smooth], C, axis=1)
-        R = np.fft.irfft(C, n=n, axis=2) * n / band.sum()
-        for k in range(S):
-            if k != j:
-                pos[j, k] = R[k, :, n - maxlag : n - lmin + 1].max(1)
-                neg[j, k] = R[k, :, lmin : maxlag + 1].max(1)
-                nz = np.concatenate([R[k, :, a : b + 1], R[k, :, n - b : n - a + 1]], axis=1)
-                nmax[j, k] = np.abs(nz).max(1)
-                nrms[j, k] = np.sqrt((nz ** 2).mean(1))
-    return pos, neg, nmax, nrms
-
-
-def segment_decide_th(ld, lo, hi, fill, min_on=3):
-    """Hysteresis segments with per-seat thresholds lo[s], hi[s] (arrays)."""
-    out = np.zeros(ld.shape, bool)
-    for s in range(ld.shape[0]):
-        cand = smooth_mask((ld[s] > lo[s])[None], fill=fill)[0]
-        for u, v in runs(cand):
-            if v - u >= min_on and ld[s, u:v].max() > hi[s]:
-                out[s, u:v] = True
-    return out
 
 
 def lead_int(X, mask, phase_bits=8, shift=2, fdec=1, lmin=2, maxlag=40, band=None, q=14):
@@ -385,34 +191,3 @@ def lead_int(X, mask, phase_bits=8, shift=2, fdec=1, lmin=2, maxlag=40, band=Non
             mn[j] = np.minimum(mn[j], v)
     return mn
 
-
-def causal_hysteresis(ld, lo, hi, fill, min_on=3, max_back=50):
-    """Frame-by-frame state machine (what the device runs). Per seat:
-    idle -> pending at the first frame > lo (start = that frame); pending -> on at a frame > hi
-    (turn start back-dated to the pending start, at most max_back frames back); a pending or on run
-    ends when no frame > lo has come for `fill` frames (end = last frame > lo, +1).
-    Turns shorter than min_on frames are dropped. Returns the [S, T] mask the log would hold."""
-    S, T = ld.shape
-    out = np.zeros((S, T), bool)
-    for s in range(S):
-        state, start, last, conf = 0, 0, 0, 0
-        for t in range(T):
-            v = ld[s, t]
-            if state == 0:
-                if v > lo:
-                    state, start, last = 1, t, t
-                    if v > hi:
-                        state, conf = 2, t
-            else:
-                if v > lo:
-                    last = t
-                    if state == 1 and v > hi:
-                        state, conf = 2, t
-                        start = max(start, t - max_back)
-                elif t - last > fill:
-                    if state == 2 and last + 1 - start >= min_on:
-                        out[s, start : last + 1] = True
-                    state = 0
-        if state == 2 and last + 1 - start >= min_on:
-            out[s, start : last + 1] = True
-    return out
