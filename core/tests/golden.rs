@@ -767,6 +767,16 @@ fn a_short_session_keeps_its_turns_when_a_batch_is_zeroed() {
             })
             .collect::<Vec<_>>()
     };
+    let missing_of = |log: &[u8]| {
+        let mut scratch = vec![0u8; log.len()];
+        SessionReader::new(log, &mut scratch)
+            .unwrap()
+            .filter_map(|i| match i {
+                SessionItem::MissingBatches { seqs, .. } => Some(seqs),
+                _ => None,
+            })
+            .collect::<Vec<_>>()
+    };
     let all = turns_of(&log);
     assert_eq!(all.len(), 4);
     for frame in &frames {
@@ -777,7 +787,18 @@ fn a_short_session_keeps_its_turns_when_a_batch_is_zeroed() {
         let mut expected = all.clone();
         expected.sort_by_key(|t| (t.end, t.seat));
         assert_eq!(kept, expected, "zeroed {frame:?}");
+        // The copy fills the gap: nothing is reported missing.
+        assert!(missing_of(&damaged).is_empty(), "zeroed {frame:?}");
     }
+    // Batch 1 and its copy both lost: reported missing once, at the end.
+    let mut damaged = log.clone();
+    for frame in [&frames[1], &frames[3]] {
+        damaged[frame.start..frame.end - 1].fill(0);
+    }
+    assert_eq!(
+        missing_of(&damaged),
+        vec![std::ops::Range { start: 1, end: 2 }]
+    );
 }
 
 /// Without its header, the session's essentials give its tick and seats.

@@ -32,9 +32,11 @@ pub enum SessionItem<'a> {
     End(SessionEnd),
     /// Turn batches of the current session that are not in the log: their
     /// sequence numbers. Seen from a gap in the numbers, or from the count
-    /// in the session's end record. In a short session a batch reported
-    /// missing from a gap may still come as the copy before the end (its
-    /// turns then follow, once).
+    /// in the session's end record. Batch numbers below 64 are reported
+    /// when the session's reading ends (its end record, the next session's
+    /// header, or the end of the log), so that the copies a short session
+    /// ends with fill gaps first; a gap at 64 or above (never copied) as
+    /// soon as it is seen.
     MissingBatches {
         /// The session.
         session: SessionId,
@@ -112,17 +114,61 @@ impl SessionItem<'_> {
 pub struct SessionReader<'a> {
     records: LogReader<'a>,
     header: Option<Header<'a>>,
+    /// The current session's reading has not ended (its header was read,
+    /// its end record not yet).
+    open: bool,
     /// The latest session essentials read.
     essentials: Option<SessionEssentials>,
-    /// The next batch sequence number expected in the current session.
+    /// One more than the highest batch number read in the current session.
     next_seq: u32,
+    /// Which of the current session's batch numbers below 64 were read: a
+    /// short session's batches are written twice (see
+    /// [`COPY_MAX_LEN`](crate::log::COPY_MAX_LEN)) and count once, and
+    /// what is still unread when the session ends is missing.
+    seen: u64,
+    /// The same for the latest batches of a session other than the
+    /// current one (its header was lost).
+    seen_other: Option<(SessionId, u64)>,
     turns: Option<(SessionId, BatchTurns<'a>)>,
-    /// An item held back while a `MissingBatches` goes first.
-    queued: Option<SessionItem<'a>>,
-    /// The session whose batches `seen` tracks, and which of its batch
-    /// numbers below 64 were read: a short session's batches are written
-    /// twice (see [`COPY_MAX_LEN`](crate::log::COPY_MAX_LEN)) and count once.
-    seen: Option<(SessionId, u64)>,
+    /// A session's missing batches being reported, and what follows them.
+    closing: Option<Closing<'a>>,
+}
+
+/// The missing batches of a session whose reading ended, reported one
+/// range at a time, then the item that ended it.
+#[derive(Debug)]
+struct Closing<'a> {
+    session: SessionId,
+    /// Batch numbers below 64 that were read.
+    seen: u64,
+    /// Numbers at or above 64 and below this were read or already reported.
+    known: u32,
+    /// The next number to look at.
+    cursor: u32,
+    /// The session's batches are the numbers below this.
+    until: u32,
+    then: Option<SessionItem<'a>>,
+}
+
+impl Closing<'_> {
+    /// The next range of missing batch numbers.
+    fn next_gap(&mut self) -> Option<Range<u32>> {
+        let masked = self.until.min(64);
+        while self.cursor < masked {
+            if self.seen.wrapping_shr(self.cursor) & 1 == 1 {
+                self.cursor += 1;
+                continue;
+            }
+            let start = self.cursor;
+            while self.cursor < masked && self.seen.wrapping_shr(self.cursor) & 1 == 0 {
+                self.cursor += 1;
+            }
+            return Some(start..self.cursor);
+        }
+        let tail = self.cursor.max(self.known).max(64);
+        self.cursor = self.until;
+        (tail < self.until).then_some(tail..self.until)
+    }
 }
 
 impl<'a> SessionReader<'a> {
@@ -137,11 +183,13 @@ impl<'a> SessionReader<'a> {
         SessionReader {
             records,
             header: None,
+            open: false,
             essentials: None,
             next_seq: 0,
+            seen: 0,
+            seen_other: None,
             turns: None,
-            queued: None,
-            seen: None,
+            closing: None,
         }
     }
 
@@ -165,16 +213,9 @@ impl<'a> SessionReader<'a> {
         self.header.is_some_and(|h| h.session == session)
     }
 
-    /// True when `batch` was read before in its session (the copy a
-    /// short session ends with, or its original): it counts once. Marks it
-    /// read.
-    fn seen_before(&mut self, batch: &TurnBatch<'a>) -> bool {
-        let session = batch.session();
-        let mask = match &mut self.seen {
-            Some((s, mask)) if *s == session => mask,
-            seen => &mut seen.insert((session, 0)).1,
-        };
-        let Some(bit) = 1u64.checked_shl(batch.seq()) else {
+    /// Marks batch `seq` read in `mask`; true when it was read before.
+    fn mark(mask: &mut u64, seq: u32) -> bool {
+        let Some(bit) = 1u64.checked_shl(seq) else {
             return false;
         };
         let before = *mask & bit != 0;
@@ -182,10 +223,40 @@ impl<'a> SessionReader<'a> {
         before
     }
 
-    /// Items for one batch: checked against the header, gap first if any.
-    /// `None` for a batch already read.
+    /// Ends the current session's reading: its missing batches (below
+    /// `batches`, its end record's count, and below the highest read) go
+    /// out first, then `then`.
+    fn close(&mut self, batches: u32, then: Option<SessionItem<'a>>) {
+        let session = self.header.map(|h| h.session).filter(|_| self.open);
+        self.open = false;
+        self.closing = match session {
+            Some(session) => Some(Closing {
+                session,
+                seen: self.seen,
+                known: self.next_seq,
+                cursor: 0,
+                until: batches.max(self.next_seq),
+                then,
+            }),
+            None => then.map(|then| Closing {
+                session: SessionId {
+                    number: 0,
+                    nonce: 0,
+                },
+                seen: 0,
+                known: 0,
+                cursor: 0,
+                until: 0,
+                then: Some(then),
+            }),
+        };
+    }
+
+    /// Items for one batch: checked against the header, a gap at batch 64
+    /// or above first if any. `None` for a batch already read.
     fn batch(&mut self, range: Range<usize>, batch: TurnBatch<'a>) -> Option<SessionItem<'a>> {
         let session = batch.session();
+        let mut gap = None;
         if let Some(h) = self.header.filter(|h| h.session == session) {
             let seats = h.seats.count();
             if batch.turns().any(|t| t.seat >= seats) {
@@ -194,23 +265,27 @@ impl<'a> SessionReader<'a> {
                     error: Error::SeatOutOfRange,
                 }));
             }
-            if self.seen_before(&batch) {
+            if Self::mark(&mut self.seen, batch.seq()) {
                 return None;
             }
-            let expected = self.next_seq;
+            // Below 64 the mask remembers the gap until the session ends.
+            let unreported = self.next_seq.max(64);
+            if batch.seq() > unreported {
+                gap = Some(unreported..batch.seq());
+            }
             self.next_seq = self.next_seq.max(batch.seq().saturating_add(1));
-            self.turns = Some((session, batch.turns()));
-            if batch.seq() > expected {
-                return Some(SessionItem::MissingBatches {
-                    session,
-                    seqs: expected..batch.seq(),
-                });
-            }
         } else {
-            if self.seen_before(&batch) {
+            let mask = match &mut self.seen_other {
+                Some((s, mask)) if *s == session => mask,
+                other => &mut other.insert((session, 0)).1,
+            };
+            if Self::mark(mask, batch.seq()) {
                 return None;
             }
-            self.turns = Some((session, batch.turns()));
+        }
+        self.turns = Some((session, batch.turns()));
+        if let Some(seqs) = gap {
+            return Some(SessionItem::MissingBatches { session, seqs });
         }
         // A parsed batch holds at least one turn.
         Some(self.next_turn().unwrap_or(SessionItem::Damaged(Damage {
@@ -236,72 +311,70 @@ impl<'a> Iterator for SessionReader<'a> {
     type Item = SessionItem<'a>;
 
     fn next(&mut self) -> Option<SessionItem<'a>> {
-        if let Some(item) = self.next_turn() {
-            return Some(item);
-        }
-        if let Some(item) = self.queued.take() {
-            return Some(item);
-        }
-        let (range, record) = loop {
-            match self.records.next()? {
+        loop {
+            if let Some(item) = self.next_turn() {
+                return Some(item);
+            }
+            if let Some(closing) = self.closing.as_mut() {
+                if let Some(seqs) = closing.next_gap() {
+                    return Some(SessionItem::MissingBatches {
+                        session: closing.session,
+                        seqs,
+                    });
+                }
+                let then = closing.then.take();
+                self.closing = None;
+                match then {
+                    Some(item) => return Some(item),
+                    None => continue,
+                }
+            }
+            let Some(item) = self.records.next() else {
+                // The end of the log ends the last session's reading.
+                if !self.open {
+                    return None;
+                }
+                self.close(0, None);
+                continue;
+            };
+            let (range, record) = match item {
                 Item::Damaged(d) => return Some(SessionItem::Damaged(d)),
+                Item::Record { range, record, .. } => (range, record),
+            };
+            match record {
                 // Writers before the session essentials wrote every header
                 // twice: a copy of the current session's header is not a
                 // new session.
-                Item::Record {
-                    record: Record::Header(h),
-                    ..
-                } if self.header == Some(h) => {}
-                Item::Record { range, record, .. } => match record {
-                    Record::Essentials(e) => self.essentials = Some(e),
-                    Record::Turns(batch) => {
-                        if let Some(item) = self.batch(range, batch) {
-                            return Some(item);
-                        }
-                    }
-                    _ => break (range, record),
-                },
-            }
-        };
-        Some(match record {
-            Record::Header(h) => {
-                self.header = Some(h);
-                self.next_seq = 0;
-                self.seen = Some((h.session, 0));
-                SessionItem::Header(h)
-            }
-            // Taken in the loop above: never here.
-            Record::Turns(batch) => SessionItem::MissingBatches {
-                session: batch.session(),
-                seqs: 0..0,
-            },
-            Record::Marker(m) => SessionItem::Marker(m),
-            Record::Condition(c) => match self.header.filter(|h| h.session == c.session) {
-                Some(h) if c.seat >= h.seats.count() => SessionItem::Damaged(Damage {
-                    range,
-                    error: Error::SeatOutOfRange,
-                }),
-                _ => SessionItem::Condition(c),
-            },
-            Record::Notice(n) => SessionItem::Notice(n),
-            // Taken in the loop above: never here.
-            Record::Essentials(e) => SessionItem::MissingBatches {
-                session: e.session,
-                seqs: 0..0,
-            },
-            Record::End(e) => {
-                if self.is_current(e.session) && e.batches > self.next_seq {
-                    let seqs = self.next_seq..e.batches;
-                    self.next_seq = e.batches;
-                    self.queued = Some(SessionItem::End(e));
-                    SessionItem::MissingBatches {
-                        session: e.session,
-                        seqs,
-                    }
-                } else {
-                    SessionItem::End(e)
+                Record::Header(h) if self.header == Some(h) => {}
+                Record::Header(h) => {
+                    self.close(0, Some(SessionItem::Header(h)));
+                    self.header = Some(h);
+                    self.open = true;
+                    self.next_seq = 0;
+                    self.seen = 0;
                 }
+                Record::Essentials(e) => self.essentials = Some(e),
+                Record::Turns(batch) => {
+                    if let Some(item) = self.batch(range, batch) {
+                        return Some(item);
+                    }
+                }
+                Record::Marker(m) => return Some(SessionItem::Marker(m)),
+                Record::Condition(c) => {
+                    return Some(match self.header.filter(|h| h.session == c.session) {
+                        Some(h) if c.seat >= h.seats.count() => SessionItem::Damaged(Damage {
+                            range,
+                            error: Error::SeatOutOfRange,
+                        }),
+                        _ => SessionItem::Condition(c),
+                    })
+                }
+                Record::Notice(n) => return Some(SessionItem::Notice(n)),
+                Record::End(e) if self.open && self.is_current(e.session) => {
+                    self.close(e.batches, Some(SessionItem::End(e)));
+                }
+                Record::End(e) => return Some(SessionItem::End(e)),
             }
-        })
+        }
     }
 }
