@@ -432,23 +432,39 @@ def spans_of(active, step):
 # ---------------------------------------------------------------- a room
 
 
-def room_key(meeting, start, minutes, seed, hw, family="ism"):
+def room_key(meeting, start, minutes, seed, hw, family="ism", speakers=0):
     spec = [GENERATOR_VERSION, meeting, start, minutes, seed, asdict(hw)]
     if family != "ism":
         spec += [family, HYBRID_VERSION]
+    if speakers:
+        # Only when set: every other room keeps its key.
+        spec += [{"speakers": speakers}]
     return hashlib.sha256(json.dumps(spec, sort_keys=True).encode()).hexdigest()[:16]
 
 
-def generate(meeting, split, turns, uem, start, minutes, seed, hw, cache_dir, family="ism"):
-    """Writes the room into cache_dir/<key>/ (unless there) and returns it."""
+def keep_speakers(segs, count):
+    """The `count` speakers of an excerpt who talk longest (all of them
+    for 0 or more than there are): a smaller table from the same meeting."""
+    if not count or count >= len(segs):
+        return segs
+    talk = {spk: sum(y - x for x, y in s) for spk, s in segs.items()}
+    kept = sorted(segs, key=lambda spk: (-talk[spk], spk))[:count]
+    return {spk: segs[spk] for spk in kept}
+
+
+def generate(meeting, split, turns, uem, start, minutes, seed, hw, cache_dir, family="ism", talkers=0):
+    """Writes the room into cache_dir/<key>/ (unless there) and returns it.
+    `talkers`: keep only that many talkers (the ones who talk longest), 0
+    for all."""
     if family not in FAMILIES:
         raise ValueError(f"family {family!r}: one of {', '.join(FAMILIES)}")
     hybrid = family == "hybrid"
-    key = room_key(meeting, start, minutes, seed, hw, family)
+    key = room_key(meeting, start, minutes, seed, hw, family, talkers)
     out = Path(cache_dir) / key
     if (out / "room.json").exists():
         return out
     segs, duration = excerpt(turns, uem, start, minutes)
+    segs = keep_speakers(segs, talkers)
     speakers = sorted(segs)
     n = len(speakers)
     if n == 0:
@@ -563,7 +579,7 @@ def generate(meeting, split, turns, uem, start, minutes, seed, hw, cache_dir, fa
             for a, b in spans_of(clean_activity(clean[i]), 0.01):
                 f.write(f"SPEAKER {meeting} 1 {a:.3f} {b - a:.3f} <NA> <NA> {spk} <NA> <NA>\n")
     description = {
-        "id": f"{meeting}-s{seed}" + ("-hybrid" if hybrid else ""),
+        "id": f"{meeting}-s{seed}" + (f"-{talkers}p" if talkers else "") + ("-hybrid" if hybrid else ""),
         "key": key,
         "family": family,
         "meeting": meeting,
@@ -641,6 +657,7 @@ def add_arguments(p):
     p.add_argument("--mic", choices=["omni", "cardioid"], default=Hardware.mic)
     p.add_argument("--distance", default=f"{Hardware.distance_min}-{Hardware.distance_max}", help="mouth to microphone, metres: LO-HI")
     p.add_argument("--adc", choices=sorted(ADCS), default=Hardware.adc)
+    p.add_argument("--speakers", type=int, default=0, help="keep only this many talkers of each excerpt, the ones who talk longest: smaller tables from the same meetings (default: all)")
     p.add_argument("--cache", default=str(REPO / "target" / "rooms"), help="cache directory")
 
 
@@ -657,7 +674,7 @@ def rooms_from_args(args):
     for family in FAMILIES if args.family == "all" else [args.family]:
         for name in select_meetings(meetings, args.split, args.meetings, args.meeting):
             split, turns, uem = meetings[name]
-            out.append(generate(name, split, turns, uem, args.start, args.minutes, args.seed, hw, args.cache, family))
+            out.append(generate(name, split, turns, uem, args.start, args.minutes, args.seed, hw, args.cache, family, args.speakers))
     return out
 
 
