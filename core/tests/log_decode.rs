@@ -69,6 +69,7 @@ fn a_hand_made_header_decodes() {
     expected.mic.coupling_mode_frames = 0;
     expected.mic.highpass_hz = 0;
     expected.mic.arrival_lag_us = 0;
+    expected.mic.spectral.reference_mics = 0;
     assert_eq!(h.params, expected);
     assert!(h.params_missing > 0);
 }

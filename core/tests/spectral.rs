@@ -409,3 +409,67 @@ fn with_spectral_on_the_microphone_path_reports_the_spectral_turns() {
         "{on}..{off}"
     );
 }
+
+/// The 99th percentile of the leads of `S` microphones that hear only
+/// their own independent noise.
+fn chance_lead_p99<const S: usize>(seconds: usize, seed: u64) -> i32 {
+    let quiet = vec![0.0; seconds * RATE];
+    let mics = mix(&[quiet], &[vec![0; S]], &[vec![0.0; S]], 200.0, seed);
+    let r = run::<S>(&mics, &Settings::default());
+    let mut leads: Vec<i32> = r.reports.iter().skip(25).flat_map(|f| f.lead_q14).collect();
+    leads.sort_unstable();
+    leads[leads.len() * 99 / 100]
+}
+
+#[test]
+fn the_null_lead_table_is_what_independent_noise_gives() {
+    use tabletalk_core::activity::spectral::NULL_LEAD_Q14;
+    let measured = [
+        (2, chance_lead_p99::<2>(30, 21)),
+        (3, chance_lead_p99::<3>(30, 22)),
+        (4, chance_lead_p99::<4>(30, 23)),
+        (8, chance_lead_p99::<8>(20, 24)),
+    ];
+    for (mics, p99) in measured {
+        let table = i32::from(NULL_LEAD_Q14[mics]);
+        assert!(
+            (p99 - table).abs() * 100 <= table * 12,
+            "{mics} microphones: measured {p99}, table {table}"
+        );
+    }
+    // The ratio the thresholds are scaled by: two microphones against four.
+    let ratio = f64::from(measured[0].1) / f64::from(measured[2].1);
+    assert!((1.7..2.2).contains(&ratio), "{ratio}");
+}
+
+#[test]
+fn two_microphones_hearing_only_noise_stay_silent_with_the_raised_thresholds() {
+    let quiet = vec![0.0; 60 * RATE];
+    let mics = mix(&[quiet], &[vec![0; 2]], &[vec![0.0; 2]], 200.0, 31);
+    let r = run::<2>(&mics, &Settings::default());
+    assert!(r.changes.is_empty(), "{:?}", r.changes);
+    // Without the scaling (logs before `reference_mics`) chance alone
+    // makes turns at a two-seat table.
+    let fixed = Settings {
+        reference_mics: 0,
+        ..Settings::default()
+    };
+    let r = run::<2>(&mics, &fixed);
+    assert!(
+        !r.changes.is_empty(),
+        "chance made no turn without the scaling"
+    );
+}
+
+#[test]
+fn a_talker_at_a_two_microphone_table_is_still_found() {
+    // Seat 0 talks from 1 s to 4 s; microphone 1 hears it 5 samples later
+    // and 6 dB down.
+    let voice = talker(41, 6.0, 0.5, |t| (1.0..4.0).contains(&t));
+    let mics = mix(&[voice], &[vec![0, 5]], &[vec![4000.0, 2000.0]], 200.0, 42);
+    let r = run::<2>(&mics, &Settings::default());
+    let t0 = turns(&r.changes, 0);
+    assert_eq!(t0.len(), 1, "{:?}", r.changes);
+    assert!(near(t0[0].0, 1.0) && near_end(t0[0].1, 4.0), "{t0:?}");
+    assert!(turns(&r.changes, 1).is_empty(), "{:?}", r.changes);
+}

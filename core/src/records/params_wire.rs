@@ -146,6 +146,7 @@ param_table! {
     40 => mic.spectral.band_lo_hz;
     41 => mic.spectral.band_hi_hz;
     42 => mic.spectral.min_snr_db10;
+    43 => mic.spectral.reference_mics = 0;
 }
 
 fn varint_len(mut v: u64) -> u32 {

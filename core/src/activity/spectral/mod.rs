@@ -165,7 +165,25 @@ pub struct Settings {
     /// it in silence) but lowers the background lead the thresholds were
     /// tuned with: not validated on rooms yet.
     pub min_snr_db10: u16,
+    /// The thresholds hold for this many microphones (the rooms they were
+    /// chosen on had 3-5, mostly 4). With fewer there are fewer others to
+    /// lead, and unrelated sound reaches a higher lead: both thresholds are
+    /// raised in proportion ([`NULL_LEAD_Q14`]). `0`: never raised (what
+    /// logs before this parameter did).
+    pub reference_mics: u8,
 }
+
+/// The lead that unrelated sound reaches, by number of microphones (99th
+/// percentile, Q14; independent white noise at every microphone, default
+/// settings; entries 9, 11 and 13-15 interpolated). With one other
+/// microphone to lead instead of three, it is 1.95 times higher: a seat's
+/// lead is its *least* lead over the others, and the least of fewer chance
+/// maxima is larger. [`Settings::reference_mics`] scales the thresholds by
+/// the ratio of two entries; the test
+/// `the_null_lead_table_is_what_independent_noise_gives` re-measures it.
+pub const NULL_LEAD_Q14: [u16; 17] = [
+    0, 0, 2401, 1597, 1234, 1038, 908, 815, 742, 689, 640, 604, 571, 546, 522, 500, 479,
+];
 
 impl Default for Settings {
     fn default() -> Self {
@@ -180,6 +198,7 @@ impl Default for Settings {
             band_lo_hz: 250,
             band_hi_hz: 3500,
             min_snr_db10: 0,
+            reference_mics: 4,
         }
     }
 }
@@ -227,6 +246,8 @@ struct Plan {
     min_run_frames: u32,
     lo: i32,
     hi: i32,
+    /// [`Settings::reference_mics`], at most 16.
+    reference_mics: u8,
     /// Least signal-to-floor ratio of a counted bin (log2 of power, Q12).
     gate: i32,
 }
@@ -290,6 +311,7 @@ impl Settings {
             min_run_frames: frames(self.min_run_ms).max(1),
             lo: i32::from(self.lead_lo_q14),
             hi: i32::from(self.lead_hi_q14.max(self.lead_lo_q14)),
+            reference_mics: self.reference_mics.min(16),
             // dB of power to octaves of power: / 3.0103; Q12.
             gate: if self.min_snr_db10 == 0 {
                 i32::MIN
@@ -297,6 +319,22 @@ impl Settings {
                 i32::from(self.min_snr_db10) * 4096 * 10 / 301
             },
         }
+    }
+}
+
+impl Plan {
+    /// The plan with its thresholds for `mics` microphones: raised by the
+    /// ratio of the chance lead with `mics` to that with
+    /// `reference_mics` when there are fewer (see [`NULL_LEAD_Q14`]).
+    fn for_mics(mut self, mics: usize) -> Plan {
+        let null = |m: usize| i32::from(NULL_LEAD_Q14.get(m).copied().unwrap_or(0));
+        let (here, reference) = (null(mics), null(usize::from(self.reference_mics)));
+        if mics >= 2 && here > reference && reference > 0 {
+            // At most 2401 / 479 times 65535: fits.
+            self.lo = self.lo * here / reference;
+            self.hi = self.hi * here / reference;
+        }
+        self
     }
 }
 
@@ -538,7 +576,9 @@ impl<const SEATS: usize> Spectral<SEATS> {
         for (j, lead) in report.lead_q14.iter_mut().enumerate() {
             *lead = self.lead(j);
         }
-        let plan = self.plan;
+        let plan = self
+            .plan
+            .for_mics(self.seats.iter().filter(|s| s.mic).count());
         for (j, ((s, &lead), active)) in self
             .seats
             .iter_mut()
