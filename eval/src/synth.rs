@@ -1,17 +1,26 @@
 //! Turns a [`Scene`] into what the device's ADC would read: `u16` samples
 //! per seat at the device's sample rate, one millisecond at a time.
 //!
-//! Each millisecond, every source (a voice, a cough, a tap, paper) gives an
-//! energy at its own seat; each microphone hears every source's direct sound
-//! through its [`Path`](crate::scene::Path), plus the room's reverberant
-//! field — the same at every microphone: each source's energy through a
-//! one-pole decay with the room's time constant, at the room's reverberant
-//! level — plus the room noise and its own electronic noise. The sum of independent
-//! Gaussian-like sources is Gaussian with the summed variance, so one
-//! Gaussian carrier per seat with that standard deviation, around the
-//! seat's (slowly wandering) DC bias, gives statistically the same samples
-//! as summing every source's waveform, at a fraction of the cost: the
-//! per-sample work is one table look-up, one multiply and a clamp.
+//! Every source has its own waveform: each person's voice a Gaussian
+//! carrier through a fixed speech-like filter (a resonance at 500 Hz, a
+//! zero at DC, a roll-off from 650 Hz: about −14 dB at 2 kHz), each
+//! seat's coughs and paper a white carrier, its taps another, each times its
+//! amplitude that millisecond. Every microphone hears every source's
+//! waveform **delayed by the path** from the source's seat (the scene's
+//! geometry: [`Path::delay_s`](crate::scene::Path)), read from the source's
+//! recent samples with a 4-tap Lagrange fractional delay, and scaled by the
+//! path's gain: the same sound at every microphone, coherent, the nearest
+//! first. What is not direct sound is incoherent between microphones: one
+//! more Gaussian carrier per microphone whose level is the reverberant
+//! field (each source's energy through a one-pole decay with the room's time
+//! constant, at the room's reverberant level, the same energy at every
+//! microphone), the room noise and the microphone's own noise. The sum,
+//! times the microphone's gain, around the seat's (slowly wandering) DC
+//! bias, clamped to the ADC range, is the reading.
+//!
+//! A source that has been silent for longer than the longest path is
+//! skipped, so the cost per sample follows how many sources sound at once.
+//! The waveforms are seeded: the same scene gives the same samples.
 
 use std::sync::OnceLock;
 
@@ -86,7 +95,7 @@ const NOISE_RAMP_MS: f64 = 500.0;
 
 /// Samples of each source's waveform kept for the microphones to read
 /// (a power of two): a path may be up to `HISTORY - 3` samples long (at
-/// 8 kHz, 32 ms: 10 m of air).
+/// 8 kHz, 64 ms: 21 m of air).
 const HISTORY: usize = 512;
 const HISTORY_MASK: usize = HISTORY - 1;
 
@@ -212,7 +221,7 @@ pub struct Synth {
     /// Per seat `j`: source `j` its voice, `n + j` its coughs and paper,
     /// `2n + j` its taps.
     sources: Vec<Source>,
-    /// `paths[mic]`: how the microphone reads every source.
+    /// `reads[mic][source]`: how the microphone reads every source.
     reads: Vec<Vec<Tap>>,
     /// Samples a source stays audible after it falls silent (the longest
     /// path and the interpolator).
