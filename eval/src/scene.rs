@@ -7,6 +7,16 @@
 //! Levels are amplitudes: the standard deviation of the waveform in ADC
 //! counts, at 0 dB microphone gain. See `docs/mic-evaluation.md` for the
 //! model and why its numbers are what they are.
+//!
+//! The table has a geometry: the seats sit evenly (with a little jitter)
+//! around a round table, each person's mouth above the table's edge and
+//! their microphone on the table in front of them. The geometry gives each
+//! path its **delay** (distance over the speed of sound); its **gain** is
+//! drawn per pair as it always was (by how many seats apart), which keeps
+//! the levels of earlier evaluations and stands for what a free-field
+//! 1/r law leaves out (the table's reflection, directivity). Both rank the
+//! microphones the same way: the nearer a microphone, the earlier and the
+//! louder a seat's sound reaches it.
 
 use crate::rng::{db_to_amplitude, Rng};
 use crate::spans::Span;
@@ -56,7 +66,23 @@ pub struct SceneParams {
     pub bias_drift: f64,
     /// The syllable model.
     pub voice: VoiceShape,
+    /// Distance between neighbouring seats along the table's edge (m),
+    /// uniform in this range per room; the table is round, of radius
+    /// `seats × spacing / 2π` but at least [`MIN_TABLE_RADIUS_M`].
+    pub seat_spacing_m: (f64, f64),
+    /// Distance from a person's mouth to their own microphone (m), uniform
+    /// in this range per seat.
+    pub mouth_to_mic_m: (f64, f64),
 }
+
+/// The smallest table radius (m): two or three people still sit at a
+/// table, not on each other's lap.
+pub const MIN_TABLE_RADIUS_M: f64 = 0.5;
+/// Height of a seated person's mouth above the table top (m); the mouth is
+/// this far back from the table's edge too.
+pub const MOUTH_HEIGHT_M: f64 = 0.25;
+/// Speed of sound in air at about 20 °C (m/s).
+pub const SPEED_OF_SOUND_M_S: f64 = 343.0;
 
 impl Default for SceneParams {
     fn default() -> Self {
@@ -80,6 +106,8 @@ impl Default for SceneParams {
             bias_offset: 40.0,
             bias_drift: 10.0,
             voice: VoiceShape::default(),
+            seat_spacing_m: (0.8, 1.3),
+            mouth_to_mic_m: (0.3, 0.5),
         }
     }
 }
@@ -99,6 +127,11 @@ pub struct SeatScene {
     pub noise_gain: f64,
     /// DC bias (counts).
     pub bias: f64,
+    /// Where the person's mouth is (m; the table's centre at the origin,
+    /// its top at height 0). Coughs, taps and paper come from here too.
+    pub mouth: [f64; 3],
+    /// Where the seat's microphone lies on the table (m).
+    pub mic: [f64; 3],
     /// Bias wander: amplitude (counts), period (ms) and phase (rad).
     pub drift: (f64, f64, f64),
 }
@@ -109,6 +142,9 @@ pub struct Path {
     /// Energy ratio of the source's direct sound at this mic relative to
     /// its own mic.
     pub energy: f64,
+    /// Propagation time from the source seat's mouth to this microphone
+    /// (s): the distance over [`SPEED_OF_SOUND_M_S`].
+    pub delay_s: f64,
 }
 
 /// A sound that is not speech.
@@ -170,6 +206,41 @@ impl NonSpeech {
     }
 }
 
+/// Puts the seats evenly around a round table (each ±15 % of the spacing
+/// off its place), the mouths [`MOUTH_HEIGHT_M`] above and behind the edge,
+/// each microphone on the table top on the line from the mouth towards the
+/// centre, `mouth_to_mic_m` from the mouth.
+fn place_seats(seats: &mut [SeatScene], params: &SceneParams, rng: &mut Rng) {
+    let n = seats.len();
+    if n == 0 {
+        return;
+    }
+    let spacing = rng.range(params.seat_spacing_m.0, params.seat_spacing_m.1);
+    let radius = (n as f64 * spacing / std::f64::consts::TAU).max(MIN_TABLE_RADIUS_M);
+    let step = std::f64::consts::TAU / n as f64;
+    let turn = rng.range(0.0, std::f64::consts::TAU);
+    for (k, seat) in seats.iter_mut().enumerate() {
+        let angle = turn + step * (k as f64 + rng.range(-0.15, 0.15));
+        let (sin, cos) = angle.sin_cos();
+        let mouth_r = radius + MOUTH_HEIGHT_M;
+        let d = rng
+            .range(params.mouth_to_mic_m.0, params.mouth_to_mic_m.1)
+            .max(MOUTH_HEIGHT_M);
+        let across = (d * d - MOUTH_HEIGHT_M * MOUTH_HEIGHT_M).sqrt();
+        let mic_r = (mouth_r - across).max(0.0);
+        seat.mouth = [mouth_r * cos, mouth_r * sin, MOUTH_HEIGHT_M];
+        seat.mic = [mic_r * cos, mic_r * sin, 0.0];
+    }
+}
+
+fn distance(a: [f64; 3], b: [f64; 3]) -> f64 {
+    a.iter()
+        .zip(&b)
+        .map(|(x, y)| (x - y) * (x - y))
+        .sum::<f64>()
+        .sqrt()
+}
+
 fn hash(mut z: u64) -> u64 {
     z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
@@ -215,7 +286,7 @@ impl Scene {
         let mut rng = root.fork(0);
         let n = speakers.len();
         let mid = f64::from(params.full_scale) / 2.0;
-        let seats: Vec<SeatScene> = speakers
+        let mut seats: Vec<SeatScene> = speakers
             .iter()
             .map(|(label, speech)| {
                 let spread = (params.voice_spread_db * rng.normal())
@@ -229,6 +300,9 @@ impl Scene {
                     ),
                     noise_gain: db_to_amplitude(rng.range(-2.0, 2.0)),
                     bias: mid + rng.range(-params.bias_offset, params.bias_offset),
+                    // Placed below, from their own random stream.
+                    mouth: [0.0; 3],
+                    mic: [0.0; 3],
                     drift: (
                         params.bias_drift,
                         rng.range(300_000.0, 900_000.0),
@@ -237,7 +311,19 @@ impl Scene {
                 }
             })
             .collect();
-        let mut paths = vec![vec![Path { energy: 1.0 }; n]; n];
+        // The geometry has its own stream, so every other draw (and with it
+        // every level) is what it was before the table had a shape.
+        place_seats(&mut seats, params, &mut root.fork(3));
+        let mut paths = vec![
+            vec![
+                Path {
+                    energy: 1.0,
+                    delay_s: 0.0
+                };
+                n
+            ];
+            n
+        ];
         for (i, row) in paths.iter_mut().enumerate() {
             for (j, path) in row.iter_mut().enumerate() {
                 if i == j {
@@ -250,9 +336,12 @@ impl Scene {
                     _ => params.crosstalk_far_db,
                 };
                 let db = rng.range(range.0, range.1);
-                *path = Path {
-                    energy: db_to_amplitude(2.0 * db),
-                };
+                path.energy = db_to_amplitude(2.0 * db);
+            }
+        }
+        for (i, row) in paths.iter_mut().enumerate() {
+            for (j, path) in row.iter_mut().enumerate() {
+                path.delay_s = distance(seats[j].mouth, seats[i].mic) / SPEED_OF_SOUND_M_S;
             }
         }
         let rt60_ms = 1000.0 * rng.range(params.rt60_s.0, params.rt60_s.1);
@@ -380,6 +469,39 @@ mod tests {
             NonSpeechKind::Paper,
         ] {
             assert!(a.events.iter().any(|e| e.kind == kind));
+        }
+    }
+
+    #[test]
+    fn delays_follow_the_table_and_rank_like_the_gains() {
+        let p = SceneParams::default();
+        for n in [2, 3, 4, 5, 8] {
+            let a = Scene::draw("m1", &speakers(n), 60_000, &p);
+            for (i, row) in a.paths.iter().enumerate() {
+                let own = row[i].delay_s;
+                // 0.3-0.5 m from the mouth: about 1 ms.
+                assert!((0.8e-3..1.6e-3).contains(&own), "{own}");
+                for (j, path) in row.iter().enumerate() {
+                    if i == j {
+                        continue;
+                    }
+                    // What the spectral detector looks for: the own
+                    // microphone earlier, at a neighbour by 2-40 samples
+                    // (at 8 kHz).
+                    let later = 8000.0 * (path.delay_s - a.paths[j][j].delay_s);
+                    let around = i.abs_diff(j).min(n - i.abs_diff(j));
+                    assert!(later >= 2.0, "n {n}: {i}<-{j} {later}");
+                    if around == 1 {
+                        assert!(later <= 40.0, "n {n}: {i}<-{j} {later}");
+                    }
+                    for (k, other) in row.iter().enumerate() {
+                        let farther = k.abs_diff(i).min(n - k.abs_diff(i));
+                        if k != i && farther > around {
+                            assert!(other.delay_s > path.delay_s, "n {n}: {i}<-{k} vs {j}");
+                        }
+                    }
+                }
+            }
         }
     }
 

@@ -1,17 +1,26 @@
 //! Turns a [`Scene`] into what the device's ADC would read: `u16` samples
 //! per seat at the device's sample rate, one millisecond at a time.
 //!
-//! Each millisecond, every source (a voice, a cough, a tap, paper) gives an
-//! energy at its own seat; each microphone hears every source's direct sound
-//! through its [`Path`](crate::scene::Path), plus the room's reverberant
-//! field — the same at every microphone: each source's energy through a
-//! one-pole decay with the room's time constant, at the room's reverberant
-//! level — plus the room noise and its own electronic noise. The sum of independent
-//! Gaussian-like sources is Gaussian with the summed variance, so one
-//! Gaussian carrier per seat with that standard deviation, around the
-//! seat's (slowly wandering) DC bias, gives statistically the same samples
-//! as summing every source's waveform, at a fraction of the cost: the
-//! per-sample work is one table look-up, one multiply and a clamp.
+//! Every source has its own waveform: each person's voice a Gaussian
+//! carrier through a fixed speech-like filter (a resonance at 500 Hz, a
+//! zero at DC, a roll-off from 650 Hz: about −14 dB at 2 kHz), each
+//! seat's coughs and paper a white carrier, its taps another, each times its
+//! amplitude that millisecond. Every microphone hears every source's
+//! waveform **delayed by the path** from the source's seat (the scene's
+//! geometry: [`Path::delay_s`](crate::scene::Path)), read from the source's
+//! recent samples with a 4-tap Lagrange fractional delay, and scaled by the
+//! path's gain: the same sound at every microphone, coherent, the nearest
+//! first. What is not direct sound is incoherent between microphones: one
+//! more Gaussian carrier per microphone whose level is the reverberant
+//! field (each source's energy through a one-pole decay with the room's time
+//! constant, at the room's reverberant level, the same energy at every
+//! microphone), the room noise and the microphone's own noise. The sum,
+//! times the microphone's gain, around the seat's (slowly wandering) DC
+//! bias, clamped to the ADC range, is the reading.
+//!
+//! A source that has been silent for longer than the longest path is
+//! skipped, so the cost per sample follows how many sources sound at once.
+//! The waveforms are seeded: the same scene gives the same samples.
 
 use std::sync::OnceLock;
 
@@ -84,6 +93,109 @@ pub fn normal_quantile(p: f64) -> f64 {
 /// How long a noise step takes to ramp to its new level (ms).
 const NOISE_RAMP_MS: f64 = 500.0;
 
+/// Samples of each source's waveform kept for the microphones to read
+/// (a power of two): a path may be up to `HISTORY - 3` samples long (at
+/// 8 kHz, 64 ms: 21 m of air).
+const HISTORY: usize = 512;
+const HISTORY_MASK: usize = HISTORY - 1;
+
+/// The voice's spectral shape: a resonance near 500 Hz (pole pair of
+/// bandwidth [`VOICE_BANDWIDTH_HZ`]), a zero at DC and a one-pole roll-off
+/// from [`VOICE_ROLLOFF_HZ`] — at 8 kHz, relative to 500 Hz: −12 dB at
+/// 100 Hz, −4 at 250 Hz, −5 at 1 kHz, −14 at 2 kHz, −19 at 3 kHz, close to
+/// the long-term average speech spectrum (falling 6–9 dB per octave above
+/// 500 Hz).
+const VOICE_PEAK_HZ: f64 = 500.0;
+/// See [`VOICE_PEAK_HZ`].
+const VOICE_BANDWIDTH_HZ: f64 = 733.0;
+/// See [`VOICE_PEAK_HZ`].
+const VOICE_ROLLOFF_HZ: f64 = 650.0;
+
+/// The voice filter `y = x − x₁ + a₁y₁ + a₂y₂ + a₃y₃`, scaled to unit output
+/// variance for white unit-variance input.
+#[derive(Clone, Copy, Debug)]
+struct VoiceFilter {
+    a: [f32; 3],
+    scale: f32,
+}
+
+impl VoiceFilter {
+    fn new(sample_rate_hz: u32) -> Self {
+        let fs = f64::from(sample_rate_hz.max(1));
+        let r = (-std::f64::consts::PI * VOICE_BANDWIDTH_HZ / fs).exp();
+        let theta = std::f64::consts::TAU * VOICE_PEAK_HZ / fs;
+        let p = (-std::f64::consts::TAU * VOICE_ROLLOFF_HZ / fs).exp();
+        // (1 − 2r cosθ z⁻¹ + r² z⁻²)(1 − p z⁻¹) = 1 − a₁z⁻¹ − a₂z⁻² − a₃z⁻³
+        let (b1, b2) = (-2.0 * r * theta.cos(), r * r);
+        let a = [-(b1 - p), -(b2 - p * b1), p * b2];
+        // Output variance for a unit impulse, summed until it has died out.
+        let (mut y, mut energy) = ([0.0f64; 3], 0.0);
+        for k in 0..(64 * fs as usize / 1000).max(512) {
+            let x = match k {
+                0 => 1.0,
+                1 => -1.0,
+                _ => 0.0,
+            };
+            let out = x + a[0] * y[0] + a[1] * y[1] + a[2] * y[2];
+            y = [out, y[0], y[1]];
+            energy += out * out;
+        }
+        VoiceFilter {
+            a: [a[0] as f32, a[1] as f32, a[2] as f32],
+            scale: (1.0 / energy.max(1e-12).sqrt()) as f32,
+        }
+    }
+}
+
+/// One sound source's waveform as it leaves the source: its amplitude
+/// (this millisecond) times its own carrier, kept for [`HISTORY`] samples.
+#[derive(Clone, Debug)]
+struct Source {
+    /// Speech-shaped (a voice) or white (coughs, paper, taps).
+    shaped: bool,
+    history: Box<[f32; HISTORY]>,
+    /// Voice filter state: last input, last three outputs.
+    x1: f32,
+    y: [f32; 3],
+    /// Amplitude during this millisecond.
+    amplitude: f32,
+    /// While dormant nothing is written and no microphone reads it: the
+    /// source has been silent longer than the longest path.
+    dormant: bool,
+    /// The sample index up to which it was last loud.
+    loud_until: u64,
+}
+
+/// How one microphone reads one source: the integer part `delay` of the
+/// path's delay in samples and the 4-tap Lagrange weights of its fraction
+/// (for samples `delay − 1 … delay + 2` ago), the path's amplitude gain
+/// folded in.
+#[derive(Clone, Copy, Debug)]
+struct Tap {
+    source: usize,
+    delay: usize,
+    weights: [f32; 4],
+}
+
+impl Tap {
+    fn new(source: usize, delay_samples: f64, gain: f64) -> Self {
+        let d = delay_samples.clamp(1.0, (HISTORY - 3) as f64);
+        let whole = d.floor();
+        let f = d - whole;
+        let w = [
+            -f * (f - 1.0) * (f - 2.0) / 6.0,
+            (f + 1.0) * (f - 1.0) * (f - 2.0) / 2.0,
+            -(f + 1.0) * f * (f - 2.0) / 2.0,
+            (f + 1.0) * f * (f - 1.0) / 6.0,
+        ];
+        Tap {
+            source,
+            delay: whole as usize,
+            weights: w.map(|x| (x * gain) as f32),
+        }
+    }
+}
+
 /// A running simulation of one meeting's microphones.
 #[derive(Debug)]
 pub struct Synth {
@@ -98,10 +210,37 @@ pub struct Synth {
     next_event: usize,
     active_events: Vec<usize>,
     carrier: Rng,
+    /// Expected waveform standard deviation per seat, everything summed.
     sigma: Vec<f64>,
+    /// Standard deviation of what each microphone hears incoherently: the
+    /// reverberant field, the room noise, its own noise.
+    diffuse: Vec<f64>,
     bias: Vec<f64>,
     direct: Vec<f64>,
     taps: Vec<f64>,
+    /// Per seat `j`: source `j` its voice, `n + j` its coughs and paper,
+    /// `2n + j` its taps.
+    sources: Vec<Source>,
+    /// `reads[mic][source]`: how the microphone reads every source.
+    reads: Vec<Vec<Tap>>,
+    /// Samples a source stays audible after it falls silent (the longest
+    /// path and the interpolator).
+    reach: u64,
+    filter: VoiceFilter,
+    /// Scratch, per millisecond: the sources that sound, and every
+    /// microphone's taps on them (`live.len()` per microphone).
+    live: Vec<usize>,
+    live_reads: Vec<Tap>,
+    /// Scratch: `heard[seat * instants + k]`, the direct sound at each
+    /// microphone this millisecond.
+    heard: Vec<f32>,
+    /// Per seat: coughs' and paper's energy this millisecond.
+    other: Vec<f64>,
+    /// Per seat, this millisecond, as the sample loop uses them: the bias
+    /// (+ 0.5 to round), the microphone gain, the diffuse level.
+    bias_f32: Vec<f32>,
+    gain_f32: Vec<f32>,
+    diffuse_f32: Vec<f32>,
 }
 
 impl Synth {
@@ -123,6 +262,42 @@ impl Synth {
             .collect();
         let n = scene.seats.len();
         let reverb_keep = (-1.0 / scene.reverb_tau_ms.max(1e-3)).exp();
+        let sources = (0..3 * n)
+            .map(|k| Source {
+                shaped: k < n,
+                history: Box::new([0.0; HISTORY]),
+                x1: 0.0,
+                y: [0.0; 3],
+                amplitude: 0.0,
+                dormant: true,
+                loud_until: 0,
+            })
+            .collect();
+        let fs = f64::from(sample_rate_hz);
+        let mut reach = 0u64;
+        let reads = scene
+            .paths
+            .iter()
+            .map(|row| {
+                // Indexed by source: voices, then coughs and paper, then taps.
+                let mut taps = Vec::with_capacity(3 * n);
+                for kind in 0..3 {
+                    for (j, path) in row.iter().enumerate() {
+                        let delay = path.delay_s * fs;
+                        reach = reach.max(delay.clamp(1.0, (HISTORY - 3) as f64) as u64 + 3);
+                        let gain = path.energy.sqrt();
+                        // Table-borne: taps reach other microphones 6 dB stronger.
+                        let gain = if kind == 2 {
+                            (2.0 * gain).min(1.0)
+                        } else {
+                            gain
+                        };
+                        taps.push(Tap::new(kind * n + j, delay, gain));
+                    }
+                }
+                taps
+            })
+            .collect();
         Synth {
             voices,
             reverb: vec![0.0; n],
@@ -137,9 +312,21 @@ impl Synth {
                 .fork(7)
                 .fork(scene.seats.iter().map(|s| s.speech.len() as u64).sum()),
             sigma: vec![0.0; n],
+            diffuse: vec![0.0; n],
             bias: vec![0.0; n],
             direct: vec![0.0; n],
             taps: vec![0.0; n],
+            sources,
+            reads,
+            reach,
+            filter: VoiceFilter::new(sample_rate_hz),
+            live: Vec::with_capacity(3 * n),
+            live_reads: Vec::with_capacity(3 * n * n),
+            heard: Vec::new(),
+            other: vec![0.0; n],
+            bias_f32: vec![0.0; n],
+            gain_f32: scene.seats.iter().map(|s| s.mic_gain as f32).collect(),
+            diffuse_f32: vec![0.0; n],
             scene,
         }
     }
@@ -165,7 +352,8 @@ impl Synth {
     }
 
     /// The waveform standard deviation per seat (ADC counts) during the last
-    /// generated millisecond.
+    /// generated millisecond: every source's direct sound, the reverberant
+    /// field, the room noise and the microphone's own noise.
     pub fn amplitudes(&self) -> &[f64] {
         &self.sigma
     }
@@ -179,34 +367,96 @@ impl Synth {
             return 0;
         }
         self.update_levels();
-        let t = self.t;
         self.t += 1;
         let end = self.t * u64::from(self.sample_rate_hz) / 1000;
-        let instants = (end - self.samples_done) as usize;
+        let first = self.samples_done;
+        let instants = (end - first) as usize;
         self.samples_done = end;
 
+        // Which sources sound (or still travel) during this millisecond.
+        self.live.clear();
+        for (k, src) in self.sources.iter_mut().enumerate() {
+            if src.amplitude > 0.0 {
+                if src.dormant {
+                    src.history.fill(0.0);
+                    src.dormant = false;
+                }
+                src.loud_until = end;
+            } else if !src.dormant && first >= src.loud_until + self.reach {
+                src.dormant = true;
+            }
+            if !src.dormant {
+                self.live.push(k);
+            }
+        }
+        self.live_reads.clear();
+        for row in &self.reads {
+            self.live_reads.extend(self.live.iter().map(|&k| row[k]));
+        }
         let table = gaussian_table();
         let full_scale = f32::from(self.scene.params.full_scale);
         let n = self.seats();
-        let sigma: Vec<f32> = self.sigma.iter().map(|&s| s as f32).collect();
-        let bias: Vec<f32> = self.bias.iter().map(|&b| b as f32 + 0.5).collect();
+        let filter = self.filter;
         out.reserve(instants * n);
         let mut bits = 0u64;
         let mut left = 0u32;
-        for _ in 0..instants {
-            for seat in 0..n {
-                if left == 0 {
-                    bits = self.carrier.next_u64();
-                    left = 5;
+        let mut gaussian = |carrier: &mut Rng| {
+            if left == 0 {
+                bits = carrier.next_u64();
+                left = 5;
+            }
+            let g = table[(bits & 0xFFF) as usize];
+            bits >>= 12;
+            left -= 1;
+            g
+        };
+        let per_mic = self.live.len();
+        // Each source's waveform for this millisecond, into its history.
+        for &s in &self.live {
+            let src = &mut self.sources[s];
+            for k in 0..instants {
+                let now = (first + k as u64) as usize;
+                let mut x = gaussian(&mut self.carrier);
+                if src.shaped {
+                    let y = x - src.x1
+                        + filter.a[0] * src.y[0]
+                        + filter.a[1] * src.y[1]
+                        + filter.a[2] * src.y[2];
+                    src.x1 = x;
+                    src.y = [y, src.y[0], src.y[1]];
+                    x = y * filter.scale;
                 }
-                let g = table[(bits & 0xFFF) as usize];
-                bits >>= 12;
-                left -= 1;
-                let x = (bias[seat] + sigma[seat] * g).clamp(0.0, full_scale);
+                src.history[now & HISTORY_MASK] = src.amplitude * x;
+            }
+        }
+        // What each microphone hears of them, each through its path.
+        self.heard.clear();
+        self.heard.resize(n * instants, 0.0);
+        for (seat, heard) in self.heard.chunks_exact_mut(instants.max(1)).enumerate() {
+            let reads = self.live_reads.get(seat * per_mic..(seat + 1) * per_mic);
+            for tap in reads.unwrap_or_default() {
+                let h = &self.sources[tap.source].history;
+                let w = tap.weights;
+                for (k, sum) in heard.iter_mut().enumerate() {
+                    let at = (first as usize + k).wrapping_sub(tap.delay);
+                    *sum += w[0] * h[at.wrapping_add(1) & HISTORY_MASK]
+                        + w[1] * h[at & HISTORY_MASK]
+                        + w[2] * h[at.wrapping_sub(1) & HISTORY_MASK]
+                        + w[3] * h[at.wrapping_sub(2) & HISTORY_MASK];
+                }
+            }
+        }
+        for k in 0..instants {
+            for seat in 0..n {
+                let direct = self.heard.get(seat * instants + k).copied().unwrap_or(0.0);
+                let g = gaussian(&mut self.carrier);
+                let x = (self.bias_f32[seat]
+                    + self.gain_f32[seat] * direct
+                    + self.diffuse_f32[seat] * g)
+                    .clamp(0.0, full_scale);
                 out.push(x as u16);
             }
         }
-        let _ = t;
         instants
     }
 
@@ -217,6 +467,7 @@ impl Synth {
             let v = voice.amplitude(t);
             self.direct[j] = v * v;
             self.taps[j] = 0.0;
+            self.sources[j].amplitude = v as f32;
         }
         while let Some(e) = self.scene.events.get(self.next_event) {
             if e.span.0 > t {
@@ -227,6 +478,7 @@ impl Synth {
         }
         let events = &self.scene.events;
         self.active_events.retain(|&k| events[k].span.1 > t);
+        self.other.iter_mut().for_each(|e| *e = 0.0);
         for &k in &self.active_events {
             let e = &events[k];
             let a = e.amplitude(t);
@@ -234,7 +486,12 @@ impl Synth {
                 self.taps[e.seat] += a * a;
             } else {
                 self.direct[e.seat] += a * a;
+                self.other[e.seat] += a * a;
             }
+        }
+        for (j, (other, taps)) in self.other.iter().zip(&self.taps).enumerate() {
+            self.sources[n + j].amplitude = other.sqrt() as f32;
+            self.sources[2 * n + j].amplitude = taps.sqrt() as f32;
         }
         let keep = self.reverb_keep;
         let mut field = 0.0;
@@ -247,19 +504,21 @@ impl Synth {
         let self_noise = self.scene.params.self_noise;
         for i in 0..n {
             let seat = &self.scene.seats[i];
-            let mut energy = field;
+            let mut energy = 0.0;
             for (j, path) in self.scene.paths[i].iter().enumerate() {
                 energy += path.energy * self.direct[j];
-                // Table-borne: taps reach other microphones 6 dB stronger.
                 energy += (4.0 * path.energy).min(1.0) * self.taps[j];
             }
             let room = seat.noise_gain * noise;
-            energy += room * room;
+            let diffuse = field + room * room;
             let gain2 = seat.mic_gain * seat.mic_gain;
-            self.sigma[i] = (gain2 * energy + self_noise * self_noise).sqrt();
+            self.sigma[i] = (gain2 * (energy + diffuse) + self_noise * self_noise).sqrt();
+            self.diffuse[i] = (gain2 * diffuse + self_noise * self_noise).sqrt();
             let (amp, period, phase) = seat.drift;
             self.bias[i] =
                 seat.bias + amp * (std::f64::consts::TAU * t as f64 / period + phase).sin();
+            self.bias_f32[i] = self.bias[i] as f32 + 0.5;
+            self.diffuse_f32[i] = self.diffuse[i] as f32;
         }
     }
 
@@ -349,5 +608,113 @@ mod tests {
             total += buf.len();
         }
         assert_eq!(total, 11_025);
+    }
+
+    /// One talker at seat 0, no events: (the samples minus the bias per
+    /// seat while they talk, the scene).
+    fn one_talker(seats: usize) -> (Vec<Vec<f64>>, Synth) {
+        let mut speakers = vec![("A".to_string(), vec![(1000, 9000)])];
+        for k in 1..seats {
+            speakers.push((format!("S{k}"), vec![]));
+        }
+        let params = SceneParams {
+            events_per_minute: 0.0,
+            ..Default::default()
+        };
+        let mut synth = Synth::new(Scene::draw("t", &speakers, 10_000, &params), 8000);
+        let mut buf = Vec::new();
+        let mut x = vec![Vec::new(); seats];
+        while synth.next_ms(&mut buf) > 0 {
+            if (2000..9000).contains(&synth.now_ms()) {
+                for frame in buf.chunks_exact(seats) {
+                    for (s, &v) in frame.iter().enumerate() {
+                        x[s].push(f64::from(v) - synth.bias[s]);
+                    }
+                }
+            }
+        }
+        (x, synth)
+    }
+
+    #[test]
+    fn every_microphone_hears_the_same_voice_later_by_its_path() {
+        let (x, synth) = one_talker(4);
+        let paths = &synth.scene().paths;
+        let own = paths[0][0].delay_s;
+        for mic in 1..4 {
+            let want = 8000.0 * (paths[mic][0].delay_s - own);
+            let (mut best, mut best_r) = (0i64, 0.0f64);
+            for lag in -40i64..=40 {
+                let (mut xy, mut xx, mut yy) = (0.0, 0.0, 0.0);
+                for k in 50..x[0].len() - 50 {
+                    let a = x[0][k];
+                    let b = x[mic][(k as i64 + lag) as usize];
+                    xy += a * b;
+                    xx += a * a;
+                    yy += b * b;
+                }
+                let r = xy / (xx * yy).sqrt();
+                if r > best_r {
+                    (best, best_r) = (lag, r);
+                }
+            }
+            assert!(
+                (best as f64 - want).abs() <= 1.0,
+                "mic {mic}: peak at {best}, path {want:.1} samples later"
+            );
+            // Coherent: the direct sound is most of what a near microphone
+            // hears of the talker, the rest (the tail, noise) is not shared.
+            assert!(best_r > 0.3, "mic {mic}: correlation {best_r:.2}");
+        }
+    }
+
+    #[test]
+    fn the_measured_level_is_the_modelled_one() {
+        let (x, synth) = one_talker(3);
+        // The last millisecond's modelled level is near the mean level.
+        for (s, samples) in x.iter().enumerate() {
+            let rms = (samples.iter().map(|v| v * v).sum::<f64>() / samples.len() as f64).sqrt();
+            assert!(rms > 10.0 * synth.scene().params.self_noise, "{s}: {rms}");
+        }
+        let r = |s: usize| (x[s].iter().map(|v| v * v).sum::<f64>() / x[s].len() as f64).sqrt();
+        // Seat 0's own voice is louder at its microphone (gain aside).
+        let g = |s: usize| synth.scene().seats[s].mic_gain;
+        assert!(r(0) / g(0) > r(1) / g(1) && r(0) / g(0) > r(2) / g(2));
+    }
+
+    #[test]
+    fn the_voice_filter_has_unit_variance_and_a_speech_like_tilt() {
+        let f = VoiceFilter::new(8000);
+        let mut rng = Rng::new(3);
+        let (mut x1, mut y) = (0.0f32, [0.0f32; 3]);
+        let n = 200_000;
+        let mut out = Vec::with_capacity(n);
+        for _ in 0..n {
+            let x = rng.normal() as f32;
+            let v = x - x1 + f.a[0] * y[0] + f.a[1] * y[1] + f.a[2] * y[2];
+            x1 = x;
+            y = [v, y[0], y[1]];
+            out.push(f64::from(v * f.scale));
+        }
+        let var = out.iter().map(|v| v * v).sum::<f64>() / n as f64;
+        assert!((var - 1.0).abs() < 0.05, "{var}");
+        // Power near 500 Hz well above power near 3 kHz: a Goertzel-like
+        // probe over the whole signal.
+        let power = |hz: f64| {
+            let w = std::f64::consts::TAU * hz / 8000.0;
+            out.chunks(256)
+                .map(|chunk| {
+                    let (re, im) = chunk
+                        .iter()
+                        .enumerate()
+                        .fold((0.0, 0.0), |(re, im), (m, v)| {
+                            (re + v * (w * m as f64).cos(), im + v * (w * m as f64).sin())
+                        });
+                    re * re + im * im
+                })
+                .sum::<f64>()
+        };
+        let tilt = 10.0 * (power(500.0) / power(3000.0)).log10();
+        assert!((14.0..24.0).contains(&tilt), "{tilt} dB");
     }
 }
