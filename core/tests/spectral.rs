@@ -443,7 +443,7 @@ fn eight_seat_meeting() -> Vec<Vec<i16>> {
     };
     let mut history = [[0i32; HISTORY]; SEATS];
     let mut tilt = [0i32; SEATS];
-    let mut out = vec![Vec::with_capacity(N); SEATS];
+    let mut out: Vec<Vec<i16>> = (0..SEATS).map(|_| Vec::with_capacity(N)).collect();
     for n in 0..N {
         for (s, h) in history.iter_mut().enumerate() {
             let on = turns.iter().any(|&(t, a, b)| t == s && (a..b).contains(&n));

@@ -399,7 +399,9 @@ mod tests {
             let x: Vec<i16> = (0..N)
                 .map(|n| match f % 5 {
                     0 | 1 => (rng.next() >> shift) as i16,
-                    2 => (((n as u32 * (f + 3)) % 64) as i32 * 500 - 16_000 >> (shift / 2)) as i16,
+                    2 => {
+                        ((((n as u32 * (f + 3)) % 64) as i32 * 500 - 16_000) >> (shift / 2)) as i16
+                    }
                     3 => {
                         if n == (f as usize * 7) % N {
                             i16::MAX
