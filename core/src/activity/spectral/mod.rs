@@ -593,16 +593,17 @@ impl<const SEATS: usize> Spectral<SEATS> {
             let offset = exponent.saturating_mul(2 * 4096);
             let started = s.floor_started;
             s.floor_started = true;
-            for (i, (((floor, phase), best), dominant)) in s
+            let spectrum = self
+                .workspace
+                .bins(usize::from(plan.lo_bin), usize::from(plan.bins));
+            for ((((floor, phase), best), dominant), (re, im)) in s
                 .floor
                 .iter_mut()
                 .zip(s.phase.iter_mut())
                 .zip(best.iter_mut())
                 .zip(dominant.iter_mut())
-                .take(usize::from(plan.bins))
-                .enumerate()
+                .zip(spectrum)
             {
-                let (re, im) = self.workspace.bin(usize::from(plan.lo_bin) + i);
                 let power = (re.unsigned_abs() * re.unsigned_abs())
                     .saturating_add(im.unsigned_abs() * im.unsigned_abs())
                     .max(1);
@@ -657,27 +658,60 @@ impl<const SEATS: usize> Spectral<SEATS> {
                 }
             }
         }
-        for (i, &j) in dominant.iter().take(usize::from(plan.bins)).enumerate() {
-            let j = usize::from(j);
-            let (Some(row), Some(seat_j)) = (self.r.get_mut(j), self.seats.get(j)) else {
+        // Seat by seat, its bins' unit phasors to each other microphone:
+        // two bins per pass over the lags, so that each accumulator is
+        // loaded and stored once per two additions (integer sums: the
+        // order does not change them).
+        let bins = usize::from(plan.bins);
+        for (j, row) in self.r.iter_mut().enumerate() {
+            let Some(seat_j) = self.seats.get(j).filter(|s| s.mic) else {
                 continue;
             };
-            let f = plan.lo_bin.wrapping_add(i as u8);
-            let pj = seat_j.phase.get(i).copied().unwrap_or(0);
-            let first = pj.wrapping_sub(f.wrapping_mul(plan.lag_min));
-            let step = u32::from(f) << 24;
-            for (k, (acc, seat_k)) in row.iter_mut().zip(self.seats.iter()).enumerate() {
-                if k == j || !seat_k.mic {
-                    continue;
-                }
-                // The angle in the top byte: it wraps by itself.
-                let pk = seat_k.phase.get(i).copied().unwrap_or(0);
-                let mut theta = u32::from(first.wrapping_sub(pk)) << 24;
-                if let Some(acc) = acc.get_mut(..lags) {
-                    for v in acc {
-                        *v += phase::cos_q14_top(theta);
-                        theta = theta.wrapping_sub(step);
+            // j's bins: index and `φ_j − f·lag_min` (phase units).
+            let mut mine = [(0u8, 0u8); MAX_BINS];
+            let mut n = 0;
+            for (i, (&d, &pj)) in (0u8..).zip(dominant.iter().zip(seat_j.phase.iter()).take(bins)) {
+                if usize::from(d) == j {
+                    if let Some(slot) = mine.get_mut(n) {
+                        let f = plan.lo_bin.wrapping_add(i);
+                        *slot = (i, pj.wrapping_sub(f.wrapping_mul(plan.lag_min)));
+                        n += 1;
                     }
+                }
+            }
+            let mine = mine.get(..n).unwrap_or(&[]);
+            if mine.is_empty() {
+                continue;
+            }
+            for (acc, seat_k) in row
+                .iter_mut()
+                .zip(self.seats.iter())
+                .enumerate()
+                .filter(|&(k, (_, seat_k))| k != j && seat_k.mic)
+                .map(|(_, x)| x)
+            {
+                let Some(acc) = acc.get_mut(..lags) else {
+                    continue;
+                };
+                // The angle of bin `i` at lag `lag_min`, in the top byte
+                // (it wraps by itself), and its step per lag.
+                let angle = |&(i, first): &(u8, u8)| {
+                    let pk = seat_k.phase.get(usize::from(i)).copied().unwrap_or(0);
+                    let f = plan.lo_bin.wrapping_add(i);
+                    (u32::from(first.wrapping_sub(pk)) << 24, u32::from(f) << 24)
+                };
+                let mut groups = mine.chunks_exact(GROUP);
+                for group in &mut groups {
+                    let mut theta = [0u32; GROUP];
+                    let mut step = [0u32; GROUP];
+                    for ((t, s), bin) in theta.iter_mut().zip(step.iter_mut()).zip(group) {
+                        (*t, *s) = angle(bin);
+                    }
+                    add_rotated(acc, theta, step);
+                }
+                for bin in groups.remainder() {
+                    let (t, s) = angle(bin);
+                    add_rotated(acc, [t], [s]);
                 }
             }
         }
@@ -712,6 +746,24 @@ impl<const SEATS: usize> Spectral<SEATS> {
         // fits: 2^6 · 120 · 2^14 · 2 < 2^31).
         let den = (i32::from(plan.bins) << plan.shift).max(1);
         lead.saturating_mul(2) / den
+    }
+}
+
+/// Bins added per pass over an accumulator's lags (see [`add_rotated`]).
+const GROUP: usize = 3;
+
+/// Adds `Σ_b cos(theta[b] − l·step[b])` to `acc[l]` for every lag `l`
+/// (angles in the top byte): `B` bins per pass, so that each accumulator
+/// is loaded and stored once per `B` additions.
+#[inline(always)]
+fn add_rotated<const B: usize>(acc: &mut [i32], mut theta: [u32; B], step: [u32; B]) {
+    for v in acc.iter_mut() {
+        let mut sum = 0;
+        for (t, &s) in theta.iter_mut().zip(step.iter()) {
+            sum += phase::cos_q14_top(*t);
+            *t = t.wrapping_sub(s);
+        }
+        *v += sum;
     }
 }
 
