@@ -394,7 +394,7 @@ fn pipeline_spectral() -> u32 {
         }
         t += BLOCK_MS;
         let now = Instant(t);
-        let mut step = |engine: &mut Engine<SEATS>| {
+        let step = |engine: &mut Engine<SEATS>| {
             let mut failed = false;
             for (s, block) in blocks.iter().enumerate() {
                 failed |= engine.push_samples(seat(s), block, now).is_err();

@@ -495,11 +495,22 @@ impl<const SEATS: usize> Spectral<SEATS> {
         let take = samples
             .len()
             .min(usize::try_from(room).unwrap_or(usize::MAX));
-        for &x in samples.iter().take(take) {
-            if let Some(slot) = s.ring.get_mut((s.written % RING as u64) as usize) {
-                *slot = x;
+        // At most two contiguous copies: up to the ring's end, then from
+        // its start.
+        let mut from = samples.get(..take).unwrap_or(&[]);
+        while !from.is_empty() {
+            let at = (s.written % RING as u64) as usize;
+            let space = s.ring.get_mut(at..).unwrap_or(&mut []);
+            let n = space.len().min(from.len());
+            let (now, later) = from.split_at_checked(n).unwrap_or((from, &[]));
+            if let Some(space) = space.get_mut(..n) {
+                space.copy_from_slice(now);
             }
-            s.written += 1;
+            s.written += n as u64;
+            from = later;
+            if n == 0 {
+                break;
+            }
         }
         take
     }
