@@ -655,42 +655,67 @@ impl<const SEATS: usize> Spectral<SEATS> {
         let lags = usize::from(plan.lags);
         let mics: [bool; SEATS] =
             core::array::from_fn(|s| self.seats.get(s).is_some_and(|s| s.mic));
-        for (row, &mic_j) in self.r.iter_mut().zip(mics.iter()) {
+        for (j, (row, &mic_j)) in self.r.iter_mut().zip(mics.iter()).enumerate() {
             if !mic_j {
                 continue;
             }
-            for (acc, &mic_k) in row.iter_mut().zip(mics.iter()) {
-                if mic_k {
-                    if let Some(acc) = acc.get_mut(..lags) {
-                        for v in acc {
-                            *v -= *v >> plan.shift;
-                        }
+            // Not the diagonal: it is never read.
+            for (_, (acc, _)) in row
+                .iter_mut()
+                .zip(mics.iter())
+                .enumerate()
+                .filter(|&(k, (_, &mic_k))| mic_k && k != j)
+            {
+                if let Some(acc) = acc.get_mut(..lags) {
+                    for v in acc {
+                        *v -= *v >> plan.shift;
                     }
                 }
             }
         }
-        // Seat by seat, its bins' unit phasors to each other microphone:
-        // two bins per pass over the lags, so that each accumulator is
-        // loaded and stored once per two additions (integer sums: the
-        // order does not change them).
+        // The band's bins grouped by dominant seat (a counting sort), each
+        // as its index and `φ_j − f·lag_min` (phase units).
         let bins = usize::from(plan.bins);
-        for (j, row) in self.r.iter_mut().enumerate() {
-            let Some(seat_j) = self.seats.get(j).filter(|s| s.mic) else {
+        let mut start = [0usize; SEATS];
+        let mut count = [0usize; SEATS];
+        for &d in dominant.iter().take(bins) {
+            if let Some(c) = count.get_mut(usize::from(d)) {
+                *c += 1;
+            }
+        }
+        let mut next = 0;
+        for (s, &c) in start.iter_mut().zip(count.iter()) {
+            *s = next;
+            next += c;
+        }
+        let mut sorted = [(0u8, 0u8); MAX_BINS];
+        let mut fill = start;
+        for (i, &d) in (0u8..).zip(dominant.iter().take(bins)) {
+            let j = usize::from(d);
+            let (Some(at), Some(seat_j)) = (fill.get_mut(j), self.seats.get(j)) else {
                 continue;
             };
-            // j's bins: index and `φ_j − f·lag_min` (phase units).
-            let mut mine = [(0u8, 0u8); MAX_BINS];
-            let mut n = 0;
-            for (i, (&d, &pj)) in (0u8..).zip(dominant.iter().zip(seat_j.phase.iter()).take(bins)) {
-                if usize::from(d) == j {
-                    if let Some(slot) = mine.get_mut(n) {
-                        let f = plan.lo_bin.wrapping_add(i);
-                        *slot = (i, pj.wrapping_sub(f.wrapping_mul(plan.lag_min)));
-                        n += 1;
-                    }
-                }
+            let pj = seat_j.phase.get(usize::from(i)).copied().unwrap_or(0);
+            let f = plan.lo_bin.wrapping_add(i);
+            if let Some(slot) = sorted.get_mut(*at) {
+                *slot = (i, pj.wrapping_sub(f.wrapping_mul(plan.lag_min)));
             }
-            let mine = mine.get(..n).unwrap_or(&[]);
+            *at += 1;
+        }
+        // Seat by seat, its bins' unit phasors to each other microphone,
+        // [`GROUP`] bins per pass over the lags, so that each accumulator
+        // is loaded and stored once per group (integer sums: the order does
+        // not change them).
+        for (j, (row, (&from, &n))) in self
+            .r
+            .iter_mut()
+            .zip(start.iter().zip(count.iter()))
+            .enumerate()
+        {
+            if !mics.get(j).copied().unwrap_or(false) {
+                continue;
+            }
+            let mine = sorted.get(from..from + n).unwrap_or(&[]);
             if mine.is_empty() {
                 continue;
             }
