@@ -308,21 +308,19 @@ impl Workspace {
     /// reaching outside yields fewer).
     pub fn bins(&self, lo: usize, count: usize) -> impl Iterator<Item = (i32, i32)> + '_ {
         let sh = self.split_shift;
-        // Z[k], Z[128 − k] backwards, W^k.
+        // Z[k] and W^k by forward slices (their zip needs one count, not
+        // one per slice); the mirror Z[128 − k] by index.
         let (from, to) = (lo.clamp(1, HALF), lo.saturating_add(count).clamp(1, HALF));
-        self.z
-            .get(from..to)
+        let z = &self.z;
+        z.get(from..to)
             .unwrap_or(&[])
             .iter()
-            .zip(
-                self.z
-                    .get(HALF - to + 1..HALF - from + 1)
-                    .unwrap_or(&[])
-                    .iter()
-                    .rev(),
-            )
             .zip(TW_SPLIT.get(from..to).unwrap_or(&[]).iter())
-            .map(move |((&z, &c), &w)| split(z, c, w, sh))
+            .enumerate()
+            .map(move |(n, (&zk, &w))| {
+                let c = z.get(HALF.wrapping_sub(from + n)).copied().unwrap_or([0, 0]);
+                split(zk, c, w, sh)
+            })
     }
 }
 
