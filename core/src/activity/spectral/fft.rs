@@ -196,17 +196,13 @@ fn stage2<const SH: u32>(z: &mut [[i32; 2]; HALF]) -> u32 {
         };
         let [[xr0, xi0], [xr1, xi1], [br0, bi0], [br1, bi1]] = *g;
         // j = 0: t = b; j = 1: t = b · (−i) = (bi, −br).
-        let (tr1, ti1) = (bi1, -br1);
-        let out = [
-            [(xr0 + br0) >> SH, (xi0 + bi0) >> SH],
-            [(xr1 + tr1) >> SH, (xi1 + ti1) >> SH],
-            [(xr0 - br0) >> SH, (xi0 - bi0) >> SH],
-            [(xr1 - tr1) >> SH, (xi1 - ti1) >> SH],
-        ];
-        for [r, i] in out {
-            bits |= over(r) | over(i);
-        }
-        *g = out;
+        let (a0r, a0i) = ((xr0 + br0) >> SH, (xi0 + bi0) >> SH);
+        let (a1r, a1i) = ((xr1 + bi1) >> SH, (xi1 - br1) >> SH);
+        let (b0r, b0i) = ((xr0 - br0) >> SH, (xi0 - bi0) >> SH);
+        let (b1r, b1i) = ((xr1 - bi1) >> SH, (xi1 + br1) >> SH);
+        *g = [[a0r, a0i], [a1r, a1i], [b0r, b0i], [b1r, b1i]];
+        bits |= over(a0r) | over(a0i) | over(a1r) | over(a1i);
+        bits |= over(b0r) | over(b0i) | over(b1r) | over(b1i);
     }
     bits
 }
@@ -225,12 +221,28 @@ impl Workspace {
     /// [`bin`](Self::bin) or [`bins`](Self::bins). An all-zero frame gives
     /// an all-zero spectrum.
     pub fn transform(&mut self, mut sample: impl FnMut(usize) -> i16) -> i32 {
+        let mut x = [0i16; N];
+        for (n, v) in x.iter_mut().enumerate() {
+            *v = sample(n);
+        }
+        self.transform_frame(&x)
+    }
+
+    /// [`transform`](Self::transform) of the 256 samples `x`.
+    pub fn transform_frame(&mut self, x: &[i16; N]) -> i32 {
         // Window, pack (even samples real, odd imaginary) in bit-reversed
         // order, and find the largest magnitude.
         let mut bits_or = 0u32;
-        for (n, (&slot, &[wa, wb])) in BIT_REVERSE.iter().zip(WINDOW_PAIRS.iter()).enumerate() {
-            let a = i32::from(sample(2 * n)) * i32::from(wa);
-            let b = i32::from(sample(2 * n + 1)) * i32::from(wb);
+        for ((pair, &slot), &[wa, wb]) in x
+            .chunks_exact(2)
+            .zip(BIT_REVERSE.iter())
+            .zip(WINDOW_PAIRS.iter())
+        {
+            let (Some(&xa), Some(&xb)) = (pair.first(), pair.get(1)) else {
+                continue;
+            };
+            let a = i32::from(xa) * i32::from(wa);
+            let b = i32::from(xb) * i32::from(wb);
             bits_or |= a.unsigned_abs() | b.unsigned_abs();
             if let Some(z) = self.z.get_mut(usize::from(slot)) {
                 *z = [a, b];
@@ -318,7 +330,10 @@ impl Workspace {
             .zip(TW_SPLIT.get(from..to).unwrap_or(&[]).iter())
             .enumerate()
             .map(move |(n, (&zk, &w))| {
-                let c = z.get(HALF.wrapping_sub(from + n)).copied().unwrap_or([0, 0]);
+                let c = z
+                    .get(HALF.wrapping_sub(from + n))
+                    .copied()
+                    .unwrap_or([0, 0]);
                 split(zk, c, w, sh)
             })
     }

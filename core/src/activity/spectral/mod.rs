@@ -595,11 +595,18 @@ impl<const SEATS: usize> Spectral<SEATS> {
             if !s.mic {
                 continue;
             }
-            let ring = &s.ring;
+            // The frame in order: the ring from `base`, wrapping once.
             let base = (start % RING as u64) as usize;
-            let exponent = self
-                .workspace
-                .transform(|n| ring.get((base + n) & (RING - 1)).copied().unwrap_or(0));
+            let mut frame = [0i16; FRAME_LEN];
+            let (tail, head) = s.ring.split_at(base.min(RING));
+            let (first, second) = frame.split_at_mut(head.len().min(FRAME_LEN));
+            if let Some(from) = head.get(..first.len()) {
+                first.copy_from_slice(from);
+            }
+            if let Some(from) = tail.get(..second.len()) {
+                second.copy_from_slice(from);
+            }
+            let exponent = self.workspace.transform_frame(&frame);
             // Power is |bin|^2 · 2^(2·exponent): log2 Q12.
             let offset = exponent.saturating_mul(2 * 4096);
             let started = s.floor_started;
