@@ -17,7 +17,11 @@
 //! Q14 table of [`phase`](super::phase).
 //!
 //! Cost: 448 butterflies (4 multiplies each) plus 4 multiplies per
-//! requested bin; see the on-target benchmark (tests/bench-target).
+//! requested bin. Each stage is one loop over fixed-size groups with its
+//! own twiddle table and its halving chosen once per stage, so no index is
+//! checked per butterfly; about 40 k Cortex-M0+ cycles per transform with
+//! the split of 105 bins (the on-target benchmark, tests/bench-target,
+//! `--profile`).
 //!
 //! Every intermediate value is bounded (magnitudes below 2^15.5 between
 //! stages, sums below 2^30.5), so no input overflows or panics.

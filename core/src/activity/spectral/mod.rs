@@ -50,12 +50,16 @@
 //! Per frame: one 256-point real FFT per microphone (448 butterflies), a
 //! log, a floor update and an `atan2` per seat and bin, and per band bin
 //! `(seats − 1) × lags` table additions (105 × 7 × 39 ≈ 29 k for 8 seats),
-//! whoever talks: the work does not depend on the signal. The on-target
-//! benchmark (tests/bench-target, `scripts/test.sh 65`) measures about
-//! 1.27 M Cortex-M0+ cycles per frame for 8 seats, half of an RP2040 at 50
-//! frames per second: over the budget (see notes/spectral.md for the
-//! levers). State: [`Spectral<8>`] is about 26 KiB (sample rings 8 KiB, lag
-//! accumulators 12 KiB, floors 3.8 KiB); `frame` needs under 1 KiB of stack.
+//! whoever talks: the work does not depend on the signal. The lag additions
+//! go three bins per pass over an accumulator's lags, so that each
+//! accumulator is loaded and stored once per group. The on-target
+//! benchmark (tests/bench-target, `scripts/test.sh 65`, one run) measures
+//! 962 615 Cortex-M0+ cycles per frame for 8 seats with one talker, 38.5 %
+//! of an RP2040 at 50 frames per second (the whole pipeline with it on,
+//! 50.6 %): over the 25 % budget. About 38 % of it is the lag
+//! accumulation, a third the FFTs, a quarter the per-bin log, floor and
+//! phase. State: [`Spectral<8>`] is about 26 KiB (sample rings 8 KiB, lag
+//! accumulators 12 KiB, floors 3.8 KiB); `frame` needs under 2 KiB of stack.
 //!
 //! ## Times
 //!
