@@ -42,10 +42,13 @@ pub const LEVEL_MAX_DB10: i16 = 60;
 #[inline(always)]
 pub(crate) fn bit_length(x: u32) -> u32 {
     let len = |v: u32| u32::from(BIT_LENGTH.get(v as usize).copied().unwrap_or(8));
-    if x < 1 << 8 {
-        len(x)
-    } else if x < 1 << 16 {
-        8 + len(x >> 8)
+    // Two comparisons for any `x`.
+    if x < 1 << 16 {
+        if x < 1 << 8 {
+            len(x)
+        } else {
+            8 + len(x >> 8)
+        }
     } else if x < 1 << 24 {
         16 + len(x >> 16)
     } else {
@@ -123,6 +126,22 @@ pub fn frame_level_db10(sum_q4: u32, count: u32, log2_full_scale_q12: i32) -> i1
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn bit_length_is_32_minus_leading_zeros() {
+        let mut x = 0u32;
+        for b in 0..32 {
+            for v in [1u32 << b, (1u32 << b).wrapping_sub(1), (1u32 << b) | 1, (3u32 << b) >> 1] {
+                assert_eq!(bit_length(v), 32 - v.leading_zeros(), "{v}");
+            }
+        }
+        for _ in 0..100_000 {
+            x = x.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+            let v = x >> (x % 32);
+            assert_eq!(bit_length(v), 32 - v.leading_zeros(), "{v}");
+        }
+        assert_eq!(bit_length(u32::MAX), 32);
+    }
 
     #[test]
     fn log2_is_close_everywhere() {
