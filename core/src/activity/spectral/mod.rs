@@ -54,9 +54,9 @@
 //! go three bins per pass over an accumulator's lags, so that each
 //! accumulator is loaded and stored once per group. The on-target
 //! benchmark (tests/bench-target, `scripts/test.sh 65`, one run) measures
-//! 962 615 Cortex-M0+ cycles per frame for 8 seats with one talker, 38.5 %
+//! 960 745 Cortex-M0+ cycles per frame for 8 seats with one talker, 38.4 %
 //! of an RP2040 at 50 frames per second (the whole pipeline with it on,
-//! 50.6 %): over the 25 % budget. About 38 % of it is the lag
+//! 50.5 %): over the 25 % budget. About 38 % of it is the lag
 //! accumulation, a third the FFTs, a quarter the per-bin log, floor and
 //! phase. State: [`Spectral<8>`] is about 26 KiB (sample rings 8 KiB, lag
 //! accumulators 12 KiB, floors 3.8 KiB); `frame` needs under 2 KiB of stack.
