@@ -473,3 +473,238 @@ fn a_talker_at_a_two_microphone_table_is_still_found() {
     assert!(near(t0[0].0, 1.0) && near_end(t0[0].1, 4.0), "{t0:?}");
     assert!(turns(&r.changes, 1).is_empty(), "{:?}", r.changes);
 }
+
+/// FNV-1a over 64 bits: a checksum of every figure a run produced.
+fn fnv(hash: &mut u64, bytes: &[u8]) {
+    for &b in bytes {
+        *hash ^= u64::from(b);
+        *hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+}
+
+/// Eight microphones round a table, integer signals only (no libm, so the
+/// figures are the same on every machine): talkers whose sound reaches the
+/// other microphones 3–24 samples later and weaker, with turns, overlaps,
+/// a silence, microphone hiss and one microphone 6 dB more sensitive.
+fn eight_seat_meeting() -> Vec<Vec<i16>> {
+    const SEATS: usize = 8;
+    const N: usize = 10 * RATE;
+    const HISTORY: usize = 32;
+    // (seat, from, to) in samples; seat 2 and 7 back-channel in others' turns.
+    let turns: [(usize, usize, usize); 7] = [
+        (0, 4_000, 24_000),
+        (3, 20_000, 40_000),
+        (2, 30_000, 31_600),
+        (5, 52_000, 68_000),
+        (6, 64_000, 80_000),
+        (1, 66_000, 78_000),
+        (7, 12_000, 12_900),
+    ];
+    let mut state = 0x1234_5678u32;
+    let mut lcg = move || {
+        state = state.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+        (state >> 16) as i32 - 32_768
+    };
+    let mut history = [[0i32; HISTORY]; SEATS];
+    let mut tilt = [0i32; SEATS];
+    let mut out: Vec<Vec<i16>> = (0..SEATS).map(|_| Vec::with_capacity(N)).collect();
+    for n in 0..N {
+        for (s, h) in history.iter_mut().enumerate() {
+            let on = turns.iter().any(|&(t, a, b)| t == s && (a..b).contains(&n));
+            // Syllables: 150-250 ms on, 60 ms off; louder and softer ones.
+            let syllable_len = 1_200 + 160 * s;
+            let syllable = n % syllable_len > 480;
+            let noise = lcg() >> 4;
+            // A first-order tilt per talker: darker for even seats, brighter for odd.
+            tilt[s] = if s % 2 == 0 {
+                (tilt[s] * 3 + noise) / 4
+            } else {
+                noise - tilt[s] / 2
+            };
+            let loud = 2 + (n / 3_000 + s) as i32 % 3;
+            h[n % HISTORY] = if on && syllable {
+                tilt[s] * loud / 2
+            } else {
+                0
+            };
+        }
+        for (m, mic) in out.iter_mut().enumerate() {
+            let mut v = lcg() >> 10;
+            for (s, h) in history.iter().enumerate() {
+                let d = s.abs_diff(m).min(SEATS - s.abs_diff(m));
+                let delay = if d == 0 {
+                    0
+                } else {
+                    3 * d + ((s + m) * 3 + s * m) % 4 * 2 + 1
+                };
+                v += h[(n + HISTORY - delay) % HISTORY] * 8 / (8 + delay as i32);
+            }
+            if m == 4 {
+                v *= 2;
+            }
+            mic.push(v.clamp(-32_768, 32_767) as i16);
+        }
+    }
+    out
+}
+
+/// Checksum of a run's reports (index, leads, active seats, dominated
+/// bins) and changes.
+fn checksum<const S: usize>(r: &Run<S>) -> u64 {
+    let mut h = 0xcbf2_9ce4_8422_2325u64;
+    for f in &r.reports {
+        fnv(&mut h, &f.index.to_le_bytes());
+        for s in 0..S {
+            fnv(&mut h, &f.lead_q14[s].to_le_bytes());
+            fnv(&mut h, &[u8::from(f.active[s]), f.bins[s]]);
+        }
+    }
+    for &(s, c) in &r.changes {
+        let (kind, at) = match c {
+            Change::Rise { at_sample } => (0u8, at_sample),
+            Change::Fall { at_sample } => (1u8, at_sample),
+        };
+        fnv(&mut h, &[s as u8, kind]);
+        fnv(&mut h, &at.to_le_bytes());
+    }
+    h
+}
+
+/// Every figure the detector produces on an eight-seat meeting (leads,
+/// active seats, dominated bins, every change) is exactly what the
+/// reference implementation produced, with the default settings, the bin
+/// gate and a short lag range: speed-ups must not change a single figure.
+/// (Recorded from the implementation of the commit that added this test.)
+#[test]
+fn every_figure_on_an_eight_seat_meeting_is_bit_exact() {
+    let mics = eight_seat_meeting();
+    let d = Settings::default();
+    for (name, settings, want_sum, want_changes) in [
+        (
+            "default",
+            d,
+            0x8356_974c_6f8a_e55c_u64,
+            &[
+                (0, true, 4048),
+                (7, true, 5648),
+                (3, true, 19888),
+                (7, false, 17648),
+                (2, true, 30288),
+                (0, false, 24848),
+                (2, false, 30928),
+                (3, false, 41328),
+                (5, true, 52368),
+                (6, true, 64048),
+                (1, true, 65968),
+                (5, false, 68368),
+                (1, false, 78768),
+                (6, false, 79888),
+            ][..],
+        ),
+        (
+            "gated 15 dB",
+            Settings {
+                min_snr_db10: 150,
+                ..d
+            },
+            0x784e_d074_3b34_e1a3,
+            &[
+                (0, true, 4048),
+                (7, true, 5808),
+                (3, true, 19888),
+                (7, false, 16848),
+                (2, true, 30288),
+                (0, false, 24848),
+                (2, false, 30928),
+                (3, false, 41328),
+                (5, true, 52368),
+                (6, true, 64048),
+                (1, true, 65968),
+                (5, false, 68368),
+                (1, false, 78768),
+                (6, false, 79888),
+            ][..],
+        ),
+        (
+            "lags 2..=24, pole 3",
+            Settings {
+                lag_max_samples: 24,
+                pole_shift: 3,
+                ..d
+            },
+            0x51d5_a7ba_8478_af3c,
+            &[
+                (0, true, 4048),
+                (7, true, 12048),
+                (3, true, 20048),
+                (7, false, 15728),
+                (0, false, 25488),
+                (3, false, 42768),
+                (5, true, 52368),
+                (6, true, 64048),
+                (1, true, 66128),
+                (5, false, 69808),
+                (1, false, 79888),
+                (6, false, 79888),
+            ][..],
+        ),
+    ] {
+        let r = run::<8>(&mics, &settings);
+        let changes: Vec<(usize, bool, u64)> = r
+            .changes
+            .iter()
+            .map(|&(s, c)| match c {
+                Change::Rise { at_sample } => (s, true, at_sample),
+                Change::Fall { at_sample } => (s, false, at_sample),
+            })
+            .collect();
+        let sum = checksum(&r);
+        println!("{name}: checksum {sum:#018x}, changes {changes:?}");
+        assert_eq!(r.reports.len(), (10 * RATE - 256) / 160 + 1, "{name}");
+        assert_eq!(changes, want_changes, "{name}");
+        assert_eq!(sum, want_sum, "{name}");
+    }
+}
+
+/// The microphone path with `mic.spectral_on` on the eight-seat meeting, in
+/// uneven blocks (37 samples), with seat 5's microphone silent for 0.6 s
+/// (it stops delivering, the others run ahead and drop it, it rejoins):
+/// every edge (seat, time, kind) is exactly what the reference
+/// implementation gave. (Recorded from the commit that added this test.)
+#[cfg(feature = "spectral")]
+#[test]
+fn the_spectral_microphone_path_s_edges_on_an_eight_seat_meeting_are_bit_exact() {
+    use tabletalk_core::activity::mics::MicArray;
+    use tabletalk_core::params::MicParams;
+    let mics = eight_seat_meeting();
+    let params = MicParams {
+        spectral_on: true,
+        ..MicParams::default()
+    };
+    let mut array = MicArray::<8>::new(&params, &[Some(4095); 8]);
+    let mut h = 0xcbf2_9ce4_8422_2325u64;
+    let mut edges = 0;
+    let mut record = |s: usize, e: tabletalk_core::turns::edge::Edge| {
+        fnv(&mut h, format!("{s} {} {:?};", e.at, e.kind).as_bytes());
+        edges += 1;
+    };
+    const BLOCK: usize = 37;
+    let n = mics[0].len();
+    for (b, start) in (0..n).step_by(BLOCK).enumerate() {
+        let end = (start + BLOCK).min(n);
+        let now = 1000 + (end as u64 * 1000) / 8000;
+        for (m, x) in mics.iter().enumerate() {
+            if m == 5 && (4 * 8000..4 * 8000 + 4800).contains(&start) {
+                continue;
+            }
+            let raw: Vec<u16> = x[start..end]
+                .iter()
+                .map(|&v| (2048 + i32::from(v) / 16).clamp(0, 4095) as u16)
+                .collect();
+            array.push_samples(m, &raw, now + (b as u64 % 3), &mut record);
+        }
+    }
+    array.flush(&mut record);
+    println!("{edges} edges, checksum {h:#018x}");
+    assert_eq!((edges, h), (12, 0x69a6_166a_c1a6_0bb4));
+}

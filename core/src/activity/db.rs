@@ -37,12 +37,44 @@ pub const LEVEL_MIN_DB10: i16 = -1400;
 /// waves measure 0 dBFS).
 pub const LEVEL_MAX_DB10: i16 = 60;
 
+/// Significant bits of `x` (0 for 0), by table: Cortex-M0+ has no CLZ
+/// (`leading_zeros` is a library call there).
+#[inline(always)]
+pub(crate) fn bit_length(x: u32) -> u32 {
+    let len = |v: u32| u32::from(BIT_LENGTH.get(v as usize).copied().unwrap_or(8));
+    // Two comparisons for any `x`.
+    if x < 1 << 16 {
+        if x < 1 << 8 {
+            len(x)
+        } else {
+            8 + len(x >> 8)
+        }
+    } else if x < 1 << 24 {
+        16 + len(x >> 16)
+    } else {
+        24 + len(x >> 24)
+    }
+}
+
+/// Significant bits of `0..256` (evaluated at compile time: an index out
+/// of range would not compile).
+#[allow(clippy::indexing_slicing)]
+const BIT_LENGTH: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut i = 1;
+    while i < 256 {
+        t[i] = (8 - (i as u8).leading_zeros()) as u8;
+        i += 1;
+    }
+    t
+};
+
 /// log2(`x`) with 12 fractional bits, or `None` for 0.
 pub fn log2_q12(x: u32) -> Option<i32> {
     if x == 0 {
         return None;
     }
-    let octave = 31 - x.leading_zeros();
+    let octave = bit_length(x) - 1;
     // The 16 bits below the leading one.
     let frac = ((x << (31 - octave)) >> 15) & 0xFFFF;
     let index = (frac >> 12) as usize;
@@ -94,6 +126,22 @@ pub fn frame_level_db10(sum_q4: u32, count: u32, log2_full_scale_q12: i32) -> i1
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn bit_length_is_32_minus_leading_zeros() {
+        let mut x = 0u32;
+        for b in 0..32 {
+            for v in [1u32 << b, (1u32 << b).wrapping_sub(1), (1u32 << b) | 1, (3u32 << b) >> 1] {
+                assert_eq!(bit_length(v), 32 - v.leading_zeros(), "{v}");
+            }
+        }
+        for _ in 0..100_000 {
+            x = x.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+            let v = x >> (x % 32);
+            assert_eq!(bit_length(v), 32 - v.leading_zeros(), "{v}");
+        }
+        assert_eq!(bit_length(u32::MAX), 32);
+    }
 
     #[test]
     fn log2_is_close_everywhere() {

@@ -197,36 +197,50 @@ fn spectral_frames<const SEATS: usize>(
     while spectral.frame(&mut emit).is_some() {}
 }
 
-/// Hands one of `seat`'s high-passed samples to the spectral detector. A
-/// seat whose ring is full is a frame ahead of a microphone that stopped
-/// delivering: the frames are decided without the seats that are behind
-/// (they rejoin when they deliver again).
+/// Hands `seat`'s high-passed samples to the spectral detector, in order.
+/// A seat whose ring is full is a frame ahead: the frames that are ready
+/// are decided, and if it is still full, they are decided without the
+/// seats that are behind (microphones that stopped delivering; they rejoin
+/// when they deliver again). The same as handing them over one by one:
+/// a block push takes exactly the samples single pushes would, and frames
+/// are decided at the same points.
 #[cfg(feature = "spectral")]
-fn spectral_sample<const SEATS: usize>(
+fn spectral_samples<const SEATS: usize>(
     spectral: &mut Spectral<SEATS>,
     seat: usize,
-    y: i16,
+    samples: &[i16],
     origin_ms: u64,
     rate: u32,
     out: &mut impl FnMut(usize, Edge),
 ) {
-    if spectral.push(seat, &[y]) > 0 {
-        return;
-    }
-    spectral_frames(spectral, origin_ms, rate, out);
-    if spectral.push(seat, &[y]) > 0 {
-        return;
-    }
-    for other in 0..SEATS {
-        if other != seat && spectral.behind(other) {
-            spectral.set_mic(other, false, &mut |s, c| {
-                out(s, spectral_edge(c, origin_ms, rate));
-            });
+    let mut rest = samples;
+    while !rest.is_empty() {
+        let took = spectral.push(seat, rest);
+        rest = rest.get(took..).unwrap_or(&[]);
+        let Some((&y, after)) = rest.split_first() else {
+            return;
+        };
+        // `y` does not fit: decide what is ready and try again.
+        spectral_frames(spectral, origin_ms, rate, out);
+        rest = after;
+        if spectral.push(seat, &[y]) > 0 {
+            continue;
         }
+        for other in 0..SEATS {
+            if other != seat && spectral.behind(other) {
+                spectral.set_mic(other, false, &mut |s, c| {
+                    out(s, spectral_edge(c, origin_ms, rate));
+                });
+            }
+        }
+        spectral_frames(spectral, origin_ms, rate, out);
+        let _ = spectral.push(seat, &[y]);
     }
-    spectral_frames(spectral, origin_ms, rate, out);
-    let _ = spectral.push(seat, &[y]);
 }
+
+/// High-passed samples collected before [`spectral_samples`] takes them.
+#[cfg(feature = "spectral")]
+const SPECTRAL_BATCH: usize = 32;
 
 impl<const SEATS: usize> MicArray<SEATS> {
     /// An array where `full_scale[i]` is `Some` for each microphone seat.
@@ -377,9 +391,21 @@ impl<const SEATS: usize> MicArray<SEATS> {
             #[cfg(feature = "spectral")]
             let (used, frame) = if spectral_on {
                 let spectral = &mut self.spectral;
-                s.envelope.push_frame_with(rest, now_ms, &mut |y| {
-                    spectral_sample(spectral, seat, y, origin, rate, out);
-                })
+                let mut batch = [0i16; SPECTRAL_BATCH];
+                let mut n = 0;
+                let done = s.envelope.push_frame_with(rest, now_ms, &mut |y| {
+                    if let Some(slot) = batch.get_mut(n) {
+                        *slot = y;
+                        n += 1;
+                    }
+                    if n == SPECTRAL_BATCH {
+                        spectral_samples(spectral, seat, &batch, origin, rate, out);
+                        n = 0;
+                    }
+                });
+                let left = batch.get(..n).unwrap_or(&[]);
+                spectral_samples(spectral, seat, left, origin, rate, out);
+                done
             } else {
                 s.envelope.push_frame(rest, now_ms)
             };

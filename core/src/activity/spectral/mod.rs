@@ -50,12 +50,16 @@
 //! Per frame: one 256-point real FFT per microphone (448 butterflies), a
 //! log, a floor update and an `atan2` per seat and bin, and per band bin
 //! `(seats − 1) × lags` table additions (105 × 7 × 39 ≈ 29 k for 8 seats),
-//! whoever talks: the work does not depend on the signal. The on-target
-//! benchmark (tests/bench-target, `scripts/test.sh 65`) measures about
-//! 1.27 M Cortex-M0+ cycles per frame for 8 seats, half of an RP2040 at 50
-//! frames per second: over the budget (see notes/spectral.md for the
-//! levers). State: [`Spectral<8>`] is about 26 KiB (sample rings 8 KiB, lag
-//! accumulators 12 KiB, floors 3.8 KiB); `frame` needs under 1 KiB of stack.
+//! whoever talks: the work does not depend on the signal. The lag additions
+//! go three bins per pass over an accumulator's lags, so that each
+//! accumulator is loaded and stored once per group. The on-target
+//! benchmark (tests/bench-target, `scripts/test.sh 65`, one run) measures
+//! 960 745 Cortex-M0+ cycles per frame for 8 seats with one talker, 38.4 %
+//! of an RP2040 at 50 frames per second (the whole pipeline with it on,
+//! 50.5 %): over the 25 % budget. About 38 % of it is the lag
+//! accumulation, a third the FFTs, a quarter the per-bin log, floor and
+//! phase. State: [`Spectral<8>`] is about 26 KiB (sample rings 8 KiB, lag
+//! accumulators 12 KiB, floors 3.8 KiB); `frame` needs under 2 KiB of stack.
 //!
 //! ## Times
 //!
@@ -533,11 +537,22 @@ impl<const SEATS: usize> Spectral<SEATS> {
         let take = samples
             .len()
             .min(usize::try_from(room).unwrap_or(usize::MAX));
-        for &x in samples.iter().take(take) {
-            if let Some(slot) = s.ring.get_mut((s.written % RING as u64) as usize) {
-                *slot = x;
+        // At most two contiguous copies: up to the ring's end, then from
+        // its start.
+        let mut from = samples.get(..take).unwrap_or(&[]);
+        while !from.is_empty() {
+            let at = (s.written % RING as u64) as usize;
+            let space = s.ring.get_mut(at..).unwrap_or(&mut []);
+            let n = space.len().min(from.len());
+            let (now, later) = from.split_at_checked(n).unwrap_or((from, &[]));
+            if let Some(space) = space.get_mut(..n) {
+                space.copy_from_slice(now);
             }
-            s.written += 1;
+            s.written += n as u64;
+            from = later;
+            if n == 0 {
+                break;
+            }
         }
         take
     }
@@ -624,25 +639,33 @@ impl<const SEATS: usize> Spectral<SEATS> {
             if !s.mic {
                 continue;
             }
-            let ring = &s.ring;
+            // The frame in order: the ring from `base`, wrapping once.
             let base = (start % RING as u64) as usize;
-            let exponent = self
-                .workspace
-                .transform(|n| ring.get((base + n) & (RING - 1)).copied().unwrap_or(0));
+            let mut frame = [0i16; FRAME_LEN];
+            let (tail, head) = s.ring.split_at(base.min(RING));
+            let (first, second) = frame.split_at_mut(head.len().min(FRAME_LEN));
+            if let Some(from) = head.get(..first.len()) {
+                first.copy_from_slice(from);
+            }
+            if let Some(from) = tail.get(..second.len()) {
+                second.copy_from_slice(from);
+            }
+            let exponent = self.workspace.transform_frame(&frame);
             // Power is |bin|^2 · 2^(2·exponent): log2 Q12.
             let offset = exponent.saturating_mul(2 * 4096);
             let started = s.floor_started;
             s.floor_started = true;
-            for (i, (((floor, phase), best), dominant)) in s
+            let spectrum = self
+                .workspace
+                .bins(usize::from(plan.lo_bin), usize::from(plan.bins));
+            for ((((floor, phase), best), dominant), (re, im)) in s
                 .floor
                 .iter_mut()
                 .zip(s.phase.iter_mut())
                 .zip(best.iter_mut())
                 .zip(dominant.iter_mut())
-                .take(usize::from(plan.bins))
-                .enumerate()
+                .zip(spectrum)
             {
-                let (re, im) = self.workspace.bin(usize::from(plan.lo_bin) + i);
                 let power = (re.unsigned_abs() * re.unsigned_abs())
                     .saturating_add(im.unsigned_abs() * im.unsigned_abs())
                     .max(1);
@@ -683,41 +706,99 @@ impl<const SEATS: usize> Spectral<SEATS> {
         let lags = usize::from(plan.lags);
         let mics: [bool; SEATS] =
             core::array::from_fn(|s| self.seats.get(s).is_some_and(|s| s.mic));
-        for (row, &mic_j) in self.r.iter_mut().zip(mics.iter()) {
+        for (j, (row, &mic_j)) in self.r.iter_mut().zip(mics.iter()).enumerate() {
             if !mic_j {
                 continue;
             }
-            for (acc, &mic_k) in row.iter_mut().zip(mics.iter()) {
-                if mic_k {
-                    if let Some(acc) = acc.get_mut(..lags) {
-                        for v in acc {
-                            *v -= *v >> plan.shift;
-                        }
+            // Not the diagonal: it is never read.
+            for (_, (acc, _)) in row
+                .iter_mut()
+                .zip(mics.iter())
+                .enumerate()
+                .filter(|&(k, (_, &mic_k))| mic_k && k != j)
+            {
+                if let Some(acc) = acc.get_mut(..lags) {
+                    for v in acc {
+                        *v -= *v >> plan.shift;
                     }
                 }
             }
         }
-        for (i, &j) in dominant.iter().take(usize::from(plan.bins)).enumerate() {
-            let j = usize::from(j);
-            let (Some(row), Some(seat_j)) = (self.r.get_mut(j), self.seats.get(j)) else {
+        // The band's bins grouped by dominant seat (a counting sort), each
+        // as its index and `φ_j − f·lag_min` (phase units).
+        let bins = usize::from(plan.bins);
+        let mut start = [0usize; SEATS];
+        let mut count = [0usize; SEATS];
+        for &d in dominant.iter().take(bins) {
+            if let Some(c) = count.get_mut(usize::from(d)) {
+                *c += 1;
+            }
+        }
+        let mut next = 0;
+        for (s, &c) in start.iter_mut().zip(count.iter()) {
+            *s = next;
+            next += c;
+        }
+        let mut sorted = [(0u8, 0u8); MAX_BINS];
+        let mut fill = start;
+        for (i, &d) in (0u8..).zip(dominant.iter().take(bins)) {
+            let j = usize::from(d);
+            let (Some(at), Some(seat_j)) = (fill.get_mut(j), self.seats.get(j)) else {
                 continue;
             };
-            let f = plan.lo_bin.wrapping_add(i as u8);
-            let pj = seat_j.phase.get(i).copied().unwrap_or(0);
-            let first = pj.wrapping_sub(f.wrapping_mul(plan.lag_min));
-            let step = u32::from(f) << 24;
-            for (k, (acc, seat_k)) in row.iter_mut().zip(self.seats.iter()).enumerate() {
-                if k == j || !seat_k.mic {
+            let pj = seat_j.phase.get(usize::from(i)).copied().unwrap_or(0);
+            let f = plan.lo_bin.wrapping_add(i);
+            if let Some(slot) = sorted.get_mut(*at) {
+                *slot = (i, pj.wrapping_sub(f.wrapping_mul(plan.lag_min)));
+            }
+            *at += 1;
+        }
+        // Seat by seat, its bins' unit phasors to each other microphone,
+        // [`GROUP`] bins per pass over the lags, so that each accumulator
+        // is loaded and stored once per group (integer sums: the order does
+        // not change them).
+        for (j, (row, (&from, &n))) in self
+            .r
+            .iter_mut()
+            .zip(start.iter().zip(count.iter()))
+            .enumerate()
+        {
+            if !mics.get(j).copied().unwrap_or(false) {
+                continue;
+            }
+            let mine = sorted.get(from..from + n).unwrap_or(&[]);
+            if mine.is_empty() {
+                continue;
+            }
+            for (acc, seat_k) in row
+                .iter_mut()
+                .zip(self.seats.iter())
+                .enumerate()
+                .filter(|&(k, (_, seat_k))| k != j && seat_k.mic)
+                .map(|(_, x)| x)
+            {
+                let Some(acc) = acc.get_mut(..lags) else {
                     continue;
-                }
-                // The angle in the top byte: it wraps by itself.
-                let pk = seat_k.phase.get(i).copied().unwrap_or(0);
-                let mut theta = u32::from(first.wrapping_sub(pk)) << 24;
-                if let Some(acc) = acc.get_mut(..lags) {
-                    for v in acc {
-                        *v += phase::cos_q14_top(theta);
-                        theta = theta.wrapping_sub(step);
+                };
+                // The angle of bin `i` at lag `lag_min`, in the top byte
+                // (it wraps by itself), and its step per lag.
+                let angle = |&(i, first): &(u8, u8)| {
+                    let pk = seat_k.phase.get(usize::from(i)).copied().unwrap_or(0);
+                    let f = plan.lo_bin.wrapping_add(i);
+                    (u32::from(first.wrapping_sub(pk)) << 24, u32::from(f) << 24)
+                };
+                let mut groups = mine.chunks_exact(GROUP);
+                for group in &mut groups {
+                    let mut theta = [0u32; GROUP];
+                    let mut step = [0u32; GROUP];
+                    for ((t, s), bin) in theta.iter_mut().zip(step.iter_mut()).zip(group) {
+                        (*t, *s) = angle(bin);
                     }
+                    add_rotated(acc, theta, step);
+                }
+                for bin in groups.remainder() {
+                    let (t, s) = angle(bin);
+                    add_rotated(acc, [t], [s]);
                 }
             }
         }
@@ -752,6 +833,24 @@ impl<const SEATS: usize> Spectral<SEATS> {
         // fits: 2^6 · 120 · 2^14 · 2 < 2^31).
         let den = (i32::from(plan.bins) << plan.shift).max(1);
         lead.saturating_mul(2) / den
+    }
+}
+
+/// Bins added per pass over an accumulator's lags (see [`add_rotated`]).
+const GROUP: usize = 3;
+
+/// Adds `Σ_b cos(theta[b] − l·step[b])` to `acc[l]` for every lag `l`
+/// (angles in the top byte): `B` bins per pass, so that each accumulator
+/// is loaded and stored once per `B` additions.
+#[inline(always)]
+fn add_rotated<const B: usize>(acc: &mut [i32], mut theta: [u32; B], step: [u32; B]) {
+    for v in acc.iter_mut() {
+        let mut sum = 0;
+        for (t, &s) in theta.iter_mut().zip(step.iter()) {
+            sum += phase::cos_q14_top(*t);
+            *t = t.wrapping_sub(s);
+        }
+        *v += sum;
     }
 }
 

@@ -14,6 +14,8 @@
 //! against `round(atan2(y, x)·256/2π)`, and only for values near a rounding
 //! boundary (tested over the whole circle).
 
+pub(super) use crate::activity::db::bit_length;
+
 /// `cos(2π·i/256)` in Q14 (`16384` = 1.0).
 pub const COS_Q14: [i16; 256] = [
     16384, 16379, 16364, 16340, 16305, 16261, 16207, 16143, 16069, 15986, 15893, 15791, 15679,
@@ -93,34 +95,6 @@ const RECIP_Q20: [u16; 512] = [
     1057, 1056, 1055, 1054, 1053, 1052, 1051, 1050, 1049, 1048, 1046, 1045, 1044, 1043, 1042, 1041,
     1040, 1039, 1038, 1037, 1036, 1035, 1034, 1033, 1032, 1031, 1030, 1029, 1028, 1027, 1026, 1025,
 ];
-
-/// Significant bits of `x` (0 for 0), by table: Cortex-M0+ has no CLZ.
-#[inline(always)]
-fn bit_length(x: u32) -> u32 {
-    let len = |v: u32| u32::from(BIT_LENGTH.get(v as usize).copied().unwrap_or(8));
-    if x < 1 << 8 {
-        len(x)
-    } else if x < 1 << 16 {
-        8 + len(x >> 8)
-    } else if x < 1 << 24 {
-        16 + len(x >> 16)
-    } else {
-        24 + len(x >> 24)
-    }
-}
-
-/// Significant bits of `0..256` (evaluated at compile time: an index out
-/// of range would not compile).
-#[allow(clippy::indexing_slicing)]
-const BIT_LENGTH: [u8; 256] = {
-    let mut t = [0u8; 256];
-    let mut i = 1;
-    while i < 256 {
-        t[i] = (8 - (i as u8).leading_zeros()) as u8;
-        i += 1;
-    }
-    t
-};
 
 /// `cos θ` in Q14 for an angle in phase units (1/256 turn).
 #[inline(always)]
