@@ -131,7 +131,12 @@ mod tests {
     fn bit_length_is_32_minus_leading_zeros() {
         let mut x = 0u32;
         for b in 0..32 {
-            for v in [1u32 << b, (1u32 << b).wrapping_sub(1), (1u32 << b) | 1, (3u32 << b) >> 1] {
+            for v in [
+                1u32 << b,
+                (1u32 << b).wrapping_sub(1),
+                (1u32 << b) | 1,
+                (3u32 << b) >> 1,
+            ] {
                 assert_eq!(bit_length(v), 32 - v.leading_zeros(), "{v}");
             }
         }
