@@ -131,12 +131,15 @@ const FLOOR_UP: i32 = 12;
 /// of lead (Q14: `16384` is 1.0; a sound perfectly coherent over the whole
 /// band, arriving later at every other microphone, is 2.0).
 ///
-/// The defaults are the one set research chose on the tuning rooms for the
-/// hardware guide's **cardioid capsules at 15–30 cm**: held out (12 AMI dev
-/// rooms, 3-minute excerpts) 5.9 % mean error and 95.8 % of seat shares
-/// within 3 pp; the same set with omni modules at 30–60 cm gives 8.3 % and
-/// 89.6 % (notes/detector-research.md, 01:35 UTC, "one set for both,
-/// hysteresis", which is the segment rule implemented here).
+/// The defaults are for the hardware guide's **cardioid capsules at
+/// 15–30 cm** (docs/hardware.md), chosen on tuning rooms only (AMI train
+/// meetings, both room families of `tests/rooms/`): thresholds 0.09 / 0.13,
+/// bins counted from 15 dB above their floor, thresholds raised at tables
+/// of two microphones as for three. Held out (12 AMI dev rooms per family,
+/// 10 minutes each): 6.5 % and 5.0 % mean error, 93.8 % and 95.8 % of seat
+/// shares within 3 pp; two-seat tables 8.6 % and 15.2 %
+/// (docs/mic-evaluation.md). Omni modules at 30–60 cm: thresholds 1802 /
+/// 2621.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct Settings {
@@ -164,22 +167,26 @@ pub struct Settings {
     pub band_hi_hz: u16,
     /// A bin counts only if its dominant microphone hears it at least this
     /// far above its noise floor (tenths of a dB); `0`: every bin counts,
-    /// as in research's v2. A bin no microphone hears above its floor holds
-    /// only noise phases; skipping it saves the lag work of that bin (most of
-    /// it in silence) but lowers the background lead the thresholds were
-    /// tuned with: not validated on rooms yet.
+    /// as in research's v2. A bin no microphone hears well above its floor
+    /// holds noise phases, or a steady point source's (a fan): skipping it
+    /// keeps them out of the leads, and saves that bin's lag work (most of
+    /// it in silence). Default 15 dB: on two- and three-seat tuning rooms
+    /// it halved the error, on four-seat ones it changed little.
     pub min_snr_db10: u16,
-    /// The thresholds hold for this many microphones (the rooms they were
-    /// chosen on had 3-5, mostly 4). With fewer there are fewer others to
-    /// lead, and unrelated sound reaches a higher lead: both thresholds are
-    /// raised in proportion ([`NULL_LEAD_Q14`]). `0`: never raised (what
-    /// logs before this parameter did).
+    /// The thresholds hold for this many microphones. With fewer there are
+    /// fewer others to lead, and unrelated sound reaches a higher lead: both
+    /// thresholds are raised by the ratio of the chance leads
+    /// ([`NULL_LEAD_Q14`]). `0`: never raised (what logs before this
+    /// parameter did). Default 3, chosen on two-seat tuning rooms: two
+    /// microphones then get thresholds ×1.5 (the full ratio to four, ×1.95,
+    /// missed a fifth of the speech).
     pub reference_mics: u8,
 }
 
 /// The lead that unrelated sound reaches, by number of microphones (99th
-/// percentile, Q14; independent white noise at every microphone, default
-/// settings; entries 9, 11 and 13-15 interpolated). With one other
+/// percentile, Q14; independent white noise at every microphone, the
+/// settings of research's v2: thresholds aside, today's defaults with every
+/// bin counted; entries 9, 11 and 13-15 interpolated). With one other
 /// microphone to lead instead of three, it is 1.95 times higher: a seat's
 /// lead is its *least* lead over the others, and the least of fewer chance
 /// maxima is larger. [`Settings::reference_mics`] scales the thresholds by
@@ -192,8 +199,8 @@ pub const NULL_LEAD_Q14: [u16; 17] = [
 impl Default for Settings {
     fn default() -> Self {
         Settings {
-            lead_lo_q14: 1638, // 0.10
-            lead_hi_q14: 2294, // 0.14
+            lead_lo_q14: 1475, // 0.09
+            lead_hi_q14: 2130, // 0.13
             fill_ms: 800,
             min_run_ms: 60,
             pole_shift: 2,
@@ -201,8 +208,8 @@ impl Default for Settings {
             lag_max_samples: 40,
             band_lo_hz: 250,
             band_hi_hz: 3500,
-            min_snr_db10: 0,
-            reference_mics: 4,
+            min_snr_db10: 150,
+            reference_mics: 3,
         }
     }
 }
