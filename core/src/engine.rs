@@ -478,6 +478,22 @@ pub struct Engine<const SEATS: usize> {
 }
 
 impl<const SEATS: usize> Engine<SEATS> {
+    /// Whether [`new`](Self::new) would accept `params` and `seats` (a
+    /// device checks a configuration with this before storing it).
+    pub fn check(params: &DetectionParams, seats: &[SeatWiring]) -> Result<(), EngineError> {
+        let mics = seats.iter().filter(|s| s.has_mic()).count();
+        params
+            .validate_with_mics(mics)
+            .map_err(EngineError::Params)?;
+        if seats.is_empty() {
+            return Err(EngineError::NoSeats);
+        }
+        if seats.len() > SEATS || seats.len() > crate::seat::MAX_SEATS {
+            return Err(EngineError::TooManySeats);
+        }
+        Ok(())
+    }
+
     /// An engine for `seats` (seat *i* is `seats[i]`), started at `now`,
     /// with no session running.
     pub fn new(
@@ -485,13 +501,7 @@ impl<const SEATS: usize> Engine<SEATS> {
         seats: &[SeatWiring],
         now: Instant,
     ) -> Result<Self, EngineError> {
-        params.validate().map_err(EngineError::Params)?;
-        if seats.is_empty() {
-            return Err(EngineError::NoSeats);
-        }
-        if seats.len() > SEATS || seats.len() > crate::seat::MAX_SEATS {
-            return Err(EngineError::TooManySeats);
-        }
+        Self::check(&params, seats)?;
         let mut configs: Vec<SeatWiring, SEATS> = Vec::new();
         let mut full_scale = [None; SEATS];
         for (i, (seat, fs)) in seats.iter().zip(full_scale.iter_mut()).enumerate() {

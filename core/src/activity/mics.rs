@@ -80,7 +80,9 @@ use crate::activity::health::{FrameClass, MicHealth};
 use crate::activity::leak_modes::LeakModes;
 use crate::activity::noise_floor::NoiseFloor;
 #[cfg(feature = "spectral")]
-use crate::activity::spectral::{Change, Spectral};
+use crate::activity::slots::SpectralSlots;
+#[cfg(feature = "spectral")]
+use crate::activity::spectral::Change;
 use crate::activity::vad::{Vad, VadTiming};
 use crate::params::MicParams;
 use crate::turns::edge::{Edge, EdgeKind, SourceKind};
@@ -162,10 +164,11 @@ pub struct MicArray<const SEATS: usize> {
     votes: Votes<SEATS>,
     /// The [spectral](super::spectral) detector, deciding the turns while
     /// `params.spectral_on` (the level path then reports faults only).
-    /// Only in builds with the `spectral` feature: its state (~26 KiB for
-    /// 8 seats) would not fit the firmware's RAM next to the rest.
+    /// Only in builds with the `spectral` feature. Sized by microphone
+    /// [slots](super::slots), not seats: its state grows with the square
+    /// of its inputs.
     #[cfg(feature = "spectral")]
-    spectral: Spectral<SEATS>,
+    spectral: SpectralSlots<SEATS>,
     /// Caller time of the first sample of the spectral detector's streams.
     #[cfg(feature = "spectral")]
     origin_ms: Option<u64>,
@@ -188,7 +191,7 @@ fn spectral_edge(change: Change, origin_ms: u64, rate: u32) -> Edge {
 /// Decides every spectral frame whose samples are all in.
 #[cfg(feature = "spectral")]
 fn spectral_frames<const SEATS: usize>(
-    spectral: &mut Spectral<SEATS>,
+    spectral: &mut SpectralSlots<SEATS>,
     origin_ms: u64,
     rate: u32,
     out: &mut impl FnMut(usize, Edge),
@@ -203,7 +206,7 @@ fn spectral_frames<const SEATS: usize>(
 /// (they rejoin when they deliver again).
 #[cfg(feature = "spectral")]
 fn spectral_sample<const SEATS: usize>(
-    spectral: &mut Spectral<SEATS>,
+    spectral: &mut SpectralSlots<SEATS>,
     seat: usize,
     y: i16,
     origin_ms: u64,
@@ -263,9 +266,9 @@ impl<const SEATS: usize> MicArray<SEATS> {
             arrival: ArrivalSettings::of(params),
             votes: Votes::new(),
             #[cfg(feature = "spectral")]
-            spectral: Spectral::new(
+            spectral: SpectralSlots::new(
                 &params.spectral,
-                core::array::from_fn(|i| full_scale.get(i).copied().flatten().is_some()),
+                &core::array::from_fn(|i| full_scale.get(i).copied().flatten().is_some()),
             ),
             #[cfg(feature = "spectral")]
             origin_ms: None,
