@@ -462,6 +462,60 @@ struct External {
     active: bool,
 }
 
+/// The small, checked parts of an engine for a configuration (shared by
+/// [`Engine::new`] and [`Engine::rebuild`]).
+struct Parts<const SEATS: usize> {
+    configs: Vec<SeatWiring, SEATS>,
+    full_scale: [Option<u16>; SEATS],
+    buttons: [Option<SeatButton>; SEATS],
+    max_lag_ms: u64,
+}
+
+impl<const SEATS: usize> Parts<SEATS> {
+    fn of(params: &DetectionParams, seats: &[SeatWiring]) -> Result<Self, EngineError> {
+        Engine::<SEATS>::check(params, seats)?;
+        let mut configs: Vec<SeatWiring, SEATS> = Vec::new();
+        let mut full_scale = [None; SEATS];
+        for (i, (seat, fs)) in seats.iter().zip(full_scale.iter_mut()).enumerate() {
+            if seat.has_mic() {
+                if seat.mic_full_scale < 16 {
+                    return Err(EngineError::MicFullScale { seat: i as u8 });
+                }
+                *fs = Some(seat.mic_full_scale);
+            }
+            configs.push(*seat).map_err(|_| EngineError::TooManySeats)?;
+        }
+        let buttons = core::array::from_fn(|i| {
+            seats
+                .get(i)
+                .filter(|s| s.has_button())
+                .map(|s| SeatButton::new(s.button_mode))
+        });
+        let mic = &params.mic;
+        let frame_ms = u64::from(1000 / mic.frame_rate_hz.clamp(1, 1000));
+        let max_lag_ms = u64::from(mic.onset_lookback_ms)
+            + u64::from(mic.min_turn_ms)
+            + u64::from(mic.hangover_ms)
+            + (FRAME_QUEUE as u64 + 2) * frame_ms
+            + u64::from(params.button.debounce_ms)
+            + 2 * DOUBLE_PRESS_MS
+            + STALL_SLACK_MS
+            // The spectral detector ends a turn `fill_ms` after its last
+            // frame and back-dates a start to its candidate's first frame.
+            + if mic.spectral_on {
+                u64::from(mic.spectral.fill_ms) + SPECTRAL_BACKDATE_MS
+            } else {
+                0
+            };
+        Ok(Parts {
+            configs,
+            full_scale,
+            buttons,
+            max_lag_ms,
+        })
+    }
+}
+
 /// The tabletalk engine for up to `SEATS` seats (at most 16).
 #[derive(Clone, Debug)]
 pub struct Engine<const SEATS: usize> {
@@ -501,50 +555,17 @@ impl<const SEATS: usize> Engine<SEATS> {
         seats: &[SeatWiring],
         now: Instant,
     ) -> Result<Self, EngineError> {
-        Self::check(&params, seats)?;
-        let mut configs: Vec<SeatWiring, SEATS> = Vec::new();
-        let mut full_scale = [None; SEATS];
-        for (i, (seat, fs)) in seats.iter().zip(full_scale.iter_mut()).enumerate() {
-            if seat.has_mic() {
-                if seat.mic_full_scale < 16 {
-                    return Err(EngineError::MicFullScale { seat: i as u8 });
-                }
-                *fs = Some(seat.mic_full_scale);
-            }
-            configs.push(*seat).map_err(|_| EngineError::TooManySeats)?;
-        }
-        let buttons = core::array::from_fn(|i| {
-            seats
-                .get(i)
-                .filter(|s| s.has_button())
-                .map(|s| SeatButton::new(s.button_mode))
-        });
-        let mic = &params.mic;
-        let frame_ms = u64::from(1000 / mic.frame_rate_hz.clamp(1, 1000));
-        let max_lag_ms = u64::from(mic.onset_lookback_ms)
-            + u64::from(mic.min_turn_ms)
-            + u64::from(mic.hangover_ms)
-            + (FRAME_QUEUE as u64 + 2) * frame_ms
-            + u64::from(params.button.debounce_ms)
-            + 2 * DOUBLE_PRESS_MS
-            + STALL_SLACK_MS
-            // The spectral detector ends a turn `fill_ms` after its last
-            // frame and back-dates a start to its candidate's first frame.
-            + if mic.spectral_on {
-                u64::from(mic.spectral.fill_ms) + SPECTRAL_BACKDATE_MS
-            } else {
-                0
-            };
+        let parts = Parts::<SEATS>::of(&params, seats)?;
         Ok(Engine {
             params,
-            seats: configs,
+            seats: parts.configs,
             clock: SessionClock::new(now),
             now: 0,
-            max_lag_ms,
-            buttons,
+            max_lag_ms: parts.max_lag_ms,
+            buttons: parts.buttons,
             facilitator: FacilitatorButton::new(),
             externals: [External::default(); SEATS],
-            mics: MicArray::new(&params.mic, &full_scale),
+            mics: MicArray::new(&params.mic, &parts.full_scale),
             back: Backend {
                 lanes: core::array::from_fn(|_| EdgeQueue::default()),
                 controls: EdgeQueue::default(),
@@ -554,6 +575,39 @@ impl<const SEATS: usize> Engine<SEATS> {
                 queued: 0,
             },
         })
+    }
+
+    /// Makes this engine what [`new`](Self::new) would return, in place:
+    /// a device with little RAM rebuilds its one engine for a new
+    /// configuration without a second engine-sized value on its stack
+    /// (with the spectral detector an engine is ~80 KiB). On an error
+    /// nothing was changed.
+    pub fn rebuild(
+        &mut self,
+        params: DetectionParams,
+        seats: &[SeatWiring],
+        now: Instant,
+    ) -> Result<(), EngineError> {
+        let parts = Parts::<SEATS>::of(&params, seats)?;
+        self.params = params;
+        self.seats = parts.configs;
+        self.clock = SessionClock::new(now);
+        self.now = 0;
+        self.max_lag_ms = parts.max_lag_ms;
+        self.buttons = parts.buttons;
+        self.facilitator = FacilitatorButton::new();
+        self.externals = [External::default(); SEATS];
+        self.mics.rebuild(&params.mic, &parts.full_scale);
+        let back = &mut self.back;
+        for lane in &mut back.lanes {
+            *lane = EdgeQueue::default();
+        }
+        back.controls = EdgeQueue::default();
+        back.tracker = TurnTracker::new(params.turns, seats.len());
+        back.events = Deque::new();
+        back.stats = EngineStats::default();
+        back.queued = 0;
+        Ok(())
     }
 
     /// The detection parameters (as to be written into a log header).

@@ -504,10 +504,57 @@ fn spectral_turns_do_not_depend_on_which_seats_hold_the_microphones() {
         full[s] = Some(4095);
     }
     let b = through_array(&mut MicArray::<16>::new(&params, &full), &mics, &placed);
-    let mapped: Vec<_> = a
-        .into_iter()
-        .map(|(s, at, k)| (placed[s], at, k))
-        .collect();
+    let mapped: Vec<_> = a.into_iter().map(|(s, at, k)| (placed[s], at, k)).collect();
     assert!(mapped.iter().any(|(_, _, k)| k == "Rise"), "{mapped:?}");
     assert_eq!(mapped, b);
+}
+
+/// An engine rebuilt in place for a new configuration is the engine `new`
+/// builds for it, whatever it ran before (the firmware rebuilds its one
+/// engine rather than hold a second ~80 KiB one on its stack).
+#[test]
+fn an_engine_rebuilt_in_place_is_a_new_one() {
+    use tabletalk_core::engine::{Engine, SeatWiring};
+    use tabletalk_core::params::DetectionParams;
+    use tabletalk_core::seat::{ButtonMode, SeatId};
+    use tabletalk_core::time::Instant;
+    let mut first = DetectionParams::default();
+    first.mic.hangover_ms = 300;
+    let seats = [
+        SeatWiring::microphone(4095),
+        SeatWiring::button(ButtonMode::Toggle),
+        SeatWiring::microphone(1023),
+    ];
+    let mut engine = Engine::<16>::new(first, &seats, Instant(0)).unwrap();
+    engine.start_session(Instant(0));
+    let mut noise = Noise(3);
+    for ms in (10..3000u32).step_by(10) {
+        let block: Vec<u16> = (0..80)
+            .map(|_| (2048.0 + 300.0 * noise.next()) as u16)
+            .collect();
+        engine.poll_buttons(Instant(ms), u16::from(ms > 1000), false);
+        engine
+            .push_samples(SeatId::new(0).unwrap(), &block, Instant(ms))
+            .unwrap();
+        engine.tick(Instant(ms));
+        while engine.pop_event().is_some() {}
+    }
+    let mut second = DetectionParams::default();
+    if cfg!(feature = "spectral") {
+        second.mic.spectral_on = true;
+    }
+    let other = [
+        SeatWiring::button(ButtonMode::HoldToTalk),
+        SeatWiring::microphone(4095),
+        SeatWiring::microphone(4095),
+        SeatWiring::button_and_microphone(ButtonMode::HoldToTalk, 4095),
+    ];
+    engine.rebuild(second, &other, Instant(5000)).unwrap();
+    let fresh = Engine::<16>::new(second, &other, Instant(5000)).unwrap();
+    assert_eq!(format!("{engine:?}"), format!("{fresh:?}"));
+    // A configuration it refuses changes nothing.
+    let mut bad = second;
+    bad.mic.off_threshold_db10 = bad.mic.on_threshold_db10 + 1;
+    assert!(engine.rebuild(bad, &other, Instant(6000)).is_err());
+    assert_eq!(format!("{engine:?}"), format!("{fresh:?}"));
 }

@@ -61,6 +61,16 @@ impl<const SEATS: usize> SpectralSlots<SEATS> {
     /// A detector; `mics[s]` says whether seat `s` has a microphone. The
     /// first [`MIC_SLOTS`] microphone seats (in seat order) get a slot.
     pub fn new(settings: &Settings, mics: &[bool; SEATS]) -> Self {
+        let (slot_of, seat_of, used) = Self::assign(mics);
+        SpectralSlots {
+            detector: Spectral::new(settings, core::array::from_fn(|slot| slot < used)),
+            slot_of,
+            seat_of,
+        }
+    }
+
+    /// Slots for the first [`MIC_SLOTS`] microphone seats, in seat order.
+    fn assign(mics: &[bool; SEATS]) -> ([u8; SEATS], [u8; MIC_SLOTS], usize) {
         let mut slot_of = [NONE; SEATS];
         let mut seat_of = [NONE; MIC_SLOTS];
         let mut used = 0usize;
@@ -74,11 +84,16 @@ impl<const SEATS: usize> SpectralSlots<SEATS> {
                 used += 1;
             }
         }
-        SpectralSlots {
-            detector: Spectral::new(settings, core::array::from_fn(|slot| slot < used)),
-            slot_of,
-            seat_of,
-        }
+        (slot_of, seat_of, used)
+    }
+
+    /// Makes this detector what [`new`](Self::new) would return, in place
+    /// (only the detector itself is built on the stack).
+    pub fn rebuild(&mut self, settings: &Settings, mics: &[bool; SEATS]) {
+        let (slot_of, seat_of, used) = Self::assign(mics);
+        self.detector = Spectral::new(settings, core::array::from_fn(|slot| slot < used));
+        self.slot_of = slot_of;
+        self.seat_of = seat_of;
     }
 
     /// The slot of `seat`, if it has one.
@@ -152,10 +167,7 @@ impl<const SEATS: usize> SpectralSlots<SEATS> {
     }
 
     /// [`Spectral::frame`], reporting seats (the figures are per slot).
-    pub fn frame(
-        &mut self,
-        out: &mut impl FnMut(usize, Change),
-    ) -> Option<FrameReport<MIC_SLOTS>> {
+    pub fn frame(&mut self, out: &mut impl FnMut(usize, Change)) -> Option<FrameReport<MIC_SLOTS>> {
         let mut out = Self::seats(&self.seat_of, out);
         self.detector.frame(&mut out)
     }
