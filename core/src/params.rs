@@ -365,6 +365,7 @@ impl DetectionParams {
     /// ```
     /// use tabletalk_core::params::{DetectionParams, ParamError};
     /// let mut params = DetectionParams::default();
+    /// params.mic.spectral_on = false;
     /// assert_eq!(params.validate_with_mics(12), Ok(()));
     /// params.mic.spectral_on = true;
     /// # if cfg!(feature = "spectral") {
