@@ -462,36 +462,18 @@ struct External {
     active: bool,
 }
 
-/// The tabletalk engine for up to `SEATS` seats (at most 16).
-#[derive(Clone, Debug)]
-pub struct Engine<const SEATS: usize> {
-    params: DetectionParams,
-    seats: Vec<SeatWiring, SEATS>,
-    clock: SessionClock,
-    now: u64,
-    max_lag_ms: u64,
+/// The small, checked parts of an engine for a configuration (shared by
+/// [`Engine::new`] and [`Engine::rebuild`]).
+struct Parts<const SEATS: usize> {
+    configs: Vec<SeatWiring, SEATS>,
+    full_scale: [Option<u16>; SEATS],
     buttons: [Option<SeatButton>; SEATS],
-    facilitator: FacilitatorButton,
-    externals: [External; SEATS],
-    mics: MicArray<SEATS>,
-    back: Backend<SEATS>,
+    max_lag_ms: u64,
 }
 
-impl<const SEATS: usize> Engine<SEATS> {
-    /// An engine for `seats` (seat *i* is `seats[i]`), started at `now`,
-    /// with no session running.
-    pub fn new(
-        params: DetectionParams,
-        seats: &[SeatWiring],
-        now: Instant,
-    ) -> Result<Self, EngineError> {
-        params.validate().map_err(EngineError::Params)?;
-        if seats.is_empty() {
-            return Err(EngineError::NoSeats);
-        }
-        if seats.len() > SEATS || seats.len() > crate::seat::MAX_SEATS {
-            return Err(EngineError::TooManySeats);
-        }
+impl<const SEATS: usize> Parts<SEATS> {
+    fn of(params: &DetectionParams, seats: &[SeatWiring]) -> Result<Self, EngineError> {
+        Engine::<SEATS>::check(params, seats)?;
         let mut configs: Vec<SeatWiring, SEATS> = Vec::new();
         let mut full_scale = [None; SEATS];
         for (i, (seat, fs)) in seats.iter().zip(full_scale.iter_mut()).enumerate() {
@@ -525,16 +507,65 @@ impl<const SEATS: usize> Engine<SEATS> {
             } else {
                 0
             };
+        Ok(Parts {
+            configs,
+            full_scale,
+            buttons,
+            max_lag_ms,
+        })
+    }
+}
+
+/// The tabletalk engine for up to `SEATS` seats (at most 16).
+#[derive(Clone, Debug)]
+pub struct Engine<const SEATS: usize> {
+    params: DetectionParams,
+    seats: Vec<SeatWiring, SEATS>,
+    clock: SessionClock,
+    now: u64,
+    max_lag_ms: u64,
+    buttons: [Option<SeatButton>; SEATS],
+    facilitator: FacilitatorButton,
+    externals: [External; SEATS],
+    mics: MicArray<SEATS>,
+    back: Backend<SEATS>,
+}
+
+impl<const SEATS: usize> Engine<SEATS> {
+    /// Whether [`new`](Self::new) would accept `params` and `seats` (a
+    /// device checks a configuration with this before storing it).
+    pub fn check(params: &DetectionParams, seats: &[SeatWiring]) -> Result<(), EngineError> {
+        let mics = seats.iter().filter(|s| s.has_mic()).count();
+        params
+            .validate_with_mics(mics)
+            .map_err(EngineError::Params)?;
+        if seats.is_empty() {
+            return Err(EngineError::NoSeats);
+        }
+        if seats.len() > SEATS || seats.len() > crate::seat::MAX_SEATS {
+            return Err(EngineError::TooManySeats);
+        }
+        Ok(())
+    }
+
+    /// An engine for `seats` (seat *i* is `seats[i]`), started at `now`,
+    /// with no session running.
+    pub fn new(
+        params: DetectionParams,
+        seats: &[SeatWiring],
+        now: Instant,
+    ) -> Result<Self, EngineError> {
+        let parts = Parts::<SEATS>::of(&params, seats)?;
         Ok(Engine {
             params,
-            seats: configs,
+            seats: parts.configs,
             clock: SessionClock::new(now),
             now: 0,
-            max_lag_ms,
-            buttons,
+            max_lag_ms: parts.max_lag_ms,
+            buttons: parts.buttons,
             facilitator: FacilitatorButton::new(),
             externals: [External::default(); SEATS],
-            mics: MicArray::new(&params.mic, &full_scale),
+            mics: MicArray::new(&params.mic, &parts.full_scale),
             back: Backend {
                 lanes: core::array::from_fn(|_| EdgeQueue::default()),
                 controls: EdgeQueue::default(),
@@ -544,6 +575,39 @@ impl<const SEATS: usize> Engine<SEATS> {
                 queued: 0,
             },
         })
+    }
+
+    /// Makes this engine what [`new`](Self::new) would return, in place:
+    /// a device with little RAM rebuilds its one engine for a new
+    /// configuration without a second engine-sized value on its stack
+    /// (with the spectral detector an engine is ~80 KiB). On an error
+    /// nothing was changed.
+    pub fn rebuild(
+        &mut self,
+        params: DetectionParams,
+        seats: &[SeatWiring],
+        now: Instant,
+    ) -> Result<(), EngineError> {
+        let parts = Parts::<SEATS>::of(&params, seats)?;
+        self.params = params;
+        self.seats = parts.configs;
+        self.clock = SessionClock::new(now);
+        self.now = 0;
+        self.max_lag_ms = parts.max_lag_ms;
+        self.buttons = parts.buttons;
+        self.facilitator = FacilitatorButton::new();
+        self.externals = [External::default(); SEATS];
+        self.mics.rebuild(&params.mic, &parts.full_scale);
+        let back = &mut self.back;
+        for lane in &mut back.lanes {
+            *lane = EdgeQueue::default();
+        }
+        back.controls = EdgeQueue::default();
+        back.tracker = TurnTracker::new(params.turns, seats.len());
+        back.events = Deque::new();
+        back.stats = EngineStats::default();
+        back.queued = 0;
+        Ok(())
     }
 
     /// The detection parameters (as to be written into a log header).

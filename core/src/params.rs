@@ -274,6 +274,13 @@ pub enum ParamError {
     SpectralInput,
     /// `spectral_on` with settings the spectral detector cannot run.
     Spectral(crate::activity::spectral::SettingsError),
+    /// `spectral_on` with more microphone seats than the spectral detector
+    /// has [slots](crate::activity::slots::MIC_SLOTS) (the board's
+    /// microphone channels). Found when the seats are known (the engine).
+    SpectralMics {
+        /// Microphone seats configured.
+        mics: u8,
+    },
 }
 
 impl core::fmt::Display for ParamError {
@@ -295,6 +302,13 @@ impl core::fmt::Display for ParamError {
                 "mic.spectral_on needs mic.sample_rate_hz = 8000, mic.highpass_hz above 0 and a core built with the spectral feature"
             }
             ParamError::Spectral(e) => return write!(f, "mic.{e}"),
+            ParamError::SpectralMics { mics } => {
+                return write!(
+                    f,
+                    "mic.spectral_on takes at most {} microphone seats (the device's microphone channels); {mics} are configured",
+                    crate::activity::slots::MIC_SLOTS
+                )
+            }
         })
     }
 }
@@ -339,6 +353,32 @@ impl DetectionParams {
                 return Err(ParamError::SpectralInput);
             }
             mic.spectral.validate().map_err(ParamError::Spectral)?;
+        }
+        Ok(())
+    }
+
+    /// Checks that the engine can run with these parameters and
+    /// `mic_seats` microphone seats: [`validate`](Self::validate), and
+    /// with `spectral_on` at most
+    /// [`MIC_SLOTS`](crate::activity::slots::MIC_SLOTS) microphones.
+    ///
+    /// ```
+    /// use tabletalk_core::params::{DetectionParams, ParamError};
+    /// let mut params = DetectionParams::default();
+    /// params.mic.spectral_on = false;
+    /// assert_eq!(params.validate_with_mics(12), Ok(()));
+    /// params.mic.spectral_on = true;
+    /// # if cfg!(feature = "spectral") {
+    /// assert_eq!(params.validate_with_mics(11), Ok(()));
+    /// assert_eq!(params.validate_with_mics(12), Err(ParamError::SpectralMics { mics: 12 }));
+    /// # }
+    /// ```
+    pub fn validate_with_mics(&self, mic_seats: usize) -> Result<(), ParamError> {
+        self.validate()?;
+        if self.mic.spectral_on && mic_seats > crate::activity::slots::MIC_SLOTS {
+            return Err(ParamError::SpectralMics {
+                mics: u8::try_from(mic_seats).unwrap_or(u8::MAX),
+            });
         }
         Ok(())
     }

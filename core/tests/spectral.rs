@@ -728,3 +728,152 @@ fn the_spectral_microphone_path_s_edges_on_an_eight_seat_meeting_are_bit_exact()
     println!("{edges} edges, checksum {h:#018x}");
     assert_eq!((edges, h), (12, 0x69a6_166a_c1a6_0bb4));
 }
+
+/// A 16-seat engine's spectral detector has [`MIC_SLOTS`] microphone
+/// slots: with `mic.spectral_on` up to 11 microphone seats run, a 12th is
+/// refused by name (not a panic, not silently unheard).
+///
+/// [`MIC_SLOTS`]: tabletalk_core::activity::slots::MIC_SLOTS
+#[cfg(feature = "spectral")]
+#[test]
+fn with_spectral_on_an_engine_takes_as_many_microphones_as_it_has_slots() {
+    use tabletalk_core::activity::slots::MIC_SLOTS;
+    use tabletalk_core::engine::{Engine, EngineError, SeatWiring};
+    use tabletalk_core::params::{DetectionParams, ParamError};
+    use tabletalk_core::seat::ButtonMode;
+    use tabletalk_core::time::Instant;
+    let mut params = DetectionParams::default();
+    params.mic.spectral_on = true;
+    let seats = |mics: usize| -> Vec<SeatWiring> {
+        (0..16)
+            .map(|i| {
+                if i < mics {
+                    SeatWiring::microphone(4095)
+                } else {
+                    SeatWiring::button(ButtonMode::HoldToTalk)
+                }
+            })
+            .collect()
+    };
+    assert_eq!(MIC_SLOTS, 11);
+    assert!(Engine::<16>::new(params, &seats(MIC_SLOTS), Instant(0)).is_ok());
+    let refused = Engine::<16>::new(params, &seats(MIC_SLOTS + 1), Instant(0)).unwrap_err();
+    assert_eq!(
+        refused,
+        EngineError::Params(ParamError::SpectralMics { mics: 12 })
+    );
+    assert_eq!(
+        refused.to_string(),
+        "invalid parameters: mic.spectral_on takes at most 11 microphone seats \
+         (the device's microphone channels); 12 are configured"
+    );
+    // The level path has no such limit.
+    params.mic.spectral_on = false;
+    assert!(Engine::<16>::new(params, &seats(16), Instant(0)).is_ok());
+}
+
+/// Raw 12-bit blocks of `mics` through `array`, microphone `m` on seat
+/// `seat_of[m]`: every edge, as (seat, ms, kind).
+#[cfg(feature = "spectral")]
+fn through_array<const N: usize>(
+    array: &mut tabletalk_core::activity::mics::MicArray<N>,
+    mics: &[Vec<i16>],
+    seat_of: &[usize],
+) -> Vec<(usize, u64, String)> {
+    let mut edges = Vec::new();
+    for block in 0..mics[0].len() / 80 {
+        let now = (block as u64 + 1) * 10 - 1;
+        for (m, x) in mics.iter().enumerate() {
+            let raw: Vec<u16> = x[block * 80..(block + 1) * 80]
+                .iter()
+                .map(|&v| (2048 + i32::from(v)).clamp(0, 4095) as u16)
+                .collect();
+            array.push_samples(seat_of[m], &raw, now, &mut |s, e| {
+                edges.push((s, e.at, format!("{:?}", e.kind)));
+            });
+        }
+    }
+    array.flush(&mut |s, e| edges.push((s, e.at, format!("{:?}", e.kind))));
+    edges
+}
+
+/// The same microphone stream decides the same turns whichever seats the
+/// microphones are on: seats 0-3 of a 4-seat array and seats 3, 7, 12, 15
+/// of a 16-seat one (mapped onto the detector's first four slots).
+#[cfg(feature = "spectral")]
+#[test]
+fn spectral_turns_do_not_depend_on_which_seats_hold_the_microphones() {
+    use tabletalk_core::activity::mics::MicArray;
+    use tabletalk_core::params::MicParams;
+    let src = talker(5, 4.0, 0.3, |t| (1.0..3.0).contains(&t));
+    let gains = vec![vec![200.0, 180.0, 180.0, 180.0]];
+    let mics = mix(&[src], &[DELAYS[0].to_vec()], &gains, 2.0, 11);
+    let params = MicParams {
+        spectral_on: true,
+        ..MicParams::default()
+    };
+    let a = through_array(
+        &mut MicArray::<4>::new(&params, &[Some(4095); 4]),
+        &mics,
+        &[0, 1, 2, 3],
+    );
+    let placed = [3usize, 7, 12, 15];
+    let mut full = [None; 16];
+    for &s in &placed {
+        full[s] = Some(4095);
+    }
+    let b = through_array(&mut MicArray::<16>::new(&params, &full), &mics, &placed);
+    let mapped: Vec<_> = a.into_iter().map(|(s, at, k)| (placed[s], at, k)).collect();
+    assert!(mapped.iter().any(|(_, _, k)| k == "Rise"), "{mapped:?}");
+    assert_eq!(mapped, b);
+}
+
+/// An engine rebuilt in place for a new configuration is the engine `new`
+/// builds for it, whatever it ran before (the firmware rebuilds its one
+/// engine rather than hold a second ~80 KiB one on its stack).
+#[test]
+fn an_engine_rebuilt_in_place_is_a_new_one() {
+    use tabletalk_core::engine::{Engine, SeatWiring};
+    use tabletalk_core::params::DetectionParams;
+    use tabletalk_core::seat::{ButtonMode, SeatId};
+    use tabletalk_core::time::Instant;
+    let mut first = DetectionParams::default();
+    first.mic.hangover_ms = 300;
+    let seats = [
+        SeatWiring::microphone(4095),
+        SeatWiring::button(ButtonMode::Toggle),
+        SeatWiring::microphone(1023),
+    ];
+    let mut engine = Engine::<16>::new(first, &seats, Instant(0)).unwrap();
+    engine.start_session(Instant(0));
+    let mut noise = Noise(3);
+    for ms in (10..3000u32).step_by(10) {
+        let block: Vec<u16> = (0..80)
+            .map(|_| (2048.0 + 300.0 * noise.next()) as u16)
+            .collect();
+        engine.poll_buttons(Instant(ms), u16::from(ms > 1000), false);
+        engine
+            .push_samples(SeatId::new(0).unwrap(), &block, Instant(ms))
+            .unwrap();
+        engine.tick(Instant(ms));
+        while engine.pop_event().is_some() {}
+    }
+    let mut second = DetectionParams::default();
+    if cfg!(feature = "spectral") {
+        second.mic.spectral_on = true;
+    }
+    let other = [
+        SeatWiring::button(ButtonMode::HoldToTalk),
+        SeatWiring::microphone(4095),
+        SeatWiring::microphone(4095),
+        SeatWiring::button_and_microphone(ButtonMode::HoldToTalk, 4095),
+    ];
+    engine.rebuild(second, &other, Instant(5000)).unwrap();
+    let fresh = Engine::<16>::new(second, &other, Instant(5000)).unwrap();
+    assert_eq!(format!("{engine:?}"), format!("{fresh:?}"));
+    // A configuration it refuses changes nothing.
+    let mut bad = second;
+    bad.mic.off_threshold_db10 = bad.mic.on_threshold_db10 + 1;
+    assert!(engine.rebuild(bad, &other, Instant(6000)).is_err());
+    assert_eq!(format!("{engine:?}"), format!("{fresh:?}"));
+}

@@ -3,12 +3,14 @@
 //! configuration.
 
 use heapless::String;
+use tabletalk_core::engine::Engine;
 use tabletalk_core::protocol::{
     ClockSet, DeviceBackend, DeviceConfig, DeviceIdentity, EraseScope, ErrorCode, Mark,
     RecordingState, SessionInfo, SessionRead, Status, StoredSessionId,
 };
 use tabletalk_core::store::{StoreError, StoredSession, StoredSessionState};
 
+use crate::recorder::SEATS;
 use crate::settings;
 use crate::shared::{self, CLOCK, CONFIG, CONFIG_CHANGED, DEVICE_ID, MARK_REQUESTED};
 use crate::storage;
@@ -147,8 +149,11 @@ impl DeviceBackend for Backend {
 
     fn set_config(&mut self, config: &DeviceConfig) -> Result<(), ErrorCode> {
         settings::check(config)?;
-        settings::engine_params(config)
-            .validate()
+        // What the engine would refuse (invalid parameters; with
+        // `mic.spectral_on`, more microphones than the detector's slots)
+        // is refused here, before it is stored.
+        let seats = settings::SeatMap::new(config).engine_seats;
+        Engine::<SEATS>::check(&settings::engine_params(config), &seats)
             .map_err(|_| ErrorCode::InvalidConfig)?;
         storage::with(|s| s.save_config(config))
             .ok_or(ErrorCode::Storage)?

@@ -17,8 +17,9 @@
 use embassy_futures::select::{select4, Either4};
 use embassy_rp::clocks::RoscRng;
 use embassy_time::{Duration, Ticker};
+use static_cell::StaticCell;
 use portable_atomic::Ordering;
-use tabletalk_core::engine::Engine;
+use tabletalk_core::engine::{Engine, EngineError};
 use tabletalk_core::protocol::{self, DeviceConfig, FullPolicy, LiveUpdate, Mark, RecordingState};
 use tabletalk_core::recorder::{Checkpoint, LogSink, SessionRecorder, SinkError, Stored};
 use tabletalk_core::records::{self, Header, Seats};
@@ -44,8 +45,15 @@ const LIVE_EVERY: u32 = 25;
 /// How often the log writer is asked to flush aged turns (in ticks).
 const POLL_EVERY: u32 = 100;
 
+/// The one engine. With the spectral detector it is ~80 KiB: it lives
+/// here, built once at start-up straight into its place, and is rebuilt
+/// in place for a new configuration ([`Engine::rebuild`]), so the stack
+/// never holds a second one (moving engines through `Option`s and locals
+/// took more than the RAM has).
+static ENGINE: StaticCell<Result<Engine<SEATS>, EngineError>> = StaticCell::new();
+
 struct Recorder {
-    engine: Engine<SEATS>,
+    engine: &'static mut Engine<SEATS>,
     map: SeatMap,
     policy: FullPolicy,
     led_feedback: bool,
@@ -115,20 +123,17 @@ pub async fn recorder_task(device_id: u64, checkpoint: Option<Checkpoint>) {
     let config = CONFIG
         .lock(|c| c.borrow().clone())
         .unwrap_or_else(settings::default_config);
-    let mut recorder = match Recorder::new(&config, device_id) {
-        Some(recorder) => recorder,
-        None => {
-            // The stored configuration does not build an engine: run with
-            // the defaults so the device stays usable, and say so.
-            error!("configuration rejected by the engine: using the defaults");
-            match Recorder::new(&settings::default_config(), device_id) {
-                Some(recorder) => recorder,
-                None => {
-                    shared::set_state(RecordingState::Fault);
-                    return;
-                }
-            }
-        }
+    // A stored configuration the engine refuses: run with the defaults so
+    // the device stays usable, and say so.
+    let config = if Recorder::accepts(&config) {
+        config
+    } else {
+        error!("configuration rejected by the engine: using the defaults");
+        settings::default_config()
+    };
+    let Some(mut recorder) = Recorder::new(&config, device_id) else {
+        shared::set_state(RecordingState::Fault);
+        return;
     };
     if let Some(checkpoint) = checkpoint {
         recorder.resume(&checkpoint, shared::now());
@@ -199,14 +204,30 @@ fn announce_channels(map: &SeatMap) {
 }
 
 impl Recorder {
+    /// Whether the engine takes `config`.
+    fn accepts(config: &DeviceConfig) -> bool {
+        let map = SeatMap::new(config);
+        Engine::<SEATS>::check(&settings::engine_params(config), &map.engine_seats).is_ok()
+    }
+
+    /// The recorder, with the engine for `config` (once: `None` if the
+    /// engine refuses it, or on a second call). Never inlined: building
+    /// the engine takes a deep stack frame (its temporaries), which inlined
+    /// into the task's poll function would stay allocated for ever (the
+    /// emulator measured 157 KiB of stack under every engine call).
+    #[inline(never)]
     fn new(config: &DeviceConfig, device_id: u64) -> Option<Self> {
         let map = SeatMap::new(config);
-        let engine = Engine::new(
-            settings::engine_params(config),
-            &map.engine_seats,
-            shared::now(),
-        )
-        .ok()?;
+        let engine = ENGINE
+            .try_init_with(|| {
+                Engine::new(
+                    settings::engine_params(config),
+                    &map.engine_seats,
+                    shared::now(),
+                )
+            })?
+            .as_mut()
+            .ok()?;
         announce_channels(&map);
         Some(Recorder {
             engine,
@@ -221,16 +242,20 @@ impl Recorder {
         })
     }
 
-    /// Rebuilds the engine for the configuration now in force.
+    /// Rebuilds the engine for the configuration now in force (in place;
+    /// never inlined, as [`Recorder::new`]).
+    #[inline(never)]
     fn apply_config(&mut self, now: Instant) {
         self.config_pending = false;
         let Some(config) = CONFIG.lock(|c| c.borrow().clone()) else {
             return;
         };
         let map = SeatMap::new(&config);
-        match Engine::new(settings::engine_params(&config), &map.engine_seats, now) {
-            Ok(engine) => {
-                self.engine = engine;
+        match self
+            .engine
+            .rebuild(settings::engine_params(&config), &map.engine_seats, now)
+        {
+            Ok(()) => {
                 announce_channels(&map);
                 self.map = map;
                 self.policy = config.when_full;

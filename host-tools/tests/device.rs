@@ -401,6 +401,7 @@ fn config_round_trip_by_flags_and_file() {
             tabletalk::device::config_file::parse_seat("1:mic@2").unwrap(),
         ],
         remove_seats: vec![],
+        set: vec!["mic.spectral_on=true".into(), "mic.hangover_ms=500".into()],
     };
     let shown = run(&mut client, set, None).unwrap();
     let stored = sim.with_device(|d| d.config.clone());
@@ -408,6 +409,9 @@ fn config_round_trip_by_flags_and_file() {
     assert!(stored.led_feedback);
     assert_eq!(stored.seats.len(), 2);
     assert_eq!(stored.seats[1].mic_channel, Some(2));
+    // --set reaches the device's detection parameters (its log headers).
+    assert!(stored.params.mic.spectral_on);
+    assert_eq!(stored.params.mic.hangover_ms, 500);
 
     // What `config` prints is a file `config --file` takes back.
     let dir = scratch_dir("config");
@@ -424,6 +428,7 @@ fn config_round_trip_by_flags_and_file() {
         when_full: None,
         seats: vec![],
         remove_seats: vec![],
+        set: vec![],
     };
     run(&mut client, file(&path), None).unwrap();
     let after = sim.with_device(|d| d.config.clone());

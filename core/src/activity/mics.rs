@@ -80,7 +80,9 @@ use crate::activity::health::{FrameClass, MicHealth};
 use crate::activity::leak_modes::LeakModes;
 use crate::activity::noise_floor::NoiseFloor;
 #[cfg(feature = "spectral")]
-use crate::activity::spectral::{Change, Spectral};
+use crate::activity::slots::SpectralSlots;
+#[cfg(feature = "spectral")]
+use crate::activity::spectral::Change;
 use crate::activity::vad::{Vad, VadTiming};
 use crate::params::MicParams;
 use crate::turns::edge::{Edge, EdgeKind, SourceKind};
@@ -162,10 +164,11 @@ pub struct MicArray<const SEATS: usize> {
     votes: Votes<SEATS>,
     /// The [spectral](super::spectral) detector, deciding the turns while
     /// `params.spectral_on` (the level path then reports faults only).
-    /// Only in builds with the `spectral` feature: its state (~26 KiB for
-    /// 8 seats) would not fit the firmware's RAM next to the rest.
+    /// Only in builds with the `spectral` feature. Sized by microphone
+    /// [slots](super::slots), not seats: its state grows with the square
+    /// of its inputs.
     #[cfg(feature = "spectral")]
-    spectral: Spectral<SEATS>,
+    spectral: SpectralSlots<SEATS>,
     /// Caller time of the first sample of the spectral detector's streams.
     #[cfg(feature = "spectral")]
     origin_ms: Option<u64>,
@@ -188,7 +191,7 @@ fn spectral_edge(change: Change, origin_ms: u64, rate: u32) -> Edge {
 /// Decides every spectral frame whose samples are all in.
 #[cfg(feature = "spectral")]
 fn spectral_frames<const SEATS: usize>(
-    spectral: &mut Spectral<SEATS>,
+    spectral: &mut SpectralSlots<SEATS>,
     origin_ms: u64,
     rate: u32,
     out: &mut impl FnMut(usize, Edge),
@@ -206,7 +209,7 @@ fn spectral_frames<const SEATS: usize>(
 /// are decided at the same points.
 #[cfg(feature = "spectral")]
 fn spectral_samples<const SEATS: usize>(
-    spectral: &mut Spectral<SEATS>,
+    spectral: &mut SpectralSlots<SEATS>,
     seat: usize,
     samples: &[i16],
     origin_ms: u64,
@@ -242,47 +245,83 @@ fn spectral_samples<const SEATS: usize>(
 #[cfg(feature = "spectral")]
 const SPECTRAL_BATCH: usize = 32;
 
+fn frame_ms(params: &MicParams) -> u64 {
+    u64::from(1000 / params.frame_rate_hz.clamp(1, 1000))
+}
+
+fn tail_per_frame_db10(params: &MicParams) -> i16 {
+    (u32::from(params.crosstalk_tail_db_per_s) * 10
+        / u32::from(params.frame_rate_hz.clamp(1, 1000)))
+    .clamp(1, 1000) as i16
+}
+
+#[cfg(feature = "spectral")]
+fn mic_seats<const SEATS: usize>(full_scale: &[Option<u16>; SEATS]) -> [bool; SEATS] {
+    core::array::from_fn(|i| full_scale.get(i).copied().flatten().is_some())
+}
+
+impl MicSeat {
+    fn new(params: &MicParams, fs: Option<u16>) -> Self {
+        let scale = fs.unwrap_or(u16::MAX).max(1);
+        MicSeat {
+            enabled: fs.is_some(),
+            full_scale: scale,
+            log2_full_scale: log2_q12(u32::from(scale)).unwrap_or(0),
+            envelope: Envelope::new(params, scale),
+            queue: Deque::new(),
+            floor: NoiseFloor::for_params(params),
+            health: MicHealth::for_params(params),
+            vad: Vad::new(),
+            delivering: false,
+            last_level: crate::activity::db::LEVEL_MIN_DB10,
+            peak: crate::activity::db::LEVEL_MIN_DB10,
+            last_crosstalk: false,
+            last_speech: false,
+        }
+    }
+}
+
 impl<const SEATS: usize> MicArray<SEATS> {
     /// An array where `full_scale[i]` is `Some` for each microphone seat.
     pub fn new(params: &MicParams, full_scale: &[Option<u16>; SEATS]) -> Self {
-        let seats = core::array::from_fn(|i| {
-            let fs = full_scale.get(i).copied().flatten();
-            let scale = fs.unwrap_or(u16::MAX).max(1);
-            MicSeat {
-                enabled: fs.is_some(),
-                full_scale: scale,
-                log2_full_scale: log2_q12(u32::from(scale)).unwrap_or(0),
-                envelope: Envelope::new(params, scale),
-                queue: Deque::new(),
-                floor: NoiseFloor::for_params(params),
-                health: MicHealth::for_params(params),
-                vad: Vad::new(),
-                delivering: false,
-                last_level: crate::activity::db::LEVEL_MIN_DB10,
-                peak: crate::activity::db::LEVEL_MIN_DB10,
-                last_crosstalk: false,
-                last_speech: false,
-            }
-        });
         MicArray {
             params: *params,
             timing: VadTiming::of(params),
-            frame_ms: u64::from(1000 / params.frame_rate_hz.clamp(1, 1000)),
-            tail_per_frame_db10: (u32::from(params.crosstalk_tail_db_per_s) * 10
-                / u32::from(params.frame_rate_hz.clamp(1, 1000)))
-            .clamp(1, 1000) as i16,
-            seats,
+            frame_ms: frame_ms(params),
+            tail_per_frame_db10: tail_per_frame_db10(params),
+            seats: core::array::from_fn(|i| {
+                MicSeat::new(params, full_scale.get(i).copied().flatten())
+            }),
             crosstalk: Crosstalk::new(params.coupling_initial_db10),
             leak_modes: LeakModes::new(),
             arrival: ArrivalSettings::of(params),
             votes: Votes::new(),
             #[cfg(feature = "spectral")]
-            spectral: Spectral::new(
-                &params.spectral,
-                core::array::from_fn(|i| full_scale.get(i).copied().flatten().is_some()),
-            ),
+            spectral: SpectralSlots::new(&params.spectral, &mic_seats(full_scale)),
             #[cfg(feature = "spectral")]
             origin_ms: None,
+        }
+    }
+
+    /// Makes this array what [`new`](Self::new) would return, in place
+    /// (no second array on the stack: see [`Engine::rebuild`](crate::engine::Engine::rebuild)).
+    pub fn rebuild(&mut self, params: &MicParams, full_scale: &[Option<u16>; SEATS]) {
+        self.params = *params;
+        self.timing = VadTiming::of(params);
+        self.frame_ms = frame_ms(params);
+        self.tail_per_frame_db10 = tail_per_frame_db10(params);
+        for (i, s) in self.seats.iter_mut().enumerate() {
+            *s = MicSeat::new(params, full_scale.get(i).copied().flatten());
+        }
+        self.crosstalk = Crosstalk::new(params.coupling_initial_db10);
+        self.leak_modes = LeakModes::new();
+        self.arrival = ArrivalSettings::of(params);
+        self.votes = Votes::new();
+        #[cfg(feature = "spectral")]
+        {
+            self.spectral
+                .rebuild(&params.spectral, &mic_seats(full_scale));
+            self.origin_ms = None;
         }
     }
 

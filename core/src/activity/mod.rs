@@ -57,6 +57,7 @@ pub mod health;
 pub mod leak_modes;
 pub mod mics;
 pub mod noise_floor;
+pub mod slots;
 pub mod spectral;
 pub mod vad;
 

@@ -133,6 +133,11 @@ pub enum DeviceCommand {
         /// Remove a seat (repeatable).
         #[arg(long = "remove-seat", value_name = "N")]
         remove_seats: Vec<u8>,
+        /// Set one detection parameter, as in log headers (repeatable), e.g.
+        /// --set mic.hangover_ms=500, or --set mic.spectral_on=true for the
+        /// spectral detector (at most 11 microphone seats).
+        #[arg(long = "set", value_name = "KEY=VALUE")]
+        set: Vec<String>,
     },
     /// Set the device's clock from this computer's clock, so sessions get
     /// their real start time.
@@ -307,6 +312,7 @@ pub fn execute<T: Transport>(
             when_full,
             seats,
             remove_seats,
+            set,
         } => {
             let remove_seats = remove_seats
                 .iter()
@@ -327,6 +333,7 @@ pub fn execute<T: Transport>(
                 }),
                 seats: seats.clone(),
                 remove_seats,
+                params: set.clone(),
             };
             config(client, file.as_deref(), &edits, console)
         }

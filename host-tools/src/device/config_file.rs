@@ -111,6 +111,9 @@ pub struct ConfigEdits {
     pub seats: Vec<SeatSettings>,
     /// Seats to remove.
     pub remove_seats: Vec<SeatId>,
+    /// Detection parameters to set, `section.field=value` as in log
+    /// headers and `tabletalk replay --set` (e.g. `mic.spectral_on=true`).
+    pub params: Vec<String>,
 }
 
 impl ConfigEdits {
@@ -121,6 +124,7 @@ impl ConfigEdits {
             && self.when_full.is_none()
             && self.seats.is_empty()
             && self.remove_seats.is_empty()
+            && self.params.is_empty()
     }
 
     /// Applies the edits to `config` (seats stay sorted by number).
@@ -153,7 +157,29 @@ impl ConfigEdits {
             .map_err(|()| anyhow::anyhow!("at most {MAX_SEATS} seats"))?;
         config
             .validate()
-            .map_err(|problem| anyhow::anyhow!("{problem}"))
+            .map_err(|problem| anyhow::anyhow!("{problem}"))?;
+        if !self.params.is_empty() {
+            // The device's parameters, then each --set, as the laptop's
+            // replay builds its own; the device stores what it is sent.
+            let current = toml::to_string(&config.params)?;
+            config.params = tabletalk_eval::config::detection_params(Some(&current), &self.params)?;
+        }
+        // What the device's engine would refuse, said here by name (the
+        // device answers only "invalid configuration").
+        let mics = config
+            .seats
+            .iter()
+            .filter(|s| {
+                matches!(
+                    s.input,
+                    InputKind::Microphone | InputKind::ButtonAndMicrophone
+                )
+            })
+            .count();
+        config
+            .params
+            .validate_with_mics(mics)
+            .map_err(|e| anyhow::anyhow!("{e}"))
     }
 }
 
@@ -173,6 +199,7 @@ mod tests {
                 parse_seat("0:button:toggle").unwrap(),
             ],
             remove_seats: vec![],
+            params: vec![],
         }
         .apply(&mut config)
         .unwrap();
@@ -195,6 +222,52 @@ mod tests {
         assert!(parse_seat("16:button").unwrap_err().contains("0 to 15"));
         assert!(parse_seat("1:laser").unwrap_err().contains("KIND"));
         assert!(parse_seat("1:button:hold:x").is_err());
+    }
+
+    #[test]
+    fn set_changes_detection_parameters_and_refuses_what_the_engine_would() {
+        let mut config = DeviceConfig::default();
+        config.params.mic.hangover_ms = 500;
+        ConfigEdits {
+            seats: vec![
+                parse_seat("0:mic@0").unwrap(),
+                parse_seat("1:mic@1").unwrap(),
+            ],
+            params: vec![
+                "mic.spectral_on=true".into(),
+                "mic.spectral.lead_lo_q14=1475".into(),
+            ],
+            ..Default::default()
+        }
+        .apply(&mut config)
+        .unwrap();
+        assert!(config.params.mic.spectral_on);
+        assert_eq!(config.params.mic.spectral.lead_lo_q14, 1475);
+        // What was set before stays.
+        assert_eq!(config.params.mic.hangover_ms, 500);
+        let unknown = ConfigEdits {
+            params: vec!["mic.spectral_of=true".into()],
+            ..Default::default()
+        }
+        .apply(&mut config.clone())
+        .unwrap_err();
+        assert!(
+            format!("{unknown:#}").contains("unknown parameter"),
+            "{unknown:#}"
+        );
+        // Twelve microphones are more than the spectral detector's slots.
+        let many = ConfigEdits {
+            seats: (0..12)
+                .map(|n| parse_seat(&format!("{n}:mic")).unwrap())
+                .collect(),
+            ..Default::default()
+        }
+        .apply(&mut config.clone())
+        .unwrap_err();
+        assert!(
+            format!("{many:#}").contains("at most 11 microphone seats"),
+            "{many:#}"
+        );
     }
 
     #[test]

@@ -82,6 +82,9 @@ export class Image {
   }
 }
 
+/** What unused stack holds (see Chip's constructor). */
+const STACK_PAINT = 0xa5;
+
 export class Chip {
   /**
    * @param image an Image
@@ -107,6 +110,16 @@ export class Chip {
       if (addr >= XIP_BASE && addr < XIP_BASE + FLASH_SIZE) rp.flash.set(data, addr - XIP_BASE);
       else if (addr >= 0x20000000) rp.sram.set(data, addr - 0x20000000);
       else throw new Error(`${image.path}: a segment at 0x${addr.toString(16)}`);
+    }
+    // The stack's high-water mark: at power-up everything between the
+    // statics' end (__sheap) and the top of RAM is painted; the firmware's
+    // startup code touches only .data and .bss, so whatever the stack ever
+    // wrote there (zeros too) shows (stackUsed). A reset keeps the paint
+    // as it was, so the mark is since power-up.
+    this.stackTop = image.symbols.get('_stack_start');
+    this.stackFloor = image.symbols.get('__sheap');
+    if (!retained && this.stackTop && this.stackFloor) {
+      rp.sram.fill(STACK_PAINT, this.stackFloor - 0x20000000, this.stackTop - 0x20000000);
     }
     const watchdog = rp.peripherals[0x40058];
     if (retained) {
@@ -138,6 +151,17 @@ export class Chip {
     this.longestBusyNanos = 0;
   }
 
+
+  /** The most stack the firmware used since power-up (bytes), and how much
+   * was left below it; null if the image names no stack bounds. */
+  stackUsed() {
+    if (!this.stackTop || !this.stackFloor) return null;
+    const sram = this.rp.sram;
+    let at = this.stackFloor - 0x20000000;
+    const top = this.stackTop - 0x20000000;
+    while (at < top && sram[at] === STACK_PAINT) at++;
+    return { used: top - at, free: at - (this.stackFloor - 0x20000000) };
+  }
   where() {
     return this.image.symbolize(this.rp.core.PC >>> 0);
   }

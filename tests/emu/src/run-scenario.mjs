@@ -344,6 +344,7 @@ class Run {
       instructions_last_boot: chip.instructions,
       idle_fraction_last_boot: chip.idleNanos / Math.max(1, chip.nanos),
       longest_busy_ms: chip.longestBusyNanos / 1e6,
+      stack: chip.stackUsed(),
       adc_conversions: this.inputs.adcConversions,
       mcp3008_samples: this.inputs.mcpSamples,
       status_led_edges: this.inputs.statusLedEdges,
