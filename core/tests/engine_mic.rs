@@ -299,7 +299,10 @@ fn a_two_microphone_table_with_one_saturated_falls_back_to_the_level_path() {
     assert!(run.turns_of(1).is_empty(), "{:?}", run.turns_of(1));
     let a = run.turns_of(0);
     assert_eq!(a.len(), 1, "{a:?}");
-    assert!(near(a[0].start, 3000, 60) && near(a[0].end, 6000, 120), "{a:?}");
+    assert!(
+        near(a[0].start, 3000, 60) && near(a[0].end, 6000, 120),
+        "{a:?}"
+    );
 }
 
 #[test]
@@ -312,7 +315,12 @@ fn two_delayed_talkers_are_found_by_the_spectral_default_and_a_fault_in_between_
         .talk(0, 300.0, &[(1000, 3000), (6000, 8000)])
         .talk(2, 300.0, &[(12_000, 14_000)]);
     let mut signals = scene.render(16_000);
-    for (i, x) in signals[2].iter_mut().enumerate().skip(4 * 8000).take(5 * 8000) {
+    for (i, x) in signals[2]
+        .iter_mut()
+        .enumerate()
+        .skip(4 * 8000)
+        .take(5 * 8000)
+    {
         *x = if (i / 8) % 2 == 0 { 0 } else { 4095 };
     }
     let run = run_mics(&signals, params());
@@ -324,7 +332,10 @@ fn two_delayed_talkers_are_found_by_the_spectral_default_and_a_fault_in_between_
     );
     let a = run.turns_of(0);
     assert_eq!(a.len(), 2, "{a:?}");
-    assert!(near(a[0].start, 1000, 100) && near(a[1].start, 6000, 100), "{a:?}");
+    assert!(
+        near(a[0].start, 1000, 100) && near(a[1].start, 6000, 100),
+        "{a:?}"
+    );
     assert!(run.turns_of(1).is_empty(), "{:?}", run.turns_of(1));
     let c = run.turns_of(2);
     assert_eq!(c.len(), 1, "{c:?}");

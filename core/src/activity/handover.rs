@@ -210,7 +210,10 @@ impl<const SEATS: usize> Handover<SEATS> {
                     if let Some(p) = self.pos.get_mut(seat) {
                         *p = at.saturating_add(1);
                     }
-                    Feed::Join { from: start, to: at }
+                    Feed::Join {
+                        from: start,
+                        to: at,
+                    }
                 } else {
                     if at.saturating_sub(self.kept_from) >= KEPT as u64 {
                         // The detector stopped advancing: start keeping again.
@@ -224,7 +227,10 @@ impl<const SEATS: usize> Handover<SEATS> {
 
     /// The kept sample with index `at` (see [`Feed::Join`]).
     pub(crate) fn kept(&self, at: u64) -> i16 {
-        self.kept.get((at % KEPT as u64) as usize).copied().unwrap_or(0)
+        self.kept
+            .get((at % KEPT as u64) as usize)
+            .copied()
+            .unwrap_or(0)
     }
 }
 

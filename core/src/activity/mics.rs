@@ -256,7 +256,8 @@ fn handed_sample<const SEATS: usize>(
         }),
         Feed::Join { from, to } => {
             spectral.set_mic(seat, true, &mut |k, c| {
-                if let Some(e) = handover.pass(k, Path::Spectral, spectral_edge(c, origin_ms, rate)) {
+                if let Some(e) = handover.pass(k, Path::Spectral, spectral_edge(c, origin_ms, rate))
+                {
                     out(k, e);
                 }
             });
@@ -429,7 +430,9 @@ impl<const SEATS: usize> MicArray<SEATS> {
                 let handover = &mut self.handover;
                 handover.joined(seat, self.spectral.next_frame());
                 self.spectral.set_mic(seat, true, &mut |s, c| {
-                    if let Some(e) = handover.pass(s, Path::Spectral, spectral_edge(c, origin, rate)) {
+                    if let Some(e) =
+                        handover.pass(s, Path::Spectral, spectral_edge(c, origin, rate))
+                    {
                         out(s, e);
                     }
                 });
@@ -484,7 +487,9 @@ impl<const SEATS: usize> MicArray<SEATS> {
             if self.handover.set_fault(seat, fault) {
                 let handover = &mut self.handover;
                 self.spectral.set_mic(seat, false, &mut |k, c| {
-                    if let Some(e) = handover.pass(k, Path::Spectral, spectral_edge(c, origin, rate)) {
+                    if let Some(e) =
+                        handover.pass(k, Path::Spectral, spectral_edge(c, origin, rate))
+                    {
                         out(k, e);
                     }
                 });
