@@ -42,7 +42,9 @@
 //! use tabletalk_core::params::MicParams;
 //! use tabletalk_core::turns::edge::EdgeKind;
 //!
-//! let params = MicParams::default();
+//! // The level path: these signals reach both microphones at the same
+//! // instant, so there is no arrival order for the spectral detector.
+//! let params = MicParams { spectral_on: false, ..MicParams::default() };
 //! let mut mics = MicArray::<2>::new(&params, &[Some(4095), Some(4095)]);
 //! let mut edges = heapless::Vec::<(usize, u64, EdgeKind), 8>::new();
 //! let mut noise = 12345u32;
