@@ -375,18 +375,19 @@ fn spectral() -> impl Strategy<Value = (bool, tabletalk_core::activity::spectral
     )
         .prop_map(
             |(on, (lo, hi, fill, min_run), (pole, lag_min, lags, band_lo, band), (snr, refs))| {
-                let mut st = tabletalk_core::activity::spectral::Settings::default();
-                st.lead_lo_q14 = lo.min(hi);
-                st.lead_hi_q14 = hi.max(lo);
-                st.fill_ms = fill;
-                st.min_run_ms = min_run;
-                st.pole_shift = pole;
-                st.lag_min_samples = lag_min;
-                st.lag_max_samples = lag_min + lags;
-                st.band_lo_hz = band_lo;
-                st.band_hi_hz = band_lo.saturating_add(band).min(3990);
-                st.min_snr_db10 = snr;
-                st.reference_mics = refs;
+                let mut st = tabletalk_core::activity::spectral::Settings {
+                    lead_lo_q14: lo.min(hi),
+                    lead_hi_q14: hi.max(lo),
+                    fill_ms: fill,
+                    min_run_ms: min_run,
+                    pole_shift: pole,
+                    lag_min_samples: lag_min,
+                    lag_max_samples: lag_min + lags,
+                    band_lo_hz: band_lo,
+                    band_hi_hz: band_lo.saturating_add(band).min(3990),
+                    min_snr_db10: snr,
+                    reference_mics: refs,
+                };
                 if st.validate().is_err() {
                     // A band the detector cannot use (too wide or empty).
                     st.band_lo_hz = 250;
