@@ -398,6 +398,13 @@ fn spectral() -> impl Strategy<Value = (bool, tabletalk_core::activity::spectral
         )
 }
 
+/// Whether this build of the core has the spectral detector.
+fn spectral_available() -> bool {
+    let mut p = DetectionParams::default();
+    p.mic.spectral_on = true;
+    p.validate().is_ok()
+}
+
 /// Any valid parameter set, with extreme values on purpose. With the
 /// spectral detector on, the sample rate is its 8 kHz and the high-pass
 /// is on (what `ParamError::SpectralInput` asks for).
@@ -467,7 +474,8 @@ fn params() -> impl Strategy<Value = DetectionParams> {
                 p.mic.crosstalk_tail_db_per_s = tail;
                 p.turns.max_turn_ms = max_turn;
                 p.turns.backchannel_max_ms = backchannel;
-                p.mic.spectral_on = spectral_on;
+                // Only where the core is built with the spectral detector.
+                p.mic.spectral_on = spectral_on && spectral_available();
                 p.mic.spectral = settings;
                 if spectral_on {
                     p.mic.sample_rate_hz = 8000;

@@ -233,15 +233,22 @@ fn speech(rng: &mut Rng, full_scale: u16, t_ms: u64) -> Vec<u16> {
 /// microphone first, and every other one a quarter as loud and 4 samples
 /// (0.5 ms) later per seat of distance, so the spectral detector (the
 /// default) can tell who speaks.
+///
+/// In builds without the spectral detector the default is the level path,
+/// and voices stay at their own microphone (`leak` false), as these tests
+/// always played them: a table where everyone talks at once all the time
+/// gives the level path no moment to learn a -12 dB coupling.
 struct Row {
     /// Per seat: the voice's last 160 samples (deviation from mid-scale).
     voices: Vec<Vec<i32>>,
+    leak: bool,
 }
 
 impl Row {
     fn new(seats: usize) -> Self {
         Row {
             voices: vec![vec![0; 160]; seats],
+            leak: DetectionParams::default().mic.spectral_on,
         }
     }
 
@@ -271,8 +278,10 @@ impl Row {
                                 let x = v[80 + i - d];
                                 if k == m {
                                     x
-                                } else {
+                                } else if self.leak {
                                     x / 4
+                                } else {
+                                    0
                                 }
                             })
                             .sum();

@@ -204,7 +204,7 @@ impl<const SEATS: usize> Handover<SEATS> {
                 if let Some(slot) = self.kept.get_mut((at % KEPT as u64) as usize) {
                     *slot = y;
                 }
-                if self.kept_from <= start && at.saturating_sub(start) < KEPT as u64 {
+                if self.kept_from <= start && at >= start && at - start < KEPT as u64 {
                     self.kept_seat = None;
                     self.joined(seat, next_frame);
                     if let Some(p) = self.pos.get_mut(seat) {
@@ -249,4 +249,92 @@ pub(crate) enum Feed {
         /// This sample's index.
         to: u64,
     },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::turns::edge::SourceKind;
+    use crate::turns::event::TurnEnd;
+
+    fn edge(at: u64, kind: EdgeKind) -> Edge {
+        Edge {
+            at,
+            source: SourceKind::Microphone,
+            kind,
+        }
+    }
+    const RISE: EdgeKind = EdgeKind::Rise;
+    const FALL: EdgeKind = EdgeKind::Fall(TurnEnd::Natural);
+
+    #[test]
+    fn one_microphone_is_decided_by_the_level_path() {
+        let mut h = Handover::<2>::new([true, false]);
+        assert_eq!(h.decider(), Path::Level);
+        assert!(h.pass(0, Path::Spectral, edge(10, RISE)).is_none());
+        assert!(h.pass(0, Path::Level, edge(10, RISE)).is_some());
+        assert!(h.active(0));
+        assert!(h.pass(0, Path::Level, edge(20, FALL)).is_some());
+    }
+
+    #[test]
+    fn a_turn_is_ended_by_the_path_that_opened_it_and_never_earlier() {
+        let mut h = Handover::<3>::new([true; 3]);
+        assert_eq!(h.decider(), Path::Spectral);
+        assert!(h.pass(0, Path::Spectral, edge(100, RISE)).is_some());
+        // Seat 1 faults: two healthy left, the spectral detector decides.
+        assert!(h.set_fault(1, true));
+        assert_eq!(h.decider(), Path::Spectral);
+        // Seat 2 too: the level path decides from now on.
+        assert!(h.set_fault(2, true));
+        assert_eq!(h.decider(), Path::Level);
+        // The open spectral turn is still ended by the spectral detector;
+        // the level path's edges wait for it.
+        assert!(h.pass(0, Path::Level, edge(50, RISE)).is_none());
+        assert!(h.pass(0, Path::Level, edge(300, FALL)).is_none());
+        assert_eq!(
+            h.pass(0, Path::Spectral, edge(400, FALL)).map(|e| e.at),
+            Some(400)
+        );
+        // A level rise dated before that fall is moved to it.
+        assert_eq!(
+            h.pass(0, Path::Level, edge(350, RISE)).map(|e| e.at),
+            Some(400)
+        );
+        assert!(h.pass(0, Path::Spectral, edge(500, FALL)).is_none());
+        assert!(h.pass(0, Path::Level, edge(600, FALL)).is_some());
+        // Conditions always pass.
+        let c = edge(
+            700,
+            EdgeKind::Condition(crate::turns::event::Condition::MicOk),
+        );
+        assert!(h.pass(1, Path::Level, c).is_some());
+    }
+
+    #[test]
+    fn a_rejoining_seat_waits_for_its_samples_to_cover_the_next_frame() {
+        let mut h = Handover::<2>::new([true; 2]);
+        for _ in 0..1000 {
+            let _ = h.sample(0, 0, 2, false);
+        }
+        assert!(h.set_fault(0, true));
+        assert_eq!(h.sample(0, 0, 3, false), Feed::Drop);
+        assert!(!h.set_fault(0, false));
+        // Sample 1001 is kept; the detector's next frame starts at 3 · 160 =
+        // 480, before anything kept: wait.
+        assert_eq!(h.sample(0, 1, 3, false), Feed::Drop);
+        // The detector moved on to frame 7 (1120): kept from 1001, so the
+        // seat rejoins once its samples reach it.
+        let mut joined = None;
+        for _ in 0..200 {
+            if let Feed::Join { from, to } = h.sample(0, 2, 7, false) {
+                joined = Some((from, to));
+                break;
+            }
+        }
+        let (from, to) = joined.unwrap();
+        assert_eq!(from, 1120);
+        assert!(to >= from && to - from < KEPT as u64);
+        assert!(!h.gated(0));
+    }
 }
