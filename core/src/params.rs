@@ -175,8 +175,17 @@ pub struct MicParams {
     /// detector instead of the levels: a seat speaks while its microphone
     /// hears the dominant sound of enough band bins first, ahead of every
     /// other microphone (needs `sample_rate_hz` 8000 and the high-pass).
-    /// The level path still reports faults. Off by default. Logs written
-    /// before this parameter existed read it as `false`.
+    /// The level path still reports faults, and a faulted microphone is
+    /// taken out of the spectral detector until its fault clears. With fewer
+    /// than two microphone seats there is no arrival order to judge, and the
+    /// level path decides the turns instead. The spectral detector needs the
+    /// microphones sampled together by one device (not one unsynchronised
+    /// recorder per seat, such as badges).
+    ///
+    /// **On by default** in builds with the `spectral` feature (the laptop
+    /// tools); off in builds without it (the firmware, until the detector
+    /// fits its budgets), where it cannot run. Logs written before this
+    /// parameter existed read it as `false`.
     pub spectral_on: bool,
     /// The spectral detector's settings (used while `spectral_on`).
     pub spectral: crate::activity::spectral::Settings,
@@ -211,7 +220,10 @@ impl Default for MicParams {
             arrival_margin_per_mille: 100,
             arrival_coherence_per_mille: 400,
             arrival_votes_max: 3,
-            spectral_on: false,
+            spectral_on: cfg!(feature = "spectral"),
+            // For the hardware guide's cardioid capsules; held-out figures
+            // on `Settings::default` (omni modules: lead_lo_q14 1802,
+            // lead_hi_q14 2621).
             spectral: crate::activity::spectral::Settings::default(),
         }
     }

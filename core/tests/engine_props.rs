@@ -360,7 +360,52 @@ proptest! {
     }
 }
 
-/// Any valid parameter set, with extreme values on purpose.
+/// The spectral detector's switch and settings: on or off (both
+/// detectors are covered), and when on, any settings it can run with.
+fn spectral() -> impl Strategy<Value = (bool, tabletalk_core::activity::spectral::Settings)> {
+    (
+        any::<bool>(),
+        (any::<u16>(), any::<u16>(), any::<u16>(), any::<u16>()),
+        (1u8..=6, 1u8..=40, 0u8..=47, 1u16..=1500, 0u16..=3700),
+        // Every min_snr_db10 (above 52 428 it once overflowed in
+        // `Settings::plan`).
+        (any::<u16>(), any::<u8>()),
+    )
+        .prop_map(
+            |(on, (lo, hi, fill, min_run), (pole, lag_min, lags, band_lo, band), (snr, refs))| {
+                let mut st = tabletalk_core::activity::spectral::Settings {
+                    lead_lo_q14: lo.min(hi),
+                    lead_hi_q14: hi.max(lo),
+                    fill_ms: fill,
+                    min_run_ms: min_run,
+                    pole_shift: pole,
+                    lag_min_samples: lag_min,
+                    lag_max_samples: lag_min + lags,
+                    band_lo_hz: band_lo,
+                    band_hi_hz: band_lo.saturating_add(band).min(3990),
+                    min_snr_db10: snr,
+                    reference_mics: refs,
+                };
+                if st.validate().is_err() {
+                    // A band the detector cannot use (too wide or empty).
+                    st.band_lo_hz = 250;
+                    st.band_hi_hz = 3500;
+                }
+                (on, st)
+            },
+        )
+}
+
+/// Whether this build of the core has the spectral detector.
+fn spectral_available() -> bool {
+    let mut p = DetectionParams::default();
+    p.mic.spectral_on = true;
+    p.validate().is_ok()
+}
+
+/// Any valid parameter set, with extreme values on purpose. With the
+/// spectral detector on, the sample rate is its 8 kHz and the high-pass
+/// is on (what `ParamError::SpectralInput` asks for).
 fn params() -> impl Strategy<Value = DetectionParams> {
     (
         (any::<u16>(), any::<u16>(), any::<u16>()),
@@ -389,44 +434,55 @@ fn params() -> impl Strategy<Value = DetectionParams> {
             any::<u16>(),
         ),
         (any::<u16>(), any::<u16>(), 1u32..=u32::MAX, any::<u32>()),
+        (spectral(), 1u16..=1000),
     )
-        .prop_map(|(b, m1, m2, m3, rest)| {
-            let mut p = DetectionParams::default();
-            (
-                p.button.debounce_ms,
-                p.button.long_press_ms,
-                p.button.chatter_ms,
-            ) = b;
-            let (frame_rate, per_frame, dc_shift, window, on, off) = m1;
-            p.mic.frame_rate_hz = frame_rate;
-            p.mic.sample_rate_hz = u32::from(frame_rate) * per_frame;
-            p.mic.dc_shift = dc_shift;
-            p.mic.floor_window_ms = window;
-            p.mic.on_threshold_db10 = on.max(off);
-            p.mic.off_threshold_db10 = off.min(on);
-            (
-                p.mic.onset_lookback_ms,
-                p.mic.hangover_ms,
-                p.mic.min_turn_ms,
-                p.mic.coupling_initial_db10,
-                p.mic.coupling_step_db10,
-                p.mic.coupling_learn_snr_db10,
-            ) = m2;
-            (
-                p.mic.crosstalk_margin_db10,
-                p.mic.flat_q8,
-                p.mic.rail_band_per_mille,
-                p.mic.clip_fraction_per_mille,
-                p.mic.fault_set_ms,
-                p.mic.fault_clear_ms,
-            ) = m3;
-            let (steady, tail, max_turn, backchannel) = rest;
-            p.mic.floor_steady_db10 = steady;
-            p.mic.crosstalk_tail_db_per_s = tail;
-            p.turns.max_turn_ms = max_turn;
-            p.turns.backchannel_max_ms = backchannel;
-            p
-        })
+        .prop_map(
+            |(b, m1, m2, m3, rest, ((spectral_on, settings), highpass))| {
+                let mut p = DetectionParams::default();
+                (
+                    p.button.debounce_ms,
+                    p.button.long_press_ms,
+                    p.button.chatter_ms,
+                ) = b;
+                let (frame_rate, per_frame, dc_shift, window, on, off) = m1;
+                p.mic.frame_rate_hz = frame_rate;
+                p.mic.sample_rate_hz = u32::from(frame_rate) * per_frame;
+                p.mic.dc_shift = dc_shift;
+                p.mic.floor_window_ms = window;
+                p.mic.on_threshold_db10 = on.max(off);
+                p.mic.off_threshold_db10 = off.min(on);
+                (
+                    p.mic.onset_lookback_ms,
+                    p.mic.hangover_ms,
+                    p.mic.min_turn_ms,
+                    p.mic.coupling_initial_db10,
+                    p.mic.coupling_step_db10,
+                    p.mic.coupling_learn_snr_db10,
+                ) = m2;
+                (
+                    p.mic.crosstalk_margin_db10,
+                    p.mic.flat_q8,
+                    p.mic.rail_band_per_mille,
+                    p.mic.clip_fraction_per_mille,
+                    p.mic.fault_set_ms,
+                    p.mic.fault_clear_ms,
+                ) = m3;
+                let (steady, tail, max_turn, backchannel) = rest;
+                p.mic.floor_steady_db10 = steady;
+                p.mic.crosstalk_tail_db_per_s = tail;
+                p.turns.max_turn_ms = max_turn;
+                p.turns.backchannel_max_ms = backchannel;
+                // Only where the core is built with the spectral detector.
+                p.mic.spectral_on = spectral_on && spectral_available();
+                p.mic.spectral = settings;
+                if spectral_on {
+                    p.mic.sample_rate_hz = 8000;
+                    p.mic.frame_rate_hz = p.mic.frame_rate_hz.max(2);
+                    p.mic.highpass_hz = highpass;
+                }
+                p
+            },
+        )
 }
 
 proptest! {

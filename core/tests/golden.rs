@@ -101,6 +101,9 @@ fn v1_params() -> DetectionParams {
     p.mic.coupling_mode_frames = 0;
     p.mic.highpass_hz = 0;
     p.mic.arrival_lag_us = 0;
+    p.mic.spectral_on = false;
+    p.mic.spectral.lead_lo_q14 = 1638;
+    p.mic.spectral.lead_hi_q14 = 2294;
     p.mic.spectral.reference_mics = 0;
     p
 }

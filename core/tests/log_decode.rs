@@ -69,6 +69,9 @@ fn a_hand_made_header_decodes() {
     expected.mic.coupling_mode_frames = 0;
     expected.mic.highpass_hz = 0;
     expected.mic.arrival_lag_us = 0;
+    expected.mic.spectral_on = false;
+    expected.mic.spectral.lead_lo_q14 = 1638;
+    expected.mic.spectral.lead_hi_q14 = 2294;
     expected.mic.spectral.reference_mics = 0;
     assert_eq!(h.params, expected);
     assert!(h.params_missing > 0);

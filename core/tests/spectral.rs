@@ -877,3 +877,16 @@ fn an_engine_rebuilt_in_place_is_a_new_one() {
     assert!(engine.rebuild(bad, &other, Instant(6000)).is_err());
     assert_eq!(format!("{engine:?}"), format!("{fresh:?}"));
 }
+
+#[test]
+fn any_bin_gate_plans_without_overflow() {
+    for min_snr_db10 in [0, 150, 52_429, u16::MAX] {
+        let settings = Settings {
+            min_snr_db10,
+            ..Settings::default()
+        };
+        let quiet = vec![0.0; RATE];
+        let mics = mix(&[quiet], &[vec![0; 3]], &[vec![0.0; 3]], 200.0, 5);
+        assert!(run::<3>(&mics, &settings).changes.is_empty());
+    }
+}

@@ -319,10 +319,15 @@ fn execute_with(data: &[u8], strict: bool) -> Summary {
     let configs: Vec<SeatWiring> = (0..seat_count).map(|_| seat_config(input.u8())).collect();
     let start = input.u32();
     let mut params = DetectionParams::default();
+    let flags = input.u8();
     // Sometimes a short maximum turn, so cuts happen within a short run.
-    if input.u8() & 1 == 1 {
+    if flags & 1 == 1 {
         params.turns.max_turn_ms = 2_000;
     }
+    // Bit 1: the spectral detector decides the microphones (the default
+    // where the core has it). Otherwise the level path, with which every
+    // kept seed and finding was made, so they mean the same in every build.
+    params.mic.spectral_on &= flags & 2 == 2;
     let Ok(engine) = Eng::new(params, &configs, Instant(start)) else {
         return Summary::default();
     };

@@ -42,7 +42,9 @@
 //! use tabletalk_core::params::MicParams;
 //! use tabletalk_core::turns::edge::EdgeKind;
 //!
-//! let params = MicParams::default();
+//! // The level path: these signals reach both microphones at the same
+//! // instant, so there is no arrival order for the spectral detector.
+//! let params = MicParams { spectral_on: false, ..MicParams::default() };
 //! let mut mics = MicArray::<2>::new(&params, &[Some(4095), Some(4095)]);
 //! let mut edges = heapless::Vec::<(usize, u64, EdgeKind), 8>::new();
 //! let mut noise = 12345u32;
@@ -76,6 +78,8 @@ use crate::activity::arrival::{count_round, Settings as ArrivalSettings, Votes};
 use crate::activity::crosstalk::{Crosstalk, SeatLevels};
 use crate::activity::db::{frame_level_db10, log2_q12};
 use crate::activity::envelope::{Envelope, FrameStats};
+#[cfg(feature = "spectral")]
+use crate::activity::handover::{Feed, Handover, Path};
 use crate::activity::health::{FrameClass, MicHealth};
 use crate::activity::leak_modes::LeakModes;
 use crate::activity::noise_floor::NoiseFloor;
@@ -172,6 +176,10 @@ pub struct MicArray<const SEATS: usize> {
     /// Caller time of the first sample of the spectral detector's streams.
     #[cfg(feature = "spectral")]
     origin_ms: Option<u64>,
+    /// Which path decides the turns and which microphones the spectral
+    /// detector hears (faults, fewer than two microphones).
+    #[cfg(feature = "spectral")]
+    handover: Handover<SEATS>,
 }
 
 /// A spectral [`Change`] as an edge, dated in caller ms.
@@ -281,6 +289,72 @@ impl MicSeat {
     }
 }
 
+/// [`spectral_samples`] for a seat the [`Handover`] may have taken out for
+/// a fault: its samples are dropped until it rejoins at a frame start.
+#[cfg(feature = "spectral")]
+fn handed_sample<const SEATS: usize>(
+    spectral: &mut SpectralSlots<SEATS>,
+    handover: &mut Handover<SEATS>,
+    seat: usize,
+    y: i16,
+    origin_ms: u64,
+    rate: u32,
+    out: &mut impl FnMut(usize, Edge),
+) {
+    let alone = handover.gated(seat) && (0..SEATS).all(|k| !spectral.has_mic(k));
+    match handover.sample(seat, y, spectral.next_frame(), alone) {
+        Feed::Drop => {}
+        Feed::One => handed_block(spectral, handover, seat, &[y], origin_ms, rate, out),
+        Feed::Join { from, to } => {
+            spectral.set_mic(seat, true, &mut |k, c| {
+                if let Some(e) = handover.pass(k, Path::Spectral, spectral_edge(c, origin_ms, rate))
+                {
+                    out(k, e);
+                }
+            });
+            for at in from..=to {
+                let x = handover.kept(at);
+                handed_block(spectral, handover, seat, &[x], origin_ms, rate, out);
+            }
+        }
+    }
+}
+
+/// Hands `samples` of a seat in the detector over, passing the edges the
+/// [`Handover`] lets through.
+#[cfg(feature = "spectral")]
+fn handed_block<const SEATS: usize>(
+    spectral: &mut SpectralSlots<SEATS>,
+    handover: &mut Handover<SEATS>,
+    seat: usize,
+    samples: &[i16],
+    origin_ms: u64,
+    rate: u32,
+    out: &mut impl FnMut(usize, Edge),
+) {
+    spectral_samples(spectral, seat, samples, origin_ms, rate, &mut |k, e| {
+        if let Some(e) = handover.pass(k, Path::Spectral, e) {
+            out(k, e);
+        }
+    });
+}
+
+/// A level-path turn edge of `seat`, if it is reported: with the spectral
+/// detector on, only while the level path decides (see [`Handover`]).
+#[cfg(feature = "spectral")]
+fn level_turn_edge<const SEATS: usize>(
+    handover: &mut Handover<SEATS>,
+    spectral_on: bool,
+    seat: usize,
+    edge: Edge,
+) -> Option<Edge> {
+    if spectral_on {
+        handover.pass(seat, Path::Level, edge)
+    } else {
+        Some(edge)
+    }
+}
+
 impl<const SEATS: usize> MicArray<SEATS> {
     /// An array where `full_scale[i]` is `Some` for each microphone seat.
     pub fn new(params: &MicParams, full_scale: &[Option<u16>; SEATS]) -> Self {
@@ -300,6 +374,8 @@ impl<const SEATS: usize> MicArray<SEATS> {
             spectral: SpectralSlots::new(&params.spectral, &mic_seats(full_scale)),
             #[cfg(feature = "spectral")]
             origin_ms: None,
+            #[cfg(feature = "spectral")]
+            handover: Handover::new(mic_seats(full_scale)),
         }
     }
 
@@ -322,6 +398,7 @@ impl<const SEATS: usize> MicArray<SEATS> {
             self.spectral
                 .rebuild(&params.spectral, &mic_seats(full_scale));
             self.origin_ms = None;
+            self.handover = Handover::new(mic_seats(full_scale));
         }
     }
 
@@ -384,7 +461,7 @@ impl<const SEATS: usize> MicArray<SEATS> {
     fn spectral_active(&self, seat: usize) -> Option<bool> {
         #[cfg(feature = "spectral")]
         if self.params.spectral_on {
-            return Some(self.spectral.active(seat));
+            return Some(self.handover.active(seat));
         }
         let _ = seat;
         None
@@ -414,9 +491,15 @@ impl<const SEATS: usize> MicArray<SEATS> {
         if spectral_on && !samples.is_empty() {
             let before = (samples.len() as u64 - 1).saturating_mul(1000) / u64::from(rate.max(1));
             let origin = *self.origin_ms.get_or_insert(now_ms.saturating_sub(before));
-            if !self.spectral.has_mic(seat) {
+            if !self.spectral.has_mic(seat) && !self.handover.gated(seat) {
+                let handover = &mut self.handover;
+                handover.joined(seat, self.spectral.next_frame());
                 self.spectral.set_mic(seat, true, &mut |s, c| {
-                    out(s, spectral_edge(c, origin, rate));
+                    if let Some(e) =
+                        handover.pass(s, Path::Spectral, spectral_edge(c, origin, rate))
+                    {
+                        out(s, e);
+                    }
                 });
             }
         }
@@ -429,22 +512,31 @@ impl<const SEATS: usize> MicArray<SEATS> {
             };
             #[cfg(feature = "spectral")]
             let (used, frame) = if spectral_on {
-                let spectral = &mut self.spectral;
-                let mut batch = [0i16; SPECTRAL_BATCH];
-                let mut n = 0;
-                let done = s.envelope.push_frame_with(rest, now_ms, &mut |y| {
-                    if let Some(slot) = batch.get_mut(n) {
-                        *slot = y;
-                        n += 1;
-                    }
-                    if n == SPECTRAL_BATCH {
-                        spectral_samples(spectral, seat, &batch, origin, rate, out);
-                        n = 0;
-                    }
-                });
-                let left = batch.get(..n).unwrap_or(&[]);
-                spectral_samples(spectral, seat, left, origin, rate, out);
-                done
+                let (spectral, handover) = (&mut self.spectral, &mut self.handover);
+                if handover.gated(seat) {
+                    s.envelope.push_frame_with(rest, now_ms, &mut |y| {
+                        handed_sample(spectral, handover, seat, y, origin, rate, out);
+                    })
+                } else {
+                    // A seat in the detector: every sample goes on (the
+                    // handover only counts it), in blocks.
+                    let mut batch = [0i16; SPECTRAL_BATCH];
+                    let mut n = 0;
+                    let done = s.envelope.push_frame_with(rest, now_ms, &mut |y| {
+                        let _ = handover.sample(seat, y, 0, false);
+                        if let Some(slot) = batch.get_mut(n) {
+                            *slot = y;
+                            n += 1;
+                        }
+                        if n == SPECTRAL_BATCH {
+                            handed_block(spectral, handover, seat, &batch, origin, rate, out);
+                            n = 0;
+                        }
+                    });
+                    let left = batch.get(..n).unwrap_or(&[]);
+                    handed_block(spectral, handover, seat, left, origin, rate, out);
+                    done
+                }
             } else {
                 s.envelope.push_frame(rest, now_ms)
             };
@@ -458,7 +550,36 @@ impl<const SEATS: usize> MicArray<SEATS> {
         }
         #[cfg(feature = "spectral")]
         if spectral_on {
-            spectral_frames(&mut self.spectral, origin, rate, out);
+            let handover = &mut self.handover;
+            spectral_frames(&mut self.spectral, origin, rate, &mut |k, e| {
+                if let Some(e) = handover.pass(k, Path::Spectral, e) {
+                    out(k, e);
+                }
+            });
+        }
+    }
+
+    /// Takes microphones the level path reports faulted out of the
+    /// spectral detector (ending their open turns) and lets them rejoin
+    /// when the fault clears (see [`Handover`]).
+    #[cfg(feature = "spectral")]
+    fn gate_faults(&mut self, out: &mut impl FnMut(usize, Edge)) {
+        if !self.params.spectral_on {
+            return;
+        }
+        let (origin, rate) = (self.origin_ms.unwrap_or(0), self.params.sample_rate_hz);
+        for (seat, s) in self.seats.iter().enumerate() {
+            let fault = s.enabled && s.health.fault().is_some();
+            if self.handover.set_fault(seat, fault) {
+                let handover = &mut self.handover;
+                self.spectral.set_mic(seat, false, &mut |k, c| {
+                    if let Some(e) =
+                        handover.pass(k, Path::Spectral, spectral_edge(c, origin, rate))
+                    {
+                        out(k, e);
+                    }
+                });
+            }
         }
     }
 
@@ -505,6 +626,8 @@ impl<const SEATS: usize> MicArray<SEATS> {
             return;
         };
         let levels = self.levels_and_floors(&frames, out);
+        #[cfg(feature = "spectral")]
+        self.gate_faults(out);
         let mut trusted = [false; SEATS];
         let mut in_turn = [false; SEATS];
         for ((t, a), s) in trusted
@@ -713,8 +836,8 @@ impl<const SEATS: usize> MicArray<SEATS> {
     ) {
         let on = i32::from(self.params.on_threshold_db10);
         let off = i32::from(self.params.off_threshold_db10);
-        // With the spectral detector the levels decide no turns.
-        let turns = !(cfg!(feature = "spectral") && self.params.spectral_on);
+        #[cfg(feature = "spectral")]
+        let (spectral_on, handover) = (self.params.spectral_on, &mut self.handover);
         for (i, s) in self.seats.iter_mut().enumerate() {
             if !s.enabled {
                 continue;
@@ -732,9 +855,11 @@ impl<const SEATS: usize> MicArray<SEATS> {
                 .map_or(round_end, |f| f.end_ms);
             let start = end.saturating_sub(self.frame_ms);
             if let Some(edge) = s.vad.frame(start, end, above_off, above_on, &self.timing) {
-                if turns {
-                    out(i, edge);
-                }
+                #[cfg(feature = "spectral")]
+                let Some(edge) = level_turn_edge(handover, spectral_on, i, edge) else {
+                    continue;
+                };
+                out(i, edge);
             }
         }
     }
@@ -745,18 +870,26 @@ impl<const SEATS: usize> MicArray<SEATS> {
         while self.seats.iter().any(|s| s.enabled && !s.queue.is_empty()) {
             self.round(out);
         }
-        let turns = !(cfg!(feature = "spectral") && self.params.spectral_on);
+        #[cfg(feature = "spectral")]
+        let (spectral_on, handover) = (self.params.spectral_on, &mut self.handover);
         for (i, s) in self.seats.iter_mut().enumerate() {
             if let Some(edge) = s.vad.flush() {
-                if turns {
-                    out(i, edge);
-                }
+                #[cfg(feature = "spectral")]
+                let Some(edge) = level_turn_edge(handover, spectral_on, i, edge) else {
+                    continue;
+                };
+                out(i, edge);
             }
         }
         #[cfg(feature = "spectral")]
-        if !turns {
+        if spectral_on {
             let (origin, rate) = (self.origin_ms.unwrap_or(0), self.params.sample_rate_hz);
-            spectral_frames(&mut self.spectral, origin, rate, out);
+            let mut out = |k: usize, e: Edge| {
+                if let Some(e) = self.handover.pass(k, Path::Spectral, e) {
+                    out(k, e);
+                }
+            };
+            spectral_frames(&mut self.spectral, origin, rate, &mut out);
             self.spectral
                 .flush(&mut |s, c| out(s, spectral_edge(c, origin, rate)));
         }

@@ -53,6 +53,8 @@ pub mod arrival;
 pub mod crosstalk;
 pub mod db;
 pub mod envelope;
+#[cfg(feature = "spectral")]
+pub(crate) mod handover;
 pub mod health;
 pub mod leak_modes;
 pub mod mics;

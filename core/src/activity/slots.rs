@@ -124,6 +124,11 @@ impl<const SEATS: usize> SpectralSlots<SEATS> {
         }
     }
 
+    /// [`Spectral::next_frame`].
+    pub const fn next_frame(&self) -> u32 {
+        self.detector.next_frame()
+    }
+
     /// [`Spectral::has_mic`] of `seat`.
     pub fn has_mic(&self, seat: usize) -> bool {
         self.slot_of_seat(seat)

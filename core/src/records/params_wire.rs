@@ -136,8 +136,10 @@ param_table! {
     30 => mic.arrival_coherence_per_mille;
     31 => mic.arrival_votes_max;
     32 => mic.spectral_on = 0;
-    33 => mic.spectral.lead_lo_q14;
-    34 => mic.spectral.lead_hi_q14;
+    // 33-34: the defaults until spectral_on became the default (logs
+    // without them have spectral_on false and decode as they always did).
+    33 => mic.spectral.lead_lo_q14 = 1638;
+    34 => mic.spectral.lead_hi_q14 = 2294;
     35 => mic.spectral.fill_ms;
     36 => mic.spectral.min_run_ms;
     37 => mic.spectral.pole_shift;

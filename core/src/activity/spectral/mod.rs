@@ -327,7 +327,7 @@ impl Settings {
             gate: if self.min_snr_db10 == 0 {
                 i32::MIN
             } else {
-                i32::from(self.min_snr_db10) * 4096 * 10 / 301
+                (i64::from(self.min_snr_db10) * 4096 * 10 / 301) as i32
             },
         }
     }
