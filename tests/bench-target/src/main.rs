@@ -121,7 +121,10 @@ fn seat(index: usize) -> SeatId {
 }
 
 fn level_path<const N: usize>(label: &str) -> u32 {
-    let params = DetectionParams::default();
+    // The level path, as the device runs it (this image has the spectral
+    // detector built in, which would otherwise be the default).
+    let mut params = DetectionParams::default();
+    params.mic.spectral_on = false;
     let configs = [SeatWiring::microphone(4095); SEATS];
     let Ok(mut engine) = Engine::<SEATS>::new(params, &configs, Instant(0)) else {
         return 1;
