@@ -133,6 +133,10 @@ impl<F: FnMut(&[u8])> Recorder<F> {
         let params = DetectionParams {
             mic: tabletalk_core::params::MicParams {
                 sample_rate_hz: script.sample_rate_hz,
+                // The device's detector: the Cortex-M0 image has no
+                // spectral detector, and its host twin (built where the
+                // feature is on) must write the same bytes.
+                spectral_on: false,
                 ..DetectionParams::default().mic
             },
             ..DetectionParams::default()
